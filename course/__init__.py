@@ -1,0 +1,65 @@
+"""The KAM pay course: a Flask application built by create_app()."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from sqlalchemy import event
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from course import errors, i18n, security
+from course.config import default_instance_path, load_config
+from course.extensions import babel, csrf, db, limiter, login_manager, migrate
+from course.i18n import select_locale
+from course.publishing.cache import CatalogCache
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: config, extensions, blueprints, catalog cache, error pages. No I/O beyond config."""
+    app = Flask(__name__, instance_path=str(default_instance_path()), instance_relative_config=True)
+    load_config(app, test_config)
+    logging.basicConfig(level=logging.INFO)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    _tune_sqlite(app)
+    if app.config["PROXY_FIX_X_FOR"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXY_FIX_X_FOR"]), x_proto=1)  # type: ignore[method-assign]
+
+    from course.auth import bp as auth_bp
+    from course.learn import bp as learn_bp
+    from course.site import bp as site_bp
+
+    app.register_blueprint(site_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(learn_bp)
+
+    from course import cli
+
+    cli.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    app.extensions["course_catalog"] = CatalogCache(app)
+    return app
+
+
+def _tune_sqlite(app: Flask) -> None:
+    """WAL lets readers and a writer work side by side; the busy timeout waits instead of failing."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    timeout = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    with app.app_context():
+
+        @event.listens_for(db.engine, "connect")
+        def set_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API connection
+            cursor = dbapi_connection.cursor()
+            cursor.execute(f"PRAGMA busy_timeout = {timeout}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.close()

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from course.auth import operations
+from course.auth.forms import LoginForm, RegisterForm
+from course.extensions import db, limiter, login_manager
+from course.i18n import current_language
+from course.models import User
+from course.security import is_safe_redirect
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = None  # the login page explains itself; a flash would repeat it
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def _next_url(candidate: str | None) -> str:
+    return candidate if is_safe_redirect(candidate) else url_for("learn.index")
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["REGISTER_RATE_LIMIT"], methods=["POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("learn.index"))
+    form = RegisterForm()
+    if not form.validate_on_submit():
+        return render_template("auth/register.html", form=form), 400 if form.is_submitted() else 200
+    if operations.find_user(form.email.data) is not None:
+        form.email.errors.append(_("An account with this email address already exists. Log in instead?"))
+        return render_template("auth/register.html", form=form), 400
+    user = operations.create_user(
+        form.email.data, form.password.data, form.display_name.data, locale=current_language()
+    )
+    db.session.commit()
+    login_user(user)
+    flash(_("Welcome, %(name)s! Your account is ready.", name=user.display_name), "success")
+    return redirect(url_for("learn.index"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(_next_url(request.args.get("next")))
+    form = LoginForm(next=request.args.get("next", ""))
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form), 400 if form.is_submitted() else 200
+    user = operations.authenticate(form.email.data, form.password.data)
+    if user is None:
+        form.form_errors.append(_("Invalid email or password."))
+        return render_template("auth/login.html", form=form), 400
+    if not user.locale and session.get("lang"):
+        user.locale = session["lang"]
+        db.session.commit()
+    login_user(user, remember=form.remember.data)
+    return redirect(_next_url(form.next.data))
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    flash(_("You have been logged out."), "info")
+    return redirect(url_for("learn.index"))

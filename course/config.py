@@ -1,0 +1,89 @@
+"""Configuration: defaults here, then instance/config.py, then the environment, then a test override.
+
+Every setting is documented in the README ("Configuration").
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET_KEY = "dev-only-insecure-secret-key"
+
+
+class InsecureConfigError(RuntimeError):
+    """Raised at start-up when a production app would run with an unsafe setting."""
+
+
+class Defaults:
+    SECRET_KEY = DEV_SECRET_KEY
+    SQLALCHEMY_DATABASE_URI: str | None = None  # None → SQLite file in the instance folder
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLITE_BUSY_TIMEOUT_MS = 5000
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = "10 per minute"
+    REGISTER_RATE_LIMIT = "20 per hour"
+    CONTENT_DIR = str(PROJECT_ROOT / "content")
+    AUTO_IMPORT = True
+    CATALOG_CHECK_SECONDS = 1.0
+    DEFAULT_LANGUAGE = "de"
+    PASSWORD_MIN_LENGTH = 10
+    PROXY_FIX_X_FOR = 0
+    BABEL_DEFAULT_LOCALE = "de"
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # a form left open over lunch must still submit; the token is per session
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+
+
+def default_instance_path() -> Path:
+    """Where secrets and the SQLite file live; COURSE_INSTANCE_PATH moves it."""
+    return Path(os.environ.get("COURSE_INSTANCE_PATH") or PROJECT_ROOT / "instance").resolve()
+
+
+def database_url(url: str) -> str:
+    """Accept the usual PostgreSQL spellings and route them through psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load_config(app: Flask, test_config: dict | None) -> None:
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    for name in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL"):
+        if os.environ.get(name):
+            app.config[name] = os.environ[name]
+    app.config.from_prefixed_env(prefix="COURSE")
+    if test_config:
+        app.config.update(test_config)
+    if app.config.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'course.sqlite3'}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if app.config.get("REDIS_URL"):
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+    app.config["BABEL_DEFAULT_LOCALE"] = app.config["DEFAULT_LANGUAGE"]
+    _refuse_insecure(app)
+
+
+def _refuse_insecure(app: Flask) -> None:
+    if app.debug or app.testing:
+        return
+    if not app.config.get("SECRET_KEY") or app.config["SECRET_KEY"] == DEV_SECRET_KEY:
+        raise InsecureConfigError(
+            "Refusing to start with the development SECRET_KEY. Set one, e.g.\n"
+            "  export SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')\n"
+            f"or put SECRET_KEY = '...' into {Path(app.instance_path) / 'config.py'}\n"
+            "(python -m course.setup writes one for you)."
+        )

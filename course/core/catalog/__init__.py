@@ -1,0 +1,24 @@
+"""The course catalog: lesson files parsed, validated and rendered once, as immutable plain data."""
+
+from course.core.catalog.loader import build_catalog, CatalogBuild
+from course.core.catalog.model import (
+    Catalog,
+    CompletionRule,
+    Course,
+    Lesson,
+    LessonText,
+    Problem,
+    TocEntry,
+)
+
+__all__ = [
+    "Catalog",
+    "CatalogBuild",
+    "CompletionRule",
+    "Course",
+    "Lesson",
+    "LessonText",
+    "Problem",
+    "TocEntry",
+    "build_catalog",
+]

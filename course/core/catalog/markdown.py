@@ -1,0 +1,238 @@
+"""Markdown → sanitised HTML, once per published revision, plus a source scan with line numbers."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+
+import markdown
+import nh3
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+
+from course.core.catalog.model import TocEntry
+from course.core.catalog.slug import slugify
+
+ADMONITION_TYPES = frozenset({"note", "tip", "warning", "example", "important"})
+LESSON_SCHEME = "lesson:"
+
+_PERMALINK_TITLE = {"de": "Link zu diesem Abschnitt", "en": "Link to this section"}
+_FOOTNOTE_BACKLINK_TITLE = {"de": "Zurück zum Text", "en": "Back to the text"}
+
+_ALLOWED_TAGS = {
+    "p", "h2", "h3", "h4", "h5", "h6", "a", "ul", "ol", "li", "strong", "em", "b", "i",
+    "code", "pre", "blockquote", "table", "thead", "tbody", "tr", "th", "td", "hr", "br",
+    "div", "sup", "sub", "span", "del", "abbr", "dl", "dt", "dd", "img", "kbd",
+}
+_ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title", "id"},
+    "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "h5": {"id"}, "h6": {"id"},
+    "th": {"align"}, "td": {"align"},
+    "sup": {"id"}, "li": {"id"}, "ol": {"start"},
+    "abbr": {"title"}, "img": {"src", "alt", "title"},
+}
+_ALLOWED_CLASSES = {
+    "div": {"admonition", "footnote", *ADMONITION_TYPES},
+    "p": {"admonition-title"},
+    "a": {"footnote-ref", "footnote-backref", "headerlink"},
+}
+
+_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_ADMONITION = re.compile(r"^\s*!!!(.*)$")
+_ADMONITION_ARGS = re.compile(r'^\s+([A-Za-z][\w-]*)(?:\s+"[^"]*")?\s*$')
+_INLINE_LINK = re.compile(r"\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+_REFERENCE_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)")
+_FOOTNOTE_DEF = re.compile(r"^\s{0,3}\[\^([^\]]+)\]:")
+_FOOTNOTE_REF = re.compile(r"\[\^([^\]]+)\](?!:)")
+_INLINE_MARKUP = re.compile(r"[*_`]|\[([^\]]*)\]\([^)]*\)")
+
+
+@dataclass(frozen=True)
+class Link:
+    line: int
+    target: str  # lesson id, or "" for a link within the same lesson
+    anchor: str | None
+
+
+@dataclass
+class SourceScan:
+    """What validation needs from a Markdown body, each finding with its file line."""
+
+    headings: list[tuple[int, int, str]] = field(default_factory=list)  # (line, level, slug)
+    links: list[Link] = field(default_factory=list)
+    problems: list[tuple[int, str]] = field(default_factory=list)
+
+
+def scan_source(body: str, first_line: int) -> SourceScan:
+    """Scan Markdown line by line (skipping fenced code) for headings, links and syntax errors."""
+    scan = SourceScan()
+    fence: str | None = None
+    footnote_defs: dict[str, int] = {}
+    footnote_refs: dict[str, int] = {}
+    for offset, text in enumerate(body.split("\n")):
+        line = first_line + offset
+        fence_match = _FENCE.match(text)
+        if fence_match:
+            marker = fence_match.group(1)
+            if fence is None:
+                fence = marker[0] * len(marker)
+            elif marker.startswith(fence):
+                fence = None
+            continue
+        if fence is not None:
+            continue
+        heading = _HEADING.match(text)
+        if heading:
+            level = len(heading.group(1))
+            title = _INLINE_MARKUP.sub(lambda m: m.group(1) or "", heading.group(2))
+            if level == 1:
+                scan.problems.append(
+                    (line, "use '##' for sections: the lesson title comes from the front matter")
+                )
+            scan.headings.append((line, level, slugify(title)))
+        admonition = _ADMONITION.match(text)
+        if admonition:
+            args = _ADMONITION_ARGS.match(admonition.group(1))
+            if not args:
+                scan.problems.append(
+                    (line, 'malformed callout: write  !!! tip "Title"  with the text indented below')
+                )
+            elif args.group(1) not in ADMONITION_TYPES:
+                allowed = ", ".join(sorted(ADMONITION_TYPES))
+                scan.problems.append(
+                    (line, f"unknown callout type {args.group(1)!r} (allowed: {allowed})")
+                )
+        for match in _FOOTNOTE_REF.finditer(text):
+            footnote_refs.setdefault(match.group(1), line)
+        definition = _FOOTNOTE_DEF.match(text)
+        if definition:
+            footnote_defs.setdefault(definition.group(1), line)
+        targets = [m.group(1) for m in _INLINE_LINK.finditer(text)]
+        reference = _REFERENCE_DEF.match(text)
+        if reference and not definition:
+            targets.append(reference.group(1))
+        for target in targets:
+            link = _parse_internal_link(target, line)
+            if link:
+                scan.links.append(link)
+    if fence is not None:
+        scan.problems.append((first_line, "a fenced code block is opened but never closed"))
+    for name, line in footnote_refs.items():
+        if name not in footnote_defs:
+            scan.problems.append((line, f"footnote [^{name}] is used but never defined"))
+    for name, line in footnote_defs.items():
+        if name not in footnote_refs:
+            scan.problems.append((line, f"footnote [^{name}] is defined but never used"))
+    seen: dict[str, int] = {}
+    for line, _level, slug in scan.headings:
+        if slug in seen:
+            scan.problems.append(
+                (line, f"duplicate heading anchor '#{slug}' (first on line {seen[slug]})")
+            )
+        else:
+            seen[slug] = line
+    return scan
+
+
+def _parse_internal_link(target: str, line: int) -> Link | None:
+    if target.startswith(LESSON_SCHEME):
+        lesson, _, anchor = target[len(LESSON_SCHEME):].partition("#")
+        return Link(line=line, target=lesson, anchor=anchor or None)
+    if target.startswith("#"):
+        return Link(line=line, target="", anchor=target[1:] or None)
+    return None
+
+
+class _LessonLinks(Treeprocessor):
+    """Turns `lesson:id#anchor` into a link relative to the lesson page (works under any prefix)."""
+
+    def __init__(self, md: markdown.Markdown, lesson_id: str) -> None:
+        super().__init__(md)
+        self.lesson_id = lesson_id
+
+    def run(self, root):  # noqa: ANN001 - python-markdown's ElementTree API
+        for element in root.iter("a"):
+            href = element.get("href", "")
+            if href.startswith(LESSON_SCHEME):
+                target, _, anchor = href[len(LESSON_SCHEME):].partition("#")
+                fragment = f"#{anchor}" if anchor else ""
+                element.set("href", fragment if target == self.lesson_id and fragment else f"{target}{fragment}")
+        return None
+
+
+class _LessonLinksExtension(Extension):
+    def __init__(self, lesson_id: str) -> None:
+        super().__init__()
+        self.lesson_id = lesson_id
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - API name
+        md.treeprocessors.register(_LessonLinks(md, self.lesson_id), "lesson_links", 1)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    html: str
+    toc: tuple[TocEntry, ...]
+    anchors: frozenset[str]
+
+
+def render_markdown(body: str, lang: str, lesson_id: str) -> Rendered:
+    """Render a lesson body: tables, code, callouts, footnotes, anchored headings; then sanitise."""
+    md = markdown.Markdown(
+        extensions=[
+            "tables",
+            "fenced_code",
+            "admonition",
+            "sane_lists",
+            "footnotes",
+            "toc",
+            _LessonLinksExtension(lesson_id),
+        ],
+        extension_configs={
+            "tables": {"use_align_attribute": True},
+            "footnotes": {
+                "BACKLINK_TITLE": _FOOTNOTE_BACKLINK_TITLE.get(lang, "Back"),
+                "UNIQUE_IDS": False,
+            },
+            "toc": {
+                "slugify": slugify,
+                "permalink": "#",
+                "permalink_title": _PERMALINK_TITLE.get(lang, ""),
+                "toc_depth": "2-3",
+            },
+        },
+        output_format="html",
+    )
+    raw_html = md.convert(body)
+    toc = tuple(_flatten_toc(md.toc_tokens))  # type: ignore[attr-defined]
+    return Rendered(html=sanitize_html(raw_html), toc=toc, anchors=_all_anchors(md.toc_tokens))  # type: ignore[attr-defined]
+
+
+def sanitize_html(raw_html: str) -> str:
+    """Allow-list sanitising: no scripts, no event handlers, no javascript: URLs, no inline style."""
+    return nh3.clean(
+        raw_html,
+        tags=_ALLOWED_TAGS,
+        attributes=_ALLOWED_ATTRIBUTES,
+        allowed_classes=_ALLOWED_CLASSES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel=None,
+    )
+
+
+def _flatten_toc(tokens: list[dict]) -> list[TocEntry]:
+    entries: list[TocEntry] = []
+    for token in tokens:
+        entries.append(TocEntry(level=token["level"], anchor=token["id"], title=html.unescape(token["name"])))
+        entries.extend(_flatten_toc(token.get("children", [])))
+    return entries
+
+
+def _all_anchors(tokens: list[dict]) -> frozenset[str]:
+    anchors: set[str] = set()
+    for token in tokens:
+        anchors.add(token["id"])
+        anchors |= _all_anchors(token.get("children", []))
+    return frozenset(anchors)

@@ -1,0 +1,116 @@
+"""Immutable catalog data shared by every request of a process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+from course.core.errors import NotFound
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One validation finding, tied to a content file and (where known) a 1-based line."""
+
+    path: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    level: int
+    anchor: str
+    title: str
+
+
+@dataclass(frozen=True)
+class LessonText:
+    """A lesson in one language, already rendered to sanitised HTML."""
+
+    lesson_id: str
+    lang: str
+    path: str
+    title: str
+    minutes: int
+    objectives: tuple[str, ...]
+    summary: str
+    quiz: str | None
+    html: str
+    toc: tuple[TocEntry, ...]
+
+
+@dataclass(frozen=True)
+class Lesson:
+    id: str
+    number: int
+    texts: Mapping[str, LessonText]
+
+    def text(self, lang: str, fallbacks: tuple[str, ...] = ()) -> LessonText:
+        """The lesson in `lang`, else in the first fallback language that exists."""
+        for candidate in (lang, *fallbacks, *sorted(self.texts)):
+            if candidate in self.texts:
+                return self.texts[candidate]
+        raise NotFound(f"lesson {self.id!r} has no text")
+
+
+@dataclass(frozen=True)
+class CompletionRule:
+    """What a learner must do to complete the course; later issues add quizzes and sandbox."""
+
+    lessons: str = "all"
+
+
+@dataclass(frozen=True)
+class Course:
+    id: str
+    source_language: str
+    languages: tuple[str, ...]
+    titles: Mapping[str, str]
+    descriptions: Mapping[str, str]
+    lessons: tuple[Lesson, ...]
+    completion: CompletionRule = field(default_factory=CompletionRule)
+
+    def title(self, lang: str) -> str:
+        return self.titles.get(lang) or self.titles[self.source_language]
+
+    def description(self, lang: str) -> str:
+        return self.descriptions.get(lang) or self.descriptions[self.source_language]
+
+    def lesson(self, lesson_id: str) -> Lesson:
+        for lesson in self.lessons:
+            if lesson.id == lesson_id:
+                return lesson
+        raise NotFound(f"no lesson {lesson_id!r} in course {self.id!r}")
+
+    def neighbours(self, lesson_id: str) -> tuple[Lesson | None, Lesson | None]:
+        """The lessons before and after `lesson_id` in course order."""
+        index = self.lessons.index(self.lesson(lesson_id))
+        before = self.lessons[index - 1] if index > 0 else None
+        after = self.lessons[index + 1] if index + 1 < len(self.lessons) else None
+        return before, after
+
+    @property
+    def lesson_ids(self) -> tuple[str, ...]:
+        return tuple(lesson.id for lesson in self.lessons)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    courses: tuple[Course, ...] = ()
+    version: int = 0
+
+    def course(self, course_id: str) -> Course:
+        for course in self.courses:
+            if course.id == course_id:
+                return course
+        raise NotFound(f"no course {course_id!r}")
+
+
+def frozen_mapping(data: dict) -> Mapping:
+    return MappingProxyType(dict(data))

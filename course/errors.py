@@ -1,0 +1,53 @@
+"""Error pages in the user's language; domain errors become 4xx, never 500."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from course.core.errors import NotFound
+from course.extensions import db
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _page(status: int, title: str, message: str):
+    if _wants_json():
+        return {"error": title, "message": message}, status
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(NotFound)
+    def domain_not_found(error: NotFound):
+        return _page(404, _("Page not found"), _("There is no such page. It may have moved, or the link has a typo."))
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error: CSRFError):
+        return _page(
+            400,
+            _("The form has expired"),
+            _("For your security the form could not be accepted. Please go back, reload the page and send it again."),
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        messages = {
+            400: (_("Bad request"), _("The request could not be understood.")),
+            403: (_("Access denied"), _("You do not have permission to open this page.")),
+            404: (_("Page not found"), _("There is no such page. It may have moved, or the link has a typo.")),
+            405: (_("Not allowed"), _("This page cannot be used that way.")),
+            413: (_("Too large"), _("What you sent is too large.")),
+            429: (_("Too many attempts"), _("Please wait a minute before you try again.")),
+        }
+        title, message = messages.get(error.code or 500, (error.name, error.description or ""))
+        return _page(error.code or 500, title, message)
+
+    @app.errorhandler(500)
+    def server_error(error: Exception):
+        db.session.rollback()
+        return _page(500, _("Something went wrong"), _("The error has been logged. Please try again later."))

@@ -1,0 +1,43 @@
+"""Learner progress: which lessons a learner has completed."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from course.core.catalog import Course
+from course.extensions import db
+from course.models import LessonProgress, User
+
+
+def completed_lessons(user: User, course: Course) -> set[str]:
+    """Ids of this course's current lessons the user completed (progress on removed lessons is ignored)."""
+    rows = db.session.scalars(
+        select(LessonProgress.lesson_id).where(
+            LessonProgress.user_id == user.id, LessonProgress.course_id == course.id
+        )
+    )
+    return set(rows) & set(course.lesson_ids)
+
+
+def mark_complete(user: User, course: Course, lesson_id: str) -> None:
+    """Record completion once; completing again (or in two tabs at once) changes nothing."""
+    course.lesson(lesson_id)
+    exists = db.session.scalar(
+        select(LessonProgress.id).where(
+            LessonProgress.user_id == user.id,
+            LessonProgress.course_id == course.id,
+            LessonProgress.lesson_id == lesson_id,
+        )
+    )
+    if exists is not None:
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.add(LessonProgress(user_id=user.id, course_id=course.id, lesson_id=lesson_id))
+    except IntegrityError:
+        pass
+
+
+def percent(done: int, total: int) -> int:
+    return round(100 * done / total) if total else 0

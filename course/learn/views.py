@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from course.core.catalog import Course
+from course.extensions import db
+from course.i18n import current_language
+from course.learn import operations
+from course.publishing.cache import catalog
+
+bp = Blueprint("learn", __name__)
+
+
+def _progress(course: Course) -> set[str]:
+    return operations.completed_lessons(current_user, course) if current_user.is_authenticated else set()
+
+
+@bp.get("/")
+def index():
+    courses = catalog().courses
+    if len(courses) == 1:
+        return overview(courses[0].id)
+    return render_template("learn/courses.html", courses=courses, lang=current_language())
+
+
+@bp.get("/courses/<course_id>")
+def overview(course_id: str):
+    course = catalog().course(course_id)
+    done = _progress(course)
+    next_lesson = next((lesson for lesson in course.lessons if lesson.id not in done), None)
+    return render_template(
+        "learn/overview.html",
+        course=course,
+        lang=current_language(),
+        done=done,
+        percent=operations.percent(len(done), len(course.lessons)),
+        next_lesson=next_lesson,
+    )
+
+
+@bp.get("/courses/<course_id>/lessons/<lesson_id>")
+def lesson(course_id: str, lesson_id: str):
+    course = catalog().course(course_id)
+    lang = current_language()
+    current = course.lesson(lesson_id)
+    before, after = course.neighbours(lesson_id)
+    done = _progress(course)
+    return render_template(
+        "learn/lesson.html",
+        course=course,
+        lesson=current,
+        text=current.text(lang, (course.source_language,)),
+        lang=lang,
+        before=before,
+        after=after,
+        done=done,
+        percent=operations.percent(len(done), len(course.lessons)),
+    )
+
+
+@bp.post("/courses/<course_id>/lessons/<lesson_id>/complete")
+@login_required
+def complete(course_id: str, lesson_id: str):
+    course = catalog().course(course_id)
+    operations.mark_complete(current_user, course, lesson_id)
+    db.session.commit()
+    _, after = course.neighbours(lesson_id)
+    if after is None:
+        return redirect(url_for("learn.overview", course_id=course_id))
+    return redirect(url_for("learn.lesson", course_id=course_id, lesson_id=after.id))
+
+
+@bp.app_template_filter("lesson_title")
+def lesson_title(lesson, lang: str) -> str:  # noqa: ANN001 - catalog Lesson
+    return lesson.text(lang).title

@@ -1,0 +1,132 @@
+"""Import content files into published revisions, export them back, read what is published."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from sqlalchemy import func, select
+
+from course.core.catalog import CatalogBuild, Problem, build_catalog
+from course.extensions import db
+from course.models import ContentRevision, ContentState, utcnow
+
+CONTENT_SUFFIXES = (".md", ".yml")
+
+
+@dataclass
+class ImportReport:
+    created: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def refused(self) -> list[str]:
+        return sorted({problem.path for problem in self.problems})
+
+
+def read_content_files(root: Path) -> tuple[dict[str, str], list[Problem]]:
+    """Read every content file under `root` as text, keyed by its POSIX path relative to `root`."""
+    files: dict[str, str] = {}
+    problems: list[Problem] = []
+    if not root.is_dir():
+        return files, [Problem(str(root), None, "content folder not found")]
+    for path in sorted(root.rglob("*")):
+        if not path.is_file() or path.suffix not in CONTENT_SUFFIXES:
+            continue
+        relative = path.relative_to(root).as_posix()
+        try:
+            files[relative] = path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as error:
+            problems.append(Problem(relative, None, f"not UTF-8 text (byte {error.start})"))
+    return files, problems
+
+
+def check_files(files: dict[str, str]) -> CatalogBuild:
+    return build_catalog(files)
+
+
+def published_revisions() -> list[ContentRevision]:
+    return list(db.session.scalars(select(ContentRevision).where(ContentRevision.status == "published")))
+
+
+def published_files() -> dict[str, str]:
+    return {revision.path: revision.source for revision in published_revisions()}
+
+
+def content_version() -> int:
+    """The cheap check each process makes before reusing its cached catalog."""
+    return db.session.scalar(select(ContentState.version).where(ContentState.id == 1)) or 0
+
+
+def _checksum(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def import_files(
+    files: dict[str, str],
+    read_problems: Iterable[Problem] = (),
+    author_id: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> ImportReport:
+    """Publish every valid changed file as a new revision; refuse broken files, keeping their last good one.
+
+    The caller commits, so the whole import lands or nothing does.
+    """
+    build = build_catalog(files)
+    report = ImportReport(problems=sorted([*read_problems, *build.problems]))
+    refused = set(report.refused)
+    current = {revision.path: revision for revision in published_revisions()}
+    for path, text in sorted(files.items()):
+        if progress:
+            progress(path)
+        if path in refused or not _is_content_file(path, build):
+            continue
+        checksum = _checksum(text)
+        previous = current.get(path)
+        if previous is not None and previous.checksum == checksum:
+            report.unchanged.append(path)
+            continue
+        number = (db.session.scalar(select(func.max(ContentRevision.number)).where(ContentRevision.path == path)) or 0) + 1
+        if previous is not None:
+            previous.status = "archived"
+        db.session.add(
+            ContentRevision(
+                path=path, number=number, status="published", source=text, checksum=checksum, author_id=author_id
+            )
+        )
+        report.created.append(path)
+    if report.created:
+        bump_content_version()
+    db.session.flush()
+    return report
+
+
+def _is_content_file(path: str, build: CatalogBuild) -> bool:
+    """Only files the catalog understands are stored (course.yml and lessons of a course folder)."""
+    folder, _, name = path.partition("/")
+    return bool(name) and "/" not in name and any(course.id == folder for course in build.catalog.courses)
+
+
+def bump_content_version() -> None:
+    state = db.session.get(ContentState, 1, with_for_update=True)
+    if state is None:
+        db.session.add(ContentState(id=1, version=1))
+    else:
+        state.version += 1
+        state.updated_at = utcnow()
+
+
+def export_files(target: Path, progress: Callable[[str], None] | None = None) -> list[str]:
+    """Write each published revision back to its file, byte for byte as it was imported."""
+    written = []
+    for revision in sorted(published_revisions(), key=lambda r: r.path):
+        if progress:
+            progress(revision.path)
+        destination = target / revision.path
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        destination.write_bytes(revision.source.encode("utf-8"))
+        written.append(revision.path)
+    return written

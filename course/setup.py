@@ -1,0 +1,62 @@
+"""First-time setup for a laptop: `python -m course.setup`.
+
+Writes instance/config.py with a random SECRET_KEY (only if it does not exist yet),
+migrates the database and imports the bundled course. Safe to run again.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from course.config import default_instance_path
+
+LOCAL_CONFIG = """\
+# Written by `python -m course.setup` for running the course on this machine.
+# Keep this file private: it holds the key that signs sessions.
+SECRET_KEY = {secret!r}
+
+# Served over plain HTTP on 127.0.0.1, so cookies cannot require HTTPS here.
+# Delete these two lines when the app runs behind HTTPS.
+SESSION_COOKIE_SECURE = False
+REMEMBER_COOKIE_SECURE = False
+"""
+
+
+def write_local_config() -> bool:
+    instance = default_instance_path()
+    instance.mkdir(parents=True, exist_ok=True)
+    config_file = instance / "config.py"
+    if config_file.exists():
+        return False
+    config_file.write_text(LOCAL_CONFIG.format(secret=secrets.token_hex(32)), encoding="utf-8")
+    config_file.chmod(0o600)
+    return True
+
+
+def main() -> None:
+    if write_local_config():
+        print(f"Wrote {default_instance_path() / 'config.py'} with a new secret key.")
+    from flask_migrate import upgrade
+
+    from course import create_app
+    from course.extensions import db
+    from course.publishing.operations import import_files, read_content_files
+
+    app = create_app()
+    with app.app_context():
+        upgrade()
+        files, problems = read_content_files(Path(app.config["CONTENT_DIR"]))
+        report = import_files(files, problems)
+        db.session.commit()
+        print(f"Database ready; content: {len(report.created)} new, {len(report.unchanged)} unchanged revision(s).")
+        for problem in report.problems:
+            print(f"  refused: {problem}")
+    print(
+        "Create the first admin account with:\n"
+        "  .venv/bin/flask --app wsgi users create you@example.org --role admin"
+    )
+
+
+if __name__ == "__main__":
+    main()

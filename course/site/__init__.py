@@ -1,0 +1,5 @@
+"""Site-wide endpoints: health check and the language switch."""
+
+from course.site.views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,148 @@
+"""Fixtures: a fresh app per test on SQLite and (where reachable) PostgreSQL, clients and user factories.
+
+PostgreSQL is used when TEST_DATABASE_URL is set or the local default answers. In CI (CI=true)
+an unreachable PostgreSQL fails the run instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from course import create_app
+from course.auth import operations as accounts
+from course.extensions import db
+from course.models import User
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CONTENT_DIR = PROJECT_ROOT / "content"
+DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/course_test"
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+PASSWORD = "correct horse battery"
+
+
+def require(reason: str) -> None:
+    """Skip on a developer machine, fail in CI: a missing database or browser in CI is a failure."""
+    if IN_CI:
+        pytest.fail(f"required in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    url = make_url(os.environ.get("TEST_DATABASE_URL", DEFAULT_PG_URL))
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": url.database})
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{url.database}"'))
+    except Exception as error:  # noqa: BLE001 - any connection failure means "not available"
+        require(f"PostgreSQL not reachable at {url.render_as_string(hide_password=True)}: {error.__class__.__name__}")
+    finally:
+        admin.dispose()
+    engine = create_engine(url)
+    with engine.begin() as connection:  # start each session from an empty schema
+        connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+    return url.render_as_string(hide_password=False)
+
+
+def _truncate_all() -> None:
+    tables = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+    db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    db.session.commit()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def make_app(
+    backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., Flask]]:
+    """Build apps on the test's database; the schema is created from the models."""
+    monkeypatch.setenv("COURSE_INSTANCE_PATH", str(tmp_path / "instance"))
+    for name in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL"):
+        monkeypatch.delenv(name, raising=False)
+    url = request.getfixturevalue("postgres_url") if backend == "postgresql" else f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    apps: list[Flask] = []
+
+    def build(**overrides: object) -> Flask:
+        config = {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "DATABASE_URL": url,
+            "WTF_CSRF_ENABLED": False,
+            "CONTENT_DIR": str(CONTENT_DIR),
+            "CATALOG_CHECK_SECONDS": 0,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            **overrides,
+        }
+        app = create_app(config)
+        with app.app_context():
+            db.create_all()
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps:
+        with app.app_context():
+            if backend == "postgresql":
+                _truncate_all()
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Flask:
+    return make_app()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., User]:
+    counter = iter(range(1, 10_000))
+
+    def make(role: str = "learner", email: str | None = None, password: str = PASSWORD, locale: str | None = None) -> User:
+        with app.app_context():
+            user = accounts.create_user(
+                email or f"{role}{next(counter)}@example.org", password, f"Test {role.title()}", role=role, locale=locale
+            )
+            db.session.commit()
+            db.session.refresh(user)
+            db.session.expunge(user)
+            return user
+
+    return make
+
+
+@pytest.fixture
+def login_as(client: FlaskClient) -> Callable[[User], FlaskClient]:
+    """Log a user in through the session (the login form itself is tested in test_auth)."""
+
+    def login(user: User) -> FlaskClient:
+        with client.session_transaction() as session:
+            session["_user_id"] = str(user.id)
+            session["_fresh"] = True
+        return client
+
+    return login
