@@ -1,5 +1,8 @@
 """WSGI entry point: `flask --app wsgi run` or `gunicorn wsgi:app`."""
 
+import logging
+
 from course import create_app
 
+logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 app = create_app()

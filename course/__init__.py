@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from flask import Flask
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -19,7 +17,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: config, extensions, blueprints, catalog cache, error pages. No I/O beyond config."""
     app = Flask(__name__, instance_path=str(default_instance_path()), instance_relative_config=True)
     load_config(app, test_config)
-    logging.basicConfig(level=logging.INFO)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))

@@ -5,7 +5,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
-from wtforms import HiddenField, SelectField
+from wtforms import HiddenField, SelectChoice, SelectField
 
 from course.extensions import db
 from course.i18n import LANGUAGE_NAMES, LANGUAGES
@@ -15,7 +15,7 @@ bp = Blueprint("site", __name__)
 
 
 class LanguageForm(FlaskForm):
-    lang = SelectField(choices=[(code, LANGUAGE_NAMES[code]) for code in LANGUAGES])
+    lang = SelectField(choices=[SelectChoice(code, LANGUAGE_NAMES[code]) for code in LANGUAGES])
     next = HiddenField()
 
 

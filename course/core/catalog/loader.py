@@ -113,9 +113,12 @@ def _build_course(folder: str, names: dict[str, str], files: Mapping[str, str], 
     if course_doc is None:
         return None
     lessons: dict[tuple[str, str], _LessonDoc] = {}
+    existing: set[tuple[str, str]] = set()
     for name, path in names.items():
         if name == COURSE_FILE or not name.endswith(".md"):
             continue
+        if match := _LESSON_FILE.match(name):
+            existing.add((match.group("id"), match.group("lang")))
         doc = _parse_lesson(path, name, files[path], course_doc, found)
         if doc is None:
             continue
@@ -124,7 +127,7 @@ def _build_course(folder: str, names: dict[str, str], files: Mapping[str, str], 
             found.add(path, 2, f"duplicate lesson id {doc.id!r} in {doc.lang!r} (also in {lessons[key].path})")
             continue
         lessons[key] = doc
-    _check_course_lessons(course_doc, lessons, found)
+    _check_course_lessons(course_doc, lessons, existing, found)
     _check_links(course_doc, lessons, found)
     built = []
     for number, lesson_id in enumerate(
@@ -346,23 +349,31 @@ def _parse_lesson(path: str, name: str, text: str, course: _CourseDoc, found: _C
     return doc_
 
 
-def _check_course_lessons(course: _CourseDoc, lessons: dict[tuple[str, str], _LessonDoc], found: _Collector) -> None:
+def _check_course_lessons(
+    course: _CourseDoc,
+    lessons: dict[tuple[str, str], _LessonDoc],
+    existing: set[tuple[str, str]],
+    found: _Collector,
+) -> None:
+    """Every listed lesson has a file per language; a broken file reports itself, a missing one here."""
     listed = set(course.lesson_ids)
     for (lesson_id, _lang), doc in sorted(lessons.items()):
         if lesson_id not in listed:
             found.add(doc.path, 2, f"lesson {lesson_id!r} is not listed under 'lessons' in {course.path}")
     for lesson_id, line in zip(course.lesson_ids, course.lesson_lines):
         present = [lang for lang in course.languages if (lesson_id, lang) in lessons]
+        if not any((lesson_id, lang) in existing for lang in course.languages):
+            found.add(course.path, line, f"lesson {lesson_id!r} has no file ({lesson_id}.{course.source_language}.md)")
+            continue
         if not present:
-            found.add(course.path, line, f"lesson {lesson_id!r} has no valid file ({lesson_id}.{course.source_language}.md)")
             continue
         for lang in course.languages:
-            if lang not in present:
+            if (lesson_id, lang) not in existing:
                 for other in present:
                     doc = lessons[(lesson_id, other)]
                     found.add(
                         doc.path, 2,
-                        f"missing translation: lesson {lesson_id!r} has no valid {lang!r} text "
+                        f"missing translation: lesson {lesson_id!r} has no {lang!r} text "
                         f"({course.folder}/{lesson_id}.{lang}.md)",
                     )
         first = lessons[(lesson_id, present[0])]

@@ -69,6 +69,7 @@ def scan_source(body: str, first_line: int) -> SourceScan:
     """Scan Markdown line by line (skipping fenced code) for headings, links and syntax errors."""
     scan = SourceScan()
     fence: str | None = None
+    fence_line = first_line
     footnote_defs: dict[str, int] = {}
     footnote_refs: dict[str, int] = {}
     for offset, text in enumerate(body.split("\n")):
@@ -77,7 +78,7 @@ def scan_source(body: str, first_line: int) -> SourceScan:
         if fence_match:
             marker = fence_match.group(1)
             if fence is None:
-                fence = marker[0] * len(marker)
+                fence, fence_line = marker[0] * len(marker), line
             elif marker.startswith(fence):
                 fence = None
             continue
@@ -118,7 +119,7 @@ def scan_source(body: str, first_line: int) -> SourceScan:
             if link:
                 scan.links.append(link)
     if fence is not None:
-        scan.problems.append((first_line, "a fenced code block is opened but never closed"))
+        scan.problems.append((fence_line, "this fenced code block is never closed"))
     for name, line in footnote_refs.items():
         if name not in footnote_defs:
             scan.problems.append((line, f"footnote [^{name}] is used but never defined"))

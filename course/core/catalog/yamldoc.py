@@ -38,7 +38,7 @@ def parse_mapping(text: str, first_line: int = 1) -> YamlMapping:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
+        mark = error.context_mark or error.problem_mark  # where the construct began
         line = mark.line + 1 + offset if mark else first_line
         raise YamlProblem(line, f"invalid YAML: {error.problem or error.context}") from None
     except yaml.YAMLError as error:

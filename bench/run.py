@@ -1,0 +1,828 @@
+"""Benchmark the course app against a hello-world Flask floor, both under the same gunicorn settings.
+
+Run from the project root:  .venv/bin/python bench/run.py [--duration 10] [--database-url postgresql://...]
+
+It seeds a throw-away database, starts the app and bench/hello.py under gunicorn on loopback ports, logs a
+learner in once, checks every target answers as expected, loads each target with the same client (wrk, or a
+Python fallback), prints one table and writes bench/results/latest.json. It exits 1 when a target misses its
+threshold or a page answered wrongly (unless --no-fail), 2 when the set-up itself failed.
+See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from http.cookies import SimpleCookie
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlencode
+
+# --------------------------------------------------------------------------------------------------------------
+# Targets. To benchmark a new page, add a Target here (see bench/README.md, "Adding a target").
+# --------------------------------------------------------------------------------------------------------------
+
+COURSE_ID = "kam-pay"
+LESSON_ID = "kams-are-not-salespeople"
+LOGGED_IN_MARK = 'action="/auth/logout"'  # only a logged-in page offers the log-out form
+ANONYMOUS_MARK = 'href="/auth/login'  # only an anonymous page links to the login form
+
+
+@dataclass(frozen=True)
+class Target:
+    """One page to load. Thresholds are optional; a target without them is measured and reported only."""
+
+    name: str
+    path: str
+    server: Literal["app", "hello"] = "app"
+    method: str = "GET"
+    login: bool = False  # send the learner's session cookie
+    body: str | None = None  # form-encoded; "{csrf_token}" is replaced with a valid token for the session
+    content_type: str = "application/x-www-form-urlencoded"
+    expect_status: int = 200
+    expect_text: tuple[str, ...] = ()  # the verification fails unless the body contains each of these
+    min_ratio: float | None = None  # requests/s at least this fraction of the hello floor's
+    max_p99_ms: float | None = None
+
+
+FLOOR = Target("hello floor", "/", server="hello", expect_text=("Hello, world!",))
+
+TARGETS: tuple[Target, ...] = (
+    FLOOR,
+    Target("course overview (learner)", "/", login=True, expect_text=(LOGGED_IN_MARK,)),
+    Target(
+        "lesson (learner)",
+        f"/courses/{COURSE_ID}/lessons/{LESSON_ID}",
+        login=True,
+        expect_text=(LOGGED_IN_MARK,),
+        min_ratio=0.5,
+        max_p99_ms=30.0,
+    ),
+    Target("lesson (anonymous)", f"/courses/{COURSE_ID}/lessons/{LESSON_ID}", expect_text=(ANONYMOUS_MARK,)),
+)
+
+# --------------------------------------------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results" / "latest.json"
+BENCH_EMAIL = "bench@example.org"
+BENCH_PASSWORD = "benchmark-password-123"
+LOOPBACK = "127.0.0.1"
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", ""}
+SETUP_TIMEOUT_S = 180.0
+START_TIMEOUT_S = 60.0
+REQUEST_TIMEOUT_S = 10.0
+VERIFY_REQUESTS = 3
+# Environment the app reads; inherited values are dropped so a developer's shell cannot change the run.
+APP_ENV_NAMES = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "FLASK_APP", "FLASK_DEBUG")
+
+
+class BenchError(RuntimeError):
+    """The benchmark could not be set up or a page answered wrongly: the numbers would mean nothing."""
+
+
+@dataclass
+class Options:
+    duration: float
+    warmup: float
+    connections: int
+    threads: int
+    workers: int
+    worker_class: str
+    worker_threads: int | None
+    database_url: str | None
+    client: Literal["auto", "wrk", "python"]
+    lang: str
+    only: list[str]
+    json_path: Path
+    keep_tmp: bool
+    no_fail: bool
+
+
+@dataclass
+class LoadResult:
+    """What one load run measured; `unexpected` counts responses whose status was not the expected one."""
+
+    requests: int
+    seconds: float
+    requests_per_s: float
+    p50_ms: float
+    p99_ms: float
+    socket_errors: int = 0
+    unexpected: int = 0
+    unexpected_statuses: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Row:
+    target: Target
+    result: LoadResult
+    response_bytes: int
+    ratio: float | None = None
+    verdict: Literal["PASS", "FAIL", "ERROR", "-"] = "-"
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Session:
+    """The learner's cookies and a CSRF token valid for them (for POST targets)."""
+
+    cookie_header: str
+    csrf_token: str
+
+
+# --- command line ---------------------------------------------------------------------------------------------
+
+
+def parse_args(argv: Sequence[str] | None = None) -> Options:
+    parser = argparse.ArgumentParser(
+        description="Benchmark the course app against a hello-world Flask floor (see bench/README.md).",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds of measured load per target")
+    parser.add_argument("--warmup", type=float, default=2.0, help="seconds of unmeasured load per target first")
+    parser.add_argument("--connections", "-c", type=int, default=32, help="concurrent keep-alive connections")
+    parser.add_argument("--threads", "-t", type=int, default=2, help="load-generator threads (wrk -t)")
+    parser.add_argument("--workers", "-w", type=int, default=2, help="gunicorn worker processes per server")
+    parser.add_argument("--worker-class", "-k", default="sync", help="gunicorn worker class (sync, gthread, ...)")
+    parser.add_argument("--worker-threads", type=int, default=None, help="gunicorn --threads (for gthread)")
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="PostgreSQL URL on loopback to use instead of a temporary SQLite file; the database is dropped "
+        "and re-created, so its name must contain 'bench' (e.g. postgresql://postgres@127.0.0.1:5432/course_bench)",
+    )
+    parser.add_argument(
+        "--client",
+        choices=("auto", "wrk", "python"),
+        default="auto",
+        help="load generator: wrk if installed (auto), or the built-in Python one",
+    )
+    parser.add_argument("--lang", default="de", help="Accept-Language sent with every request")
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="measure only targets whose name contains NAME (repeatable); the hello floor is always measured",
+    )
+    parser.add_argument("--json", dest="json_path", type=Path, default=RESULTS, help="where to write the results")
+    parser.add_argument("--keep-tmp", action="store_true", help="keep the temporary folder (database, logs)")
+    parser.add_argument("--no-fail", action="store_true", help="report only: exit 0 even when a target fails")
+    args = parser.parse_args(argv)
+    if args.duration <= 0 or args.warmup < 0:
+        parser.error("--duration must be positive and --warmup not negative")
+    if args.connections < 1 or args.threads < 1 or args.connections < args.threads:
+        parser.error("need at least one connection per load-generator thread")
+    if args.database_url:
+        check_loopback_database(args.database_url, parser)
+    return Options(**vars(args))
+
+
+def check_loopback_database(url: str, parser: argparse.ArgumentParser) -> None:
+    """Only loopback PostgreSQL with a 'bench' database: the runner drops it, and must never reach elsewhere."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("postgres"):
+        parser.error("--database-url must be a postgresql:// URL (SQLite is the default)")
+    host = parsed.host or ""
+    if host not in LOOPBACK_HOSTS and not host.startswith("/"):
+        parser.error(f"--database-url must point at loopback or a local socket, not {host!r}")
+    if not parsed.database or "bench" not in parsed.database:
+        parser.error("--database-url: the database is dropped and re-created, so its name must contain 'bench'")
+
+
+# --- set-up: database and servers -----------------------------------------------------------------------------
+
+
+def app_env(database_url: str, instance: Path) -> dict[str, str]:
+    """The app's configuration for this run: throw-away secret and instance folder, plain-HTTP cookies."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("COURSE_") and name not in APP_ENV_NAMES
+    }
+    env.update(
+        SECRET_KEY=secrets.token_hex(32),
+        DATABASE_URL=database_url,
+        COURSE_INSTANCE_PATH=str(instance),
+        COURSE_SESSION_COOKIE_SECURE="false",
+        COURSE_REMEMBER_COOKIE_SECURE="false",
+        COURSE_LOGIN_RATE_LIMIT="100000 per minute",
+    )
+    return env
+
+
+def reset_postgres(url: str) -> None:
+    """Drop and re-create the benchmark database so every run starts from the same seed."""
+    import psycopg
+    from psycopg import sql
+    from sqlalchemy.engine import make_url
+
+    target = make_url(url)
+    admin = target.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=10) as conn:
+            name = sql.Identifier(str(target.database))
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
+    except psycopg.Error as error:
+        raise BenchError(f"cannot reset the PostgreSQL database: {error}") from error
+
+
+def seed(env: dict[str, str]) -> None:
+    """Schema, the bundled course and one learner, through the app's own CLI (as an operator would)."""
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
+    steps: list[tuple[list[str], str | None]] = [
+        ([*flask, "db", "upgrade"], None),
+        ([*flask, "course", "import"], None),
+        ([*flask, "users", "create", BENCH_EMAIL, "--role", "learner", "--password-stdin"], BENCH_PASSWORD + "\n"),
+    ]
+    for command, stdin in steps:
+        try:
+            done = subprocess.run(
+                command, cwd=ROOT, env=env, input=stdin, capture_output=True, text=True, timeout=SETUP_TIMEOUT_S
+            )
+        except subprocess.TimeoutExpired as error:
+            raise BenchError(f"set-up step timed out: {' '.join(command[2:])}") from error
+        if done.returncode != 0:
+            raise BenchError(f"set-up step failed: {' '.join(command[2:])}\n{done.stdout}{done.stderr}")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOOPBACK, 0))
+        return int(sock.getsockname()[1])
+
+
+class Server:
+    """One gunicorn in its own process group, so stopping it also stops every worker it forked."""
+
+    def __init__(self, name: str, app_spec: str, env: dict[str, str], options: Options, log_dir: Path) -> None:
+        self.name = name
+        self.port = free_port()
+        self.log_path = log_dir / f"{name}.log"
+        self.command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"{LOOPBACK}:{self.port}",
+            "--workers",
+            str(options.workers),
+            "--worker-class",
+            options.worker_class,
+            "--no-control-socket",  # two servers at once would fight over the default control socket
+            "--graceful-timeout",
+            "5",
+            "--log-level",
+            "warning",
+            *(["--threads", str(options.worker_threads)] if options.worker_threads else []),
+            app_spec,
+        ]
+        self.env = env
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                self.command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+
+    def wait_ready(self, timeout: float = START_TIMEOUT_S) -> None:
+        """Poll /healthz until it answers 200; fail early with the log if gunicorn died."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is None or self.process.poll() is not None:
+                raise BenchError(f"{self.name} server exited during start-up:\n{self.log_tail()}")
+            with suppress(OSError, http.client.HTTPException):
+                if fetch(self.port, "GET", "/healthz", {}, timeout=2.0)[0] == 200:
+                    return
+            time.sleep(0.1)
+        raise BenchError(f"{self.name} server not ready after {timeout:.0f} s:\n{self.log_tail()}")
+
+    def stop(self) -> None:
+        """SIGTERM the whole group, then SIGKILL whatever is left after a few seconds."""
+        if self.process is None or self.process.returncode is not None:
+            return
+        for sig, grace in ((signal.SIGTERM, 8.0), (signal.SIGKILL, 5.0)):
+            with suppress(ProcessLookupError):
+                os.killpg(self.process.pid, sig)
+            try:
+                self.process.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                continue
+            break
+        with suppress(ProcessLookupError):  # orphaned workers, if the master died first
+            os.killpg(self.process.pid, signal.SIGKILL)
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+
+@contextmanager
+def running(servers: Sequence[Server]) -> Iterator[None]:
+    """Start all servers and stop every one of them however the block ends."""
+    try:
+        for server in servers:
+            server.start()
+        for server in servers:
+            server.wait_ready()
+        yield
+    finally:
+        for server in servers:
+            server.stop()
+
+
+# --- HTTP: one request, login, verification -------------------------------------------------------------------
+
+
+def fetch(
+    port: int, method: str, path: str, headers: dict[str, str], body: bytes | None = None, timeout: float = 10.0
+) -> tuple[int, http.client.HTTPMessage, bytes]:
+    conn = http.client.HTTPConnection(LOOPBACK, port, timeout=timeout)
+    try:
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        conn.close()
+
+
+def update_cookies(jar: dict[str, str], headers: http.client.HTTPMessage) -> None:
+    for line in headers.get_all("Set-Cookie") or []:
+        cookie: SimpleCookie = SimpleCookie()
+        cookie.load(line)
+        for name, morsel in cookie.items():
+            if morsel["max-age"] == "0" or "1970" in morsel["expires"]:
+                jar.pop(name, None)
+            else:
+                jar[name] = morsel.value
+
+
+def cookie_header(jar: dict[str, str]) -> str:
+    return "; ".join(f"{name}={value}" for name, value in jar.items())
+
+
+CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def login(port: int, lang: str) -> Session:
+    """Log the learner in through the real form, as a browser would: GET for the token, POST, keep the cookie."""
+    jar: dict[str, str] = {}
+    status, headers, body = fetch(port, "GET", "/auth/login", {"Accept-Language": lang})
+    update_cookies(jar, headers)
+    match = CSRF_INPUT.search(body.decode("utf-8", "replace"))
+    if status != 200 or match is None:
+        raise BenchError(f"GET /auth/login answered {status} without a csrf_token field")
+    token = match.group(1)
+    form = urlencode({"csrf_token": token, "email": BENCH_EMAIL, "password": BENCH_PASSWORD, "next": "/"})
+    status, headers, body = fetch(
+        port,
+        "POST",
+        "/auth/login",
+        {
+            "Accept-Language": lang,
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": cookie_header(jar),
+        },
+        form.encode(),
+    )
+    update_cookies(jar, headers)
+    if status != 302 or "session" not in jar:
+        snippet = body.decode("utf-8", "replace")[:300]
+        raise BenchError(f"POST /auth/login answered {status} (expected 302 with a session cookie): {snippet}")
+    return Session(cookie_header(jar), token)
+
+
+@dataclass(frozen=True)
+class Request:
+    """A target made concrete for one server and session: exactly what every load request sends."""
+
+    port: int
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes | None
+    expect_status: int
+
+
+def build_request(target: Target, port: int, session: Session, lang: str) -> Request:
+    headers = {"Accept-Language": lang}
+    if target.login:
+        headers["Cookie"] = session.cookie_header
+    body = None
+    if target.body is not None:
+        body = target.body.replace("{csrf_token}", session.csrf_token).encode()
+        headers["Content-Type"] = target.content_type
+    return Request(port, target.method, target.path, headers, body, target.expect_status)
+
+
+def verify(target: Target, request: Request) -> int:
+    """A few plain requests before any load: a wrong status or missing content stops the run. Returns size."""
+    size = 0
+    for _ in range(VERIFY_REQUESTS):
+        status, _headers, body = fetch(request.port, request.method, request.path, request.headers, request.body)
+        text = body.decode("utf-8", "replace")
+        if status != target.expect_status:
+            raise BenchError(
+                f"{target.name}: {target.method} {target.path} answered {status}, expected {target.expect_status}"
+            )
+        missing = [needle for needle in target.expect_text if needle not in text]
+        if missing:
+            raise BenchError(f"{target.name}: response lacks {missing!r} (not logged in, or the page changed?)")
+        size = len(body)
+    return size
+
+
+# --- load generators ------------------------------------------------------------------------------------------
+
+WRK_SCRIPT = """\
+-- Generated by bench/run.py: sets method and body, counts responses whose status is not the expected one.
+wrk.method = {method}
+{body}
+local threads = {{}}
+function setup(thread)
+  table.insert(threads, thread)
+end
+function init(args)
+  unexpected = 0
+  last_unexpected = 0
+end
+function response(status, headers, body)
+  if status ~= {expect} then
+    unexpected = unexpected + 1
+    last_unexpected = status
+  end
+end
+function done(summary, latency, requests)
+  local bad, last = 0, 0
+  for _, thread in ipairs(threads) do
+    bad = bad + thread:get("unexpected")
+    if thread:get("last_unexpected") ~= 0 then last = thread:get("last_unexpected") end
+  end
+  io.write(string.format("BENCH_STATUS unexpected=%d last=%d\\n", bad, last))
+end
+"""
+
+
+def lua_string(text: str | bytes) -> str:
+    """A Lua string literal; everything but plain characters as decimal escapes, so nothing can break out."""
+    data = text.encode() if isinstance(text, str) else text
+    plain = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -_./:=&%+,;"
+    return '"' + "".join(chr(byte) if byte in plain else f"\\{byte:03d}" for byte in data) + '"'
+
+
+UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
+
+
+def duration_ms(text: str) -> float:
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", text)
+    if match is None:
+        raise BenchError(f"cannot read wrk duration {text!r}")
+    return float(match.group(1)) * UNIT_MS[match.group(2)]
+
+
+def parse_wrk(output: str) -> LoadResult:
+    """Requests/s, the 50 % and 99 % latency lines of --latency, socket errors and our status line."""
+
+    def find(pattern: str) -> re.Match[str]:
+        match = re.search(pattern, output, re.MULTILINE)
+        if match is None:
+            raise BenchError(f"unexpected wrk output (no match for {pattern!r}):\n{output}")
+        return match
+
+    requests = int(find(r"^\s*(\d+) requests in ([\d.]+\w+)").group(1))
+    seconds = duration_ms(find(r"^\s*\d+ requests in ([\d.]+\w+)").group(1)) / 1000
+    socket_errors = 0
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    if errors:
+        socket_errors = sum(int(group) for group in errors.groups())
+    status = find(r"^BENCH_STATUS unexpected=(\d+) last=(\d+)")
+    unexpected = int(status.group(1))
+    return LoadResult(
+        requests=requests,
+        seconds=seconds,
+        requests_per_s=float(find(r"^Requests/sec:\s+([\d.]+)").group(1)),
+        p50_ms=duration_ms(find(r"^\s+50%\s+(\S+)").group(1)),
+        p99_ms=duration_ms(find(r"^\s+99%\s+(\S+)").group(1)),
+        socket_errors=socket_errors,
+        unexpected=unexpected,
+        unexpected_statuses={status.group(2): unexpected} if unexpected else {},
+    )
+
+
+def run_wrk(request: Request, seconds: float, options: Options, script_dir: Path) -> LoadResult:
+    body = f"wrk.body = {lua_string(request.body)}" if request.body is not None else ""
+    script = script_dir / "wrk.lua"
+    script.write_text(
+        WRK_SCRIPT.format(method=lua_string(request.method), body=body, expect=int(request.expect_status))
+    )
+    command = [
+        "wrk",
+        f"-t{options.threads}",
+        f"-c{options.connections}",
+        f"-d{max(1, round(seconds))}s",
+        "--latency",
+        "-s",
+        str(script),
+    ]
+    for name, value in request.headers.items():
+        command += ["-H", f"{name}: {value}"]
+    command.append(f"http://{LOOPBACK}:{request.port}{request.path}")
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 30)
+    except subprocess.TimeoutExpired as error:
+        raise BenchError("wrk did not finish in time") from error
+    if done.returncode != 0:
+        raise BenchError(f"wrk failed ({done.returncode}):\n{done.stdout}{done.stderr}")
+    return parse_wrk(done.stdout)
+
+
+def run_python_load(request: Request, seconds: float, connections: int) -> LoadResult:
+    """Fallback when wrk is missing: one thread per connection, keep-alive, reconnect when the server closes.
+
+    Slower than wrk (the GIL), so its ratios are only comparable with other runs of this same client.
+    """
+    latencies: list[list[float]] = [[] for _ in range(connections)]
+    statuses: list[Counter[int]] = [Counter() for _ in range(connections)]
+    errors = [0] * connections
+    start_line = threading.Barrier(connections + 1)
+    deadline = 0.0
+
+    def worker(index: int) -> None:
+        conn = http.client.HTTPConnection(LOOPBACK, request.port, timeout=REQUEST_TIMEOUT_S)
+        start_line.wait()
+        while (started := time.perf_counter()) < deadline:
+            try:
+                conn.request(request.method, request.path, body=request.body, headers=request.headers)
+                response = conn.getresponse()
+                response.read()
+            except (OSError, http.client.HTTPException):
+                errors[index] += 1
+                conn.close()
+                conn = http.client.HTTPConnection(LOOPBACK, request.port, timeout=REQUEST_TIMEOUT_S)
+                continue
+            latencies[index].append(time.perf_counter() - started)
+            statuses[index][response.status] += 1
+            if response.will_close:
+                conn.close()
+                conn = http.client.HTTPConnection(LOOPBACK, request.port, timeout=REQUEST_TIMEOUT_S)
+        conn.close()
+
+    pool = [threading.Thread(target=worker, args=(index,), daemon=True) for index in range(connections)]
+    for thread in pool:
+        thread.start()
+    began = time.perf_counter()
+    deadline = began + seconds
+    start_line.wait()
+    for thread in pool:
+        thread.join(timeout=seconds + REQUEST_TIMEOUT_S + 5)
+    elapsed = time.perf_counter() - began
+    merged = sorted(value for per_thread in latencies for value in per_thread)
+    counts: Counter[int] = sum(statuses, Counter())
+    unexpected = {str(code): count for code, count in counts.items() if code != request.expect_status}
+    return LoadResult(
+        requests=len(merged),
+        seconds=elapsed,
+        requests_per_s=len(merged) / elapsed,
+        p50_ms=percentile(merged, 50) * 1000,
+        p99_ms=percentile(merged, 99) * 1000,
+        socket_errors=sum(errors),
+        unexpected=sum(unexpected.values()),
+        unexpected_statuses=unexpected,
+    )
+
+
+def percentile(ordered: list[float], pct: float) -> float:
+    """Nearest-rank percentile of an ascending list (0 for an empty one)."""
+    if not ordered:
+        return 0.0
+    rank = max(1, -(-len(ordered) * pct // 100))  # ceil without floats drifting
+    return ordered[int(rank) - 1]
+
+
+def load(request: Request, seconds: float, options: Options, client: str, script_dir: Path) -> LoadResult:
+    if client == "wrk":
+        return run_wrk(request, seconds, options, script_dir)
+    return run_python_load(request, seconds, options.connections)
+
+
+# --- evaluation and report ------------------------------------------------------------------------------------
+
+
+def evaluate(rows: list[Row]) -> None:
+    """Ratio to the floor, and PASS/FAIL against each target's thresholds; any bad response is an ERROR."""
+    floor = next(row for row in rows if row.target is FLOOR)
+    for row in rows:
+        result = row.result
+        row.ratio = result.requests_per_s / floor.result.requests_per_s if floor.result.requests_per_s else None
+        if result.unexpected or result.socket_errors or not result.requests:
+            row.verdict = "ERROR"
+            if result.unexpected:
+                row.reasons.append(f"{result.unexpected} unexpected status(es) {result.unexpected_statuses}")
+            if result.socket_errors:
+                row.reasons.append(f"{result.socket_errors} socket error(s)/timeout(s)")
+            if not result.requests:
+                row.reasons.append("no completed requests")
+            continue
+        target = row.target
+        if target.min_ratio is None and target.max_p99_ms is None:
+            continue
+        if target.min_ratio is not None and (row.ratio or 0.0) < target.min_ratio:
+            row.reasons.append(f"ratio {row.ratio or 0.0:.2f} < {target.min_ratio:.2f}")
+        if target.max_p99_ms is not None and result.p99_ms > target.max_p99_ms:
+            row.reasons.append(f"p99 {result.p99_ms:.1f} ms > {target.max_p99_ms:.0f} ms")
+        row.verdict = "FAIL" if row.reasons else "PASS"
+
+
+def describe_target(target: Target) -> str:
+    parts = []
+    if target.min_ratio is not None:
+        parts.append(f"≥{target.min_ratio:.2f}×")
+    if target.max_p99_ms is not None:
+        parts.append(f"p99≤{target.max_p99_ms:.0f}ms")
+    return " ".join(parts) or "-"
+
+
+def print_table(rows: list[Row], header: str) -> None:
+    print()
+    print(header)
+    columns = ("page", "req/s", "p50 ms", "p99 ms", "ratio", "target", "result")
+    lines = [columns]
+    for row in rows:
+        lines.append(
+            (
+                row.target.name,
+                f"{row.result.requests_per_s:,.0f}",
+                f"{row.result.p50_ms:.1f}",
+                f"{row.result.p99_ms:.1f}",
+                f"{row.ratio:.2f}" if row.ratio is not None else "-",
+                describe_target(row.target),
+                row.verdict,
+            )
+        )
+    widths = [max(len(line[index]) for line in lines) for index in range(len(columns))]
+    for number, line in enumerate(lines):
+        cells = [line[0].ljust(widths[0])] + [
+            cell.rjust(width) for cell, width in zip(line[1:5], widths[1:5], strict=True)
+        ]
+        cells += [line[5].ljust(widths[5]), line[6]]
+        print("  ".join(cells))
+        if number == 0:
+            print("  ".join("-" * width for width in widths))
+    for row in rows:
+        for reason in row.reasons:
+            print(f"{row.verdict}: {row.target.name}: {reason}")
+
+
+def write_json(path: Path, rows: list[Row], context: dict[str, object]) -> None:
+    document = {
+        **context,
+        "results": [
+            {
+                "page": row.target.name,
+                "target": asdict(row.target),
+                **asdict(row.result),
+                "response_bytes": row.response_bytes,
+                "ratio": row.ratio,
+                "verdict": row.verdict,
+                "reasons": row.reasons,
+            }
+            for row in rows
+        ],
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+
+
+def wrk_version() -> str | None:
+    try:
+        done = subprocess.run(["wrk", "--version"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return (done.stdout + done.stderr).split("\n", 1)[0].strip() or None
+
+
+# --- main -----------------------------------------------------------------------------------------------------
+
+
+def select_targets(only: list[str]) -> list[Target]:
+    chosen = [t for t in TARGETS if t is FLOOR or not only or any(word in t.name for word in only)]
+    if len(chosen) == 1 and only:
+        raise BenchError(f"no target matches {only!r}; targets: {[t.name for t in TARGETS]}")
+    return chosen
+
+
+def benchmark(options: Options, work: Path) -> tuple[list[Row], dict[str, object]]:
+    client = options.client
+    if client == "auto":
+        client = "wrk" if shutil.which("wrk") else "python"
+    elif client == "wrk" and not shutil.which("wrk"):
+        raise BenchError("--client wrk, but wrk is not installed")
+    targets = select_targets(options.only)
+
+    if options.database_url:
+        reset_postgres(options.database_url)
+        database_url = options.database_url
+    else:
+        database_url = f"sqlite:///{work / 'course.sqlite3'}"
+    instance = work / "instance"
+    instance.mkdir()
+    env = app_env(database_url, instance)
+    print(f"Seeding {'PostgreSQL' if options.database_url else 'SQLite'} database ...", flush=True)
+    seed(env)
+
+    servers = {
+        "app": Server("app", "wsgi:app", env, options, work),
+        "hello": Server("hello", "bench.hello:app", env, options, work),
+    }
+    rows: list[Row] = []
+    with running(list(servers.values())):
+        session = login(servers["app"].port, options.lang)
+        for target in targets:
+            request = build_request(target, servers[target.server].port, session, options.lang)
+            size = verify(target, request)
+            print(f"{target.name}: warm-up {options.warmup:g} s, then {options.duration:g} s ...", flush=True)
+            if options.warmup > 0:
+                warm = load(request, options.warmup, options, client, work)
+                if warm.unexpected:
+                    raise BenchError(f"{target.name}: unexpected statuses in warm-up {warm.unexpected_statuses}")
+            rows.append(Row(target, load(request, options.duration, options, client, work), size))
+
+    context: dict[str, object] = {
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "client": client,
+        "client_version": wrk_version() if client == "wrk" else f"python {platform.python_version()}",
+        "database": "postgresql" if options.database_url else "sqlite",
+        "connections": options.connections,
+        "load_threads": options.threads,
+        "duration_s": options.duration,
+        "warmup_s": options.warmup,
+        "gunicorn": {
+            "workers": options.workers,
+            "worker_class": options.worker_class,
+            "threads": options.worker_threads,
+        },
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+    return rows, context
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    options = parse_args(argv)
+    # A SIGTERM (e.g. a CI timeout) unwinds like Ctrl-C, so every `finally` stops its servers.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(143))
+    work = Path(tempfile.mkdtemp(prefix="course-bench-"))
+    try:
+        rows, context = benchmark(options, work)
+    except BenchError as error:
+        print(f"\nbenchmark aborted: {error}", file=sys.stderr)
+        return 2
+    finally:
+        if options.keep_tmp:
+            print(f"kept {work}", file=sys.stderr)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    evaluate(rows)
+    header = (
+        f"{context['database']} · {context['client']} -c{options.connections} -d{options.duration:g}s · gunicorn "
+        f"{options.workers}×{options.worker_class}"
+        + (f" --threads {options.worker_threads}" if options.worker_threads else "")
+        + f" · {context['cpus']} CPU(s) shared by client and servers"
+    )
+    print_table(rows, header)
+    write_json(options.json_path, rows, context)
+    print(f"\nresults written to {options.json_path}")
+    failed = [row for row in rows if row.verdict in ("FAIL", "ERROR")]
+    if failed and not options.no_fail:
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,162 @@
+"""E2E fixtures: the real app behind a real HTTP server on loopback, driven by headless Debian Chromium.
+
+One server and one browser per session; every test gets fresh browser contexts (no shared cookies).
+Without a Chromium binary the tests are skipped on a developer machine but fail in CI (CI=true).
+Playwright never downloads a browser here: it launches the system Chromium (override: E2E_CHROMIUM).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from werkzeug.serving import make_server
+
+from course import create_app
+from course.extensions import db
+
+from .helpers import CONTENT_DIR, PageFactory
+
+HERE = Path(__file__).resolve().parent
+CHROMIUM = Path(os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",  # we run as root in containers
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    # Chromium otherwise phones home (updates, sync, safe browsing); only loopback is reachable here.
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+DEFAULT_TIMEOUT_MS = 10_000
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Everything in this folder is an e2e test (select with -m e2e, leave out with -m 'not e2e')."""
+    for item in items:
+        if item.path.is_relative_to(HERE):
+            item.add_marker(pytest.mark.e2e)
+
+
+def require(reason: str) -> None:
+    """Skip on a developer machine, fail in CI: a missing browser in CI is a failure."""
+    if IN_CI:
+        pytest.fail(f"required in CI: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    app: Flask
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The app on 127.0.0.1:<free port>, SQLite in a temp dir, CSRF on, plain-HTTP cookies."""
+    tmp = tmp_path_factory.mktemp("e2e")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("COURSE_INSTANCE_PATH", str(tmp / "instance"))  # ignore a developer's instance/config.py
+        for name in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL"):
+            env.delenv(name, raising=False)
+        app = create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "e2e-secret",
+                "DATABASE_URL": f"sqlite:///{tmp / 'e2e.sqlite3'}",
+                "CONTENT_DIR": str(CONTENT_DIR),
+                "CATALOG_CHECK_SECONDS": 0,
+                "SESSION_COOKIE_SECURE": False,
+                "REMEMBER_COOKIE_SECURE": False,
+                "WTF_CSRF_ENABLED": True,
+                "RATELIMIT_STORAGE_URI": "memory://",
+                "REGISTER_RATE_LIMIT": "1000 per hour",  # every test registers its own learner
+                "LOGIN_RATE_LIMIT": "1000 per minute",
+            }
+        )
+        with app.app_context():
+            db.create_all()
+        with app.test_client() as client:  # import the bundled course once, before parallel browser requests
+            client.get("/healthz").close()
+            client.get("/").close()
+
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
+        thread.start()
+        try:
+            yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app)
+        finally:
+            server.shutdown()
+            server.server_close()
+            thread.join(timeout=10)
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.is_file():
+        require(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set E2E_CHROMIUM)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def new_page(
+    browser: Browser, live_server: LiveServer, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[PageFactory]:
+    """Open pages in fresh contexts (own cookies, Accept-Language from `locale`); all closed afterwards.
+
+    When the test fails, a screenshot of every open page is written to the test's tmp_path.
+    """
+    contexts: list[BrowserContext] = []
+
+    def open_page(*, locale: str = "de-DE", color_scheme: Literal["light", "dark"] = "light") -> Page:
+        context = browser.new_context(
+            base_url=live_server.url, locale=locale, color_scheme=color_scheme, viewport={"width": 1280, "height": 900}
+        )
+        context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    failed = getattr(request.node, "e2e_failed", False)
+    for number, context in enumerate(contexts):
+        if failed:
+            for index, page in enumerate(context.pages):
+                shot = tmp_path / f"context{number}-page{index}.png"
+                page.screenshot(path=str(shot), full_page=True)
+                print(f"screenshot of {page.url}: {shot}")
+        context.close()
+
+
+@pytest.fixture
+def page(new_page: PageFactory) -> Page:
+    """A page in a German browser (Accept-Language de-DE)."""
+    return new_page()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Remember a failed test body so `new_page` can take screenshots before closing the browser."""
+    report = yield
+    if report.when == "call" and report.failed:
+        item.e2e_failed = True  # type: ignore[attr-defined]
+    return report

@@ -1,0 +1,119 @@
+"""axe-core on the main pages: no violation with impact "serious" or "critical" (light and dark)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+from .helpers import (
+    REGISTER_FORM,
+    Learner,
+    PageFactory,
+    course_title,
+    fill_register_form,
+    lesson_ids,
+    lesson_path,
+    lesson_title,
+    register,
+)
+
+BLOCKING_IMPACTS = {"serious", "critical"}
+AXE = Axe()
+
+
+def describe(violations: list[dict]) -> str:
+    """One block per violation: rule, impact, help, then every offending node's target and failure summary."""
+    lines: list[str] = []
+    for violation in violations:
+        lines.append(f"{violation['id']} [{violation['impact']}] {violation['help']} <{violation['helpUrl']}>")
+        for node in violation["nodes"]:
+            target = " >> ".join(json.dumps(part) if not isinstance(part, str) else part for part in node["target"])
+            summary = " ".join(node.get("failureSummary", "").split())
+            lines.append(f"    at {target}: {node['html'][:160]}")
+            if summary:
+                lines.append(f"        {summary}")
+    return "\n".join(lines)
+
+
+def assert_accessible(page: Page, what: str) -> None:
+    results = AXE.run(page)
+    blocking = [v for v in results.response["violations"] if v["impact"] in BLOCKING_IMPACTS]
+    if blocking:
+        report = describe(blocking)
+        print(f"axe violations on {what} ({page.url}):\n{report}")
+        pytest.fail(f"{len(blocking)} serious/critical axe violation(s) on {what}:\n{report}", pytrace=False)
+
+
+def open_ok(page: Page, path: str) -> None:
+    response = page.goto(path)
+    assert response is not None and response.ok, f"GET {path} -> {response and response.status}"
+
+
+def test_overview_anonymous(page: Page) -> None:
+    open_ok(page, "/")
+    expect(page.get_by_role("heading", level=1)).to_have_text(course_title("de"))
+    assert_accessible(page, "the course overview (anonymous, de)")
+
+
+def test_overview_logged_in(page: Page) -> None:
+    register(page)
+    expect(page.get_by_role("progressbar")).to_be_visible()
+    assert_accessible(page, "the course overview (logged in, de)")
+
+
+def test_lesson_in_german_anonymous(page: Page) -> None:
+    first = lesson_ids()[0]
+    open_ok(page, lesson_path(first))
+    expect(page.get_by_role("heading", level=1)).to_have_text(lesson_title(first, "de"))
+    assert_accessible(page, "a lesson (anonymous, de)")
+
+
+def test_lesson_in_english_logged_in(new_page: PageFactory) -> None:
+    page = new_page(locale="en-GB")
+    register(page)
+    first = lesson_ids()[0]
+    open_ok(page, lesson_path(first))
+    expect(page.get_by_role("heading", level=1)).to_have_text(lesson_title(first, "en"))
+    expect(page.get_by_role("button", name="Mark as completed and continue")).to_be_visible()
+    assert_accessible(page, "a lesson (logged in, en)")
+
+
+def test_lesson_in_dark_mode(new_page: PageFactory) -> None:
+    page = new_page(color_scheme="dark")
+    register(page)
+    first = lesson_ids()[0]
+    open_ok(page, lesson_path(first))
+    assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches")
+    expect(page.get_by_role("button", name="Als erledigt markieren und weiter")).to_be_visible()
+    assert_accessible(page, "a lesson (logged in, de, dark colour scheme)")
+
+
+def test_login_page(page: Page) -> None:
+    open_ok(page, "/auth/login")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Anmelden")
+    assert_accessible(page, "the login page")
+
+
+def test_register_page(page: Page) -> None:
+    open_ok(page, "/auth/register")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Konto anlegen")
+    assert_accessible(page, "the register page")
+
+
+def test_register_page_with_errors(page: Page) -> None:
+    open_ok(page, "/auth/register")
+    fill_register_form(page, Learner(name="Erika Mustermann", email="not-an-email", password="short"), confirm="other")
+    labels = REGISTER_FORM["de"]
+    email = page.get_by_label(labels["email"], exact=True)
+    password = page.get_by_label(labels["password"], exact=True)
+    confirm = page.get_by_label(labels["confirm"], exact=True)
+    # The errors are shown and tied to their fields (aria-invalid, aria-describedby).
+    expect(email).to_have_attribute("aria-invalid", "true")
+    expect(email).to_have_accessible_description("Das sieht nicht wie eine E-Mail-Adresse aus.")
+    expect(password).to_have_attribute("aria-invalid", "true")
+    expect(password).to_have_accessible_description("Mindestens 10 Zeichen. Verwenden Sie mindestens 10 Zeichen.")
+    expect(confirm).to_have_accessible_description("Die Passwörter stimmen nicht überein.")
+    assert_accessible(page, "the register page with errors")

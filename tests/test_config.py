@@ -1,0 +1,77 @@
+"""Configuration order and the refusal to run in production with unsafe settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from course import create_app
+from course.config import DEV_SECRET_KEY, InsecureConfigError, database_url
+from course.extensions import db
+
+
+@pytest.fixture
+def instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "instance"
+    folder.mkdir()
+    monkeypatch.setenv("COURSE_INSTANCE_PATH", str(folder))
+    for name in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL"):
+        monkeypatch.delenv(name, raising=False)
+    return folder
+
+
+def test_production_refuses_the_development_secret_key(instance: Path) -> None:
+    with pytest.raises(InsecureConfigError, match="SECRET_KEY"):
+        create_app()
+    with pytest.raises(InsecureConfigError):
+        create_app({"SECRET_KEY": DEV_SECRET_KEY})
+
+
+def test_debug_and_testing_may_use_the_development_key(instance: Path) -> None:
+    assert create_app({"TESTING": True}).config["SECRET_KEY"] == DEV_SECRET_KEY
+
+
+def test_instance_config_then_environment_then_test_override(instance: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (instance / "config.py").write_text("SECRET_KEY = 'from-file'\nLOGIN_RATE_LIMIT = '1 per hour'\nAUTO_IMPORT = True\n")
+    app = create_app()
+    assert app.config["SECRET_KEY"] == "from-file"
+    assert app.config["LOGIN_RATE_LIMIT"] == "1 per hour"
+    monkeypatch.setenv("SECRET_KEY", "from-env")
+    monkeypatch.setenv("COURSE_LOGIN_RATE_LIMIT", "2 per hour")
+    monkeypatch.setenv("COURSE_AUTO_IMPORT", "false")
+    app = create_app()
+    assert (app.config["SECRET_KEY"], app.config["LOGIN_RATE_LIMIT"], app.config["AUTO_IMPORT"]) == (
+        "from-env", "2 per hour", False,
+    )
+    assert create_app({"SECRET_KEY": "from-test"}).config["SECRET_KEY"] == "from-test"
+
+
+def test_default_database_is_sqlite_in_the_instance_folder_with_wal(instance: Path) -> None:
+    app = create_app({"TESTING": True})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{instance / 'course.sqlite3'}"
+    with app.app_context():
+        assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert db.session.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+        assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_redis_url_moves_rate_limits_to_redis(instance: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    assert create_app({"TESTING": True}).config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgres://u:p@db/course", "postgresql+psycopg://u:p@db/course"),
+        ("postgresql://u@db/course", "postgresql+psycopg://u@db/course"),
+        ("postgresql+psycopg://u@db/course", "postgresql+psycopg://u@db/course"),
+        ("sqlite:////tmp/x.sqlite3", "sqlite:////tmp/x.sqlite3"),
+    ],
+)
+def test_database_url_spellings(given: str, expected: str) -> None:
+    assert database_url(given) == expected
