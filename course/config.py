@@ -11,7 +11,7 @@ from pathlib import Path
 from flask import Flask
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEV_SECRET_KEY = "dev-only-insecure-secret-key"
+DEV_SECRET_KEY = "dev-only-insecure-secret-key"  # noqa: S105 - refused outside debug and tests
 
 
 class InsecureConfigError(RuntimeError):
@@ -53,7 +53,7 @@ def database_url(url: str) -> str:
     """Accept the usual PostgreSQL spellings and route them through psycopg 3."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

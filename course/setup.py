@@ -53,8 +53,7 @@ def main() -> None:
         for problem in report.problems:
             print(f"  refused: {problem}")
     print(
-        "Create the first admin account with:\n"
-        "  .venv/bin/flask --app wsgi users create you@example.org --role admin"
+        "Create the first admin account with:\n  .venv/bin/flask --app wsgi users create you@example.org --role admin"
     )
 
 

@@ -74,7 +74,9 @@ def make_app(
     monkeypatch.setenv("COURSE_INSTANCE_PATH", str(tmp_path / "instance"))
     for name in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL"):
         monkeypatch.delenv(name, raising=False)
-    url = request.getfixturevalue("postgres_url") if backend == "postgresql" else f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    url = (
+        request.getfixturevalue("postgres_url") if backend == "postgresql" else f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    )
     apps: list[Flask] = []
 
     def build(**overrides: object) -> Flask:
@@ -122,10 +124,16 @@ def runner(app: Flask):
 def make_user(app: Flask) -> Callable[..., User]:
     counter = iter(range(1, 10_000))
 
-    def make(role: str = "learner", email: str | None = None, password: str = PASSWORD, locale: str | None = None) -> User:
+    def make(
+        role: str = "learner", email: str | None = None, password: str = PASSWORD, locale: str | None = None
+    ) -> User:
         with app.app_context():
             user = accounts.create_user(
-                email or f"{role}{next(counter)}@example.org", password, f"Test {role.title()}", role=role, locale=locale
+                email or f"{role}{next(counter)}@example.org",
+                password,
+                f"Test {role.title()}",
+                role=role,
+                locale=locale,
             )
             db.session.commit()
             db.session.refresh(user)

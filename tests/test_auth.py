@@ -11,7 +11,12 @@ from course.extensions import db
 from course.models import User
 from tests.conftest import PASSWORD
 
-GOOD = {"display_name": "Ana Ćosić", "email": "ana@example.org", "password": "a long password", "confirm": "a long password"}
+GOOD = {
+    "display_name": "Ana Ćosić",
+    "email": "ana@example.org",
+    "password": "a long password",
+    "confirm": "a long password",
+}
 
 
 def test_register_creates_a_learner_logs_in_and_remembers_language(app, client) -> None:
@@ -38,7 +43,9 @@ def test_register_creates_a_learner_logs_in_and_remembers_language(app, client) 
         ("confirm", "something else", "The passwords do not match."),
     ],
 )
-def test_register_shows_each_error_at_its_field_and_keeps_input(app, client, field: str, value: str, message: str) -> None:
+def test_register_shows_each_error_at_its_field_and_keeps_input(
+    app, client, field: str, value: str, message: str
+) -> None:
     data = {**GOOD, field: value}
     if field == "password":
         data["confirm"] = value
@@ -60,7 +67,9 @@ def test_register_errors_are_translated(client) -> None:
 
 def test_register_refuses_an_email_that_exists_in_any_case(client, make_user) -> None:
     make_user(email="ana@example.org")
-    response = client.post("/auth/register", data={**GOOD, "email": "ANA@example.org"}, headers={"Accept-Language": "en"})
+    response = client.post(
+        "/auth/register", data={**GOOD, "email": "ANA@example.org"}, headers={"Accept-Language": "en"}
+    )
     assert response.status_code == 400
     assert "already exists" in response.get_data(as_text=True)
 
@@ -77,7 +86,9 @@ def test_login_and_logout(client, make_user) -> None:
 @pytest.mark.parametrize("email", ["kam@example.org", "nobody@example.org"])
 def test_failed_login_has_one_generic_message(client, make_user, email: str) -> None:
     make_user(email="kam@example.org")
-    response = client.post("/auth/login", data={"email": email, "password": "wrong password"}, headers={"Accept-Language": "en"})
+    response = client.post(
+        "/auth/login", data={"email": email, "password": "wrong password"}, headers={"Accept-Language": "en"}
+    )
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert "Invalid email or password." in page
@@ -103,11 +114,15 @@ def test_login_is_rate_limited(make_app, make_user) -> None:
     app = make_app(LOGIN_RATE_LIMIT="3 per minute")
     client = app.test_client()
     statuses = [
-        client.post("/auth/login", data={"email": "x@example.org", "password": "wrong"}, headers={"Accept-Language": "en"}).status_code
+        client.post(
+            "/auth/login", data={"email": "x@example.org", "password": "wrong"}, headers={"Accept-Language": "en"}
+        ).status_code
         for _ in range(4)
     ]
     assert statuses == [400, 400, 400, 429]
-    assert "Too many attempts" in client.post("/auth/login", data={}, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Too many attempts" in client.post("/auth/login", data={}, headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
 
 
 def test_forms_require_a_csrf_token(make_app) -> None:

@@ -87,16 +87,28 @@ def test_unknown_course_or_lesson_raises_not_found() -> None:
         ("demo/first.de.md", "---\nid: first\n", "demo/first.de.md:1: front matter is never closed"),
         ("demo/first.de.md", lesson("first", "de", title="[unclosed"), "demo/first.de.md:4: invalid YAML"),
         ("demo/first.de.md", lesson("first", "de", colour="blue"), "demo/first.de.md:9: unknown field 'colour'"),
-        ("demo/first.de.md", lesson("first", "de", summary=None), "demo/first.de.md:2: missing required field 'summary'"),
-        ("demo/first.de.md", lesson("first", "de", minutes="many"), "demo/first.de.md:5: minutes must be a whole number"),
-        ("demo/first.de.md", lesson("first", "de", lang="en"), "demo/first.de.md:3: lang 'en' does not match the file name"),
+        (
+            "demo/first.de.md",
+            lesson("first", "de", summary=None),
+            "demo/first.de.md:2: missing required field 'summary'",
+        ),
+        (
+            "demo/first.de.md",
+            lesson("first", "de", minutes="many"),
+            "demo/first.de.md:5: minutes must be a whole number",
+        ),
+        (
+            "demo/first.de.md",
+            lesson("first", "de", lang="en"),
+            "demo/first.de.md:3: lang 'en' does not match the file name",
+        ),
         ("demo/first.de.md", lesson("second", "de"), "demo/first.de.md:2: id 'second' does not match the file name"),
         ("demo/first.de.md", lesson("first", "de", objectives="[]"), "demo/first.de.md:6: objectives must be a list"),
         ("demo/first.de.md", lesson("first", "de", quiz="Not An Id"), "demo/first.de.md:9: quiz must be a quiz id"),
         ("demo/first.de.md", lesson("first", "de", body="# Big\n"), "demo/first.de.md:11: use '##' for sections"),
         (
             "demo/first.de.md",
-            lesson("first", "de", body="## A\n\n!!! danger \"Boom\"\n    text\n"),
+            lesson("first", "de", body='## A\n\n!!! danger "Boom"\n    text\n'),
             "demo/first.de.md:13: unknown callout type 'danger'",
         ),
         (
@@ -137,11 +149,27 @@ def test_unknown_course_or_lesson_raises_not_found() -> None:
         ("demo/first.en.md", None, "demo/first.de.md:2: missing translation: lesson 'first' has no 'en' text"),
         ("demo/extra.de.md", lesson("extra", "de"), "demo/extra.de.md:2: lesson 'extra' is not listed under 'lessons'"),
         ("demo/notes.md", "---\n---\n", "demo/notes.md: lesson file names must look like"),
-        ("demo/course.yml", COURSE_YML.replace("id: demo", "id: other"), "demo/course.yml:1: id 'other' must match the folder"),
-        ("demo/course.yml", COURSE_YML.replace("  en: Demo course\n", ""), "demo/course.yml:4: missing translation: title has no 'en' text"),
-        ("demo/course.yml", COURSE_YML.replace("  - second\n", "  - second\n  - first\n"), "demo/course.yml:13: duplicate lesson id 'first'"),
+        (
+            "demo/course.yml",
+            COURSE_YML.replace("id: demo", "id: other"),
+            "demo/course.yml:1: id 'other' must match the folder",
+        ),
+        (
+            "demo/course.yml",
+            COURSE_YML.replace("  en: Demo course\n", ""),
+            "demo/course.yml:4: missing translation: title has no 'en' text",
+        ),
+        (
+            "demo/course.yml",
+            COURSE_YML.replace("  - second\n", "  - second\n  - first\n"),
+            "demo/course.yml:13: duplicate lesson id 'first'",
+        ),
         ("demo/course.yml", COURSE_YML + "colour: blue\n", "demo/course.yml:15: unknown field 'colour'"),
-        ("demo/course.yml", COURSE_YML.replace("lessons: all", "lessons: some"), "demo/course.yml:13: completion.lessons must be 'all'"),
+        (
+            "demo/course.yml",
+            COURSE_YML.replace("lessons: all", "lessons: some"),
+            "demo/course.yml:13: completion.lessons must be 'all'",
+        ),
         ("demo/course.yml", COURSE_YML + "id: again\n", "demo/course.yml:15: duplicate key 'id' (first on line 1)"),
     ],
 )
@@ -184,7 +212,10 @@ def test_markdown_features_render_once_into_html() -> None:
     assert '<div class="admonition tip">' in text.html
     assert 'class="footnote-ref"' in text.html and 'id="fn:1"' in text.html
     assert "<pre><code>code" in text.html
-    assert [(e.level, e.anchor, e.title) for e in text.toc] == [(2, "groesse-zaehlt", "Größe zählt"), (3, "details", "Details")]
+    assert [(e.level, e.anchor, e.title) for e in text.toc] == [
+        (2, "groesse-zaehlt", "Größe zählt"),
+        (3, "details", "Details"),
+    ]
 
 
 XSS = [
@@ -192,7 +223,7 @@ XSS = [
     '<img src="x" onerror="alert(1)">',
     '<a href="javascript:alert(1)">click</a>',
     "[click](javascript:alert(1))",
-    '<svg><script>alert(1)</script></svg>',
+    "<svg><script>alert(1)</script></svg>",
     '<iframe src="https://evil.example"></iframe>',
     '<p style="background:url(javascript:alert(1))" onclick="alert(1)">x</p>',
     '<a href="jav&#x09;ascript:alert(1)">x</a>',

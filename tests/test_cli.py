@@ -34,7 +34,9 @@ def test_check_passes_on_bundled_content(runner) -> None:
 
 def test_check_names_file_and_line_and_fails(runner, content: Path) -> None:
     lesson = content / "kam-pay" / "kam-mandate.en.md"
-    lesson.write_text(lesson.read_text(encoding="utf-8").replace("minutes:", "colour: blue\nminutes:", 1), encoding="utf-8")
+    lesson.write_text(
+        lesson.read_text(encoding="utf-8").replace("minutes:", "colour: blue\nminutes:", 1), encoding="utf-8"
+    )
     result = runner.invoke(args=["course", "check", "--dir", str(content)])
     assert result.exit_code == 1
     assert "content/kam-pay/kam-mandate.en.md:5: unknown field 'colour'" in result.output
@@ -115,7 +117,9 @@ def test_users_create_reads_password_from_stdin_and_hashes_it(app, runner) -> No
 
 
 def test_users_create_prompts_for_the_password_twice(app, runner) -> None:
-    result = runner.invoke(args=["users", "create", "a@example.org"], input="a long enough password\na long enough password\n")
+    result = runner.invoke(
+        args=["users", "create", "a@example.org"], input="a long enough password\na long enough password\n"
+    )
     assert result.exit_code == 0, result.output
     assert "Created learner a@example.org." in result.output
 
@@ -125,7 +129,11 @@ def test_users_create_prompts_for_the_password_twice(app, runner) -> None:
     [
         (["users", "create", "a@example.org", "--password-stdin"], "short\n", "at least 10 characters"),
         (["users", "create", "a@example.org", "--password-stdin"], "\n", "at least 10 characters"),
-        (["users", "create", "a@example.org", "--role", "king", "--password-stdin"], "long enough pw\n", "Invalid value for '--role'"),
+        (
+            ["users", "create", "a@example.org", "--role", "king", "--password-stdin"],
+            "long enough pw\n",
+            "Invalid value for '--role'",
+        ),
     ],
 )
 def test_users_create_refuses_bad_input(app, runner, args: list[str], stdin: str, message: str) -> None:

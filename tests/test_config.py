@@ -34,7 +34,9 @@ def test_debug_and_testing_may_use_the_development_key(instance: Path) -> None:
 
 
 def test_instance_config_then_environment_then_test_override(instance: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (instance / "config.py").write_text("SECRET_KEY = 'from-file'\nLOGIN_RATE_LIMIT = '1 per hour'\nAUTO_IMPORT = True\n")
+    (instance / "config.py").write_text(
+        "SECRET_KEY = 'from-file'\nLOGIN_RATE_LIMIT = '1 per hour'\nAUTO_IMPORT = True\n"
+    )
     app = create_app()
     assert app.config["SECRET_KEY"] == "from-file"
     assert app.config["LOGIN_RATE_LIMIT"] == "1 per hour"
@@ -43,7 +45,9 @@ def test_instance_config_then_environment_then_test_override(instance: Path, mon
     monkeypatch.setenv("COURSE_AUTO_IMPORT", "false")
     app = create_app()
     assert (app.config["SECRET_KEY"], app.config["LOGIN_RATE_LIMIT"], app.config["AUTO_IMPORT"]) == (
-        "from-env", "2 per hour", False,
+        "from-env",
+        "2 per hour",
+        False,
     )
     assert create_app({"SECRET_KEY": "from-test"}).config["SECRET_KEY"] == "from-test"
 

@@ -54,7 +54,12 @@ FACTS = {
     "de": [
         ["provision", "verkäufer"],
         ["kundenbindung", "jahresende", "grundgehalt"],
-        ["wer ist der ansprechpartner", "was wollen wir erreichen", "wie stellen wir den erfolg sicher", "unterstützung"],
+        [
+            "wer ist der ansprechpartner",
+            "was wollen wir erreichen",
+            "wie stellen wir den erfolg sicher",
+            "unterstützung",
+        ],
         ["indirekt", "selbstständig", "hinter ihnen steht"],
         ["hinter den kulissen", "kundenfeedback", "meeting"],
     ],

@@ -33,5 +33,7 @@ def test_core_module_imports_no_web_or_orm_library(path: Path) -> None:
 
 def test_purity_check_catches_a_forbidden_import() -> None:
     assert forbidden_imports("from flask import request\nimport sqlalchemy.orm\nimport flask_login") == [
-        "flask", "sqlalchemy.orm", "flask_login",
+        "flask",
+        "sqlalchemy.orm",
+        "flask_login",
     ]

@@ -29,7 +29,11 @@ def source_messages() -> set[str]:
 
 def test_every_interface_string_is_translated_to_german() -> None:
     messages = source_messages()
-    assert {"Skip to content", "Invalid email or password.", "Your progress: %(done)d of %(total)d lessons completed"} <= messages
+    assert {
+        "Skip to content",
+        "Invalid email or password.",
+        "Your progress: %(done)d of %(total)d lessons completed",
+    } <= messages
     translated = {message.id for message in po_messages() if message.id and message.string and not message.fuzzy}
     assert sorted(messages - translated) == []
 
@@ -43,4 +47,6 @@ def test_compiled_catalog_is_up_to_date() -> None:
 def test_placeholders_survive_translation() -> None:
     for message in po_messages():
         if message.id and message.string:
-            assert sorted(re.findall(r"%\(\w+\)[sd]", message.id)) == sorted(re.findall(r"%\(\w+\)[sd]", message.string)), message.id
+            assert sorted(re.findall(r"%\(\w+\)[sd]", message.id)) == sorted(
+                re.findall(r"%\(\w+\)[sd]", message.string)
+            ), message.id

@@ -24,10 +24,17 @@ def test_overview_lists_lessons_in_order_for_anonymous_visitors(client) -> None:
     response = client.get("/", headers={"Accept-Language": "en"})
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    positions = [page.index(f"/courses/kam-pay/lessons/{lesson}") for lesson in (
-        "kams-are-not-salespeople", "year-end-retention-bonus", "kam-mandate",
-        "direct-and-indirect-rewards", "recognition-and-customer-feedback", "designing-a-kam-bonus-plan",
-    )]
+    positions = [
+        page.index(f"/courses/kam-pay/lessons/{lesson}")
+        for lesson in (
+            "kams-are-not-salespeople",
+            "year-end-retention-bonus",
+            "kam-mandate",
+            "direct-and-indirect-rewards",
+            "recognition-and-customer-feedback",
+            "designing-a-kam-bonus-plan",
+        )
+    ]
     assert positions == sorted(positions)
     assert "Start the course" in page
     assert "<progress" not in page  # progress is for learners with an account

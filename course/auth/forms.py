@@ -21,8 +21,12 @@ def strip(value: str | None) -> str | None:
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(_l("Please enter your email address.")), Length(max=254)], filters=[strip])
-    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Please enter your password.")), Length(max=MAX_PASSWORD)])
+    email = EmailField(
+        _l("Email"), validators=[DataRequired(_l("Please enter your email address.")), Length(max=254)], filters=[strip]
+    )
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(_l("Please enter your password.")), Length(max=MAX_PASSWORD)]
+    )
     remember = BooleanField(_l("Stay logged in on this device"))
     next = HiddenField()
 
@@ -49,7 +53,10 @@ class RegisterForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Please choose a password."))])
     confirm = PasswordField(
         _l("Repeat password"),
-        validators=[DataRequired(_l("Please repeat the password.")), EqualTo("password", _l("The passwords do not match."))],
+        validators=[
+            DataRequired(_l("Please repeat the password.")),
+            EqualTo("password", _l("The passwords do not match.")),
+        ],
     )
 
     def validate_password(self, field: PasswordField) -> None:

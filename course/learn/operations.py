@@ -13,9 +13,7 @@ from course.models import LessonProgress, User
 def completed_lessons(user: User, course: Course) -> set[str]:
     """Ids of this course's current lessons the user completed (progress on removed lessons is ignored)."""
     rows = db.session.scalars(
-        select(LessonProgress.lesson_id).where(
-            LessonProgress.user_id == user.id, LessonProgress.course_id == course.id
-        )
+        select(LessonProgress.lesson_id).where(LessonProgress.user_id == user.id, LessonProgress.course_id == course.id)
     )
     return set(rows) & set(course.lesson_ids)
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 
 from sqlalchemy import func, select
 
@@ -89,7 +89,9 @@ def import_files(
         if previous is not None and previous.checksum == checksum:
             report.unchanged.append(path)
             continue
-        number = (db.session.scalar(select(func.max(ContentRevision.number)).where(ContentRevision.path == path)) or 0) + 1
+        number = (
+            db.session.scalar(select(func.max(ContentRevision.number)).where(ContentRevision.path == path)) or 0
+        ) + 1
         if previous is not None:
             previous.status = "archived"
         db.session.add(

@@ -22,7 +22,7 @@ from werkzeug.serving import make_server
 from course import create_app
 from course.extensions import db
 
-from .helpers import CONTENT_DIR, PageFactory
+from .helpers import CONTENT_DIR, DESKTOP, PageFactory
 
 HERE = Path(__file__).resolve().parent
 CHROMIUM = Path(os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium"))
@@ -126,9 +126,18 @@ def new_page(
     """
     contexts: list[BrowserContext] = []
 
-    def open_page(*, locale: str = "de-DE", color_scheme: Literal["light", "dark"] = "light") -> Page:
+    def open_page(
+        *,
+        locale: str = "de-DE",
+        color_scheme: Literal["light", "dark"] = "light",
+        viewport: tuple[int, int] = DESKTOP,
+    ) -> Page:
+        width, height = viewport
         context = browser.new_context(
-            base_url=live_server.url, locale=locale, color_scheme=color_scheme, viewport={"width": 1280, "height": 900}
+            base_url=live_server.url,
+            locale=locale,
+            color_scheme=color_scheme,
+            viewport={"width": width, "height": height},
         )
         context.set_default_timeout(DEFAULT_TIMEOUT_MS)
         contexts.append(context)

@@ -16,6 +16,8 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CONTENT_DIR = PROJECT_ROOT / "content"
 COURSE_ID = "kam-pay"
 PASSWORD = "correct horse battery staple"
+DESKTOP = (1280, 900)
+PHONE = (360, 740)
 
 # Form labels and buttons as the learner sees them, per interface language.
 REGISTER_FORM = {
@@ -43,7 +45,13 @@ LOGIN_FORM = {
 class PageFactory(Protocol):
     """The `new_page` fixture: a page in a fresh browser context."""
 
-    def __call__(self, *, locale: str = "de-DE", color_scheme: Literal["light", "dark"] = "light") -> Page: ...
+    def __call__(
+        self,
+        *,
+        locale: str = "de-DE",
+        color_scheme: Literal["light", "dark"] = "light",
+        viewport: tuple[int, int] = DESKTOP,
+    ) -> Page: ...
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from .helpers import (
+    PHONE,
     REGISTER_FORM,
     Learner,
     PageFactory,
@@ -38,13 +39,23 @@ def describe(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def assert_accessible(page: Page, what: str) -> None:
+def blocking_violations(page: Page) -> list[dict]:
     results = AXE.run(page)
-    blocking = [v for v in results.response["violations"] if v["impact"] in BLOCKING_IMPACTS]
-    if blocking:
-        report = describe(blocking)
-        print(f"axe violations on {what} ({page.url}):\n{report}")
-        pytest.fail(f"{len(blocking)} serious/critical axe violation(s) on {what}:\n{report}", pytrace=False)
+    return [v for v in results.response["violations"] if v["impact"] in BLOCKING_IMPACTS]
+
+
+def fail_on(findings: dict[str, list[dict]]) -> None:
+    """Fail with every serious/critical violation, grouped by the page it was found on."""
+    found = {what: violations for what, violations in findings.items() if violations}
+    if not found:
+        return
+    report = "\n".join(f"--- {what}\n{describe(violations)}" for what, violations in found.items())
+    count = sum(len(violations) for violations in found.values())
+    pytest.fail(f"{count} serious/critical axe violation(s):\n{report}", pytrace=False)
+
+
+def assert_accessible(page: Page, what: str) -> None:
+    fail_on({f"{what} ({page.url})": blocking_violations(page)})
 
 
 def open_ok(page: Page, path: str) -> None:
@@ -117,3 +128,14 @@ def test_register_page_with_errors(page: Page) -> None:
     expect(password).to_have_accessible_description("Mindestens 10 Zeichen. Verwenden Sie mindestens 10 Zeichen.")
     expect(confirm).to_have_accessible_description("Die Passwörter stimmen nicht überein.")
     assert_accessible(page, "the register page with errors")
+
+
+@pytest.mark.parametrize("locale", ["de-DE", "en-GB"])
+def test_every_lesson_on_a_phone(new_page: PageFactory, locale: str) -> None:
+    """Narrow screens: wide tables scroll sideways, so keyboard users must be able to reach and scroll them."""
+    page = new_page(locale=locale, viewport=PHONE)
+    findings: dict[str, list[dict]] = {}
+    for lesson_id in lesson_ids():
+        open_ok(page, lesson_path(lesson_id))
+        findings[f"{lesson_id} ({locale}, {PHONE[0]} px wide)"] = blocking_violations(page)
+    fail_on(findings)

@@ -1,6 +1,6 @@
 """The course catalog: lesson files parsed, validated and rendered once, as immutable plain data."""
 
-from course.core.catalog.loader import build_catalog, CatalogBuild
+from course.core.catalog.loader import CatalogBuild, build_catalog
 from course.core.catalog.model import (
     Catalog,
     CompletionRule,

@@ -7,10 +7,10 @@ The input is plain data: a mapping from POSIX paths relative to the content root
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
-from course.core.catalog.markdown import Rendered, render_markdown, scan_source, SourceScan
+from course.core.catalog.markdown import Rendered, SourceScan, render_markdown, scan_source
 from course.core.catalog.model import (
     Catalog,
     CompletionRule,
@@ -241,7 +241,9 @@ def _parse_course(path: str, folder: str, text: str, found: _Collector) -> _Cour
     )
 
 
-def _translations(doc: YamlMapping, key: str, languages: list[str], limit: int, path: str, found: _Collector) -> dict[str, str]:
+def _translations(
+    doc: YamlMapping, key: str, languages: list[str], limit: int, path: str, found: _Collector
+) -> dict[str, str]:
     value = doc.data[key]
     if not isinstance(value, dict):
         found.add(path, doc.line(key), f"{key} must give one text per language: {', '.join(languages)}")
@@ -250,7 +252,9 @@ def _translations(doc: YamlMapping, key: str, languages: list[str], limit: int, 
     for lang in languages:
         text = _text(value.get(lang), limit)
         if text is None:
-            found.add(path, doc.line(key), f"missing translation: {key} has no {lang!r} text (at most {limit} characters)")
+            found.add(
+                path, doc.line(key), f"missing translation: {key} has no {lang!r} text (at most {limit} characters)"
+            )
         else:
             result[lang] = text
     for lang in value:
@@ -279,7 +283,7 @@ def split_front_matter(text: str) -> tuple[str, int, str, int]:
         raise YamlProblem(1, "missing front matter: the file must start with a '---' line")
     for index in range(1, len(lines)):
         if lines[index].strip() == "---":
-            return "\n".join(lines[1:index]), 2, "\n".join(lines[index + 1:]), index + 2
+            return "\n".join(lines[1:index]), 2, "\n".join(lines[index + 1 :]), index + 2
     raise YamlProblem(1, "front matter is never closed: add a '---' line after it")
 
 
@@ -303,11 +307,17 @@ def _parse_lesson(path: str, name: str, text: str, course: _CourseDoc, found: _C
     if not isinstance(lesson_id, str) or not ID_PATTERN.match(lesson_id):
         found.add(path, doc.line("id"), "id must be lowercase letters, digits and single hyphens")
     elif lesson_id != match.group("id"):
-        found.add(path, doc.line("id"), f"id {lesson_id!r} does not match the file name (expected {match.group('id')!r})")
+        found.add(
+            path, doc.line("id"), f"id {lesson_id!r} does not match the file name (expected {match.group('id')!r})"
+        )
     if lang != match.group("lang"):
-        found.add(path, doc.line("lang"), f"lang {lang!r} does not match the file name (expected {match.group('lang')!r})")
+        found.add(
+            path, doc.line("lang"), f"lang {lang!r} does not match the file name (expected {match.group('lang')!r})"
+        )
     elif lang not in course.languages:
-        found.add(path, doc.line("lang"), f"lang {lang!r} is not one of the course's languages {list(course.languages)}")
+        found.add(
+            path, doc.line("lang"), f"lang {lang!r} is not one of the course's languages {list(course.languages)}"
+        )
     title = _text(data["title"], MAX_TITLE)
     if title is None:
         found.add(path, doc.line("title"), f"title must be text of 1 to {MAX_TITLE} characters")
@@ -360,7 +370,7 @@ def _check_course_lessons(
     for (lesson_id, _lang), doc in sorted(lessons.items()):
         if lesson_id not in listed:
             found.add(doc.path, 2, f"lesson {lesson_id!r} is not listed under 'lessons' in {course.path}")
-    for lesson_id, line in zip(course.lesson_ids, course.lesson_lines):
+    for lesson_id, line in zip(course.lesson_ids, course.lesson_lines, strict=True):
         present = [lang for lang in course.languages if (lesson_id, lang) in lessons]
         if not any((lesson_id, lang) in existing for lang in course.languages):
             found.add(course.path, line, f"lesson {lesson_id!r} has no file ({lesson_id}.{course.source_language}.md)")
@@ -372,7 +382,8 @@ def _check_course_lessons(
                 for other in present:
                     doc = lessons[(lesson_id, other)]
                     found.add(
-                        doc.path, 2,
+                        doc.path,
+                        2,
                         f"missing translation: lesson {lesson_id!r} has no {lang!r} text "
                         f"({course.folder}/{lesson_id}.{lang}.md)",
                     )
@@ -396,6 +407,7 @@ def _check_links(course: _CourseDoc, lessons: dict[tuple[str, str], _LessonDoc],
                 continue
             if link.anchor not in target.rendered.anchors:
                 found.add(
-                    doc.path, link.line,
+                    doc.path,
+                    link.line,
                     f"broken link: lesson {target_id!r} ({lang}) has no section '#{link.anchor}'",
                 )

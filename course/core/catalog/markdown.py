@@ -21,16 +21,57 @@ _PERMALINK_TITLE = {"de": "Link zu diesem Abschnitt", "en": "Link to this sectio
 _FOOTNOTE_BACKLINK_TITLE = {"de": "Zurück zum Text", "en": "Back to the text"}
 
 _ALLOWED_TAGS = {
-    "p", "h2", "h3", "h4", "h5", "h6", "a", "ul", "ol", "li", "strong", "em", "b", "i",
-    "code", "pre", "blockquote", "table", "thead", "tbody", "tr", "th", "td", "hr", "br",
-    "div", "sup", "sub", "span", "del", "abbr", "dl", "dt", "dd", "img", "kbd",
+    "p",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "a",
+    "ul",
+    "ol",
+    "li",
+    "strong",
+    "em",
+    "b",
+    "i",
+    "code",
+    "pre",
+    "blockquote",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "hr",
+    "br",
+    "div",
+    "sup",
+    "sub",
+    "span",
+    "del",
+    "abbr",
+    "dl",
+    "dt",
+    "dd",
+    "img",
+    "kbd",
 }
 _ALLOWED_ATTRIBUTES = {
     "a": {"href", "title", "id"},
-    "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "h5": {"id"}, "h6": {"id"},
-    "th": {"align"}, "td": {"align"},
-    "sup": {"id"}, "li": {"id"}, "ol": {"start"},
-    "abbr": {"title"}, "img": {"src", "alt", "title"},
+    "h2": {"id"},
+    "h3": {"id"},
+    "h4": {"id"},
+    "h5": {"id"},
+    "h6": {"id"},
+    "th": {"align"},
+    "td": {"align"},
+    "sup": {"id"},
+    "li": {"id"},
+    "ol": {"start"},
+    "abbr": {"title"},
+    "img": {"src", "alt", "title"},
 }
 _ALLOWED_CLASSES = {
     "div": {"admonition", "footnote", *ADMONITION_TYPES},
@@ -89,22 +130,16 @@ def scan_source(body: str, first_line: int) -> SourceScan:
             level = len(heading.group(1))
             title = _INLINE_MARKUP.sub(lambda m: m.group(1) or "", heading.group(2))
             if level == 1:
-                scan.problems.append(
-                    (line, "use '##' for sections: the lesson title comes from the front matter")
-                )
+                scan.problems.append((line, "use '##' for sections: the lesson title comes from the front matter"))
             scan.headings.append((line, level, slugify(title)))
         admonition = _ADMONITION.match(text)
         if admonition:
             args = _ADMONITION_ARGS.match(admonition.group(1))
             if not args:
-                scan.problems.append(
-                    (line, 'malformed callout: write  !!! tip "Title"  with the text indented below')
-                )
+                scan.problems.append((line, 'malformed callout: write  !!! tip "Title"  with the text indented below'))
             elif args.group(1) not in ADMONITION_TYPES:
                 allowed = ", ".join(sorted(ADMONITION_TYPES))
-                scan.problems.append(
-                    (line, f"unknown callout type {args.group(1)!r} (allowed: {allowed})")
-                )
+                scan.problems.append((line, f"unknown callout type {args.group(1)!r} (allowed: {allowed})"))
         for match in _FOOTNOTE_REF.finditer(text):
             footnote_refs.setdefault(match.group(1), line)
         definition = _FOOTNOTE_DEF.match(text)
@@ -129,9 +164,7 @@ def scan_source(body: str, first_line: int) -> SourceScan:
     seen: dict[str, int] = {}
     for line, _level, slug in scan.headings:
         if slug in seen:
-            scan.problems.append(
-                (line, f"duplicate heading anchor '#{slug}' (first on line {seen[slug]})")
-            )
+            scan.problems.append((line, f"duplicate heading anchor '#{slug}' (first on line {seen[slug]})"))
         else:
             seen[slug] = line
     return scan
@@ -139,7 +172,7 @@ def scan_source(body: str, first_line: int) -> SourceScan:
 
 def _parse_internal_link(target: str, line: int) -> Link | None:
     if target.startswith(LESSON_SCHEME):
-        lesson, _, anchor = target[len(LESSON_SCHEME):].partition("#")
+        lesson, _, anchor = target[len(LESSON_SCHEME) :].partition("#")
         return Link(line=line, target=lesson, anchor=anchor or None)
     if target.startswith("#"):
         return Link(line=line, target="", anchor=target[1:] or None)
@@ -157,7 +190,7 @@ class _LessonLinks(Treeprocessor):
         for element in root.iter("a"):
             href = element.get("href", "")
             if href.startswith(LESSON_SCHEME):
-                target, _, anchor = href[len(LESSON_SCHEME):].partition("#")
+                target, _, anchor = href[len(LESSON_SCHEME) :].partition("#")
                 fragment = f"#{anchor}" if anchor else ""
                 element.set("href", fragment if target == self.lesson_id and fragment else f"{target}{fragment}")
         return None
