@@ -209,6 +209,7 @@ def test_markdown_features_render_once_into_html() -> None:
     assert '<a href="second#start">link</a>' in text.html
     assert '<a href="#groesse-zaehlt">self</a>' in text.html
     assert '<td align="right">15 000 €</td>' in text.html
+    assert '<div class="table-scroll" role="region" tabindex="0" aria-label="Tabelle 1"><table>' in text.html
     assert '<div class="admonition tip">' in text.html
     assert 'class="footnote-ref"' in text.html and 'id="fn:1"' in text.html
     assert "<pre><code>code" in text.html

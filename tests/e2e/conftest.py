@@ -17,10 +17,12 @@ from typing import Literal
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 from werkzeug.serving import make_server
 
 from course import create_app
 from course.extensions import db
+from tests.conftest import require
 
 from .helpers import CONTENT_DIR, DESKTOP, PageFactory
 
@@ -37,7 +39,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 DEFAULT_TIMEOUT_MS = 10_000
 
 
@@ -46,13 +47,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.path.is_relative_to(HERE):
             item.add_marker(pytest.mark.e2e)
-
-
-def require(reason: str) -> None:
-    """Skip on a developer machine, fail in CI: a missing browser in CI is a failure."""
-    if IN_CI:
-        pytest.fail(f"required in CI: {reason}", pytrace=False)
-    pytest.skip(reason)
 
 
 @dataclass(frozen=True)
@@ -149,8 +143,12 @@ def new_page(
         if failed:
             for index, page in enumerate(context.pages):
                 shot = tmp_path / f"context{number}-page{index}.png"
-                page.screenshot(path=str(shot), full_page=True)
-                print(f"screenshot of {page.url}: {shot}")
+                try:
+                    page.screenshot(path=str(shot), full_page=True)
+                except PlaywrightError as error:  # a crashed page must not hide the test's own failure
+                    print(f"no screenshot of {page.url}: {error.message}")
+                else:
+                    print(f"screenshot of {page.url}: {shot}")
         context.close()
 
 

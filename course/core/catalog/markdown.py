@@ -17,6 +17,8 @@ from course.core.catalog.slug import slugify
 ADMONITION_TYPES = frozenset({"note", "tip", "warning", "example", "important"})
 LESSON_SCHEME = "lesson:"
 
+_TABLE_LABEL = {"de": "Tabelle", "en": "Table"}
+_TABLE = re.compile(r"<table>(.*?)</table>", re.S)
 _PERMALINK_TITLE = {"de": "Link zu diesem Abschnitt", "en": "Link to this section"}
 _FOOTNOTE_BACKLINK_TITLE = {"de": "Zurück zum Text", "en": "Back to the text"}
 
@@ -241,7 +243,25 @@ def render_markdown(body: str, lang: str, lesson_id: str) -> Rendered:
     )
     raw_html = md.convert(body)
     toc = tuple(_flatten_toc(md.toc_tokens))  # type: ignore[attr-defined]
-    return Rendered(html=sanitize_html(raw_html), toc=toc, anchors=_all_anchors(md.toc_tokens))  # type: ignore[attr-defined]
+    html_out = _scrollable_tables(sanitize_html(raw_html), lang)
+    return Rendered(html=html_out, toc=toc, anchors=_all_anchors(md.toc_tokens))  # type: ignore[attr-defined]
+
+
+def _scrollable_tables(safe_html: str, lang: str) -> str:
+    """Wrap each table in a focusable, labelled region so keyboard users can scroll it on a phone.
+
+    Done after sanitising, because the allow-list (rightly) strips tabindex and role from trainer HTML.
+    """
+    label = _TABLE_LABEL.get(lang, "Table")
+    counter = iter(range(1, 10_000))
+
+    def wrap(match: re.Match[str]) -> str:
+        return (
+            f'<div class="table-scroll" role="region" tabindex="0" aria-label="{label} {next(counter)}">'
+            f"{match.group(0)}</div>"
+        )
+
+    return _TABLE.sub(wrap, safe_html)
 
 
 def sanitize_html(raw_html: str) -> str:
