@@ -10,6 +10,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from course.auth import operations as accounts
+from course.core.catalog import build_catalog
 from course.extensions import db
 from course.models import ROLES
 from course.publishing import operations as publishing
@@ -28,7 +29,7 @@ def check_command(directory: str | None) -> None:
     """Validate every content file; list each problem with file and line; exit 1 if any."""
     root = _content_dir(directory)
     files, read_problems = publishing.read_content_files(root)
-    build = publishing.check_files(files)
+    build = build_catalog(files)
     problems = sorted([*read_problems, *build.problems])
     for problem in problems:
         click.echo(f"{root.name}/{problem}", err=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from course.extensions import db
@@ -13,6 +14,10 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
 class AccountError(ValueError):
+    pass
+
+
+class EmailTakenError(AccountError):
     pass
 
 
@@ -29,7 +34,7 @@ def create_user(email: str, password: str, display_name: str, role: str = "learn
     if role not in ROLES:
         raise AccountError(f"unknown role {role!r} (choose from {', '.join(ROLES)})")
     if find_user(email) is not None:
-        raise AccountError("an account with this email already exists")
+        raise EmailTakenError("an account with this email already exists")
     user = User(
         email=normalise_email(email),
         password_hash=generate_password_hash(password),
@@ -38,7 +43,11 @@ def create_user(email: str, password: str, display_name: str, role: str = "learn
         locale=locale,
     )
     db.session.add(user)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # a concurrent registration of the same email loses here
+            db.session.flush()
+    except IntegrityError:
+        raise EmailTakenError("an account with this email already exists") from None
     return user
 
 

@@ -34,12 +34,13 @@ def register():
     form = RegisterForm()
     if not form.validate_on_submit():
         return render_template("auth/register.html", form=form), 400 if form.is_submitted() else 200
-    if operations.find_user(form.email.data) is not None:
+    try:
+        user = operations.create_user(
+            form.email.data, form.password.data, form.display_name.data, locale=current_language()
+        )
+    except operations.EmailTakenError:
         form.email.errors.append(_("An account with this email address already exists. Log in instead?"))
         return render_template("auth/register.html", form=form), 400
-    user = operations.create_user(
-        form.email.data, form.password.data, form.display_name.data, locale=current_language()
-    )
     db.session.commit()
     login_user(user)
     flash(_("Welcome, %(name)s! Your account is ready.", name=user.display_name), "success")

@@ -44,10 +44,6 @@ def read_content_files(root: Path) -> tuple[dict[str, str], list[Problem]]:
     return files, problems
 
 
-def check_files(files: dict[str, str]) -> CatalogBuild:
-    return build_catalog(files)
-
-
 def published_revisions() -> list[ContentRevision]:
     return list(db.session.scalars(select(ContentRevision).where(ContentRevision.status == "published")))
 
