@@ -91,6 +91,7 @@ SETUP_TIMEOUT_S = 180.0
 START_TIMEOUT_S = 60.0
 REQUEST_TIMEOUT_S = 10.0
 VERIFY_REQUESTS = 3
+DRIFT_WARNING = 0.15  # floor measurements further apart than this mean the machine was not quiet
 # Environment the app reads; inherited values are dropped so a developer's shell cannot change the run.
 APP_ENV_NAMES = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "FLASK_APP", "FLASK_DEBUG")
 
@@ -109,6 +110,7 @@ class Options:
     worker_class: str
     worker_threads: int | None
     database_url: str | None
+    app: str
     client: Literal["auto", "wrk", "python"]
     lang: str
     only: list[str]
@@ -136,6 +138,7 @@ class Row:
     target: Target
     result: LoadResult
     response_bytes: int
+    label: str = ""  # shown instead of the target's name (the floor is measured twice)
     ratio: float | None = None
     verdict: Literal["PASS", "FAIL", "ERROR", "-"] = "-"
     reasons: list[str] = field(default_factory=list)
@@ -159,7 +162,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
     )
     parser.add_argument("--duration", type=float, default=10.0, help="seconds of measured load per target")
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds of unmeasured load per target first")
-    parser.add_argument("--connections", "-c", type=int, default=32, help="concurrent keep-alive connections")
+    parser.add_argument("--connections", "-c", type=int, default=32, help="concurrent connections (wrk -c)")
     parser.add_argument("--threads", "-t", type=int, default=2, help="load-generator threads (wrk -t)")
     parser.add_argument("--workers", "-w", type=int, default=2, help="gunicorn worker processes per server")
     parser.add_argument("--worker-class", "-k", default="sync", help="gunicorn worker class (sync, gthread, ...)")
@@ -169,6 +172,12 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
         default=None,
         help="PostgreSQL URL on loopback to use instead of a temporary SQLite file; the database is dropped "
         "and re-created, so its name must contain 'bench' (e.g. postgresql://postgres@127.0.0.1:5432/course_bench)",
+    )
+    parser.add_argument(
+        "--app",
+        default="wsgi:app",
+        help="WSGI app gunicorn serves (module:name, importable from the project root or PYTHONPATH), "
+        "e.g. to measure a variant; the database set-up always uses the project's wsgi",
     )
     parser.add_argument(
         "--client",
@@ -360,7 +369,12 @@ def running(servers: Sequence[Server]) -> Iterator[None]:
 
 
 def fetch(
-    port: int, method: str, path: str, headers: dict[str, str], body: bytes | None = None, timeout: float = 10.0
+    port: int,
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    body: bytes | None = None,
+    timeout: float = REQUEST_TIMEOUT_S,
 ) -> tuple[int, http.client.HTTPMessage, bytes]:
     conn = http.client.HTTPConnection(LOOPBACK, port, timeout=timeout)
     try:
@@ -633,12 +647,19 @@ def load(request: Request, seconds: float, options: Options, client: str, script
 # --- evaluation and report ------------------------------------------------------------------------------------
 
 
+def floor_rate(rows: list[Row]) -> tuple[float, float]:
+    """Mean req/s of the floor measurements, and their relative spread (load drift during the run)."""
+    rates = [row.result.requests_per_s for row in rows if row.target is FLOOR]
+    mean = sum(rates) / len(rates)
+    return mean, (max(rates) - min(rates)) / mean if mean else 0.0
+
+
 def evaluate(rows: list[Row]) -> None:
     """Ratio to the floor, and PASS/FAIL against each target's thresholds; any bad response is an ERROR."""
-    floor = next(row for row in rows if row.target is FLOOR)
+    floor, _drift = floor_rate(rows)
     for row in rows:
         result = row.result
-        row.ratio = result.requests_per_s / floor.result.requests_per_s if floor.result.requests_per_s else None
+        row.ratio = result.requests_per_s / floor if floor else None
         if result.unexpected or result.socket_errors or not result.requests:
             row.verdict = "ERROR"
             if result.unexpected:
@@ -675,7 +696,7 @@ def print_table(rows: list[Row], header: str) -> None:
     for row in rows:
         lines.append(
             (
-                row.target.name,
+                row.label or row.target.name,
                 f"{row.result.requests_per_s:,.0f}",
                 f"{row.result.p50_ms:.1f}",
                 f"{row.result.p99_ms:.1f}",
@@ -695,7 +716,7 @@ def print_table(rows: list[Row], header: str) -> None:
             print("  ".join("-" * width for width in widths))
     for row in rows:
         for reason in row.reasons:
-            print(f"{row.verdict}: {row.target.name}: {reason}")
+            print(f"{row.verdict}: {row.label or row.target.name}: {reason}")
 
 
 def write_json(path: Path, rows: list[Row], context: dict[str, object]) -> None:
@@ -703,7 +724,7 @@ def write_json(path: Path, rows: list[Row], context: dict[str, object]) -> None:
         **context,
         "results": [
             {
-                "page": row.target.name,
+                "page": row.label or row.target.name,
                 "target": asdict(row.target),
                 **asdict(row.result),
                 "response_bytes": row.response_bytes,
@@ -756,27 +777,33 @@ def benchmark(options: Options, work: Path) -> tuple[list[Row], dict[str, object
     seed(env)
 
     servers = {
-        "app": Server("app", "wsgi:app", env, options, work),
+        "app": Server("app", options.app, env, options, work),
         "hello": Server("hello", "bench.hello:app", env, options, work),
     }
+    # The floor is measured first and again last: the ratios use the mean, and the spread shows whether other
+    # work on the machine changed the conditions during the run.
+    plan = [(target, "") for target in targets] + [(FLOOR, f"{FLOOR.name} (end)")]
     rows: list[Row] = []
     with running(list(servers.values())):
         session = login(servers["app"].port, options.lang)
-        for target in targets:
+        for target, label in plan:
             request = build_request(target, servers[target.server].port, session, options.lang)
             size = verify(target, request)
-            print(f"{target.name}: warm-up {options.warmup:g} s, then {options.duration:g} s ...", flush=True)
+            name = label or target.name
+            print(f"{name}: warm-up {options.warmup:g} s, then {options.duration:g} s ...", flush=True)
             if options.warmup > 0:
                 warm = load(request, options.warmup, options, client, work)
                 if warm.unexpected:
-                    raise BenchError(f"{target.name}: unexpected statuses in warm-up {warm.unexpected_statuses}")
-            rows.append(Row(target, load(request, options.duration, options, client, work), size))
+                    raise BenchError(f"{name}: unexpected statuses in warm-up {warm.unexpected_statuses}")
+            rows.append(Row(target, load(request, options.duration, options, client, work), size, label))
 
     context: dict[str, object] = {
+        "load_average_after": round(os.getloadavg()[0], 2),
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "client": client,
         "client_version": wrk_version() if client == "wrk" else f"python {platform.python_version()}",
         "database": "postgresql" if options.database_url else "sqlite",
+        "app": options.app,
         "connections": options.connections,
         "load_threads": options.threads,
         "duration_s": options.duration,
@@ -797,6 +824,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = parse_args(argv)
     # A SIGTERM (e.g. a CI timeout) unwinds like Ctrl-C, so every `finally` stops its servers.
     signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(143))
+    load_before = os.getloadavg()[0]  # before our own set-up adds to it
     work = Path(tempfile.mkdtemp(prefix="course-bench-"))
     try:
         rows, context = benchmark(options, work)
@@ -816,6 +844,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         + f" · {context['cpus']} CPU(s) shared by client and servers"
     )
     print_table(rows, header)
+    _floor, drift = floor_rate(rows)
+    context.update(load_average_before=round(load_before, 2), floor_drift=round(drift, 3))
+    if drift > DRIFT_WARNING:
+        print(
+            f"WARNING: the hello floor moved {drift:.0%} between start and end: other load on the machine; "
+            "ratios are unreliable, run again on a quiet machine."
+        )
+    cpus = os.cpu_count() or 1
+    if load_before > cpus / 2:
+        print(
+            f"WARNING: load average was {load_before:.2f} on {cpus} CPU(s) before the run: "
+            "other processes compete with the servers and the load generator."
+        )
     write_json(options.json_path, rows, context)
     print(f"\nresults written to {options.json_path}")
     failed = [row for row in rows if row.verdict in ("FAIL", "ERROR")]

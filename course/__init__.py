@@ -6,9 +6,9 @@ from flask import Flask
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from course import errors, i18n, security
+from course import errors, i18n, pages, ratelimit, security
 from course.config import default_instance_path, load_config
-from course.extensions import babel, csrf, db, limiter, login_manager, migrate
+from course.extensions import babel, csrf, db, login_manager, migrate
 from course.i18n import select_locale
 from course.publishing.cache import CatalogCache
 
@@ -23,7 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
-    limiter.init_app(app)
+    ratelimit.init_app(app)
     _tune_sqlite(app)
     if app.config["PROXY_FIX_X_FOR"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXY_FIX_X_FOR"]), x_proto=1)  # type: ignore[method-assign]
@@ -40,6 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     cli.init_app(app)
     i18n.init_app(app)
+    pages.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     app.extensions["course_catalog"] = CatalogCache(app)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, request, session
+from flask import Flask, current_app, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -22,5 +22,6 @@ def current_language() -> str:
     return str(get_locale() or current_app.config["DEFAULT_LANGUAGE"])
 
 
-def init_app(app) -> None:  # noqa: ANN001 - Flask app
-    app.context_processor(lambda: {"current_language": current_language})
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, LANGUAGE_NAMES=LANGUAGE_NAMES)
+    app.context_processor(lambda: {"lang": current_language()})

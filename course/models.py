@@ -35,6 +35,11 @@ class User(UserMixin, db.Model):
     def has_role(self, *roles: str) -> bool:
         return self.role in roles
 
+    @property
+    def completed(self) -> frozenset[tuple[str, str]]:
+        """(course id, lesson id) pairs, as on the request's user snapshot."""
+        return frozenset((row.course_id, row.lesson_id) for row in self.progress)
+
 
 class ContentRevision(db.Model):
     """One version of one content file (course.yml or a lesson in one language), kept verbatim."""

@@ -52,3 +52,21 @@ def test_login_limit_is_shared_through_redis(redis_client, tmp_path, monkeypatch
     for server in servers:
         with server.app_context():
             db.engine.dispose()
+
+
+def test_unreachable_limit_store_lets_logins_through(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("COURSE_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'down.sqlite3'}",
+            "REDIS_URL": "redis://127.0.0.1:9/0",  # nothing listens on the discard port
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
+    with app.app_context():
+        db.create_all()
+    response = app.test_client().post("/auth/login", data={"email": "x@example.org", "password": "wrong"})
+    assert response.status_code == 400  # the form answered; no 500 because Redis is down
+    with app.app_context():
+        db.engine.dispose()

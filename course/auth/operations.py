@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from dataclasses import dataclass
+
+from flask_login import UserMixin
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from course.extensions import db
-from course.models import ROLES, User
+from course.models import ROLES, LessonProgress, User
 
 # Checked against when the email is unknown, so a failed login costs the same either way.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
@@ -61,3 +64,48 @@ def authenticate(email: str, password: str) -> User | None:
 
 def set_password(user: User, password: str) -> None:
     user.password_hash = generate_password_hash(password)
+
+
+@dataclass(frozen=True, eq=False)
+class RequestUser(UserMixin):
+    """A read-only snapshot of the logged-in user for one request, loaded in one light query.
+
+    Pages only read the user; a view that changes the account loads the `User` row itself.
+    """
+
+    id: int
+    email: str
+    display_name: str
+    role: str
+    locale: str | None
+    completed: frozenset[tuple[str, str]]  # (course id, lesson id)
+
+    def has_role(self, *roles: str) -> bool:
+        return self.role in roles
+
+
+# Built once: constructing a SELECT costs more than running this one on SQLite.
+_REQUEST_USER_QUERY = (
+    select(
+        User.id,
+        User.email,
+        User.display_name,
+        User.role,
+        User.locale,
+        LessonProgress.course_id,
+        LessonProgress.lesson_id,
+    )
+    .outerjoin(LessonProgress, LessonProgress.user_id == User.id)
+    .where(User.id == bindparam("user_id"))
+)
+
+
+def load_request_user(user_id: int) -> RequestUser | None:
+    """The user with their completed lessons: one joined Core query, no ORM identity map to build."""
+    with db.engine.connect() as connection:
+        rows = connection.execute(_REQUEST_USER_QUERY, {"user_id": user_id}).all()
+    if not rows:
+        return None
+    first = rows[0]
+    completed = frozenset((row.course_id, row.lesson_id) for row in rows if row.lesson_id is not None)
+    return RequestUser(first.id, first.email, first.display_name, first.role, first.locale, completed)

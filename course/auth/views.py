@@ -1,14 +1,14 @@
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from course import ratelimit
 from course.auth import operations
 from course.auth.forms import LoginForm, RegisterForm
-from course.extensions import db, limiter, login_manager
+from course.extensions import db, login_manager
 from course.i18n import current_language
-from course.models import User
 from course.security import is_safe_redirect
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -18,8 +18,8 @@ login_manager.login_message = None  # the login page explains itself; a flash wo
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+def load_user(user_id: str) -> operations.RequestUser | None:
+    return operations.load_request_user(int(user_id)) if user_id.isdigit() else None
 
 
 def _next_url(candidate: str | None) -> str:
@@ -27,10 +27,11 @@ def _next_url(candidate: str | None) -> str:
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["REGISTER_RATE_LIMIT"], methods=["POST"])
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("learn.index"))
+    if request.method == "POST":
+        ratelimit.enforce("register", "REGISTER_RATE_LIMIT")
     form = RegisterForm()
     if not form.validate_on_submit():
         return render_template("auth/register.html", form=form), 400 if form.is_submitted() else 200
@@ -48,10 +49,11 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(_next_url(request.args.get("next")))
+    if request.method == "POST":
+        ratelimit.enforce("login", "LOGIN_RATE_LIMIT")
     form = LoginForm(next=request.args.get("next", ""))
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form), 400 if form.is_submitted() else 200

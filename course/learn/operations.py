@@ -5,20 +5,18 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from course.auth.operations import RequestUser
 from course.core.catalog import Course
 from course.extensions import db
 from course.models import LessonProgress, User
 
 
-def completed_lessons(user: User, course: Course) -> set[str]:
+def completed_lessons(user: User | RequestUser, course: Course) -> set[str]:
     """Ids of this course's current lessons the user completed (progress on removed lessons is ignored)."""
-    rows = db.session.scalars(
-        select(LessonProgress.lesson_id).where(LessonProgress.user_id == user.id, LessonProgress.course_id == course.id)
-    )
-    return set(rows) & set(course.lesson_ids)
+    return {lesson_id for course_id, lesson_id in user.completed if course_id == course.id} & set(course.lesson_ids)
 
 
-def mark_complete(user: User, course: Course, lesson_id: str) -> None:
+def mark_complete(user: User | RequestUser, course: Course, lesson_id: str) -> None:
     """Record completion once; completing again (or in two tabs at once) changes nothing."""
     course.lesson(lesson_id)
     exists = db.session.scalar(

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, get_template_attribute, redirect, render_template, session, url_for
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
+from markupsafe import escape
 
 from course.core.catalog import Course
 from course.extensions import db
 from course.i18n import current_language
 from course.learn import operations
+from course.pages import shells
 from course.publishing.cache import catalog
 
 bp = Blueprint("learn", __name__)
@@ -41,21 +44,33 @@ def overview(course_id: str):
 
 @bp.get("/courses/<course_id>/lessons/<lesson_id>")
 def lesson(course_id: str, lesson_id: str):
-    course = catalog().course(course_id)
-    lang = current_language()
+    current_catalog = catalog()
+    course = current_catalog.course(course_id)
     current = course.lesson(lesson_id)
-    before, after = course.neighbours(lesson_id)
+    lang = current_language()
     done = _progress(course)
-    return render_template(
+    before, after = course.neighbours(lesson_id)
+    percent = operations.percent(len(done), len(course.lessons))
+    holes = {
+        "csrf_token": generate_csrf,
+        "user_name": lambda: escape(current_user.display_name),
+        "percent": lambda: str(percent),
+        "flashes": get_template_attribute("macros.html", "flashes") if "_flashes" in session else str,
+    }
+    authenticated, is_done = current_user.is_authenticated, lesson_id in done
+    return shells().render(
+        (course_id, lesson_id, lang, authenticated, is_done),
+        current_catalog.version,
         "learn/lesson.html",
+        holes,
         course=course,
         lesson=current,
         text=current.text(lang, (course.source_language,)),
         lang=lang,
         before=before,
         after=after,
-        done=done,
-        percent=operations.percent(len(done), len(course.lessons)),
+        authenticated=authenticated,
+        done=is_done,
     )
 
 

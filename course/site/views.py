@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Blueprint, redirect, request, session, url_for
+from flask import Blueprint, redirect, session, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import text
@@ -9,6 +9,7 @@ from wtforms import HiddenField, SelectChoice, SelectField
 
 from course.extensions import db
 from course.i18n import LANGUAGE_NAMES, LANGUAGES
+from course.models import User
 from course.security import is_safe_redirect
 
 bp = Blueprint("site", __name__)
@@ -38,14 +39,6 @@ def set_language():
         return redirect(target)
     session["lang"] = form.lang.data
     if current_user.is_authenticated:
-        current_user.locale = form.lang.data
+        db.session.get(User, current_user.id).locale = form.lang.data
         db.session.commit()
     return redirect(target)
-
-
-@bp.app_context_processor
-def language_switch() -> dict:
-    def language_form() -> LanguageForm:
-        return LanguageForm(formdata=None, next=request.full_path.rstrip("?"))
-
-    return {"language_form": language_form, "LANGUAGE_NAMES": LANGUAGE_NAMES, "LANGUAGES": LANGUAGES}

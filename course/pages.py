@@ -1,0 +1,58 @@
+"""Pages that are the same for every visitor but a few holes, rendered once per catalog version.
+
+A lesson page is mostly the lesson: rendering it with Jinja on every request would redo identical work.
+The template is rendered once with `hole(name)` markers; each request only fills the holes (the user's
+name, CSRF tokens, progress). Markers carry a per-process random nonce, and lesson HTML is sanitised
+(comments and unknown characters stripped of meaning), so content cannot forge a hole.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import threading
+from collections.abc import Callable, Hashable, Mapping
+
+from flask import Flask, current_app, render_template
+from markupsafe import Markup
+
+
+class ShellCache:
+    def __init__(self) -> None:
+        self._nonce = secrets.token_hex(8)
+        self._marker = re.compile(rf"\ue000{self._nonce}:(\w+)\ue001")
+        self._pages: dict[Hashable, list[str]] = {}
+        self._version: int | None = None
+        self._lock = threading.Lock()
+
+    def hole(self, name: str) -> Markup:
+        return Markup(f"\ue000{self._nonce}:{name}\ue001")  # noqa: S704 - name is ours, never user input
+
+    def render(
+        self,
+        key: Hashable,
+        version: int,
+        template: str,
+        holes: Mapping[str, Callable[[], str]],
+        **context: object,
+    ) -> str:
+        """Render `template` once per (key, version); then fill each hole with its callable's (safe) HTML."""
+        with self._lock:
+            if version != self._version:
+                self._pages.clear()
+                self._version = version
+            parts = self._pages.get(key)
+        if parts is None:
+            parts = self._marker.split(render_template(template, hole=self.hole, **context))
+            with self._lock:
+                self._pages[key] = parts
+        # split() alternates literal text and hole names: even indexes are text, odd ones holes.
+        return "".join(part if index % 2 == 0 else str(holes[part]()) for index, part in enumerate(parts))
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["course_shells"] = ShellCache()
+
+
+def shells() -> ShellCache:
+    return current_app.extensions["course_shells"]
