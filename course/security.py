@@ -1,10 +1,12 @@
-"""Security headers for every response and the one safe-redirect check forms share."""
+"""Security headers for every response, cached CSRF tokens, and the one safe-redirect check forms share."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
-from flask import Flask, Response
+from flask import Flask, current_app, g, session
+from flask_wtf.csrf import generate_csrf
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -22,19 +24,68 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+class SecurityHeaders:
+    """WSGI middleware adding the security headers a response does not set itself.
+
+    Cheaper than an after_request hook on werkzeug's Headers, and it covers every response.
+    """
+
+    def __init__(self, wsgi_app: Callable, headers: list[tuple[str, str]]) -> None:
+        self.wsgi_app = wsgi_app
+        self.headers = headers
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        def start(status: str, headers: list[tuple[str, str]], exc_info: object = None) -> Callable:
+            present = {name.lower() for name, _ in headers}
+            headers.extend(item for item in self.headers if item[0].lower() not in present)
+            return start_response(status, headers, exc_info)
+
+        return self.wsgi_app(environ, start)
+
+
+class CsrfTokens:
+    """Signed CSRF tokens, kept per session token so a page does not sign one on every request.
+
+    Only while tokens never expire (WTF_CSRF_TIME_LIMIT = None): a cached token is then exactly as valid
+    as a freshly signed one. Bounded: the cache is emptied when it grows past `limit` sessions.
+    """
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self.limit = limit
+        self._signed: dict[str, str] = {}
+
+    def __call__(self) -> str:
+        raw = session.get("csrf_token")
+        signed = self._signed.get(raw) if raw else None
+        if signed is None:
+            signed = generate_csrf()
+            if current_app.config["WTF_CSRF_TIME_LIMIT"] is None:
+                if len(self._signed) >= self.limit:
+                    self._signed.clear()
+                self._signed[session["csrf_token"]] = signed
+        g.csrf_token = signed  # what Flask-WTF's own generate_csrf returns for the rest of the request
+        return signed
+
+
 def init_app(app: Flask) -> None:
-    @app.after_request
-    def set_security_headers(response: Response) -> Response:
-        headers = response.headers
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if app.config["SESSION_COOKIE_SECURE"]:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        return response
+    headers = [
+        ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", "same-origin"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+    ]
+    if app.config["SESSION_COOKIE_SECURE"]:
+        headers.append(("Strict-Transport-Security", "max-age=31536000"))
+    app.wsgi_app = SecurityHeaders(app.wsgi_app, headers)  # type: ignore[method-assign]
+    tokens = CsrfTokens()
+    app.extensions["course_csrf_tokens"] = tokens
+    app.jinja_env.globals["csrf_token"] = tokens
+
+
+def csrf_token() -> str:
+    return current_app.extensions["course_csrf_tokens"]()
 
 
 def is_safe_redirect(target: str | None) -> bool:

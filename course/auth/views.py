@@ -15,6 +15,9 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = None  # the login page explains itself; a flash would repeat it
+# "basic" protection only marks a session non-fresh when the address or browser changes, and no view here
+# asks for a fresh login; it would hash both and carry a 128-character id in every cookie for nothing.
+login_manager.session_protection = None
 
 
 @login_manager.user_loader

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from flask import Blueprint, get_template_attribute, redirect, render_template, session, url_for
 from flask_login import current_user, login_required
-from flask_wtf.csrf import generate_csrf
 from markupsafe import escape
 
 from course.core.catalog import Course
@@ -11,6 +10,7 @@ from course.i18n import current_language
 from course.learn import operations
 from course.pages import shells
 from course.publishing.cache import catalog
+from course.security import csrf_token
 
 bp = Blueprint("learn", __name__)
 
@@ -52,7 +52,7 @@ def lesson(course_id: str, lesson_id: str):
     before, after = course.neighbours(lesson_id)
     percent = operations.percent(len(done), len(course.lessons))
     holes = {
-        "csrf_token": generate_csrf,
+        "csrf_token": csrf_token,
         "user_name": lambda: escape(current_user.display_name),
         "percent": lambda: str(percent),
         "flashes": get_template_attribute("macros.html", "flashes") if "_flashes" in session else str,
