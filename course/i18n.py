@@ -11,8 +11,9 @@ LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}
 
 
 def select_locale() -> str:
-    if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
-        return current_user.locale
+    user = current_user._get_current_object()  # one proxy lookup, not three
+    if user.is_authenticated and user.locale in LANGUAGES:
+        return user.locale
     if session.get("lang") in LANGUAGES:
         return session["lang"]
     return request.accept_languages.best_match(LANGUAGES) or current_app.config["DEFAULT_LANGUAGE"]

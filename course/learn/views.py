@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 from flask import Blueprint, get_template_attribute, redirect, render_template, session, url_for
-from flask_login import current_user, login_required
+from flask_login import AnonymousUserMixin, current_user, login_required
 from markupsafe import escape
 
+from course.auth.operations import RequestUser
 from course.core.catalog import Course
 from course.extensions import db
 from course.i18n import current_language
 from course.learn import operations
+from course.models import User
 from course.pages import shells
 from course.publishing.cache import catalog
 from course.security import csrf_token
@@ -15,8 +17,8 @@ from course.security import csrf_token
 bp = Blueprint("learn", __name__)
 
 
-def _progress(course: Course) -> set[str]:
-    return operations.completed_lessons(current_user, course) if current_user.is_authenticated else set()
+def _progress(user: User | RequestUser | AnonymousUserMixin, course: Course) -> set[str]:
+    return operations.completed_lessons(user, course) if user.is_authenticated else set()
 
 
 @bp.get("/")
@@ -30,7 +32,7 @@ def index():
 @bp.get("/courses/<course_id>")
 def overview(course_id: str):
     course = catalog().course(course_id)
-    done = _progress(course)
+    done = _progress(current_user, course)
     next_lesson = next((lesson for lesson in course.lessons if lesson.id not in done), None)
     return render_template(
         "learn/overview.html",
@@ -48,16 +50,17 @@ def lesson(course_id: str, lesson_id: str):
     course = current_catalog.course(course_id)
     current = course.lesson(lesson_id)
     lang = current_language()
-    done = _progress(course)
+    user = current_user._get_current_object()  # one proxy lookup for the whole view
+    done = _progress(user, course)
     before, after = course.neighbours(lesson_id)
     percent = operations.percent(len(done), len(course.lessons))
     holes = {
         "csrf_token": csrf_token,
-        "user_name": lambda: escape(current_user.display_name),
+        "user_name": lambda: escape(user.display_name),
         "percent": lambda: str(percent),
         "flashes": get_template_attribute("macros.html", "flashes") if "_flashes" in session else str,
     }
-    authenticated, is_done = current_user.is_authenticated, lesson_id in done
+    authenticated, is_done = user.is_authenticated, lesson_id in done
     return shells().render(
         (course_id, lesson_id, lang, authenticated, is_done),
         current_catalog.version,
