@@ -11,12 +11,14 @@ from course.config import default_instance_path, load_config
 from course.extensions import babel, csrf, db, login_manager, migrate
 from course.i18n import select_locale
 from course.publishing.cache import CatalogCache
+from course.sessions import CookieSessions
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: config, extensions, blueprints, catalog cache, error pages. No I/O beyond config."""
     app = Flask(__name__, instance_path=str(default_instance_path()), instance_relative_config=True)
     load_config(app, test_config)
+    app.session_interface = CookieSessions()
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
