@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 
+from course.auth import operations
 from course.extensions import db
-from course.models import ContentRevision, LessonProgress
+from course.models import ContentRevision, LessonProgress, User
 
 FIRST = "/courses/kam-pay/lessons/kams-are-not-salespeople"
 LAST = "/courses/kam-pay/lessons/designing-a-kam-bonus-plan"
@@ -120,3 +123,44 @@ def test_progress_is_per_learner(client, login_as, make_user) -> None:
 def test_complete_requires_post(client, login_as, make_user) -> None:
     login_as(make_user())
     assert client.get(f"{FIRST}/complete").status_code == 405
+
+
+def test_cached_lesson_page_shows_each_learner_their_own_name_and_progress(client, login_as, make_user) -> None:
+    first = make_user(locale="en")
+    login_as(first)
+    client.post(f"{FIRST}/complete")
+    page = client.get(FIRST).get_data(as_text=True)
+    assert "Test Learner" in page and 'value="17"' in page and "Mark as completed" not in page
+
+    second = make_user(locale="en")
+    with client.session_transaction() as session:
+        session["_user_id"] = str(second.id)
+    page = client.get(FIRST).get_data(as_text=True)
+    assert 'value="0"' in page and "Mark as completed and continue" in page
+
+
+def test_learner_name_is_escaped_on_the_cached_lesson_page(app, client, login_as, make_user) -> None:
+    user = make_user(locale="en")
+    with app.app_context():
+        db.session.get(User, user.id).display_name = "<script>alert(1)</script>"
+        db.session.commit()
+    login_as(user)
+    page = client.get(FIRST).get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_csrf_token_on_the_cached_lesson_page_is_accepted(make_app, make_user) -> None:
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    with app.app_context():
+        user = operations.create_user("csrf@example.org", "long enough pw", "Csrf", locale="en")
+        db.session.commit()
+        user_id = user.id
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user_id)
+    for _ in range(2):  # the second page comes from the cache; its token must still be valid
+        page = client.get(FIRST).get_data(as_text=True)
+    token = re.search(r'action="[^"]+/complete">\s*<input type="hidden" name="csrf_token" value="([^"]+)"', page)
+    assert client.post(f"{FIRST}/complete", data={}).status_code == 400
+    assert client.post(f"{FIRST}/complete", data={"csrf_token": token.group(1)}).status_code == 302
