@@ -7,7 +7,7 @@ from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from course import errors, i18n, pages, ratelimit, security
-from course.config import default_instance_path, load_config
+from course.config import PROJECT_ROOT, default_instance_path, load_config
 from course.extensions import babel, csrf, db, login_manager, migrate
 from course.i18n import select_locale
 from course.publishing.cache import CatalogCache
@@ -21,7 +21,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.session_interface = CookieSessions()
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)

@@ -164,3 +164,10 @@ def test_csrf_token_on_the_cached_lesson_page_is_accepted(make_app, make_user) -
     token = re.search(r'action="[^"]+/complete">\s*<input type="hidden" name="csrf_token" value="([^"]+)"', page)
     assert client.post(f"{FIRST}/complete", data={}).status_code == 400
     assert client.post(f"{FIRST}/complete", data={"csrf_token": token.group(1)}).status_code == 302
+
+
+def test_pending_messages_appear_on_the_cached_lesson_page(client) -> None:
+    with client.session_transaction() as session:
+        session["_flashes"] = [("info", "A message for you")]
+    assert '<p class="flash flash--info">A message for you</p>' in client.get(FIRST).get_data(as_text=True)
+    assert "A message for you" not in client.get(FIRST).get_data(as_text=True)  # shown once
