@@ -32,9 +32,6 @@ class User(UserMixin, db.Model):
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
     )
 
-    def has_role(self, *roles: str) -> bool:
-        return self.role in roles
-
     @property
     def completed(self) -> frozenset[tuple[str, str]]:
         """(course id, lesson id) pairs, as on the request's user snapshot."""

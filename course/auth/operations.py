@@ -63,10 +63,6 @@ def authenticate(email: str, password: str) -> User | None:
     return user if check_password_hash(user.password_hash, password) else None
 
 
-def set_password(user: User, password: str) -> None:
-    user.password_hash = generate_password_hash(password)
-
-
 @dataclass(frozen=True, eq=False)
 class RequestUser(UserMixin):
     """A read-only snapshot of the logged-in user for one request, loaded in one light query.
@@ -80,9 +76,6 @@ class RequestUser(UserMixin):
     role: str
     locale: str | None
     completed: frozenset[tuple[str, str]]  # (course id, lesson id)
-
-    def has_role(self, *roles: str) -> bool:
-        return self.role in roles
 
 
 # Built once: constructing a SELECT costs more than running this one on SQLite.

@@ -9,11 +9,3 @@ class CourseError(Exception):
 
 class NotFound(CourseError):
     """Something the URL or command names does not exist in the published course."""
-
-
-class ContentProblemsError(CourseError):
-    """Content files failed validation; `problems` lists each with file and line."""
-
-    def __init__(self, problems: list) -> None:
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
