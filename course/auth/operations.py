@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from flask_login import UserMixin
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -13,8 +14,11 @@ from course.extensions import db
 from course.fastquery import FastQuery
 from course.models import ROLES, LessonProgress, User
 
-# Checked against when the email is unknown, so a failed login costs the same either way.
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+@cache
+def _dummy_hash() -> str:
+    """Checked against when the email is unknown, so a failed login costs the same either way."""
+    return generate_password_hash("not-a-real-password")
 
 
 class AccountError(ValueError):
@@ -30,7 +34,8 @@ def normalise_email(email: str) -> str:
 
 
 def find_user(email: str) -> User | None:
-    return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
+    """Emails are stored normalised, so the lookup can use the unique index."""
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
 def create_user(email: str, password: str, display_name: str, role: str = "learner", locale: str | None = None) -> User:
@@ -58,7 +63,7 @@ def create_user(email: str, password: str, display_name: str, role: str = "learn
 def authenticate(email: str, password: str) -> User | None:
     user = find_user(email)
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         return None
     return user if check_password_hash(user.password_hash, password) else None
 
