@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 class CatalogCache:
     def __init__(self, app: Flask) -> None:
         self.check_seconds = float(app.config["CATALOG_CHECK_SECONDS"])
-        self.auto_import = bool(app.config["AUTO_IMPORT"])
+        self.auto_import = bool(app.config["AUTO_IMPORT"])  # tried once per process, then left alone
         self.content_dir = Path(app.config["CONTENT_DIR"])
         self._catalog: Catalog | None = None
         self._checked_at = float("-inf")
@@ -33,6 +33,7 @@ class CatalogCache:
             return self._catalog
         version = content_version()
         if version == 0 and self.auto_import:
+            self.auto_import = False
             version = self._import_bundled_content()
         with self._lock:
             if self._catalog is None or self._catalog.version != version:
