@@ -18,8 +18,17 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+
+class CourseLoginManager(LoginManager):
+    """Flask-Login, minus hashing the client's address and browser on every request when session
+    protection is off (it is: see course/auth/views.py); the check would return False anyway."""
+
+    def _session_protection_failed(self) -> bool:
+        return bool(self.session_protection) and super()._session_protection_failed()
+
+
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 migrate = Migrate()
-login_manager = LoginManager()
+login_manager = CourseLoginManager()
 csrf = CSRFProtect()
 babel = Babel()
