@@ -2,8 +2,8 @@
 
 A lesson page is mostly the lesson: rendering it with Jinja on every request would redo identical work.
 The template is rendered once with `hole(name)` markers; each request only fills the holes (the user's
-name, CSRF tokens, progress). Markers carry a per-process random nonce, and lesson HTML is sanitised
-(comments and unknown characters stripped of meaning), so content cannot forge a hole.
+name, CSRF tokens, progress). Markers carry a random nonce that never leaves the process, and hole values
+are inserted after the page is split, so neither content nor a learner's name can forge a hole.
 """
 
 from __future__ import annotations
@@ -13,12 +13,15 @@ import secrets
 import threading
 from collections.abc import Callable, Hashable, Mapping
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, render_template, request
 from markupsafe import Markup
 
 
 class ShellCache:
-    def __init__(self) -> None:
+    """Rendered pages split at their holes, for the current catalog version; at most `limit` pages."""
+
+    def __init__(self, limit: int = 2048) -> None:
+        self.limit = limit
         self._nonce = secrets.token_hex(8)
         self._marker = re.compile(rf"\ue000{self._nonce}:(\w+)\ue001")
         self._pages: dict[Hashable, list[str]] = {}
@@ -36,7 +39,8 @@ class ShellCache:
         holes: Mapping[str, Callable[[], str]],
         **context: object,
     ) -> str:
-        """Render `template` once per (key, version); then fill each hole with its callable's (safe) HTML."""
+        """Render `template` once per (path, key, version); then fill each hole with its callable's (safe) HTML."""
+        key = (request.path, key)  # the page links back to its own path (language switch)
         with self._lock:
             if version != self._version:
                 self._pages.clear()
@@ -45,6 +49,8 @@ class ShellCache:
         if parts is None:
             parts = self._marker.split(render_template(template, hole=self.hole, **context))
             with self._lock:
+                if len(self._pages) >= self.limit:  # e.g. many combinations of completed lessons
+                    self._pages.clear()
                 self._pages[key] = parts
         # split() alternates literal text and hole names: even indexes are text, odd ones holes.
         return "".join(part if index % 2 == 0 else str(holes[part]()) for index, part in enumerate(parts))

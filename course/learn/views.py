@@ -17,6 +17,15 @@ from course.security import csrf_token
 bp = Blueprint("learn", __name__)
 
 
+def _holes(user: User | RequestUser | AnonymousUserMixin) -> dict:
+    """What every cached page fills in per request: CSRF token, the learner's name, pending messages."""
+    return {
+        "csrf_token": csrf_token,
+        "user_name": lambda: escape(user.display_name),
+        "flashes": get_template_attribute("macros.html", "flashes") if "_flashes" in session else str,
+    }
+
+
 def _progress(user: User | RequestUser | AnonymousUserMixin, course: Course) -> set[str]:
     return operations.completed_lessons(user, course) if user.is_authenticated else set()
 
@@ -31,16 +40,22 @@ def index():
 
 @bp.get("/courses/<course_id>")
 def overview(course_id: str):
-    course = catalog().course(course_id)
-    done = _progress(current_user, course)
-    next_lesson = next((lesson for lesson in course.lessons if lesson.id not in done), None)
-    return render_template(
+    current_catalog = catalog()
+    course = current_catalog.course(course_id)
+    lang = current_language()
+    user = current_user._get_current_object()
+    done = _progress(user, course)
+    return shells().render(
+        (course_id, lang, user.is_authenticated, frozenset(done)),
+        current_catalog.version,
         "learn/overview.html",
+        _holes(user),
         course=course,
-        lang=current_language(),
+        lang=lang,
+        authenticated=user.is_authenticated,
         done=done,
         percent=operations.percent(len(done), len(course.lessons)),
-        next_lesson=next_lesson,
+        next_lesson=next((lesson for lesson in course.lessons if lesson.id not in done), None),
     )
 
 
@@ -54,12 +69,7 @@ def lesson(course_id: str, lesson_id: str):
     done = _progress(user, course)
     before, after = course.neighbours(lesson_id)
     percent = operations.percent(len(done), len(course.lessons))
-    holes = {
-        "csrf_token": csrf_token,
-        "user_name": lambda: escape(user.display_name),
-        "percent": lambda: str(percent),
-        "flashes": get_template_attribute("macros.html", "flashes") if "_flashes" in session else str,
-    }
+    holes = {**_holes(user), "percent": lambda: str(percent)}
     authenticated, is_done = user.is_authenticated, lesson_id in done
     return shells().render(
         (course_id, lesson_id, lang, authenticated, is_done),
