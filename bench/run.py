@@ -1,11 +1,13 @@
 """Benchmark the course app against a hello-world Flask floor, both under the same gunicorn settings.
 
-Run from the project root:  .venv/bin/python bench/run.py [--duration 10] [--database-url postgresql://...]
+Run from the project root:  .venv/bin/python bench/run.py [--rounds 3] [--duration 10] [--database-url ...]
 
 It seeds a throw-away database, starts the app and bench/hello.py under gunicorn on loopback ports, logs a
-learner in once, checks every target answers as expected, loads each target with the same client (wrk, or a
-Python fallback), prints one table and writes bench/results/latest.json. It exits 1 when a target misses its
-threshold or a page answered wrongly (unless --no-fail), 2 when the set-up itself failed.
+learner in once and checks every target answers as expected. Then, in each of --rounds rounds, it loads the
+hello floor and every target with the same client (wrk, or a Python fallback); each ratio is taken against the
+floor of its own round, and the verdict is decided on the medians over the rounds. The floor is measured once
+more at the end as a drift check. It prints one table and writes bench/results/latest.json, and exits 1 when a
+target misses its threshold or a page answered wrongly (unless --no-fail), 2 when the set-up itself failed.
 See bench/README.md.
 """
 
@@ -33,6 +35,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from http.cookies import SimpleCookie
 from pathlib import Path
+from statistics import median
 from typing import Literal
 from urllib.parse import urlencode
 
@@ -92,6 +95,11 @@ START_TIMEOUT_S = 60.0
 REQUEST_TIMEOUT_S = 10.0
 VERIFY_REQUESTS = 3
 DRIFT_WARNING = 0.15  # floor measurements further apart than this mean the machine was not quiet
+DEFAULT_ROUNDS = 3
+DEFAULT_DURATION_S = 10.0
+DEFAULT_WARMUP_S = 2.0  # first round: the servers start cold
+DEFAULT_ROUND_WARMUP_S = 1.0  # later rounds and the end floor: the servers are warm, this only refills the pipes
+SETUP_ESTIMATE_S = 15.0  # seeding, server start, login: rough, for the run-time estimate only
 # Environment the app reads; inherited values are dropped so a developer's shell cannot change the run.
 APP_ENV_NAMES = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "FLASK_APP", "FLASK_DEBUG")
 
@@ -102,8 +110,10 @@ class BenchError(RuntimeError):
 
 @dataclass
 class Options:
+    rounds: int
     duration: float
     warmup: float
+    round_warmup: float
     connections: int
     threads: int
     workers: int
@@ -133,15 +143,58 @@ class LoadResult:
     unexpected_statuses: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Summary:
+    """Medians over the rounds (the verdict is decided on these) and the range of the per-round ratios."""
+
+    requests_per_s: float
+    p50_ms: float
+    p99_ms: float
+    ratio: float | None
+    ratio_min: float | None
+    ratio_max: float | None
+
+
 @dataclass
 class Row:
+    """One page across the run: a load result per round and, once evaluated, the ratio of each to its floor."""
+
     target: Target
-    result: LoadResult
-    response_bytes: int
-    label: str = ""  # shown instead of the target's name (the floor is measured twice)
-    ratio: float | None = None
+    label: str = ""  # shown instead of the target's name (the end-of-run floor)
+    response_bytes: int = 0
+    results: list[LoadResult] = field(default_factory=list)
+    ratios: list[float | None] = field(default_factory=list)
     verdict: Literal["PASS", "FAIL", "ERROR", "-"] = "-"
     reasons: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.label or self.target.name
+
+    @property
+    def summary(self) -> Summary:
+        known = [ratio for ratio in self.ratios if ratio is not None]
+        return Summary(
+            requests_per_s=median([result.requests_per_s for result in self.results]),
+            p50_ms=median([result.p50_ms for result in self.results]),
+            p99_ms=median([result.p99_ms for result in self.results]),
+            ratio=median(known) if known else None,
+            ratio_min=min(known, default=None),
+            ratio_max=max(known, default=None),
+        )
+
+
+@dataclass
+class Measured:
+    """Everything one run measured: the floor and the targets (a result per round each), and the end floor."""
+
+    floor: Row
+    pages: list[Row]
+    end: Row
+
+    @property
+    def rows(self) -> list[Row]:
+        return [self.floor, *self.pages, self.end]
 
 
 @dataclass
@@ -155,13 +208,56 @@ class Session:
 # --- command line ---------------------------------------------------------------------------------------------
 
 
+def load_seconds(rounds: int, pages: int, duration: float, warmup: float, round_warmup: float) -> float:
+    """Seconds spent loading: `pages` (floor included) per round, the first round warmed up longer, the end floor."""
+    first = pages * (warmup + duration)
+    later = (rounds - 1) * pages * (round_warmup + duration)
+    return first + later + round_warmup + duration
+
+
+def format_seconds(seconds: float) -> str:
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest} s" if minutes else f"{rest} s"
+
+
+def run_time_help() -> str:
+    pages, rounds, duration = len(TARGETS), DEFAULT_ROUNDS, DEFAULT_DURATION_S
+    first, later = DEFAULT_WARMUP_S + duration, DEFAULT_ROUND_WARMUP_S + duration
+    seconds = load_seconds(rounds, pages, duration, DEFAULT_WARMUP_S, DEFAULT_ROUND_WARMUP_S)
+    return (
+        f"Run time: set-up (about {SETUP_ESTIMATE_S:g} s), then in each round the floor and every target, each "
+        "warm-up + duration (--warmup in the first round, --round-warmup after), then the floor once more. "
+        f"With the defaults: {pages} pages × {first:g} s + {rounds - 1} × {pages} pages × {later:g} s + "
+        f"{later:g} s = {format_seconds(seconds)} of load, about {format_seconds(seconds + SETUP_ESTIMATE_S)} "
+        "in all. It grows linearly with --rounds, --duration and the number of targets (--only measures fewer); "
+        "every run prints its own estimate first."
+    )
+
+
 def parse_args(argv: Sequence[str] | None = None) -> Options:
     parser = argparse.ArgumentParser(
         description="Benchmark the course app against a hello-world Flask floor (see bench/README.md).",
+        epilog=run_time_help(),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("--duration", type=float, default=10.0, help="seconds of measured load per target")
-    parser.add_argument("--warmup", type=float, default=2.0, help="seconds of unmeasured load per target first")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=DEFAULT_ROUNDS,
+        help="rounds of (floor, then every target); ratios use the same round's floor, the verdict the medians",
+    )
+    parser.add_argument(
+        "--duration", type=float, default=DEFAULT_DURATION_S, help="seconds of measured load per target and round"
+    )
+    parser.add_argument(
+        "--warmup", type=float, default=DEFAULT_WARMUP_S, help="seconds of unmeasured load per target, first round"
+    )
+    parser.add_argument(
+        "--round-warmup",
+        type=float,
+        default=DEFAULT_ROUND_WARMUP_S,
+        help="seconds of unmeasured load per target in later rounds and before the end floor (at most --warmup)",
+    )
     parser.add_argument("--connections", "-c", type=int, default=32, help="concurrent connections (wrk -c)")
     parser.add_argument("--threads", "-t", type=int, default=2, help="load-generator threads (wrk -t)")
     parser.add_argument("--workers", "-w", type=int, default=2, help="gunicorn worker processes per server")
@@ -197,8 +293,11 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
     parser.add_argument("--keep-tmp", action="store_true", help="keep the temporary folder (database, logs)")
     parser.add_argument("--no-fail", action="store_true", help="report only: exit 0 even when a target fails")
     args = parser.parse_args(argv)
-    if args.duration <= 0 or args.warmup < 0:
-        parser.error("--duration must be positive and --warmup not negative")
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
+    if args.duration <= 0 or args.warmup < 0 or args.round_warmup < 0:
+        parser.error("--duration must be positive, --warmup and --round-warmup not negative")
+    args.round_warmup = min(args.round_warmup, args.warmup)
     if args.connections < 1 or args.threads < 1 or args.connections < args.threads:
         parser.error("need at least one connection per load-generator thread")
     if args.database_url:
@@ -647,36 +746,67 @@ def load(request: Request, seconds: float, options: Options, client: str, script
 # --- evaluation and report ------------------------------------------------------------------------------------
 
 
-def floor_rate(rows: list[Row]) -> tuple[float, float]:
-    """Mean req/s of the floor measurements, and their relative spread (load drift during the run)."""
-    rates = [row.result.requests_per_s for row in rows if row.target is FLOOR]
+def ratio_to(rate: float, floor: float) -> float | None:
+    return rate / floor if floor else None
+
+
+def evaluate(measured: Measured) -> None:
+    """Per-round ratios, then PASS/FAIL of each target on its medians; a bad response in any round is an ERROR.
+
+    A target's ratio in a round is against the floor measured at the start of that same round. The floor rows
+    are compared with the median floor instead, so their range shows how much the machine itself moved.
+    """
+    floor_rates = [result.requests_per_s for result in measured.floor.results]
+    floor_median = median(floor_rates)
+    for row in (measured.floor, measured.end):
+        row.ratios = [ratio_to(result.requests_per_s, floor_median) for result in row.results]
+    for row in measured.pages:
+        row.ratios = [
+            ratio_to(result.requests_per_s, floor) for result, floor in zip(row.results, floor_rates, strict=True)
+        ]
+    for row in measured.rows:
+        judge(row)
+
+
+def judge(row: Row) -> None:
+    for number, result in enumerate(row.results, start=1):
+        where = f"round {number}: " if len(row.results) > 1 else ""
+        if result.unexpected:
+            row.reasons.append(f"{where}{result.unexpected} unexpected status(es) {result.unexpected_statuses}")
+        if result.socket_errors:
+            row.reasons.append(f"{where}{result.socket_errors} socket error(s)/timeout(s)")
+        if not result.requests:
+            row.reasons.append(f"{where}no completed requests")
+    if row.reasons:
+        row.verdict = "ERROR"
+        return
+    target, summary = row.target, row.summary
+    if target.min_ratio is None and target.max_p99_ms is None:
+        return
+    if target.min_ratio is not None and (summary.ratio or 0.0) < target.min_ratio:
+        row.reasons.append(f"median ratio {summary.ratio or 0.0:.2f} < {target.min_ratio:.2f}")
+    if target.max_p99_ms is not None and summary.p99_ms > target.max_p99_ms:
+        row.reasons.append(f"median p99 {summary.p99_ms:.1f} ms > {target.max_p99_ms:.0f} ms")
+    row.verdict = "FAIL" if row.reasons else "PASS"
+
+
+def split_thresholds(row: Row) -> list[str]:
+    """Thresholds that some rounds met and others missed: the verdict follows the medians but is not a firm one."""
+    target, notes = row.target, []
+    known = [ratio for ratio in row.ratios if ratio is not None]
+    if target.min_ratio is not None and known and min(known) < target.min_ratio <= max(known):
+        notes.append(f"ratio {min(known):.2f}–{max(known):.2f} around ≥{target.min_ratio:.2f}")
+    p99s = [result.p99_ms for result in row.results]
+    if target.max_p99_ms is not None and p99s and min(p99s) <= target.max_p99_ms < max(p99s):
+        notes.append(f"p99 {min(p99s):.1f}–{max(p99s):.1f} ms around ≤{target.max_p99_ms:.0f} ms")
+    return notes
+
+
+def floor_drift(measured: Measured) -> float:
+    """Relative spread of all floor measurements (every round's and the end one): how much the machine moved."""
+    rates = [result.requests_per_s for row in (measured.floor, measured.end) for result in row.results]
     mean = sum(rates) / len(rates)
-    return mean, (max(rates) - min(rates)) / mean if mean else 0.0
-
-
-def evaluate(rows: list[Row]) -> None:
-    """Ratio to the floor, and PASS/FAIL against each target's thresholds; any bad response is an ERROR."""
-    floor, _drift = floor_rate(rows)
-    for row in rows:
-        result = row.result
-        row.ratio = result.requests_per_s / floor if floor else None
-        if result.unexpected or result.socket_errors or not result.requests:
-            row.verdict = "ERROR"
-            if result.unexpected:
-                row.reasons.append(f"{result.unexpected} unexpected status(es) {result.unexpected_statuses}")
-            if result.socket_errors:
-                row.reasons.append(f"{result.socket_errors} socket error(s)/timeout(s)")
-            if not result.requests:
-                row.reasons.append("no completed requests")
-            continue
-        target = row.target
-        if target.min_ratio is None and target.max_p99_ms is None:
-            continue
-        if target.min_ratio is not None and (row.ratio or 0.0) < target.min_ratio:
-            row.reasons.append(f"ratio {row.ratio or 0.0:.2f} < {target.min_ratio:.2f}")
-        if target.max_p99_ms is not None and result.p99_ms > target.max_p99_ms:
-            row.reasons.append(f"p99 {result.p99_ms:.1f} ms > {target.max_p99_ms:.0f} ms")
-        row.verdict = "FAIL" if row.reasons else "PASS"
+    return (max(rates) - min(rates)) / mean if mean else 0.0
 
 
 def describe_target(target: Target) -> str:
@@ -688,19 +818,28 @@ def describe_target(target: Target) -> str:
     return " ".join(parts) or "-"
 
 
+def ratio_range(row: Row) -> str:
+    summary = row.summary
+    if len(row.results) < 2 or summary.ratio_min is None or summary.ratio_max is None:
+        return "-"
+    return f"{summary.ratio_min:.2f}–{summary.ratio_max:.2f}"
+
+
 def print_table(rows: list[Row], header: str) -> None:
     print()
     print(header)
-    columns = ("page", "req/s", "p50 ms", "p99 ms", "ratio", "target", "result")
+    columns = ("page", "req/s", "p50 ms", "p99 ms", "ratio", "range", "target", "result")
     lines = [columns]
     for row in rows:
+        summary = row.summary
         lines.append(
             (
-                row.label or row.target.name,
-                f"{row.result.requests_per_s:,.0f}",
-                f"{row.result.p50_ms:.1f}",
-                f"{row.result.p99_ms:.1f}",
-                f"{row.ratio:.2f}" if row.ratio is not None else "-",
+                row.name,
+                f"{summary.requests_per_s:,.0f}",
+                f"{summary.p50_ms:.1f}",
+                f"{summary.p99_ms:.1f}",
+                f"{summary.ratio:.2f}" if summary.ratio is not None else "-",
+                ratio_range(row),
                 describe_target(row.target),
                 row.verdict,
             )
@@ -708,33 +847,49 @@ def print_table(rows: list[Row], header: str) -> None:
     widths = [max(len(line[index]) for line in lines) for index in range(len(columns))]
     for number, line in enumerate(lines):
         cells = [line[0].ljust(widths[0])] + [
-            cell.rjust(width) for cell, width in zip(line[1:5], widths[1:5], strict=True)
+            cell.rjust(width) for cell, width in zip(line[1:6], widths[1:6], strict=True)
         ]
-        cells += [line[5].ljust(widths[5]), line[6]]
+        cells += [line[6].ljust(widths[6]), line[7]]
         print("  ".join(cells))
         if number == 0:
             print("  ".join("-" * width for width in widths))
     for row in rows:
         for reason in row.reasons:
-            print(f"{row.verdict}: {row.label or row.target.name}: {reason}")
+            print(f"{row.verdict}: {row.name}: {reason}")
+    for row in rows:
+        if row.verdict in ("PASS", "FAIL") and (notes := split_thresholds(row)):
+            print(f"NOTE: {row.name}: the rounds disagree ({'; '.join(notes)}); {row.verdict} is on the medians")
 
 
-def write_json(path: Path, rows: list[Row], context: dict[str, object]) -> None:
-    document = {
-        **context,
-        "results": [
-            {
-                "page": row.label or row.target.name,
-                "target": asdict(row.target),
-                **asdict(row.result),
-                "response_bytes": row.response_bytes,
-                "ratio": row.ratio,
-                "verdict": row.verdict,
-                "reasons": row.reasons,
-            }
-            for row in rows
-        ],
+def row_document(row: Row) -> dict[str, object]:
+    """Medians as the top-level numbers (counts are totals over the rounds), and every round's own result."""
+    summary = row.summary
+    statuses: Counter[str] = Counter()
+    for result in row.results:
+        statuses.update(result.unexpected_statuses)
+    return {
+        "page": row.name,
+        "target": asdict(row.target),
+        "requests": sum(result.requests for result in row.results),
+        "seconds": round(sum(result.seconds for result in row.results), 3),
+        "requests_per_s": summary.requests_per_s,
+        "p50_ms": summary.p50_ms,
+        "p99_ms": summary.p99_ms,
+        "socket_errors": sum(result.socket_errors for result in row.results),
+        "unexpected": sum(result.unexpected for result in row.results),
+        "unexpected_statuses": dict(statuses),
+        "response_bytes": row.response_bytes,
+        "ratio": summary.ratio,
+        "ratio_min": summary.ratio_min,
+        "ratio_max": summary.ratio_max,
+        "verdict": row.verdict,
+        "reasons": row.reasons,
+        "rounds": [{**asdict(result), "ratio": ratio} for result, ratio in zip(row.results, row.ratios, strict=True)],
     }
+
+
+def write_json(path: Path, measured: Measured, context: dict[str, object]) -> None:
+    document = {**context, "results": [row_document(row) for row in measured.rows]}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 
@@ -751,19 +906,56 @@ def wrk_version() -> str | None:
 
 
 def select_targets(only: list[str]) -> list[Target]:
-    chosen = [t for t in TARGETS if t is FLOOR or not only or any(word in t.name for word in only)]
-    if len(chosen) == 1 and only:
+    """The targets to measure besides the floor, which is always measured."""
+    chosen = [t for t in TARGETS if t is not FLOOR and (not only or any(word in t.name for word in only))]
+    if not chosen and only:
         raise BenchError(f"no target matches {only!r}; targets: {[t.name for t in TARGETS]}")
     return chosen
 
 
-def benchmark(options: Options, work: Path) -> tuple[list[Row], dict[str, object]]:
+def measure(
+    name: str,
+    request: Request,
+    warmup: float,
+    options: Options,
+    client: str,
+    work: Path,
+    floor: LoadResult | None = None,
+) -> LoadResult:
+    """Warm-up (statuses checked), then one measured load; prints a progress line, with the ratio to `floor`."""
+    print(f"{name}: warm-up {warmup:g} s, then {options.duration:g} s ... ", end="", flush=True)
+    if warmup > 0:
+        warm = load(request, warmup, options, client, work)
+        if warm.unexpected:
+            raise BenchError(f"{name}: unexpected statuses in warm-up {warm.unexpected_statuses}")
+    result = load(request, options.duration, options, client, work)
+    ratio = ratio_to(result.requests_per_s, floor.requests_per_s) if floor else None
+    print(
+        f"{result.requests_per_s:,.0f} req/s, p99 {result.p99_ms:.1f} ms"
+        + (f", ratio {ratio:.2f}" if ratio is not None else ""),
+        flush=True,
+    )
+    return result
+
+
+def benchmark(options: Options, work: Path) -> tuple[Measured, dict[str, object]]:
     client = options.client
     if client == "auto":
         client = "wrk" if shutil.which("wrk") else "python"
     elif client == "wrk" and not shutil.which("wrk"):
         raise BenchError("--client wrk, but wrk is not installed")
-    targets = select_targets(options.only)
+    measured = Measured(
+        floor=Row(FLOOR),
+        pages=[Row(target) for target in select_targets(options.only)],
+        end=Row(FLOOR, label=f"{FLOOR.name} (end)"),
+    )
+    pages = 1 + len(measured.pages)
+    estimate = load_seconds(options.rounds, pages, options.duration, options.warmup, options.round_warmup)
+    print(
+        f"{options.rounds} round(s) × {pages} pages (the floor first), then the floor once more: "
+        f"about {format_seconds(estimate)} of load after the set-up.",
+        flush=True,
+    )
 
     if options.database_url:
         reset_postgres(options.database_url)
@@ -780,22 +972,24 @@ def benchmark(options: Options, work: Path) -> tuple[list[Row], dict[str, object
         "app": Server("app", options.app, env, options, work),
         "hello": Server("hello", "bench.hello:app", env, options, work),
     }
-    # The floor is measured first and again last: the ratios use the mean, and the spread shows whether other
-    # work on the machine changed the conditions during the run.
-    plan = [(target, "") for target in targets] + [(FLOOR, f"{FLOOR.name} (end)")]
-    rows: list[Row] = []
     with running(list(servers.values())):
         session = login(servers["app"].port, options.lang)
-        for target, label in plan:
-            request = build_request(target, servers[target.server].port, session, options.lang)
-            size = verify(target, request)
-            name = label or target.name
-            print(f"{name}: warm-up {options.warmup:g} s, then {options.duration:g} s ...", flush=True)
-            if options.warmup > 0:
-                warm = load(request, options.warmup, options, client, work)
-                if warm.unexpected:
-                    raise BenchError(f"{name}: unexpected statuses in warm-up {warm.unexpected_statuses}")
-            rows.append(Row(target, load(request, options.duration, options, client, work), size, label))
+        plan: list[tuple[Row, Request]] = []
+        for row in (measured.floor, *measured.pages):
+            request = build_request(row.target, servers[row.target.server].port, session, options.lang)
+            row.response_bytes = verify(row.target, request)
+            plan.append((row, request))
+        # Every round measures the floor first, then each target against that floor: machine noise that comes
+        # and goes hits a target and its floor alike, and the medians over the rounds ignore the odd bad round.
+        for number in range(1, options.rounds + 1):
+            warmup = options.warmup if number == 1 else options.round_warmup
+            for row, request in plan:
+                floor = measured.floor.results[-1] if row is not measured.floor else None
+                name = f"round {number}/{options.rounds} · {row.name}"
+                row.results.append(measure(name, request, warmup, options, client, work, floor))
+        # Once more at the end: the spread of all floor measurements shows whether the machine stayed quiet.
+        measured.end.response_bytes = measured.floor.response_bytes
+        measured.end.results.append(measure(measured.end.name, plan[0][1], options.round_warmup, options, client, work))
 
     context: dict[str, object] = {
         "load_average_after": round(os.getloadavg()[0], 2),
@@ -806,8 +1000,10 @@ def benchmark(options: Options, work: Path) -> tuple[list[Row], dict[str, object
         "app": options.app,
         "connections": options.connections,
         "load_threads": options.threads,
+        "rounds": options.rounds,
         "duration_s": options.duration,
         "warmup_s": options.warmup,
+        "round_warmup_s": options.round_warmup,
         "gunicorn": {
             "workers": options.workers,
             "worker_class": options.worker_class,
@@ -817,17 +1013,18 @@ def benchmark(options: Options, work: Path) -> tuple[list[Row], dict[str, object
         "python": platform.python_version(),
         "platform": platform.platform(),
     }
-    return rows, context
+    return measured, context
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     options = parse_args(argv)
     # A SIGTERM (e.g. a CI timeout) unwinds like Ctrl-C, so every `finally` stops its servers.
     signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(143))
+    started = time.monotonic()
     load_before = os.getloadavg()[0]  # before our own set-up adds to it
     work = Path(tempfile.mkdtemp(prefix="course-bench-"))
     try:
-        rows, context = benchmark(options, work)
+        measured, context = benchmark(options, work)
     except BenchError as error:
         print(f"\nbenchmark aborted: {error}", file=sys.stderr)
         return 2
@@ -836,20 +1033,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"kept {work}", file=sys.stderr)
         else:
             shutil.rmtree(work, ignore_errors=True)
-    evaluate(rows)
+    evaluate(measured)
     header = (
-        f"{context['database']} · {context['client']} -c{options.connections} -d{options.duration:g}s · gunicorn "
+        f"{context['database']} · {context['client']} -c{options.connections} -d{options.duration:g}s · "
+        f"median of {options.rounds} round{'s' if options.rounds > 1 else ''} · gunicorn "
         f"{options.workers}×{options.worker_class}"
         + (f" --threads {options.worker_threads}" if options.worker_threads else "")
         + f" · {context['cpus']} CPU(s) shared by client and servers"
     )
-    print_table(rows, header)
-    _floor, drift = floor_rate(rows)
+    print_table(measured.rows, header)
+    drift = floor_drift(measured)
     context.update(load_average_before=round(load_before, 2), floor_drift=round(drift, 3))
     if drift > DRIFT_WARNING:
         print(
-            f"WARNING: the hello floor moved {drift:.0%} between start and end: other load on the machine; "
-            "ratios are unreliable, run again on a quiet machine."
+            f"WARNING: the hello floor varied by {drift:.0%} over the run (its measurements in every round and at "
+            "the end): other load on the machine. Each ratio uses its own round's floor, but check the range "
+            "column; if it is wide, run again on a quieter machine or with more --rounds."
         )
     cpus = os.cpu_count() or 1
     if load_before > cpus / 2:
@@ -857,9 +1056,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"WARNING: load average was {load_before:.2f} on {cpus} CPU(s) before the run: "
             "other processes compete with the servers and the load generator."
         )
-    write_json(options.json_path, rows, context)
-    print(f"\nresults written to {options.json_path}")
-    failed = [row for row in rows if row.verdict in ("FAIL", "ERROR")]
+    wall = time.monotonic() - started
+    context["wall_time_s"] = round(wall, 1)
+    write_json(options.json_path, measured, context)
+    print(f"\nresults written to {options.json_path} · the run took {format_seconds(wall)}")
+    failed = [row for row in measured.rows if row.verdict in ("FAIL", "ERROR")]
     if failed and not options.no_fail:
         return 1
     return 0
