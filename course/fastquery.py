@@ -7,7 +7,6 @@ other code uses the session as usual.
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from sqlalchemy import Engine
@@ -18,7 +17,6 @@ class FastQuery:
     def __init__(self, statement: Select) -> None:
         self.statement = statement
         self._compiled: dict[tuple[str, str, str], Any] = {}
-        self._lock = threading.Lock()
 
     def _compile(self, engine: Engine):  # noqa: ANN202 - SQLAlchemy's Compiled
         dialect = engine.dialect
@@ -26,8 +24,7 @@ class FastQuery:
         compiled = self._compiled.get(key)
         if compiled is None:
             compiled = self.statement.compile(dialect=dialect)
-            with self._lock:
-                self._compiled[key] = compiled
+            self._compiled[key] = compiled  # a race only compiles the same statement twice
         return compiled
 
     def all(self, engine: Engine, **params: object) -> list[tuple]:

@@ -42,8 +42,6 @@ def create_user(email: str, password: str, display_name: str, role: str = "learn
     """Add a user (hashed with Werkzeug's scrypt); the caller commits."""
     if role not in ROLES:
         raise AccountError(f"unknown role {role!r} (choose from {', '.join(ROLES)})")
-    if find_user(email) is not None:
-        raise EmailTakenError("an account with this email already exists")
     user = User(
         email=normalise_email(email),
         password_hash=generate_password_hash(password),
@@ -51,10 +49,9 @@ def create_user(email: str, password: str, display_name: str, role: str = "learn
         role=role,
         locale=locale,
     )
-    db.session.add(user)
     try:
-        with db.session.begin_nested():  # a concurrent registration of the same email loses here
-            db.session.flush()
+        with db.session.begin_nested():  # the unique index decides, also for two registrations at once
+            db.session.add(user)
     except IntegrityError:
         raise EmailTakenError("an account with this email already exists") from None
     return user

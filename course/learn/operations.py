@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from course.auth.operations import RequestUser
@@ -19,14 +18,7 @@ def completed_lessons(user: User | RequestUser, course: Course) -> set[str]:
 def mark_complete(user: User | RequestUser, course: Course, lesson_id: str) -> None:
     """Record completion once; completing again (or in two tabs at once) changes nothing."""
     course.lesson(lesson_id)
-    exists = db.session.scalar(
-        select(LessonProgress.id).where(
-            LessonProgress.user_id == user.id,
-            LessonProgress.course_id == course.id,
-            LessonProgress.lesson_id == lesson_id,
-        )
-    )
-    if exists is not None:
+    if (course.id, lesson_id) in user.completed:  # the user was loaded with their progress
         return
     try:
         with db.session.begin_nested():
