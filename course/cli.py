@@ -10,47 +10,62 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from course.auth import operations as accounts
-from course.core.catalog import build_catalog
+from course.core.catalog import Problem, build_catalog
+from course.core.quiz import QUIZ_FOLDER
 from course.extensions import db
 from course.models import ROLES
 from course.publishing import operations as publishing
 
+_DIR_HELP = "Read this folder (lessons, quizzes in DIR/quizzes) instead of CONTENT_DIR and QUIZ_DIR."
 course_cli = AppGroup("course", help="Check, import and export course content files.")
 users_cli = AppGroup("users", help="Manage accounts.")
 
 
-def _content_dir(directory: str | None) -> Path:
-    return Path(directory or current_app.config["CONTENT_DIR"])
+def _read(directory: str | None) -> tuple[str, dict[str, str], list]:
+    """Files to check or import: `--dir` alone (an exported tree keeps quizzes in DIR/quizzes), else the bundled course."""
+    if directory:
+        files, problems = publishing.read_course_files(Path(directory), None)
+        return Path(directory).name, files, problems
+    files, problems = publishing.bundled_files(current_app.config)
+    return Path(current_app.config["CONTENT_DIR"]).name, files, problems
 
 
 @course_cli.command("check")
-@click.option("--dir", "directory", type=click.Path(file_okay=False), help="Content folder (default: CONTENT_DIR).")
+@click.option("--dir", "directory", type=click.Path(file_okay=False), help=_DIR_HELP)
 def check_command(directory: str | None) -> None:
-    """Validate every content file; list each problem with file and line; exit 1 if any."""
-    root = _content_dir(directory)
-    files, read_problems = publishing.read_content_files(root)
+    """Validate every lesson and quiz file; list each problem with file and line; exit 1 if any."""
+    root, files, read_problems = _read(directory)
     build = build_catalog(files)
     problems = sorted([*read_problems, *build.problems])
     for problem in problems:
-        click.echo(f"{root.name}/{problem}", err=True)
+        click.echo(_where(root, problem), err=True)
     lessons = sum(len(course.lessons) for course in build.catalog.courses)
+    quizzes = sum(len(course.quizzes) for course in build.catalog.courses)
+    questions = sum(len(quiz.questions) for course in build.catalog.courses for quiz in course.quizzes)
     if problems:
         click.echo(f"{len(problems)} problem(s) in {len({p.path for p in problems})} file(s).", err=True)
         sys.exit(1)
-    click.echo(f"OK: {len(build.catalog.courses)} course(s), {lessons} lesson(s), {len(files)} file(s) checked.")
+    click.echo(
+        f"OK: {len(build.catalog.courses)} course(s), {lessons} lesson(s), {quizzes} quiz(zes) with "
+        f"{questions} question(s), {len(files)} file(s) checked."
+    )
+
+
+def _where(root: str, problem: Problem) -> str:
+    """Quiz paths already start with quizzes/; lesson paths are shown under their content folder."""
+    return str(problem) if problem.path.startswith(f"{QUIZ_FOLDER}/") else f"{root}/{problem}"
 
 
 @course_cli.command("import")
-@click.option("--dir", "directory", type=click.Path(file_okay=False), help="Content folder (default: CONTENT_DIR).")
+@click.option("--dir", "directory", type=click.Path(file_okay=False), help=_DIR_HELP)
 def import_command(directory: str | None) -> None:
     """Publish changed files as new revisions; broken files are refused and keep their last good revision."""
-    root = _content_dir(directory)
-    files, read_problems = publishing.read_content_files(root)
+    root, files, read_problems = _read(directory)
     with click.progressbar(length=len(files), label="Importing", file=sys.stderr) as bar:
         report = publishing.import_files(files, read_problems, progress=lambda _path: bar.update(1))
     db.session.commit()
     for problem in report.problems:
-        click.echo(f"{root.name}/{problem}", err=True)
+        click.echo(_where(root, problem), err=True)
     click.echo(
         f"{len(report.created)} new revision(s), {len(report.unchanged)} unchanged, {len(report.refused)} refused."
     )

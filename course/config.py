@@ -27,6 +27,7 @@ class Defaults:
     LOGIN_RATE_LIMIT = "10 per minute"
     REGISTER_RATE_LIMIT = "20 per hour"
     CONTENT_DIR = str(PROJECT_ROOT / "content")
+    QUIZ_DIR = str(PROJECT_ROOT / "quizzes")
     AUTO_IMPORT = True
     CATALOG_CHECK_SECONDS = 1.0
     DEFAULT_LANGUAGE = "de"

@@ -1,11 +1,11 @@
-"""Database models: accounts, published content revisions and learner progress."""
+"""Database models: accounts, published content revisions, learner progress and quiz attempts."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from course.extensions import db
@@ -32,10 +32,17 @@ class User(UserMixin, db.Model):
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
     )
 
+    quiz_results: Mapped[list[QuizResult]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
+
     @property
     def completed(self) -> frozenset[tuple[str, str]]:
         """(course id, lesson id) pairs, as on the request's user snapshot."""
         return frozenset((row.course_id, row.lesson_id) for row in self.progress)
+
+    @property
+    def passed(self) -> frozenset[tuple[str, str]]:
+        """(course id, quiz id) pairs of passed quizzes, as on the request's user snapshot."""
+        return frozenset((row.course_id, row.quiz_id) for row in self.quiz_results if row.passed)
 
 
 class ContentRevision(db.Model):
@@ -78,3 +85,67 @@ class LessonProgress(db.Model):
     completed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="progress")
+
+
+class QuizAttempt(db.Model):
+    """One try at a quiz, fixed to the quiz revision and the layout (questions drawn, option order) it started with."""
+
+    __tablename__ = "quiz_attempts"
+    __table_args__ = (
+        UniqueConstraint("user_id", "course_id", "quiz_id", "number"),
+        Index("ix_quiz_attempts_quiz", "course_id", "quiz_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[str] = mapped_column(String(64))
+    quiz_id: Mapped[str] = mapped_column(String(64))
+    number: Mapped[int]  # 1 for a learner's first attempt at this quiz: statistics use first attempts
+    revision_id: Mapped[int] = mapped_column(ForeignKey("content_revisions.id"))
+    seed: Mapped[int] = mapped_column(BigInteger)
+    layout: Mapped[list] = mapped_column(JSON)  # [[question id, [option ids in display order]], ...]
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | submitted
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    score: Mapped[float | None] = mapped_column(Float)
+    max_score: Mapped[float | None] = mapped_column(Float)
+    percent: Mapped[float | None] = mapped_column(Float)
+    passed: Mapped[bool | None]
+
+    answers: Mapped[list[QuizAnswer]] = relationship(
+        back_populates="attempt", cascade="all, delete-orphan", passive_deletes=True, order_by="QuizAnswer.position"
+    )
+
+
+class QuizAnswer(db.Model):
+    """A learner's response to one question of an attempt, with the mark it earned once graded."""
+
+    __tablename__ = "quiz_answers"
+    __table_args__ = (UniqueConstraint("attempt_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempts.id", ondelete="CASCADE"))
+    question_id: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int]
+    response: Mapped[object | None] = mapped_column(JSON)  # in the quiz key's own ids; None = not answered
+    checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # locked by "check"
+    mark: Mapped[float | None] = mapped_column(Float)  # points earned, once checked or submitted
+    max_mark: Mapped[float] = mapped_column(Float)
+
+    attempt: Mapped[QuizAttempt] = relationship(back_populates="answers")
+
+
+class QuizResult(db.Model):
+    """A learner's best result per quiz: what course progress and the overview read."""
+
+    __tablename__ = "quiz_results"
+    __table_args__ = (UniqueConstraint("user_id", "course_id", "quiz_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[str] = mapped_column(String(64))
+    quiz_id: Mapped[str] = mapped_column(String(64))
+    best_percent: Mapped[float] = mapped_column(Float)
+    passed: Mapped[bool]
+    attempts: Mapped[int]  # submitted attempts
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -41,12 +41,12 @@ def main() -> None:
 
     from course import create_app
     from course.extensions import db
-    from course.publishing.operations import import_files, read_content_files
+    from course.publishing.operations import bundled_files, import_files
 
     app = create_app()
     with app.app_context():
         upgrade()
-        files, problems = read_content_files(Path(app.config["CONTENT_DIR"]))
+        files, problems = bundled_files(app.config)
         report = import_files(files, problems)
         db.session.commit()
         print(f"Database ready; content: {len(report.created)} new, {len(report.unchanged)} unchanged revision(s).")

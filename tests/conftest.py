@@ -23,6 +23,7 @@ from course.models import User
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONTENT_DIR = PROJECT_ROOT / "content"
+QUIZ_DIR = PROJECT_ROOT / "quizzes"
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/course_test"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 PASSWORD = "correct horse battery"
@@ -86,6 +87,7 @@ def make_app(
             "DATABASE_URL": url,
             "WTF_CSRF_ENABLED": False,
             "CONTENT_DIR": str(CONTENT_DIR),
+            "QUIZ_DIR": str(QUIZ_DIR),
             "CATALOG_CHECK_SECONDS": 0,
             "RATELIMIT_STORAGE_URI": "memory://",
             **overrides,

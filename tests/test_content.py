@@ -7,13 +7,13 @@ import re
 import pytest
 
 from course.core.catalog import build_catalog
-from course.publishing.operations import read_content_files
-from tests.conftest import CONTENT_DIR
+from course.publishing.operations import read_course_files
+from tests.conftest import CONTENT_DIR, QUIZ_DIR
 
 
 @pytest.fixture(scope="module")
 def build():
-    files, problems = read_content_files(CONTENT_DIR)
+    files, problems = read_course_files(CONTENT_DIR, QUIZ_DIR)
     assert problems == []
     return build_catalog(files)
 

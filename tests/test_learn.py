@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from course.auth import operations
 from course.extensions import db
 from course.models import ContentRevision, LessonProgress, User
+from course.publishing.operations import bundled_files
 
 FIRST = "/courses/kam-pay/lessons/kams-are-not-salespeople"
 LAST = "/courses/kam-pay/lessons/designing-a-kam-bonus-plan"
@@ -19,8 +20,10 @@ def test_first_start_imports_the_bundled_course(app, client) -> None:
         assert db.session.scalar(select(func.count(ContentRevision.id))) == 0
     page = client.get("/", headers={"Accept-Language": "de"}).get_data(as_text=True)
     assert "Key-Account-Manager sind keine Verkäufer" in page
+    files, _ = bundled_files(app.config)
+    assert any(path.startswith("quizzes/") for path in files)
     with app.app_context():
-        assert db.session.scalar(select(func.count(ContentRevision.id))) == 13
+        assert db.session.scalar(select(func.count(ContentRevision.id))) == len(files)
 
 
 def test_overview_lists_lessons_in_order_for_anonymous_visitors(client) -> None:

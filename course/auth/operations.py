@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from functools import cache
 
 from flask_login import UserMixin
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, literal, select, true, union_all
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from course.extensions import db
 from course.fastquery import FastQuery
-from course.models import ROLES, LessonProgress, User
+from course.models import ROLES, LessonProgress, QuizResult, User
 
 
 @cache
@@ -78,28 +78,34 @@ class RequestUser(UserMixin):
     role: str
     locale: str | None
     completed: frozenset[tuple[str, str]]  # (course id, lesson id)
+    passed: frozenset[tuple[str, str]] = frozenset()  # (course id, quiz id)
 
 
+def _progress_items():  # noqa: ANN202 - a SQLAlchemy subquery
+    """Completed lessons and passed quizzes of one user, as (course, item, kind) rows."""
+    lessons = select(
+        LessonProgress.course_id, LessonProgress.lesson_id.label("item"), literal("lesson").label("kind")
+    ).where(LessonProgress.user_id == bindparam("user_id"))
+    quizzes = select(QuizResult.course_id, QuizResult.quiz_id, literal("quiz")).where(
+        QuizResult.user_id == bindparam("user_id"), QuizResult.passed.is_(True)
+    )
+    return union_all(lessons, quizzes).subquery()
+
+
+_ITEMS = _progress_items()
 # Built once: constructing a SELECT costs more than running this one on SQLite.
 _REQUEST_USER_QUERY = FastQuery(
-    select(
-        User.id,
-        User.email,
-        User.display_name,
-        User.role,
-        User.locale,
-        LessonProgress.course_id,
-        LessonProgress.lesson_id,
-    )
-    .outerjoin(LessonProgress, LessonProgress.user_id == User.id)
+    select(User.id, User.email, User.display_name, User.role, User.locale, _ITEMS.c.course_id, _ITEMS.c.item, _ITEMS.c.kind)
+    .outerjoin(_ITEMS, true())
     .where(User.id == bindparam("user_id"))
 )
 
 
 def load_request_user(user_id: int) -> RequestUser | None:
-    """The user with their completed lessons: one joined query, run on the bare driver."""
+    """The user with their completed lessons and passed quizzes: one query, run on the bare driver."""
     rows = _REQUEST_USER_QUERY.all(db.engine, user_id=user_id)
     if not rows:
         return None
-    completed = frozenset((course_id, lesson_id) for *_, course_id, lesson_id in rows if lesson_id is not None)
-    return RequestUser(*rows[0][:5], completed=completed)
+    completed = frozenset((course_id, item) for *_, course_id, item, kind in rows if kind == "lesson")
+    passed = frozenset((course_id, item) for *_, course_id, item, kind in rows if kind == "quiz")
+    return RequestUser(*rows[0][:5], completed=completed, passed=passed)

@@ -5,14 +5,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from pathlib import Path
 
 from flask import Flask, current_app
 from sqlalchemy.exc import IntegrityError
 
 from course.core.catalog import Catalog, build_catalog
 from course.extensions import db
-from course.publishing.operations import content_version, import_files, published_files, read_content_files
+from course.publishing.operations import bundled_files, content_version, import_files, published_files
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +20,7 @@ class CatalogCache:
     def __init__(self, app: Flask) -> None:
         self.check_seconds = float(app.config["CATALOG_CHECK_SECONDS"])
         self.auto_import = bool(app.config["AUTO_IMPORT"])  # tried once per process, then left alone
-        self.content_dir = Path(app.config["CONTENT_DIR"])
+        self.config = app.config
         self._catalog: Catalog | None = None
         self._checked_at = float("-inf")
         self._lock = threading.Lock()
@@ -52,7 +51,7 @@ class CatalogCache:
 
     def _import_bundled_content(self) -> int:
         """First start on an empty database: publish the course shipped in content/."""
-        files, read_problems = read_content_files(self.content_dir)
+        files, read_problems = bundled_files(self.config)
         try:
             report = import_files(files, read_problems)
             db.session.commit()

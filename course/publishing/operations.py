@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import func, select
 
 from course.core.catalog import CatalogBuild, Problem, build_catalog
+from course.core.quiz import QUIZ_FILE, QUIZ_FOLDER
 from course.extensions import db
 from course.models import ContentRevision, ContentState, utcnow
 
@@ -42,6 +43,24 @@ def read_content_files(root: Path) -> tuple[dict[str, str], list[Problem]]:
         except UnicodeDecodeError as error:
             problems.append(Problem(relative, None, f"not UTF-8 text (byte {error.start})"))
     return files, problems
+
+
+def read_course_files(content_dir: Path, quiz_dir: Path | None) -> tuple[dict[str, str], list[Problem]]:
+    """Lessons from `content_dir` and quizzes from `quiz_dir`, keyed as the catalog expects (`quizzes/...`).
+
+    An exported tree keeps its quizzes in `<dir>/quizzes/`, so reading it alone (quiz_dir None) finds them too.
+    """
+    files, problems = read_content_files(content_dir)
+    if quiz_dir is not None and quiz_dir.is_dir():
+        quiz_files, quiz_problems = read_content_files(quiz_dir)
+        files.update({f"{QUIZ_FOLDER}/{path}": text for path, text in quiz_files.items() if path.endswith(".yml")})
+        problems += [Problem(f"{QUIZ_FOLDER}/{p.path}", p.line, p.message) for p in quiz_problems]
+    return files, problems
+
+
+def bundled_files(config: Mapping) -> tuple[dict[str, str], list[Problem]]:
+    """The course shipped with the app: CONTENT_DIR and QUIZ_DIR."""
+    return read_course_files(Path(config["CONTENT_DIR"]), Path(config["QUIZ_DIR"]))
 
 
 def published_revisions() -> list[ContentRevision]:
@@ -103,8 +122,11 @@ def import_files(
 
 
 def _is_content_file(path: str, build: CatalogBuild) -> bool:
-    """Only files the catalog understands are stored (course.yml and lessons of a course folder)."""
+    """Only files the catalog understands are stored (course.yml, lessons and quizzes of a known course)."""
     folder, _, name = path.partition("/")
+    if folder == QUIZ_FOLDER:
+        match = QUIZ_FILE.match(path)
+        folder, name = (match.group("course"), "quiz") if match else ("", "")
     return bool(name) and "/" not in name and any(course.id == folder for course in build.catalog.courses)
 
 

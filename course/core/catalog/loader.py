@@ -22,6 +22,8 @@ from course.core.catalog.model import (
 )
 from course.core.catalog.slug import ID_PATTERN
 from course.core.catalog.yamldoc import YamlMapping, YamlProblem, parse_mapping
+from course.core.quiz.loader import QUIZ_FILE, QUIZ_FOLDER, parse_quiz
+from course.core.quiz.model import Quiz
 
 SUPPORTED_LANGUAGES = ("de", "en")
 COURSE_FILE = "course.yml"
@@ -29,7 +31,7 @@ _LESSON_FILE = re.compile(r"^(?P<id>[^/]+)\.(?P<lang>[a-z]{2})\.md$")
 
 _COURSE_KEYS = {"id", "source_language", "languages", "title", "description", "lessons", "completion"}
 _COURSE_REQUIRED = {"id", "source_language", "languages", "title", "lessons"}
-_COMPLETION_KEYS = {"lessons"}
+_COMPLETION_KEYS = {"lessons", "quizzes"}
 _LESSON_KEYS = {"id", "lang", "title", "minutes", "objectives", "summary", "quiz"}
 _LESSON_REQUIRED = {"id", "lang", "title", "minutes", "objectives", "summary"}
 MAX_TITLE = 200
@@ -72,6 +74,7 @@ class _LessonDoc:
     objectives: tuple[str, ...]
     summary: str
     quiz: str | None
+    quiz_line: int
     body: str
     body_line: int
     scan: SourceScan
@@ -90,8 +93,13 @@ def build_catalog(files: Mapping[str, str], version: int = 0) -> CatalogBuild:
     """Validate and render every course under the content root; invalid files are left out."""
     found = _Collector()
     folders: dict[str, dict[str, str]] = {}
+    quiz_files: dict[str, dict[str, str]] = {}
     for path in sorted(files):
         folder, _, name = path.partition("/")
+        if folder == QUIZ_FOLDER:
+            if match := QUIZ_FILE.match(path):
+                quiz_files.setdefault(match.group("course"), {})[match.group("id")] = path
+            continue
         if not name or "/" in name:
             continue  # files at the root (README) or deeper (images) are not lessons
         folders.setdefault(folder, {})[name] = path
@@ -101,14 +109,20 @@ def build_catalog(files: Mapping[str, str], version: int = 0) -> CatalogBuild:
             if any(name.endswith(".md") for name in names):
                 found.add(f"{folder}/{COURSE_FILE}", None, "missing: every course folder needs a course.yml")
             continue
-        course = _build_course(folder, names, files, found)
+        course = _build_course(folder, names, files, quiz_files.get(folder, {}), found)
         if course is not None:
             courses.append(course)
+    for course_id, paths in sorted(quiz_files.items()):
+        if not any(course.id == course_id for course in courses) and course_id not in folders:
+            for path in paths.values():
+                found.add(path, None, f"there is no course {course_id!r} for this quiz (content/{course_id}/course.yml)")
     found.problems.sort(key=lambda p: (p.path, p.line or 0, p.message))
     return CatalogBuild(catalog=Catalog(courses=tuple(courses), version=version), problems=found.problems)
 
 
-def _build_course(folder: str, names: dict[str, str], files: Mapping[str, str], found: _Collector) -> Course | None:
+def _build_course(
+    folder: str, names: dict[str, str], files: Mapping[str, str], quiz_paths: dict[str, str], found: _Collector
+) -> Course | None:
     course_doc = _parse_course(names[COURSE_FILE], folder, files[names[COURSE_FILE]], found)
     if course_doc is None:
         return None
@@ -129,6 +143,7 @@ def _build_course(folder: str, names: dict[str, str], files: Mapping[str, str], 
         lessons[key] = doc
     _check_course_lessons(course_doc, lessons, existing, found)
     _check_links(course_doc, lessons, found)
+    quizzes = _build_quizzes(course_doc, lessons, quiz_paths, files, found)
     built = []
     for number, lesson_id in enumerate(
         [i for i in course_doc.lesson_ids if any((i, lang) in lessons for lang in course_doc.languages)],
@@ -148,7 +163,44 @@ def _build_course(folder: str, names: dict[str, str], files: Mapping[str, str], 
         descriptions=frozen_mapping(course_doc.descriptions),
         lessons=tuple(built),
         completion=course_doc.completion,
+        quizzes=quizzes,
     )
+
+
+def _build_quizzes(
+    course: _CourseDoc,
+    lessons: dict[tuple[str, str], _LessonDoc],
+    quiz_paths: dict[str, str],
+    files: Mapping[str, str],
+    found: _Collector,
+) -> tuple[Quiz, ...]:
+    """Parse the course's quiz files, check their lesson links, and order them as the lessons offer them."""
+    anchors: dict[str, dict[str, frozenset[str]]] = {}
+    for (lesson_id, lang), doc in lessons.items():
+        if doc.rendered is not None:
+            anchors.setdefault(lesson_id, {})[lang] = doc.rendered.anchors
+    for lesson_id in course.lesson_ids:
+        anchors.setdefault(lesson_id, {})
+    quizzes: dict[str, Quiz] = {}
+    for quiz_id, path in sorted(quiz_paths.items()):
+        quiz, problems = parse_quiz(path, files[path], course.id, course.languages, anchors)
+        for problem in problems:
+            found.add(problem.path, problem.line, problem.message)
+        if quiz is not None:
+            quizzes[quiz_id] = quiz
+    offered: list[str] = []
+    for lesson_id in course.lesson_ids:
+        for lang in course.languages:
+            doc = lessons.get((lesson_id, lang))
+            if doc is None or doc.quiz is None:
+                continue
+            if doc.quiz not in quiz_paths:
+                found.add(doc.path, doc.quiz_line, f"quiz {doc.quiz!r} does not exist ({QUIZ_FOLDER}/{course.id}/{doc.quiz}.yml)")
+            elif doc.quiz not in offered:
+                offered.append(doc.quiz)
+    ordered = [quizzes[quiz_id] for quiz_id in offered if quiz_id in quizzes]
+    ordered += [quiz for quiz_id, quiz in sorted(quizzes.items()) if quiz_id not in offered]
+    return tuple(ordered)
 
 
 def _lesson_text(doc: _LessonDoc) -> LessonText:
@@ -270,10 +322,12 @@ def _parse_completion(doc: YamlMapping, path: str, found: _Collector) -> Complet
         return CompletionRule()
     for key in value:
         if key not in _COMPLETION_KEYS:
-            found.add(path, doc.line("completion"), f"unknown completion rule {key!r} (allowed: lessons)")
+            found.add(path, doc.line("completion"), f"unknown completion rule {key!r} (allowed: lessons, quizzes)")
     if value.get("lessons", "all") != "all":
         found.add(path, doc.line("completion"), "completion.lessons must be 'all'")
-    return CompletionRule(lessons="all")
+    if value.get("quizzes", "all") != "all":
+        found.add(path, doc.line("completion"), "completion.quizzes must be 'all' (or left out)")
+    return CompletionRule(lessons="all", quizzes="all" if "quizzes" in value else None)
 
 
 def split_front_matter(text: str) -> tuple[str, int, str, int]:
@@ -351,6 +405,7 @@ def _parse_lesson(path: str, name: str, text: str, course: _CourseDoc, found: _C
         objectives=tuple(o.strip() for o in objectives),
         summary=summary or "",
         quiz=quiz,
+        quiz_line=doc.line("quiz"),
         body=body,
         body_line=body_line,
         scan=scan,

@@ -290,3 +290,17 @@ def _all_anchors(tokens: list[dict]) -> frozenset[str]:
         anchors.add(token["id"])
         anchors |= _all_anchors(token.get("children", []))
     return frozenset(anchors)
+
+
+_LONE_PARAGRAPH = re.compile(r"\A<p>((?:(?!<p>).)*)</p>\Z", re.S)
+
+
+def render_text(text: str) -> str:
+    """Render short trainer text (a question, an option, feedback) to sanitised HTML.
+
+    A single paragraph comes back without its <p>, so it fits inside a label or a list item.
+    """
+    raw_html = markdown.markdown(text, extensions=["sane_lists"], output_format="html").strip()
+    safe = sanitize_html(raw_html)
+    lone = _LONE_PARAGRAPH.match(safe)
+    return lone.group(1) if lone else safe

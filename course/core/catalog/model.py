@@ -5,8 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from course.core.errors import NotFound
+
+if TYPE_CHECKING:
+    from course.core.quiz.model import Quiz
 
 
 @dataclass(frozen=True, order=True)
@@ -61,9 +65,10 @@ class Lesson:
 
 @dataclass(frozen=True)
 class CompletionRule:
-    """What a learner must do to complete the course; later issues add quizzes and sandbox."""
+    """What a learner must do to complete the course: every lesson, and (if set) pass every quiz."""
 
     lessons: str = "all"
+    quizzes: str | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,7 @@ class Course:
     descriptions: Mapping[str, str]
     lessons: tuple[Lesson, ...]
     completion: CompletionRule = field(default_factory=CompletionRule)
+    quizzes: tuple[Quiz, ...] = ()
 
     def title(self, lang: str) -> str:
         return self.titles.get(lang) or self.titles[self.source_language]
@@ -98,6 +104,17 @@ class Course:
     @property
     def lesson_ids(self) -> tuple[str, ...]:
         return tuple(lesson.id for lesson in self.lessons)
+
+    def quiz(self, quiz_id: str) -> Quiz:
+        for quiz in self.quizzes:
+            if quiz.id == quiz_id:
+                return quiz
+        raise NotFound(f"no quiz {quiz_id!r} in course {self.id!r}")
+
+    @property
+    def required_quizzes(self) -> tuple[str, ...]:
+        """The quizzes a learner must pass to complete the course."""
+        return tuple(quiz.id for quiz in self.quizzes) if self.completion.quizzes == "all" else ()
 
 
 @dataclass(frozen=True)

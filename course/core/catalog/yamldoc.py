@@ -57,3 +57,70 @@ def parse_mapping(text: str, first_line: int = 1) -> YamlMapping:
         if isinstance(value_node, yaml.SequenceNode):
             doc.item_lines[key] = [item.start_mark.line + 1 + offset for item in value_node.value]
     return doc
+
+
+class LineDict(dict):
+    """A YAML mapping that remembers its own line and the line of each key."""
+
+    line: int = 1
+    lines: dict
+
+    def key_line(self, key: object) -> int:
+        return self.lines.get(key, self.line)
+
+
+class LineList(list):
+    """A YAML sequence that remembers its own line and the line of each item."""
+
+    line: int = 1
+    lines: list
+
+    def item_line(self, index: int) -> int:
+        return self.lines[index] if index < len(self.lines) else self.line
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader whose mappings and sequences carry 1-based line numbers for error messages."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode):  # noqa: ANN202 - PyYAML generator protocol
+    data = LineDict()
+    data.line, data.lines = node.start_mark.line + 1, {}
+    yield data
+    loader.flatten_mapping(node)
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        if not isinstance(key, str | int | float | bool) or key is None:
+            raise YamlProblem(line, "keys must be plain words")
+        if key in data:
+            raise YamlProblem(line, f"duplicate key {key!r} (first on line {data.lines[key]})")
+        data[key] = loader.construct_object(value_node, deep=True)
+        data.lines[key] = line
+
+
+def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode):  # noqa: ANN202 - PyYAML generator protocol
+    data = LineList()
+    data.line, data.lines = node.start_mark.line + 1, [item.start_mark.line + 1 for item in node.value]
+    yield data
+    data.extend(loader.construct_object(item, deep=True) for item in node.value)
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+_LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
+
+
+def load_with_lines(text: str) -> LineDict:
+    """Parse a whole YAML document whose top level is a mapping, keeping lines at every depth."""
+    try:
+        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as error:
+        mark = error.context_mark or error.problem_mark
+        raise YamlProblem(mark.line + 1 if mark else 1, f"invalid YAML: {error.problem or error.context}") from None
+    except yaml.YAMLError as error:
+        raise YamlProblem(1, f"invalid YAML: {error}") from None
+    if data is None:
+        raise YamlProblem(1, "empty: expected key: value lines")
+    if not isinstance(data, LineDict):
+        raise YamlProblem(1, "expected key: value lines")
+    return data

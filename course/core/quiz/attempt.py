@@ -1,0 +1,94 @@
+"""Attempts as pure data: the layout an attempt fixes, reading answers, and grading against a key."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from course.core.errors import CourseError
+from course.core.quiz.model import Grade, Question, Quiz
+from course.core.quiz.types import question_type
+
+
+class AttemptRefused(CourseError):
+    """Starting an attempt is not allowed now (limit reached, cooling down); the message says why."""
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One question of an attempt and the order its options are shown in."""
+
+    question_id: str
+    order: tuple[str, ...]
+
+
+def make_layout(quiz: Quiz, seed: int) -> tuple[Slot, ...]:
+    """Draw the questions and shuffle options for one attempt; the same seed always gives the same layout."""
+    rng = random.Random(seed)
+    questions = list(quiz.questions)
+    if quiz.draw and quiz.draw < len(questions):
+        questions = rng.sample(questions, quiz.draw)
+        questions.sort(key=quiz.questions.index)  # a drawn subset keeps the author's question order
+    slots = []
+    for question in questions:
+        order = list(question_type(question.type).shuffled(question.spec))
+        if quiz.shuffle or question.type == "ordering":  # an ordering shown in the right order gives itself away
+            rng.shuffle(order)
+        slots.append(Slot(question.id, tuple(order)))
+    return tuple(slots)
+
+
+def read_answer(question: Question, slot: Slot, value: object, lang: str) -> object:
+    """A submitted value → a stored response in the key's ids (None = unanswered); AnswerError if unreadable."""
+    return question_type(question.type).read(question.spec, slot.order, value, lang)
+
+
+def grade_answer(question: Question, response: object) -> Grade:
+    grade = question_type(question.type).grade(question.spec, response)
+    return Grade(min(1.0, max(0.0, grade.fraction)), grade.feedback)
+
+
+@dataclass(frozen=True)
+class AttemptResult:
+    score: float
+    max_score: float
+    grades: Mapping[str, Grade]
+
+    @property
+    def percent(self) -> float:
+        return round(100 * self.score / self.max_score, 2) if self.max_score else 0.0
+
+    def passed(self, quiz: Quiz) -> bool:
+        return self.percent >= quiz.pass_percent
+
+
+def grade_attempt(quiz: Quiz, layout: Sequence[Slot], responses: Mapping[str, object]) -> AttemptResult:
+    """Grade every question of the layout; a question with no response scores 0."""
+    grades, score, max_score = {}, 0.0, 0.0
+    for slot in layout:
+        question = quiz.question(slot.question_id)
+        grade = grade_answer(question, responses.get(slot.question_id))
+        grades[question.id] = grade
+        score += grade.fraction * question.points
+        max_score += question.points
+    return AttemptResult(round(score, 6), max_score, grades)
+
+
+def check_can_start(
+    quiz: Quiz, started: int, last_submitted_at: datetime | None, now: datetime
+) -> None:
+    """Refuse a new attempt past the limit or inside the cooldown."""
+    if quiz.max_attempts is not None and started >= quiz.max_attempts:
+        raise AttemptRefused(f"all {quiz.max_attempts} attempts used")
+    if quiz.cooldown_minutes and last_submitted_at is not None:
+        ready = last_submitted_at + timedelta(minutes=quiz.cooldown_minutes)
+        if now < ready:
+            raise AttemptRefused(f"next attempt possible at {ready.isoformat(timespec='minutes')}")
+
+
+def ready_at(quiz: Quiz, last_submitted_at: datetime | None) -> datetime | None:
+    if not quiz.cooldown_minutes or last_submitted_at is None:
+        return None
+    return last_submitted_at + timedelta(minutes=quiz.cooldown_minutes)

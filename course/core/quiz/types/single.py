@@ -1,0 +1,86 @@
+"""Single choice: one option is right."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from course.core.catalog.yamldoc import LineDict
+from course.core.quiz.model import AnswerError, Grade, Text, pick
+from course.core.quiz.parsing import Choice, Fields
+from course.core.quiz.types import QuestionType, register
+from course.core.quiz.types._common import by_id, choice_id, feedback_texts, in_order, is_blank, public_choices
+
+
+@dataclass(frozen=True)
+class ChoiceSpec:
+    options: tuple[Choice, ...]
+    correct: frozenset[str]
+
+
+def parse_options(fields: Fields, data: LineDict) -> tuple[tuple[Choice, ...], frozenset[str]] | None:
+    options, correct = [], set()
+    for choice, item in fields.choices(data, "options", "option", extra={"correct"}):
+        options.append(choice)
+        if fields.boolean(item, "correct", False):
+            correct.add(choice.id)
+    return (tuple(options), frozenset(correct)) if options else None
+
+
+@register
+class SingleChoice(QuestionType):
+    name = "single"
+    keys = frozenset({"options"})
+
+    def parse(self, fields: Fields, data: LineDict) -> ChoiceSpec | None:
+        parsed = parse_options(fields, data)
+        if parsed is None:
+            return None
+        options, correct = parsed
+        if len(correct) != 1:
+            fields.add(data.key_line("options"), f"a single-choice question needs exactly one option with correct: true (has {len(correct)})")
+            return None
+        return ChoiceSpec(options, correct)
+
+    def shuffled(self, spec: ChoiceSpec) -> tuple[str, ...]:
+        return tuple(option.id for option in spec.options)
+
+    def public(self, spec: ChoiceSpec, order: Sequence[str], lang: str) -> dict:
+        return {"options": public_choices(spec.options, order, lang)}
+
+    def read(self, spec: ChoiceSpec, order: Sequence[str], value: object, lang: str) -> str | None:
+        if is_blank(value):
+            return None
+        if isinstance(value, list):  # a form or client that sent the field twice
+            if len(value) != 1:
+                raise AnswerError("pick one option only")
+            value = value[0]
+        return choice_id(spec.options, order, value)
+
+    def grade(self, spec: ChoiceSpec, response: str | None) -> Grade:
+        if response is None:
+            return Grade(0.0)
+        chosen = by_id(spec.options)[response]
+        return Grade(1.0 if response in spec.correct else 0.0, (chosen.feedback,) if chosen.feedback else ())
+
+    def review(self, spec: ChoiceSpec, order: Sequence[str], response: str | None, lang: str) -> dict:
+        chosen = {response} if response else set()
+        return {"options": review_options(spec, order, chosen, lang)}
+
+    def texts(self, spec: ChoiceSpec) -> Iterator[Text]:
+        return feedback_texts(spec.options)
+
+    def secrets(self, spec: ChoiceSpec, lang: str) -> Iterator[str]:
+        return (pick(option.feedback, lang) for option in spec.options if option.feedback)
+
+
+def review_options(spec: ChoiceSpec, order: Sequence[str], chosen: set[str], lang: str) -> list[dict]:
+    return [
+        {
+            "text": pick(option.text, lang),
+            "chosen": option.id in chosen,
+            "correct": option.id in spec.correct,
+            "feedback": pick(option.feedback, lang) if option.feedback and option.id in chosen else None,
+        }
+        for option in in_order(spec.options, order)
+    ]
