@@ -32,11 +32,15 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from course.auth import bp as auth_bp
     from course.learn import bp as learn_bp
+    from course.quiz import bp as quiz_bp
+    from course.quiz.fields import check_field_builders
     from course.site import bp as site_bp
 
+    check_field_builders()
     app.register_blueprint(site_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(learn_bp)
+    app.register_blueprint(quiz_bp)
 
     from course import cli
 

@@ -22,7 +22,7 @@ users_cli = AppGroup("users", help="Manage accounts.")
 
 
 def _read(directory: str | None) -> tuple[str, dict[str, str], list]:
-    """Files to check or import: `--dir` alone (an exported tree keeps quizzes in DIR/quizzes), else the bundled course."""
+    """`--dir` alone (an exported tree keeps quizzes in DIR/quizzes), else the bundled lessons and quizzes."""
     if directory:
         files, problems = publishing.read_course_files(Path(directory), None)
         return Path(directory).name, files, problems

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from course.core.errors import NotFound
+from course.core.errors import CourseError, NotFound
 from course.extensions import db
 
 
@@ -25,6 +25,11 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(NotFound)
     def domain_not_found(error: NotFound):
         return _page(404, _("Page not found"), _("There is no such page. It may have moved, or the link has a typo."))
+
+    @app.errorhandler(CourseError)
+    def domain_conflict(error: CourseError):
+        """A domain rule said no (attempt closed, answer locked, limit reached): 409 with the reason."""
+        return _page(409, _("That did not work"), _(error.message, **error.params))
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error: CSRFError):

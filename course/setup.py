@@ -7,7 +7,6 @@ migrates the database and imports the bundled course. Safe to run again.
 from __future__ import annotations
 
 import secrets
-from pathlib import Path
 
 from course.config import default_instance_path
 

@@ -95,7 +95,9 @@ def _progress_items():  # noqa: ANN202 - a SQLAlchemy subquery
 _ITEMS = _progress_items()
 # Built once: constructing a SELECT costs more than running this one on SQLite.
 _REQUEST_USER_QUERY = FastQuery(
-    select(User.id, User.email, User.display_name, User.role, User.locale, _ITEMS.c.course_id, _ITEMS.c.item, _ITEMS.c.kind)
+    select(
+        User.id, User.email, User.display_name, User.role, User.locale, _ITEMS.c.course_id, _ITEMS.c.item, _ITEMS.c.kind
+    )
     .outerjoin(_ITEMS, true())
     .where(User.id == bindparam("user_id"))
 )

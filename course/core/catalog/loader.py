@@ -115,7 +115,9 @@ def build_catalog(files: Mapping[str, str], version: int = 0) -> CatalogBuild:
     for course_id, paths in sorted(quiz_files.items()):
         if not any(course.id == course_id for course in courses) and course_id not in folders:
             for path in paths.values():
-                found.add(path, None, f"there is no course {course_id!r} for this quiz (content/{course_id}/course.yml)")
+                found.add(
+                    path, None, f"there is no course {course_id!r} for this quiz (content/{course_id}/course.yml)"
+                )
     found.problems.sort(key=lambda p: (p.path, p.line or 0, p.message))
     return CatalogBuild(catalog=Catalog(courses=tuple(courses), version=version), problems=found.problems)
 
@@ -195,7 +197,11 @@ def _build_quizzes(
             if doc is None or doc.quiz is None:
                 continue
             if doc.quiz not in quiz_paths:
-                found.add(doc.path, doc.quiz_line, f"quiz {doc.quiz!r} does not exist ({QUIZ_FOLDER}/{course.id}/{doc.quiz}.yml)")
+                found.add(
+                    doc.path,
+                    doc.quiz_line,
+                    f"quiz {doc.quiz!r} does not exist ({QUIZ_FOLDER}/{course.id}/{doc.quiz}.yml)",
+                )
             elif doc.quiz not in offered:
                 offered.append(doc.quiz)
     ordered = [quizzes[quiz_id] for quiz_id in offered if quiz_id in quizzes]

@@ -9,6 +9,7 @@ from course.core.quiz.attempt import (
     grade_attempt,
     make_layout,
     read_answer,
+    ready_at,
 )
 from course.core.quiz.loader import QUIZ_FILE, QUIZ_FOLDER, parse_quiz
 from course.core.quiz.model import AnswerError, Grade, LessonLink, Question, Quiz, pick
@@ -35,6 +36,7 @@ __all__ = [
     "pick",
     "question_type",
     "read_answer",
+    "ready_at",
     "register",
     "type_names",
 ]

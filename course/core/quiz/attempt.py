@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from course.core.errors import CourseError
+from course.core.errors import N_, CourseError
 from course.core.quiz.model import Grade, Question, Quiz
 from course.core.quiz.types import question_type
 
@@ -76,16 +76,17 @@ def grade_attempt(quiz: Quiz, layout: Sequence[Slot], responses: Mapping[str, ob
     return AttemptResult(round(score, 6), max_score, grades)
 
 
-def check_can_start(
-    quiz: Quiz, started: int, last_submitted_at: datetime | None, now: datetime
-) -> None:
+def check_can_start(quiz: Quiz, started: int, last_submitted_at: datetime | None, now: datetime) -> None:
     """Refuse a new attempt past the limit or inside the cooldown."""
     if quiz.max_attempts is not None and started >= quiz.max_attempts:
-        raise AttemptRefused(f"all {quiz.max_attempts} attempts used")
+        raise AttemptRefused(N_("You have used all %(limit)d attempts at this quiz."), limit=quiz.max_attempts)
     if quiz.cooldown_minutes and last_submitted_at is not None:
         ready = last_submitted_at + timedelta(minutes=quiz.cooldown_minutes)
         if now < ready:
-            raise AttemptRefused(f"next attempt possible at {ready.isoformat(timespec='minutes')}")
+            raise AttemptRefused(
+                N_("Your next attempt is possible in %(minutes)d minutes."),
+                minutes=max(1, -int((now - ready).total_seconds() // 60)),
+            )
 
 
 def ready_at(quiz: Quiz, last_submitted_at: datetime | None) -> datetime | None:

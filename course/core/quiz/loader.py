@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from types import MappingProxyType
@@ -14,7 +15,17 @@ from course.core.quiz.types import UnknownQuestionType, question_type
 
 QUIZ_FOLDER = "quizzes"
 QUIZ_FILE = re.compile(rf"^{QUIZ_FOLDER}/(?P<course>[^/]+)/(?P<id>[^/]+)\.yml$")
-_QUIZ_KEYS = {"id", "title", "intro", "pass_percent", "max_attempts", "cooldown_minutes", "shuffle", "draw", "questions"}
+_QUIZ_KEYS = {
+    "id",
+    "title",
+    "intro",
+    "pass_percent",
+    "max_attempts",
+    "cooldown_minutes",
+    "shuffle",
+    "draw",
+    "questions",
+}
 _QUESTION_KEYS = {"id", "type", "points", "lesson", "text", "explanation"}
 MAX_QUESTIONS = 200
 
@@ -66,6 +77,7 @@ def parse_quiz(
         shuffle=shuffle,
         draw=draw,
         questions=tuple(questions),
+        checksum=hashlib.sha256(text.encode("utf-8")).hexdigest(),
     )
     return quiz, []
 
@@ -139,10 +151,16 @@ def _lesson_link(fields: Fields, data: LineDict, anchors: Anchors | None) -> Map
     value, line = data["lesson"], data.key_line("lesson")
     if isinstance(value, str):
         targets = dict.fromkeys(fields.languages, value)
-    elif isinstance(value, dict) and set(value) == set(fields.languages) and all(isinstance(v, str) for v in value.values()):
+    elif (
+        isinstance(value, dict)
+        and set(value) == set(fields.languages)
+        and all(isinstance(v, str) for v in value.values())
+    ):
         targets = dict(value)
     else:
-        fields.add(line, f"lesson must be 'lesson-id#section' or one such link per language ({', '.join(fields.languages)})")
+        fields.add(
+            line, f"lesson must be 'lesson-id#section' or one such link per language ({', '.join(fields.languages)})"
+        )
         return None
     links = {}
     for lang, target in targets.items():

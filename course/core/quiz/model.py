@@ -46,6 +46,7 @@ class Quiz:
     shuffle: bool
     draw: int | None
     questions: tuple[Question, ...]
+    checksum: str = ""  # of the file text: finds the exact revision an attempt starts on
 
     def title(self, lang: str) -> str:
         return self.titles.get(lang) or next(iter(self.titles.values()))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from course.core.errors import N_
 from course.core.quiz.model import AnswerError
 
 _SEPARATORS = {"de": (".", ","), "en": (",", ".")}  # (thousands, decimal)
@@ -15,10 +16,10 @@ MAX_LENGTH = 40
 def parse_number(text: str, lang: str) -> float:
     """Read `text` with `lang`'s separators; a lone separator before exactly three digits groups thousands."""
     if len(text) > MAX_LENGTH:
-        raise AnswerError(f"a number has at most {MAX_LENGTH} characters")
+        raise AnswerError(N_("A number has at most %(limit)d characters."), limit=MAX_LENGTH)
     cleaned = _NOISE.sub("", text).replace("−", "-")
     if not cleaned or not _NUMBER.match(cleaned):
-        raise AnswerError("not a number")
+        raise AnswerError(N_("That is not a number."))
     thousands, decimal = _SEPARATORS.get(lang, _SEPARATORS["en"])
     has_dot, has_comma = "." in cleaned, "," in cleaned
     if has_dot and has_comma:
@@ -27,7 +28,7 @@ def parse_number(text: str, lang: str) -> float:
         thousands = "," if decimal == "." else "."
         integer, fraction = cleaned[:last], cleaned[last + 1 :]
         if decimal in integer or not _grouped(integer, thousands):
-            raise AnswerError("not a number")
+            raise AnswerError(N_("That is not a number."))
         return float(integer.replace(thousands, "") + "." + fraction)
     separator = "." if has_dot else "," if has_comma else None
     if separator is None:
@@ -35,7 +36,7 @@ def parse_number(text: str, lang: str) -> float:
     parts = cleaned.split(separator)
     if len(parts) > 2 or (separator == thousands and all(len(p) == 3 for p in parts[1:])):
         if not _grouped(cleaned, separator):
-            raise AnswerError("not a number")
+            raise AnswerError(N_("That is not a number."))
         return float(cleaned.replace(separator, ""))
     return float(cleaned.replace(separator, "."))
 

@@ -98,7 +98,9 @@ class Fields:
         """The mappings of a list field with their lines; wrong items are reported and skipped."""
         value = data.get(key)
         if not isinstance(value, LineList) or len(value) < minimum:
-            self.add(data.key_line(key) if key in data else data.line, f"{key} must be a list of at least {minimum} {what}")
+            self.add(
+                data.key_line(key) if key in data else data.line, f"{key} must be a list of at least {minimum} {what}"
+            )
             return []
         items = []
         for index, item in enumerate(value):

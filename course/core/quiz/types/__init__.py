@@ -45,6 +45,10 @@ class QuestionType:
         """
         raise NotImplementedError
 
+    def value(self, spec: Any, order: Sequence[str], response: Any) -> object:
+        """The inverse of `read`: a stored response as the form or API value, to show a saved answer again."""
+        raise NotImplementedError
+
     def grade(self, spec: Any, response: Any) -> Grade:
         raise NotImplementedError
 
@@ -83,9 +87,7 @@ def question_type(name: str) -> QuestionType:
     try:
         return _REGISTRY[name]
     except KeyError:
-        raise UnknownQuestionType(
-            f"unknown question type {name!r} (known: {', '.join(sorted(_REGISTRY))})"
-        ) from None
+        raise UnknownQuestionType(f"unknown question type {name!r} (known: {', '.join(sorted(_REGISTRY))})") from None
 
 
 def type_names() -> tuple[str, ...]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
+from course.core.errors import N_
 from course.core.quiz.model import AnswerError, Text, pick
 from course.core.quiz.parsing import Choice
 
@@ -21,18 +22,26 @@ def in_order(choices: Sequence[Choice], order: Sequence[str]) -> list[Choice]:
 
 def public_choices(choices: Sequence[Choice], order: Sequence[str], lang: str) -> list[dict]:
     """Choices for the browser: a position token and the text, nothing else."""
-    return [{"id": str(position), "text": pick(choice.text, lang)} for position, choice in enumerate(in_order(choices, order))]
+    return [
+        {"id": str(position), "text": pick(choice.text, lang)}
+        for position, choice in enumerate(in_order(choices, order))
+    ]
 
 
 def choice_id(choices: Sequence[Choice], order: Sequence[str], token: object, what: str = "option") -> str:
     """The id behind a position token; an AnswerError for anything that is not one of the shown tokens."""
     shown = in_order(choices, order)
     if isinstance(token, bool) or not isinstance(token, str | int):
-        raise AnswerError(f"unknown {what}: expected one of the {what} ids shown")
+        raise AnswerError(N_("That choice is not one of the options shown."))
     text = str(token).strip()
     if not text.isdigit() or int(text) >= len(shown):
-        raise AnswerError(f"unknown {what} {str(token)[:20]!r}")
+        raise AnswerError(N_("That choice is not one of the options shown."))
     return shown[int(text)].id
+
+
+def token(choices: Sequence[Choice], order: Sequence[str], choice_id: str) -> str:
+    """The position token a choice has in this attempt (the inverse of `choice_id`)."""
+    return str([choice.id for choice in in_order(choices, order)].index(choice_id))
 
 
 def is_blank(value: object) -> bool:

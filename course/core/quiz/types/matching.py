@@ -6,10 +6,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from course.core.catalog.yamldoc import LineDict
+from course.core.errors import N_
 from course.core.quiz.model import AnswerError, Grade, Text, pick
 from course.core.quiz.parsing import Choice, Fields
 from course.core.quiz.types import QuestionType, register
-from course.core.quiz.types._common import by_id, choice_id, in_order, is_blank, public_choices
+from course.core.quiz.types._common import by_id, choice_id, in_order, is_blank, public_choices, token
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class Matching(QuestionType):
             if target not in choice_ids:
                 fields.add(
                     item.key_line("match"),
-                    f"prompt {prompt.id!r}: match must be the id of one of the choices ({', '.join(sorted(choice_ids))})",
+                    f"prompt {prompt.id!r}: match must be one of the choice ids ({', '.join(sorted(choice_ids))})",
                 )
                 continue
             matches.append((prompt.id, target))
@@ -59,14 +60,18 @@ class Matching(QuestionType):
         if is_blank(value):
             return None
         if not isinstance(value, dict):
-            raise AnswerError("expected a choice for each prompt")
+            raise AnswerError(N_("Choose a match for each prompt."))
         response = {}
-        for token, chosen in value.items():
+        for prompt_token, chosen in value.items():
             if is_blank(chosen):
                 continue
-            prompt_id = choice_id(spec.prompts, [p.id for p in spec.prompts], token, "prompt")
+            prompt_id = choice_id(spec.prompts, [p.id for p in spec.prompts], prompt_token, "prompt")
             response[prompt_id] = choice_id(spec.choices, order, chosen, "choice")
         return response or None
+
+    def value(self, spec: MatchingSpec, order: Sequence[str], response: dict[str, str] | None) -> dict[str, str]:
+        prompts = [prompt.id for prompt in spec.prompts]
+        return {str(prompts.index(p)): token(spec.choices, order, c) for p, c in (response or {}).items()}
 
     def grade(self, spec: MatchingSpec, response: dict[str, str] | None) -> Grade:
         if not response:

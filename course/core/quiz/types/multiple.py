@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from course.core.catalog.yamldoc import LineDict
+from course.core.errors import N_
 from course.core.quiz.model import AnswerError, Grade, Text, pick
 from course.core.quiz.parsing import Fields
 from course.core.quiz.types import QuestionType, register
-from course.core.quiz.types._common import by_id, choice_id, feedback_texts, is_blank, public_choices
+from course.core.quiz.types._common import by_id, choice_id, feedback_texts, is_blank, public_choices, token
 from course.core.quiz.types.single import ChoiceSpec, parse_options, review_options
 
 
@@ -30,7 +31,9 @@ class MultipleChoice(QuestionType):
             return None
         options, correct = parsed
         if not correct:
-            fields.add(data.key_line("options"), "a multiple-choice question needs at least one option with correct: true")
+            fields.add(
+                data.key_line("options"), "a multiple-choice question needs at least one option with correct: true"
+            )
             return None
         return ChoiceSpec(options, correct)
 
@@ -46,8 +49,11 @@ class MultipleChoice(QuestionType):
         tokens = value if isinstance(value, list) else [value]
         ids = [choice_id(spec.options, order, token) for token in tokens]
         if len(set(ids)) != len(ids):
-            raise AnswerError("an option was ticked twice")
+            raise AnswerError(N_("An option was ticked twice."))
         return sorted(ids)
+
+    def value(self, spec: ChoiceSpec, order: Sequence[str], response: list[str] | None) -> list[str]:
+        return sorted((token(spec.options, order, i) for i in response or ()), key=int)
 
     def grade(self, spec: ChoiceSpec, response: list[str] | None) -> Grade:
         if not response:

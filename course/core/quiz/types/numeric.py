@@ -6,6 +6,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from course.core.catalog.yamldoc import LineDict
+from course.core.errors import N_
 from course.core.quiz.model import AnswerError, Grade, Text, pick
 from course.core.quiz.numbers import format_number, parse_number
 from course.core.quiz.parsing import Fields
@@ -100,11 +101,14 @@ class Numeric(QuestionType):
         if is_blank(value):
             return None
         if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise AnswerError("not a number")
+            raise AnswerError(N_("That is not a number."))
         number = float(value) if isinstance(value, int | float) else parse_number(value, lang)
         if number != number or number in (float("inf"), float("-inf")):  # noqa: PLR0124 - NaN check
-            raise AnswerError("not a number")
+            raise AnswerError(N_("That is not a number."))
         return {"text": str(value).strip(), "value": number}
+
+    def value(self, spec: NumericSpec, order: Sequence[str], response: dict | None) -> str | None:
+        return response["text"] if response else None
 
     def best(self, spec: NumericSpec, number: float) -> NumericAnswer | None:
         matching = [answer for answer in spec.answers if answer.accepts(number)]

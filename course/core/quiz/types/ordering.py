@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from itertools import combinations
 
 from course.core.catalog.yamldoc import LineDict
+from course.core.errors import N_
 from course.core.quiz.model import AnswerError, Grade, Text, pick
 from course.core.quiz.parsing import Choice, Fields
 from course.core.quiz.types import QuestionType, register
-from course.core.quiz.types._common import by_id, choice_id, in_order, is_blank, public_choices
+from course.core.quiz.types._common import by_id, choice_id, in_order, is_blank, public_choices, token
 
 
 @dataclass(frozen=True)
@@ -48,11 +49,14 @@ class Ordering(QuestionType):
         if is_blank(value):
             return None
         if not isinstance(value, list):
-            raise AnswerError("expected the items as a list, first to last")
+            raise AnswerError(N_("Give every item a position."))
         ids = [choice_id(spec.items, order, token, "item") for token in value]
         if sorted(ids) != sorted(item.id for item in spec.items):
-            raise AnswerError("give every item exactly one position")
+            raise AnswerError(N_("Give every item a different position."))
         return ids
+
+    def value(self, spec: OrderingSpec, order: Sequence[str], response: list[str] | None) -> list[str]:
+        return [token(spec.items, order, item_id) for item_id in response or ()]
 
     def grade(self, spec: OrderingSpec, response: list[str] | None) -> Grade:
         if not response:

@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from course.core.catalog.yamldoc import LineDict, LineList
+from course.core.errors import N_
 from course.core.quiz.model import AnswerError, Grade, Text, pick
 from course.core.quiz.parsing import Fields
 from course.core.quiz.types import QuestionType, register
@@ -55,7 +56,10 @@ class ShortText(QuestionType):
                 try:
                     re.compile(pattern)
                 except re.error as error:
-                    fields.add(data.key_line("patterns"), f"pattern {pattern!r} ({lang}) is not a valid regular expression: {error}")
+                    fields.add(
+                        data.key_line("patterns"),
+                        f"pattern {pattern!r} ({lang}) is not a valid regular expression: {error}",
+                    )
                     return None
         return ShortTextSpec(accept, tuple((lang, p) for lang, texts in patterns for p in texts), feedback_wrong)
 
@@ -96,10 +100,13 @@ class ShortText(QuestionType):
         if is_blank(value):
             return None
         if not isinstance(value, str):
-            raise AnswerError("expected text")
+            raise AnswerError(N_("Type your answer as text."))
         if len(value) > MAX_ANSWER:
-            raise AnswerError(f"at most {MAX_ANSWER} characters")
+            raise AnswerError(N_("Keep the answer to %(limit)d characters."), limit=MAX_ANSWER)
         return " ".join(value.split())
+
+    def value(self, spec: ShortTextSpec, order: Sequence[str], response: str | None) -> str | None:
+        return response
 
     def grade(self, spec: ShortTextSpec, response: str | None) -> Grade:
         if response is None:

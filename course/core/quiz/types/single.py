@@ -6,10 +6,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from course.core.catalog.yamldoc import LineDict
+from course.core.errors import N_
 from course.core.quiz.model import AnswerError, Grade, Text, pick
 from course.core.quiz.parsing import Choice, Fields
 from course.core.quiz.types import QuestionType, register
-from course.core.quiz.types._common import by_id, choice_id, feedback_texts, in_order, is_blank, public_choices
+from course.core.quiz.types._common import by_id, choice_id, feedback_texts, in_order, is_blank, public_choices, token
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,10 @@ class SingleChoice(QuestionType):
             return None
         options, correct = parsed
         if len(correct) != 1:
-            fields.add(data.key_line("options"), f"a single-choice question needs exactly one option with correct: true (has {len(correct)})")
+            fields.add(
+                data.key_line("options"),
+                f"a single-choice question needs exactly one option with correct: true (has {len(correct)})",
+            )
             return None
         return ChoiceSpec(options, correct)
 
@@ -53,9 +57,12 @@ class SingleChoice(QuestionType):
             return None
         if isinstance(value, list):  # a form or client that sent the field twice
             if len(value) != 1:
-                raise AnswerError("pick one option only")
+                raise AnswerError(N_("Pick one option only."))
             value = value[0]
         return choice_id(spec.options, order, value)
+
+    def value(self, spec: ChoiceSpec, order: Sequence[str], response: str | None) -> str | None:
+        return token(spec.options, order, response) if response else None
 
     def grade(self, spec: ChoiceSpec, response: str | None) -> Grade:
         if response is None:

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from course.core.catalog.yamldoc import LineDict
+from course.core.errors import N_
 from course.core.quiz.model import AnswerError, Grade, Text, pick
 from course.core.quiz.parsing import Fields
 from course.core.quiz.types import QuestionType, register
@@ -47,7 +48,10 @@ class TrueFalse(QuestionType):
             return value
         if isinstance(value, str) and value.strip().lower() in _WORDS:
             return _WORDS[value.strip().lower()]
-        raise AnswerError("answer true or false")
+        raise AnswerError(N_("Answer true or false."))
+
+    def value(self, spec: TrueFalseSpec, order: Sequence[str], response: bool | None) -> bool | None:
+        return response
 
     def grade(self, spec: TrueFalseSpec, response: bool | None) -> Grade:
         if response is None:

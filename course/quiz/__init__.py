@@ -1,0 +1,3 @@
+from course.quiz.views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,106 @@
+"""What the quiz templates show per question, built from the attempt and the quiz it was started on.
+
+Before a question is checked or the attempt submitted, a view holds only the type's public data
+(texts and position tokens), never the key: templates cannot leak what they are not given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import url_for
+from flask_babel import gettext
+
+from course.core.catalog import Course
+from course.core.errors import CourseError, NotFound
+from course.core.quiz import Quiz, grade_answer, pick, question_type
+from course.models import QuizAttempt
+from course.quiz.operations import layout_of, saved_answers
+
+
+def translated(error: CourseError) -> str:
+    """A domain error's message in the request's language."""
+    return gettext(error.message, **error.params)
+
+
+@dataclass
+class QuestionView:
+    number: int
+    question_id: str
+    type: str
+    points: float
+    text: str
+    public: dict
+    value: object
+    answered: bool
+    checked: bool
+    error: str | None = None
+    # Only once the question is checked or the attempt submitted:
+    revealed: bool = False
+    verdict: str | None = None
+    mark: float | None = None
+    feedback: list[str] = field(default_factory=list)
+    explanation: str | None = None
+    review: dict | None = None
+    lesson_url: str | None = None
+    lesson_title: str | None = None
+
+
+def question_views(
+    attempt: QuizAttempt,
+    course: Course,
+    quiz: Quiz,
+    lang: str,
+    *,
+    raw: dict[str, object] | None = None,
+    errors: dict[str, str] | None = None,
+    reveal: bool = False,
+) -> list[QuestionView]:
+    rows = saved_answers(attempt)
+    views = []
+    for number, slot in enumerate(layout_of(attempt), start=1):
+        question = quiz.question(slot.question_id)
+        kind = question_type(question.type)
+        row = rows.get(question.id)
+        response = row.response if row is not None else None
+        checked = row is not None and row.checked_at is not None
+        if raw is not None and question.id in raw and not checked:
+            value = raw[question.id]
+        else:
+            value = kind.value(question.spec, slot.order, response)
+        view = QuestionView(
+            number=number,
+            question_id=question.id,
+            type=question.type,
+            points=question.points,
+            text=pick(question.text, lang),
+            public=kind.public(question.spec, slot.order, lang),
+            value=value,
+            answered=response is not None,
+            checked=checked,
+            error=(errors or {}).get(question.id),
+        )
+        if reveal or checked:
+            grade = grade_answer(question, response)
+            view.revealed = True
+            view.verdict = grade.verdict
+            view.mark = round(grade.fraction * question.points, 2)
+            view.feedback = [pick(text, lang) for text in grade.feedback]
+            view.explanation = pick(question.explanation, lang)
+            view.review = kind.review(question.spec, slot.order, response, lang)
+            view.lesson_url, view.lesson_title = _lesson_link(course, question.lesson.get(lang), lang)
+        views.append(view)
+    return views
+
+
+def _lesson_link(course: Course, link, lang: str) -> tuple[str | None, str | None]:  # noqa: ANN001 - LessonLink
+    if link is None:
+        return None, None
+    try:
+        lesson = course.lesson(link.lesson_id)
+    except NotFound:  # the lesson was removed since this quiz revision
+        return None, None
+    return (
+        url_for("learn.lesson", course_id=course.id, lesson_id=lesson.id, _anchor=link.anchor),
+        lesson.text(lang, (course.source_language,)).title,
+    )

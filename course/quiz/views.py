@@ -1,0 +1,200 @@
+"""Taking quizzes in the browser: quiz page, attempt (answer, check, submit) and review."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from course.core.catalog import Course
+from course.core.errors import CourseError
+from course.core.quiz import AnswerError, AttemptRefused, Quiz, Slot, read_answer
+from course.extensions import db
+from course.i18n import current_language
+from course.models import QuizAttempt
+from course.publishing.cache import catalog
+from course.quiz import operations
+from course.quiz.fields import read_form_value
+from course.quiz.presenting import question_views, translated
+
+bp = Blueprint("quiz", __name__)
+
+
+@bp.app_template_filter("points")
+def points(value: float | None) -> str:
+    """Points and percentages as the learner's language writes them: 2, 1,5 / 1.5, 66,67 / 66.67."""
+    return format_decimal(value or 0, format="#,##0.##")
+
+
+@bp.get("/courses/<course_id>/quizzes/<quiz_id>")
+def show(course_id: str, quiz_id: str):
+    course = catalog().course(course_id)
+    quiz = course.quiz(quiz_id)
+    user = current_user._get_current_object()
+    standing = operations.standing(user, course, quiz) if user.is_authenticated else None
+    return render_template("quiz/show.html", course=course, quiz=quiz, standing=standing)
+
+
+@bp.post("/courses/<course_id>/quizzes/<quiz_id>/attempts")
+@login_required
+def start(course_id: str, quiz_id: str):
+    course = catalog().course(course_id)
+    quiz = course.quiz(quiz_id)
+    try:
+        attempt = operations.start_attempt(current_user, course, quiz)
+    except AttemptRefused as error:
+        flash(translated(error), "error")
+        return redirect(url_for("quiz.show", course_id=course_id, quiz_id=quiz_id))
+    db.session.commit()
+    return redirect(url_for("quiz.take", attempt_id=attempt.id))
+
+
+def _attempt_context(attempt_id: int, *, for_update: bool = False) -> tuple[QuizAttempt, Course, Quiz]:
+    attempt = operations.own_attempt(attempt_id, current_user, for_update=for_update)
+    course = catalog().course(attempt.course_id)
+    return attempt, course, operations.quiz_of(attempt, course)
+
+
+@bp.get("/attempts/<int:attempt_id>")
+@login_required
+def take(attempt_id: int):
+    attempt, course, quiz = _attempt_context(attempt_id)
+    if attempt.status != "open":
+        return redirect(url_for("quiz.review", attempt_id=attempt.id))
+    return _take_page(attempt, course, quiz)
+
+
+def _take_page(
+    attempt: QuizAttempt,
+    course: Course,
+    quiz: Quiz,
+    raw: dict[str, object] | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+):
+    views = question_views(attempt, course, quiz, current_language(), raw=raw, errors=errors)
+    unanswered = [view.number for view in views if not view.answered]
+    return (
+        render_template(
+            "quiz/take.html",
+            course=course,
+            quiz=quiz,
+            attempt=attempt,
+            questions=views,
+            errors=errors or {},
+            confirm=request.args.get("confirm") == "1" and bool(unanswered),
+            unanswered=unanswered,
+        ),
+        status,
+    )
+
+
+@bp.post("/attempts/<int:attempt_id>")
+@login_required
+def answer(attempt_id: int):
+    """One form for the whole attempt: `check` grades one question, `submit` the attempt, else save."""
+    attempt, course, quiz = _attempt_context(attempt_id, for_update=True)
+    if attempt.status != "open":
+        flash(_("This attempt was already submitted; here is its review."), "info")
+        return redirect(url_for("quiz.review", attempt_id=attempt.id))
+    lang = current_language()
+    slots = operations.layout_of(attempt)
+    raw, responses, errors = _read_form(quiz, slots, lang)
+    checked = _checked_slot(slots)
+    if errors:
+        db.session.rollback()
+        if checked is not None and _from_script():
+            return _question_fragment(attempt, course, quiz, checked.question_id, raw=raw, errors=errors, status=400)
+        return _take_page(attempt, course, quiz, raw=raw, errors=errors, status=400)
+    if checked is not None:
+        operations.save_responses(attempt, quiz, {k: v for k, v in responses.items() if k != checked.question_id})
+        try:
+            operations.check_question(attempt, quiz, checked.question_id, responses.get(checked.question_id))
+        except CourseError as error:
+            flash(translated(error), "error")
+        db.session.commit()
+        position = [slot.question_id for slot in slots].index(checked.question_id) + 1
+        if _from_script():
+            return _question_fragment(attempt, course, quiz, checked.question_id)
+        return redirect(url_for("quiz.take", attempt_id=attempt.id, _anchor=f"q{position}"))
+    if "submit" in request.form:
+        operations.save_responses(attempt, quiz, responses)
+        views = question_views(attempt, course, quiz, lang)
+        unanswered = [view.number for view in views if not view.answered]
+        if unanswered and request.form.get("confirm") != "1":
+            db.session.commit()
+            flash(
+                _(
+                    "Questions %(numbers)s have no answer yet. Answer them, or submit anyway: they score 0.",
+                    numbers=", ".join(map(str, unanswered)),
+                ),
+                "warning",
+            )
+            return redirect(url_for("quiz.take", attempt_id=attempt.id, confirm=1, _anchor="submit"))
+        operations.submit_attempt(attempt, quiz, responses)
+        db.session.commit()
+        return redirect(url_for("quiz.review", attempt_id=attempt.id))
+    operations.save_responses(attempt, quiz, responses)
+    db.session.commit()
+    flash(_("Your answers are saved."), "info")
+    return redirect(url_for("quiz.take", attempt_id=attempt.id))
+
+
+def _checked_slot(slots: tuple[Slot, ...]) -> Slot | None:
+    value = request.form.get("check")
+    if value is None:
+        return None
+    if not value.isdigit() or not 1 <= int(value) <= len(slots):
+        abort(400)
+    return slots[int(value) - 1]
+
+
+def _read_form(quiz: Quiz, slots: tuple[Slot, ...], lang: str) -> tuple[dict, dict, dict]:
+    """Each question's form fields → (raw values to show again, stored responses, error per question)."""
+    raw, responses, errors = {}, {}, {}
+    for number, slot in enumerate(slots, start=1):
+        question = quiz.question(slot.question_id)
+        try:
+            raw[slot.question_id] = value = read_form_value(request.form, question.type, f"q{number}")
+            responses[slot.question_id] = read_answer(question, slot, value, lang)
+        except AnswerError as error:
+            errors[slot.question_id] = translated(error)
+    return raw, responses, errors
+
+
+def _from_script() -> bool:
+    """The page script checks a question in place and wants only that question back."""
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+def _question_fragment(
+    attempt: QuizAttempt,
+    course: Course,
+    quiz: Quiz,
+    question_id: str,
+    raw: dict | None = None,
+    errors: dict | None = None,
+    status: int = 200,
+):
+    """For the page script: just the checked question, drawn by the same macro as the full page."""
+    views = question_views(attempt, course, quiz, current_language(), raw=raw, errors=errors)
+    view = next(view for view in views if view.question_id == question_id)
+    return render_template("quiz/fragment.html", view=view, total=len(views)), status
+
+
+@bp.get("/attempts/<int:attempt_id>/review")
+@login_required
+def review(attempt_id: int):
+    attempt, course, quiz = _attempt_context(attempt_id)
+    if attempt.status != "submitted":
+        return redirect(url_for("quiz.take", attempt_id=attempt.id))
+    standing = operations.standing(current_user, course, quiz)
+    return render_template(
+        "quiz/review.html",
+        course=course,
+        quiz=quiz,
+        attempt=attempt,
+        questions=question_views(attempt, course, quiz, current_language(), reveal=True),
+        standing=standing,
+    )
