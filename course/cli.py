@@ -1,17 +1,20 @@
-"""Maintenance commands: `flask --app wsgi course ...` and `flask --app wsgi users ...`."""
+"""Maintenance commands: `flask --app wsgi course ...`, `... users ...` and `... quiz ...`."""
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
 import click
+import yaml
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from course.auth import operations as accounts
 from course.core.catalog import Problem, build_catalog
-from course.core.quiz import QUIZ_FOLDER
+from course.core.errors import NotFound
+from course.core.quiz import QUIZ_FILE, QUIZ_FOLDER, gift, parse_quiz
 from course.extensions import db
 from course.models import ROLES
 from course.publishing import operations as publishing
@@ -19,6 +22,7 @@ from course.publishing import operations as publishing
 _DIR_HELP = "Read this folder (lessons, quizzes in DIR/quizzes) instead of CONTENT_DIR and QUIZ_DIR."
 course_cli = AppGroup("course", help="Check, import and export course content files.")
 users_cli = AppGroup("users", help="Manage accounts.")
+quiz_cli = AppGroup("quiz", help="Convert quizzes from and to Moodle GIFT.")
 
 
 def _read(directory: str | None) -> tuple[str, dict[str, str], list]:
@@ -118,6 +122,173 @@ def set_role_command(email: str, role: str) -> None:
     click.echo(f"{user.email} is now {role}.")
 
 
+_LANG_VALUE = re.compile(r"^(?P<lang>[a-z]{2})=(?P<value>.*)$", re.S)
+
+
+def _read_text(path: str) -> str:
+    try:
+        return Path(path).read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise click.ClickException(f"{path} is not UTF-8 text (byte {error.start})") from None
+
+
+@quiz_cli.command("import-gift")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--course", "course_id", required=True, help="The course the quiz belongs to.")
+@click.option("--lang", required=True, help="The language the GIFT file is written in.")
+@click.option("--lesson", required=True, metavar="LESSON_ID[#anchor]", help="The lesson section every question tests.")
+@click.option("--id", "quiz_id", help="Quiz id (default: the file name).")
+@click.option("--title", "titles", multiple=True, help="Quiz title in --lang, or LANG=TITLE (repeatable).")
+@click.option("--translation", "translations", multiple=True, metavar="LANG=FILE", help="The same quiz in LANG.")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write here (default: QUIZ_DIR/<course>/<id>.yml).")
+@click.option("--force", is_flag=True, help="Overwrite an existing quiz file.")
+def import_gift_command(
+    file: str,
+    course_id: str,
+    lang: str,
+    lesson: str,
+    quiz_id: str | None,
+    titles: tuple[str, ...],
+    translations: tuple[str, ...],
+    out: str | None,
+    force: bool,
+) -> None:
+    """Convert a Moodle GIFT file into a quiz file; list what was converted, skipped and lost."""
+    files, _problems = publishing.bundled_files(current_app.config)
+    try:
+        course = build_catalog(files).catalog.course(course_id)
+    except NotFound:
+        raise click.UsageError(
+            f"there is no valid course {course_id!r} in {current_app.config['CONTENT_DIR']}"
+        ) from None
+    if lang not in course.languages:
+        raise click.UsageError(f"--lang must be one of the course's languages: {', '.join(course.languages)}")
+    lesson_id, _, anchor = lesson.partition("#")
+    if lesson_id not in course.lesson_ids:
+        raise click.UsageError(f"--lesson: course {course_id!r} has no lesson {lesson_id!r}")
+    quiz_id = quiz_id or gift.slug(Path(file).stem) or ""
+    title = _title_option(titles, lang, course.languages)
+    paired = {}
+    for option in translations:
+        match = _LANG_VALUE.match(option)
+        if not match:
+            raise click.UsageError(f"--translation {option!r}: write LANG=FILE, e.g. en=quiz.en.gift")
+        if not Path(match["value"]).is_file():
+            raise click.UsageError(f"--translation {option!r}: there is no file {match['value']}")
+        paired[match["lang"]] = _read_text(match["value"])
+    try:
+        result = gift.import_gift(_read_text(file), lang, course.languages, quiz_id, title, lesson, paired)
+    except gift.GiftError as error:
+        raise click.ClickException(str(error)) from None
+    _report_import(file, lang, result)
+    if not result.converted:
+        click.echo("Nothing could be converted; no file written.", err=True)
+        sys.exit(1)
+    target = Path(out) if out else Path(current_app.config["QUIZ_DIR"]) / course_id / f"{quiz_id}.yml"
+    if target.exists() and not force:
+        raise click.UsageError(f"{target} exists; pass --force to overwrite it")
+    header = f"Imported from {Path(file).name} ({', '.join(result.languages)}) with `flask quiz import-gift`."
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(gift.dump_yaml(result.data, header), encoding="utf-8")
+    click.echo(f"Wrote {target}.")
+    if anchor and not all(
+        anchor in {e.anchor for e in course.lesson(lesson_id).text(code).toc} for code in result.languages
+    ):
+        click.echo(f"Check --lesson: lesson {lesson_id!r} has no section '#{anchor}' in every language.")
+    if result.missing_languages:
+        missing = ", ".join(result.missing_languages)
+        click.echo(
+            f"Only {', '.join(result.languages)} is filled in: `flask course check` reports every {missing} text as "
+            f"missing until it is translated (or import again with --translation {result.missing_languages[0]}=FILE)."
+        )
+    _report_remaining(target, course_id, quiz_id, result)
+
+
+def _title_option(titles: tuple[str, ...], lang: str, languages: tuple[str, ...]) -> dict[str, str] | None:
+    given: dict[str, str] = {}
+    for option in titles:
+        match = _LANG_VALUE.match(option)
+        if match and match["lang"] in languages:
+            given[match["lang"]] = match["value"]
+        else:
+            given[lang] = option
+    return given or None
+
+
+def _report_import(file: str, lang: str, result: gift.GiftImport) -> None:
+    click.echo(f"Converted {len(result.converted)} question(s) from {file} ({lang}):")
+    for item in result.converted:
+        click.echo(f"  line {item.line}: {item.gift_type} → {item.type} {item.id!r}")
+    if result.skipped:
+        click.echo(f"Skipped {len(result.skipped)} question(s) that have no equivalent:")
+        for item in result.skipped:
+            click.echo(f"  line {item.line}: {item.gift_type}: {item.reason}")
+    if result.notes:
+        click.echo("Notes (what the conversion changed or left to do):")
+        for note in result.notes:
+            click.echo(f"  line {note.line}: {note.message}" if note.line else f"  {note.message}")
+
+
+def _report_remaining(target: Path, course_id: str, quiz_id: str, result: gift.GiftImport) -> None:
+    """Problems `course check` will report besides the missing translations (e.g. a missing explanation)."""
+    _quiz, problems = parse_quiz(
+        f"{QUIZ_FOLDER}/{course_id}/{quiz_id}.yml", target.read_text(encoding="utf-8"), course_id, result.languages
+    )
+    if problems:
+        click.echo("Still to fix in the quiz file before it can be published:")
+        for problem in problems:
+            click.echo(f"  {target}:{problem.line}: {problem.message}" if problem.line else f"  {problem.message}")
+
+
+@quiz_cli.command("export-gift")
+@click.argument("quiz_id")
+@click.option("--lang", required=True, help="The language to export.")
+@click.option("--course", "course_id", help="The course (needed when several courses have a quiz with this id).")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write to this file instead of standard output.")
+def export_gift_command(quiz_id: str, lang: str, course_id: str | None, out: str | None) -> None:
+    """Write a published quiz as Moodle GIFT; skipped questions and lossy details are reported on stderr."""
+    files = publishing.published_files()
+    found = {
+        match["course"]: path
+        for path in files
+        if (match := QUIZ_FILE.match(path)) and match["id"] == quiz_id and course_id in (None, match["course"])
+    }
+    if not found:
+        where = f" in course {course_id!r}" if course_id else ""
+        published = sorted(QUIZ_FILE.match(p)["id"] for p in files if QUIZ_FILE.match(p))
+        raise click.UsageError(f"no published quiz {quiz_id!r}{where} (published: {', '.join(published) or 'none'})")
+    if len(found) > 1:
+        raise click.UsageError(f"quiz {quiz_id!r} exists in courses {', '.join(sorted(found))}: pass --course")
+    ((course, path),) = found.items()
+    languages = _course_languages(files.get(f"{course}/course.yml", ""))
+    if lang not in languages:
+        raise click.UsageError(f"--lang must be one of the course's languages: {', '.join(languages)}")
+    try:
+        result = gift.export_gift(files[path], lang, languages, course)
+    except gift.GiftError as error:
+        raise click.ClickException(str(error)) from None
+    if out:
+        Path(out).write_text(result.text, encoding="utf-8")
+    else:
+        click.echo(result.text, nl=False)
+    for item in result.skipped:
+        click.echo(f"skipped {item.type} question {item.question_id!r}: {item.reason}", err=True)
+    for note in result.notes:
+        click.echo(f"note{f' ({note.question_id})' if note.question_id else ''}: {note.message}", err=True)
+    exported = result.text.count("// [id:")
+    click.echo(f"Exported {exported} question(s) of {quiz_id!r} ({lang}){f' to {out}' if out else ''}.", err=True)
+
+
+def _course_languages(source: str) -> tuple[str, ...]:
+    try:
+        data = yaml.safe_load(source)
+    except yaml.YAMLError:
+        return ()
+    languages = data.get("languages") if isinstance(data, dict) else None
+    return tuple(str(lang) for lang in languages) if isinstance(languages, list) else ()
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(course_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(quiz_cli)

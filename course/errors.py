@@ -15,9 +15,23 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
+_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+    500: "server_error",
+}
+
+
 def _page(status: int, title: str, message: str):
-    if _wants_json():
-        return {"error": title, "message": message}, status
+    if _wants_json():  # a stable code for programs, the translated message for people
+        return {"error": _CODES.get(status, "error"), "message": message}, status
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 FIRST = "/courses/kam-pay/lessons/kams-are-not-salespeople"
+QUIZ = "/courses/kam-pay/quizzes/kam-mandate-quiz"
 
 # (endpoint, method, url, anonymous, learner, trainer, admin): the expected status codes.
 ACCESS = [
@@ -15,11 +16,27 @@ ACCESS = [
     ("auth.register", "POST", "/auth/register", 400, 302, 302, 302),
     ("auth.login", "GET", "/auth/login", 200, 302, 302, 302),
     ("auth.login", "POST", "/auth/login", 400, 302, 302, 302),
-    ("auth.logout", "POST", "/auth/logout", 302, 302, 302, 302),
     ("learn.index", "GET", "/", 200, 200, 200, 200),
     ("learn.overview", "GET", "/courses/kam-pay", 200, 200, 200, 200),
     ("learn.lesson", "GET", FIRST, 200, 200, 200, 200),
     ("learn.complete", "POST", f"{FIRST}/complete", 302, 302, 302, 302),
+    ("quiz.show", "GET", QUIZ, 200, 200, 200, 200),
+    ("quiz.start", "POST", f"{QUIZ}/attempts", 302, 302, 302, 302),
+    # Attempt 999999 does not exist for anyone: a stranger's attempt must look exactly the same (404).
+    ("quiz.take", "GET", "/attempts/999999", 302, 404, 404, 404),
+    ("quiz.answer", "POST", "/attempts/999999", 302, 404, 404, 404),
+    ("quiz.review", "GET", "/attempts/999999/review", 302, 404, 404, 404),
+    ("api.openapi", "GET", "/api/v1/openapi.json", 200, 200, 200, 200),
+    ("api.session", "GET", "/api/v1/session", 200, 200, 200, 200),
+    ("api.quiz_info", "GET", f"/api/v1{QUIZ}", 401, 200, 200, 200),
+    # The quiz.start row above opened an attempt, so the API resumes it (200, not 201).
+    ("api.start_attempt", "POST", f"/api/v1{QUIZ}/attempts", 401, 200, 200, 200),
+    ("api.get_attempt", "GET", "/api/v1/attempts/999999", 401, 404, 404, 404),
+    ("api.save_answers", "POST", "/api/v1/attempts/999999/answers", 401, 404, 404, 404),
+    ("api.check_question", "POST", "/api/v1/attempts/999999/questions/q/check", 401, 404, 404, 404),
+    ("api.submit", "POST", "/api/v1/attempts/999999/submit", 401, 404, 404, 404),
+    ("api.result", "GET", "/api/v1/attempts/999999/result", 401, 404, 404, 404),
+    ("auth.logout", "POST", "/auth/logout", 302, 302, 302, 302),  # last: it ends the session
 ]
 ROLES = ("anonymous", "learner", "trainer", "admin")
 

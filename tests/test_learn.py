@@ -79,8 +79,9 @@ def test_completing_lessons_moves_progress_and_goes_to_the_next_lesson(app, clie
     assert response.headers["Location"] == "/courses/kam-pay/lessons/year-end-retention-bonus"
     client.post(f"{FIRST}/complete")  # twice changes nothing
     page = client.get("/").get_data(as_text=True)
-    assert "Your progress: 1 of 6 lessons completed" in page
-    assert '<progress id="course-progress" max="100" value="17">' in page
+    # Six lessons and six quizzes to pass: one lesson is one step of twelve.
+    assert "Your progress: 1 of 6 lessons and 0 of 6 quizzes" in page
+    assert '<progress id="course-progress" max="100" value="8">' in page
     assert "Continue: Base salary plus a year-end bonus" in page
     with app.app_context():
         assert db.session.scalar(select(func.count(LessonProgress.id))) == 1
@@ -100,7 +101,7 @@ def test_all_lessons_completed_shows_congratulations(client, login_as, make_user
         client.post(f"{href}/complete")
     page = client.get("/courses/kam-pay").get_data(as_text=True)
     assert "You have completed every lesson." in page
-    assert 'value="100"' in page
+    assert 'value="50"' in page  # the quizzes are the other half
 
 
 def test_anonymous_visitor_cannot_record_progress(app, client) -> None:
@@ -120,7 +121,7 @@ def test_progress_is_per_learner(client, login_as, make_user) -> None:
     login_as(make_user(locale="en"))
     client.post(f"{FIRST}/complete")
     login_as(make_user(locale="en"))
-    assert "Your progress: 0 of 6 lessons completed" in client.get("/").get_data(as_text=True)
+    assert "Your progress: 0 of 6 lessons and 0 of 6 quizzes" in client.get("/").get_data(as_text=True)
 
 
 def test_complete_requires_post(client, login_as, make_user) -> None:
@@ -133,7 +134,7 @@ def test_cached_lesson_page_shows_each_learner_their_own_name_and_progress(clien
     login_as(first)
     client.post(f"{FIRST}/complete")
     page = client.get(FIRST).get_data(as_text=True)
-    assert "Test Learner" in page and 'value="17"' in page and "Mark as completed" not in page
+    assert "Test Learner" in page and 'value="8"' in page and "Mark as completed" not in page
 
     second = make_user(locale="en")
     with client.session_transaction() as session:

@@ -1,4 +1,4 @@
-"""Learner progress: which lessons a learner has completed."""
+"""Learner progress: completed lessons and passed quizzes."""
 
 from __future__ import annotations
 
@@ -25,6 +25,17 @@ def mark_complete(user: User | RequestUser, course: Course, lesson_id: str) -> N
             db.session.add(LessonProgress(user_id=user.id, course_id=course.id, lesson_id=lesson_id))
     except IntegrityError:
         pass
+
+
+def passed_quizzes(user: User | RequestUser, course: Course) -> set[str]:
+    """Ids of this course's current quizzes the user has passed (their best attempt counts)."""
+    return {quiz_id for course_id, quiz_id in user.passed if course_id == course.id} & {q.id for q in course.quizzes}
+
+
+def course_percent(course: Course, done: set[str], passed: set[str]) -> int:
+    """Share of the course's required steps: every lesson, and every quiz if the course requires them."""
+    required = set(course.required_quizzes)
+    return percent(len(done) + len(passed & required), len(course.lessons) + len(required))
 
 
 def percent(done: int, total: int) -> int:

@@ -26,8 +26,11 @@ def _holes(user: User | RequestUser | AnonymousUserMixin) -> dict:
     }
 
 
-def _progress(user: User | RequestUser | AnonymousUserMixin, course: Course) -> set[str]:
-    return operations.completed_lessons(user, course) if user.is_authenticated else set()
+def _progress(user: User | RequestUser | AnonymousUserMixin, course: Course) -> tuple[set[str], set[str]]:
+    """(completed lesson ids, passed quiz ids); empty for visitors."""
+    if not user.is_authenticated:
+        return set(), set()
+    return operations.completed_lessons(user, course), operations.passed_quizzes(user, course)
 
 
 @bp.get("/")
@@ -44,9 +47,9 @@ def overview(course_id: str):
     course = current_catalog.course(course_id)
     lang = current_language()
     user = current_user._get_current_object()
-    done = _progress(user, course)
+    done, passed = _progress(user, course)
     return shells().render(
-        (course_id, lang, user.is_authenticated, frozenset(done)),
+        (course_id, lang, user.is_authenticated, frozenset(done), frozenset(passed)),
         current_catalog.version,
         "learn/overview.html",
         _holes(user),
@@ -54,7 +57,8 @@ def overview(course_id: str):
         lang=lang,
         authenticated=user.is_authenticated,
         done=done,
-        percent=operations.percent(len(done), len(course.lessons)),
+        passed=passed,
+        percent=operations.course_percent(course, done, passed),
         next_lesson=next((lesson for lesson in course.lessons if lesson.id not in done), None),
     )
 
@@ -66,9 +70,9 @@ def lesson(course_id: str, lesson_id: str):
     current = course.lesson(lesson_id)
     lang = current_language()
     user = current_user._get_current_object()  # one proxy lookup for the whole view
-    done = _progress(user, course)
+    done, passed = _progress(user, course)
     before, after = course.neighbours(lesson_id)
-    percent = operations.percent(len(done), len(course.lessons))
+    percent = operations.course_percent(course, done, passed)
     holes = {**_holes(user), "percent": lambda: str(percent)}
     authenticated, is_done = user.is_authenticated, lesson_id in done
     return shells().render(

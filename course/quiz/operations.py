@@ -259,8 +259,3 @@ def standing(user: User | RequestUser, course: Course, quiz: Quiz) -> QuizStandi
         attempts_left=None if quiz.max_attempts is None else max(0, quiz.max_attempts - len(attempts)),
         ready_at=ready if ready is not None and ready > datetime.now(UTC) else None,
     )
-
-
-def passed_quizzes(user: User | RequestUser, course: Course) -> set[str]:
-    """Ids of this course's current quizzes the user has passed."""
-    return {quiz_id for course_id, quiz_id in user.passed if course_id == course.id} & {q.id for q in course.quizzes}

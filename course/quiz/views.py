@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from course.core.catalog import Course
 from course.core.errors import CourseError
-from course.core.quiz import AnswerError, AttemptRefused, Quiz, Slot, read_answer
+from course.core.quiz import AnswerError, AttemptRefused, Quiz, Slot, read_answers
 from course.extensions import db
 from course.i18n import current_language
 from course.models import QuizAttempt
@@ -152,15 +152,15 @@ def _checked_slot(slots: tuple[Slot, ...]) -> Slot | None:
 
 def _read_form(quiz: Quiz, slots: tuple[Slot, ...], lang: str) -> tuple[dict, dict, dict]:
     """Each question's form fields → (raw values to show again, stored responses, error per question)."""
-    raw, responses, errors = {}, {}, {}
+    raw, form_errors = {}, {}
     for number, slot in enumerate(slots, start=1):
-        question = quiz.question(slot.question_id)
         try:
-            raw[slot.question_id] = value = read_form_value(request.form, question.type, f"q{number}")
-            responses[slot.question_id] = read_answer(question, slot, value, lang)
+            raw[slot.question_id] = read_form_value(request.form, quiz.question(slot.question_id).type, f"q{number}")
         except AnswerError as error:
-            errors[slot.question_id] = translated(error)
-    return raw, responses, errors
+            form_errors[slot.question_id] = error
+    responses, errors = read_answers(quiz, slots, raw, lang)
+    errors.update(form_errors)
+    return raw, responses, {question_id: translated(error) for question_id, error in errors.items()}
 
 
 def _from_script() -> bool:

@@ -9,6 +9,7 @@ from course.core.quiz.attempt import (
     grade_attempt,
     make_layout,
     read_answer,
+    read_answers,
     ready_at,
 )
 from course.core.quiz.loader import QUIZ_FILE, QUIZ_FOLDER, parse_quiz
@@ -36,6 +37,7 @@ __all__ = [
     "pick",
     "question_type",
     "read_answer",
+    "read_answers",
     "ready_at",
     "register",
     "type_names",

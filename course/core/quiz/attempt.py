@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from course.core.errors import N_, CourseError
-from course.core.quiz.model import Grade, Question, Quiz
+from course.core.quiz.model import AnswerError, Grade, Question, Quiz
 from course.core.quiz.types import question_type
 
 
@@ -43,6 +43,24 @@ def make_layout(quiz: Quiz, seed: int) -> tuple[Slot, ...]:
 def read_answer(question: Question, slot: Slot, value: object, lang: str) -> object:
     """A submitted value → a stored response in the key's ids (None = unanswered); AnswerError if unreadable."""
     return question_type(question.type).read(question.spec, slot.order, value, lang)
+
+
+def read_answers(
+    quiz: Quiz, layout: Sequence[Slot], values: Mapping[str, object], lang: str
+) -> tuple[dict[str, object], dict[str, AnswerError]]:
+    """Read the submitted values of the layout's questions; unreadable ones are returned as errors, not raised."""
+    responses: dict[str, object] = {}
+    errors: dict[str, AnswerError] = {}
+    for slot in layout:
+        if slot.question_id not in values:
+            continue
+        try:
+            responses[slot.question_id] = read_answer(
+                quiz.question(slot.question_id), slot, values[slot.question_id], lang
+            )
+        except AnswerError as error:
+            errors[slot.question_id] = error
+    return responses, errors
 
 
 def grade_answer(question: Question, response: object) -> Grade:

@@ -1,0 +1,3 @@
+from course.api.views import bp
+
+__all__ = ["bp"]
