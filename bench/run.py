@@ -45,6 +45,7 @@ from urllib.parse import urlencode
 
 COURSE_ID = "kam-pay"
 LESSON_ID = "kams-are-not-salespeople"
+QUIZ_ID = "kam-mandate-quiz"  # seven questions, one of each type: every form reader and grader is exercised
 LOGGED_IN_MARK = 'action="/auth/logout"'  # only a logged-in page offers the log-out form
 ANONYMOUS_MARK = 'href="/auth/login'  # only an anonymous page links to the login form
 
@@ -62,8 +63,14 @@ class Target:
     content_type: str = "application/x-www-form-urlencoded"
     expect_status: int = 200
     expect_text: tuple[str, ...] = ()  # the verification fails unless the body contains each of these
+    expect_location: str | None = None  # a redirect's Location must end with this (checked under load too)
     min_ratio: float | None = None  # requests/s at least this fraction of the hello floor's
     max_p99_ms: float | None = None
+    # "open": "{attempt_id}" in the path is the bench learner's open attempt at QUIZ_ID, started through the quiz
+    #   page's form, every answer saved and question 1 checked (so the page shows inputs and feedback).
+    # "fresh": every request submits a different open attempt, each of its own learner (cookie, CSRF token and
+    #   the right answers for that attempt's layout); a fresh pool of them is made before every load run.
+    attempt: Literal["open", "fresh"] | None = None
 
 
 FLOOR = Target("hello floor", "/", server="hello", expect_text=("Hello, world!",))
@@ -80,6 +87,22 @@ TARGETS: tuple[Target, ...] = (
         max_p99_ms=30.0,
     ),
     Target("lesson (anonymous)", f"/courses/{COURSE_ID}/lessons/{LESSON_ID}", expect_text=(ANONYMOUS_MARK,)),
+    Target(
+        "quiz attempt (learner)",
+        "/attempts/{attempt_id}",
+        login=True,
+        attempt="open",
+        expect_text=(LOGGED_IN_MARK, 'class="quiz-form"', 'class="outcome'),
+    ),
+    Target(
+        "quiz submission (learner)",
+        "/attempts/{attempt_id}",
+        method="POST",
+        attempt="fresh",
+        expect_status=302,
+        expect_location="/review",
+        min_ratio=0.3,
+    ),
 )
 
 # --------------------------------------------------------------------------------------------------------------

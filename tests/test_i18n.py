@@ -13,7 +13,7 @@ from babel.messages.pofile import read_po
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "course" / "translations" / "de" / "LC_MESSAGES" / "messages.po"
 MO = PO.with_suffix(".mo")
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None, "N_": None}
 
 
 def po_messages():
@@ -34,19 +34,33 @@ def test_every_interface_string_is_translated_to_german() -> None:
         "Invalid email or password.",
         "Your progress: %(done)d of %(total)d lessons completed",
     } <= messages
-    translated = {message.id for message in po_messages() if message.id and message.string and not message.fuzzy}
+    translated = {
+        singular(message.id)
+        for message in po_messages()
+        if message.id and all(forms(message.string)) and not message.fuzzy
+    }
     assert sorted(messages - translated) == []
 
 
+def singular(message_id: str | tuple[str, ...]) -> str:
+    return message_id if isinstance(message_id, str) else message_id[0]
+
+
+def forms(text: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """A message's text, or each form of a plural message."""
+    return (text,) if isinstance(text, str) else tuple(text)
+
+
 def test_compiled_catalog_is_up_to_date() -> None:
-    source = {m.id: m.string for m in po_messages() if m.id}
-    compiled = {m.id: m.string for m in read_mo(io.BytesIO(MO.read_bytes())) if m.id}
+    source = {forms(m.id): forms(m.string) for m in po_messages() if m.id}
+    compiled = {forms(m.id): forms(m.string) for m in read_mo(io.BytesIO(MO.read_bytes())) if m.id}
     assert compiled == source, "run: pybabel compile -d course/translations"
 
 
 def test_placeholders_survive_translation() -> None:
     for message in po_messages():
-        if message.id and message.string:
-            assert sorted(re.findall(r"%\(\w+\)[sd]", message.id)) == sorted(
-                re.findall(r"%\(\w+\)[sd]", message.string)
-            ), message.id
+        for original, translation in zip(forms(message.id), forms(message.string), strict=False):
+            if original and translation:
+                assert sorted(re.findall(r"%\(\w+\)[sd]", original)) == sorted(
+                    re.findall(r"%\(\w+\)[sd]", translation)
+                ), message.id

@@ -96,7 +96,13 @@ def test_valid_quiz_parses_with_its_settings_and_questions() -> None:
     assert problems == []
     assert (quiz.id, quiz.course_id, quiz.path) == ("sample", "demo", PATH)
     assert dict(quiz.titles) == {"de": "Probe", "en": "Sample"}
-    assert (quiz.pass_percent, quiz.max_attempts, quiz.cooldown_minutes, quiz.shuffle, quiz.draw) == (70, 3, 10, True, None)
+    assert (quiz.pass_percent, quiz.max_attempts, quiz.cooldown_minutes, quiz.shuffle, quiz.draw) == (
+        70,
+        3,
+        10,
+        True,
+        None,
+    )
     assert [(q.id, q.type, q.points, q.line) for q in quiz.questions] == [
         ("pick-one", "single", 2.0, 7),
         ("match-up", "matching", 1.0, 16),
@@ -111,7 +117,13 @@ def test_optional_settings_take_their_documented_defaults() -> None:
     text = VALID.replace("pass_percent: 70\nmax_attempts: 3\ncooldown_minutes: 10\n", "")
     quiz, problems = parse(text)
     assert problems == []
-    assert (quiz.pass_percent, quiz.max_attempts, quiz.cooldown_minutes, quiz.shuffle, quiz.draw) == (70, None, 0, True, None)
+    assert (quiz.pass_percent, quiz.max_attempts, quiz.cooldown_minutes, quiz.shuffle, quiz.draw) == (
+        70,
+        None,
+        0,
+        True,
+        None,
+    )
 
 
 @pytest.mark.parametrize(
@@ -193,7 +205,7 @@ def test_optional_settings_take_their_documented_defaults() -> None:
 def test_broken_quiz_is_refused_naming_the_line(line: int, new: str, expected_line: int, message: str) -> None:
     quiz, problems = parse(broken(line, new))
     assert quiz is None
-    assert [(p.path, p.line) for p in problems if message in p.message] == [(PATH, expected_line)]
+    assert {(p.path, p.line) for p in problems if message in p.message} == {(PATH, expected_line)}
 
 
 def test_each_broken_variant_differs_from_the_valid_quiz_in_one_line() -> None:
@@ -217,10 +229,13 @@ def test_links_are_not_checked_without_anchors() -> None:
     assert quiz.question("match-up").lesson["de"].lesson_id == "no-such-lesson"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug: Matching.parse tests `match in set_of_ids`, so a list or mapping as match raises TypeError",
-)
+def test_missing_lesson_is_reported_once() -> None:
+    _, problems = parse(broken(18, "    lesson: no-such-lesson"))
+    assert [(p.line, p.message) for p in problems] == [
+        (18, "broken link: there is no lesson 'no-such-lesson' in this course")
+    ]
+
+
 def test_matching_with_a_list_as_match_is_a_problem_not_a_crash() -> None:
     quiz, problems = parse(broken(23, '      - {id: what, text: {de: "Was?", en: "What?"}, match: [goal]}'))
     assert quiz is None
@@ -323,10 +338,14 @@ def test_registering_a_type_without_a_name_is_refused() -> None:
 
 
 def test_registered_type_can_be_used_in_a_quiz_file(toy_type: type[QuestionType]) -> None:
-    text = VALID.split("  - id: match-up")[0].replace("type: single", "type: yesno").replace(
-        "    options:\n      - {id: right, text: {de: \"Ja\", en: \"Yes\"}, correct: true}\n"
-        "      - {id: wrong, text: {de: \"Nein\", en: \"No\"}}\n",
-        "    answer: \"yes\"\n",
+    text = (
+        VALID.split("  - id: match-up")[0]
+        .replace("type: single", "type: yesno")
+        .replace(
+            '    options:\n      - {id: right, text: {de: "Ja", en: "Yes"}, correct: true}\n'
+            '      - {id: wrong, text: {de: "Nein", en: "No"}}\n',
+            '    answer: "yes"\n',
+        )
     )
     quiz, problems = parse(text)
     assert problems == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -10,7 +11,11 @@ from typing import Literal, Protocol
 from uuid import uuid4
 
 import yaml
-from playwright.sync_api import Page, expect
+from flask import Flask
+from playwright.sync_api import Locator, Page, expect
+from sqlalchemy import text
+
+from course.extensions import db
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CONTENT_DIR = PROJECT_ROOT / "content"
@@ -126,3 +131,268 @@ def log_in(page: Page, learner: Learner) -> None:
     page.get_by_label(labels["password"], exact=True).fill(learner.password)
     page.get_by_role("button", name=labels["submit"], exact=True).click()
     expect(page).to_have_url(re.compile(r"/$"))
+
+
+# --- Quizzes --------------------------------------------------------------------------------------------------
+#
+# The tests answer quizzes right (or wrong) on purpose, so they need the key. The browser never sees it: option
+# values in the form are display positions ("0", "1", …) that the attempt's layout maps to option ids. The key
+# comes straight from the quiz files (an oracle independent of the app's own parsing and grading), the layout
+# from the live app's database (table quiz_attempts, column layout: [[question id, [ids in display order]], …]).
+
+QUIZ_DIR = PROJECT_ROOT / "quizzes" / COURSE_ID
+ATTEMPT_PATH = re.compile(r"/attempts/(\d+)(?:[?#]|$)")
+REVIEW_PATH = re.compile(r"/attempts/(\d+)/review(?:[?#]|$)")
+
+# Quiz words and buttons as the learner sees them, per interface language.
+QUIZ_TEXT = {
+    "de": {
+        "test_yourself": "Testen Sie sich: {title}",
+        "start": "Quiz starten",
+        "start_new": "Neuen Versuch starten",
+        "check": "Diese Antwort prüfen",
+        "save": "Antworten speichern",
+        "submit": "Antworten abgeben",
+        "submit_anyway": "Trotzdem abgeben",
+        "try_again": "Noch einmal versuchen",
+        "back": "Zurück zum Kurs",
+        "passed": "Bestanden",
+        "not_passed": "Noch nicht bestanden",
+        "passed_badge": "bestanden",
+        "right": "Richtig",
+        "not_right": "Nicht richtig",
+        "unanswered": "Unbeantwortete Fragen zählen 0 Punkte: {numbers}.",
+        "question": "Frage {n} von {m}",
+    },
+    "en": {
+        "test_yourself": "Test yourself: {title}",
+        "start": "Start the quiz",
+        "start_new": "Start a new attempt",
+        "check": "Check this answer",
+        "save": "Save answers",
+        "submit": "Submit answers",
+        "submit_anyway": "Submit anyway",
+        "try_again": "Try again",
+        "back": "Back to the course",
+        "passed": "Passed",
+        "not_passed": "Not passed yet",
+        "passed_badge": "passed",
+        "right": "Right",
+        "not_right": "Not right",
+        "unanswered": "Unanswered questions score 0: {numbers}.",
+        "question": "Question {n} of {m}",
+    },
+}
+
+
+@cache
+def quiz_file(quiz_id: str) -> dict:
+    return yaml.safe_load((QUIZ_DIR / f"{quiz_id}.yml").read_text(encoding="utf-8"))
+
+
+@cache
+def lesson_quiz(lesson_id: str) -> str | None:
+    """The quiz a lesson offers ("Test yourself"), from its front matter; the same in every language."""
+    quizzes = {_front_matter(CONTENT_DIR / COURSE_ID / f"{lesson_id}.{lang}.md").get("quiz") for lang in ("de", "en")}
+    assert len(quizzes) == 1, f"{lesson_id}: the languages name different quizzes {quizzes}"
+    return quizzes.pop()
+
+
+def quiz_ids() -> list[str]:
+    """Every quiz of the course, in the order of the lessons that offer them, then any quiz no lesson names."""
+    offered = [quiz for lesson_id in lesson_ids() if (quiz := lesson_quiz(lesson_id))]
+    rest = sorted(path.stem for path in QUIZ_DIR.glob("*.yml") if path.stem not in offered)
+    return offered + rest
+
+
+def quiz_lesson(quiz_id: str) -> str:
+    """The lesson whose "Test yourself" link opens this quiz."""
+    return next(lesson_id for lesson_id in lesson_ids() if lesson_quiz(lesson_id) == quiz_id)
+
+
+def quiz_title(quiz_id: str, lang: str) -> str:
+    return str(quiz_file(quiz_id)["title"][lang])
+
+
+def quiz_path(quiz_id: str) -> str:
+    return f"/courses/{COURSE_ID}/quizzes/{quiz_id}"
+
+
+def attempt_id_of(page: Page) -> int:
+    """The attempt a take or review page shows, from its URL."""
+    match = ATTEMPT_PATH.search(page.url) or REVIEW_PATH.search(page.url)
+    assert match, f"not an attempt page: {page.url}"
+    return int(match.group(1))
+
+
+@dataclass(frozen=True)
+class FieldAction:
+    """One thing to do in the attempt form: tick a radio/checkbox, pick an option of a select, or type text."""
+
+    kind: Literal["check", "select", "fill"]
+    name: str  # the form field's name: q3, q3.0, …
+    value: str  # the input's value, the option's value, or the text to type
+
+
+@dataclass(frozen=True)
+class QuestionKey:
+    """How to answer one question of one attempt right, and how to answer it wrong (scoring 0)."""
+
+    number: int  # position in the attempt, 1-based: the fieldset is #q<number>
+    question_id: str
+    type: str
+    points: float
+    right: tuple[FieldAction, ...]
+    wrong: tuple[FieldAction, ...]
+
+
+def attempt_layout(app: Flask, attempt_id: int) -> tuple[str, list[tuple[str, list[str]]]]:
+    """The attempt's quiz, and its questions with their option ids in display order, from the app's database."""
+    query = text("SELECT quiz_id, layout FROM quiz_attempts WHERE id = :id")
+    with app.app_context(), db.engine.connect() as connection:
+        quiz_id, layout = connection.execute(query, {"id": attempt_id}).one()
+    if isinstance(layout, str):  # a driver that hands JSON columns over as text
+        layout = json.loads(layout)
+    return str(quiz_id), [(str(question_id), [str(item) for item in order]) for question_id, order in layout]
+
+
+def attempt_key(app: Flask, attempt_id: int, lang: str) -> list[QuestionKey]:
+    """Per question of the attempt (in its order), the form actions that answer it right and wrong."""
+    quiz_id, layout = attempt_layout(app, attempt_id)
+    questions = {question["id"]: question for question in quiz_file(quiz_id)["questions"]}
+    keys = []
+    for number, (question_id, order) in enumerate(layout, start=1):
+        question = questions[question_id]
+        kind, points = question["type"], float(question.get("points", 1))
+        right, wrong = _ANSWERS[kind](question, order, f"q{number}", lang)
+        keys.append(QuestionKey(number, question_id, kind, points, right, wrong))
+    return keys
+
+
+def _position(order: list[str], item_id: str) -> str:
+    """The token the form uses for an option: its position in this attempt's display order."""
+    return str(order.index(item_id))
+
+
+def _single(question: dict, order: list[str], name: str, lang: str) -> tuple[tuple[FieldAction, ...], ...]:
+    correct = [option["id"] for option in question["options"] if option.get("correct")]
+    wrong = next(option["id"] for option in question["options"] if not option.get("correct"))
+    return (FieldAction("check", name, _position(order, correct[0])),), (
+        FieldAction("check", name, _position(order, wrong)),
+    )
+
+
+def _multiple(question: dict, order: list[str], name: str, lang: str) -> tuple[tuple[FieldAction, ...], ...]:
+    correct = [option["id"] for option in question["options"] if option.get("correct")]
+    right = tuple(FieldAction("check", name, _position(order, option_id)) for option_id in correct)
+    wrong_id = next(option["id"] for option in question["options"] if not option.get("correct"))
+    return right, (FieldAction("check", name, _position(order, wrong_id)),)  # one wrong tick and no right one: 0
+
+
+def _truefalse(question: dict, order: list[str], name: str, lang: str) -> tuple[tuple[FieldAction, ...], ...]:
+    answer = bool(question["answer"])
+    return (FieldAction("check", name, str(answer).lower()),), (FieldAction("check", name, str(not answer).lower()),)
+
+
+def _matching(question: dict, order: list[str], name: str, lang: str) -> tuple[tuple[FieldAction, ...], ...]:
+    # Prompts keep the author's order (token = index in the file); choices are shuffled (token = display position).
+    right, wrong = [], []
+    for index, prompt in enumerate(question["prompts"]):
+        field = f"{name}.{index}"
+        right.append(FieldAction("select", field, _position(order, prompt["match"])))
+        other = next(choice for choice in order if choice != prompt["match"])
+        wrong.append(FieldAction("select", field, _position(order, other)))
+    return tuple(right), tuple(wrong)
+
+
+def _ordering(question: dict, order: list[str], name: str, lang: str) -> tuple[tuple[FieldAction, ...], ...]:
+    # The key is the order in the file; each shown item (token = display position) gets its place, 1 first.
+    key = [item["id"] for item in question["items"]]
+    fields = [f"{name}.{_position(order, item)}" for item in key]
+    right = tuple(FieldAction("select", field, str(place)) for place, field in enumerate(fields, start=1))
+    wrong = tuple(
+        FieldAction("select", field, str(len(key) + 1 - place)) for place, field in enumerate(fields, start=1)
+    )
+    return right, wrong  # reversed: every pair in the wrong relative order, 0
+
+
+def _numeric_accepts(answer: dict, number: float) -> bool:
+    if "value" in answer:
+        tolerance = float(answer.get("tolerance", 0))
+        return abs(number - float(answer["value"])) <= tolerance
+    return float(answer["min"]) <= number <= float(answer["max"])
+
+
+def _numeric(question: dict, order: list[str], name: str, lang: str) -> tuple[tuple[FieldAction, ...], ...]:
+    answers = question.get("answers") or [
+        {"value": question["answer"], "tolerance": question.get("tolerance", 0), "percent": 100}
+    ]
+    full = next(answer for answer in answers if answer.get("percent", 100) == 100)
+    number = float(full["value"]) if "value" in full else (float(full["min"]) + float(full["max"])) / 2
+    wrong = next(n for n in (1.0, 2.0, 3.0, 7.0, 13.0) if not any(_numeric_accepts(a, n) for a in answers))
+    right = FieldAction("fill", name, format_number(number, lang))
+    return (right,), (FieldAction("fill", name, format_number(wrong, lang)),)
+
+
+def format_number(number: float, lang: str) -> str:
+    """As a learner in that language types it: 118.125 / 6.000,5 in German, 118,125 / 6,000.5 in English."""
+    whole = f"{number:,.0f}" if number == int(number) else f"{number:,.2f}".rstrip("0")
+    if lang == "de":
+        whole = whole.translate(str.maketrans({",": ".", ".": ","}))
+    return whole
+
+
+def _shorttext(question: dict, order: list[str], name: str, lang: str) -> tuple[tuple[FieldAction, ...], ...]:
+    return (FieldAction("fill", name, str(question["accept"][lang][0])),), (FieldAction("fill", name, "xylophone"),)
+
+
+_ANSWERS = {
+    "single": _single,
+    "multiple": _multiple,
+    "truefalse": _truefalse,
+    "matching": _matching,
+    "ordering": _ordering,
+    "numeric": _numeric,
+    "shorttext": _shorttext,
+}
+
+
+def question_fieldset(page: Page, number: int) -> Locator:
+    return page.locator(f"fieldset#q{number}")
+
+
+def fill_answer(page: Page, actions: tuple[FieldAction, ...]) -> None:
+    """Answer one question in the form as a learner would (click, choose, type); checkboxes not named are unticked."""
+    for action in actions:
+        field = page.locator(f'[name="{action.name}"]')
+        if action.kind == "check":
+            page.locator(f'input[name="{action.name}"][value="{action.value}"]').check()
+        elif action.kind == "select":
+            field.select_option(value=action.value)
+        else:
+            field.fill(action.value)
+
+
+def answer_all(page: Page, keys: list[QuestionKey], *, wrong: bool = False, skip: tuple[int, ...] = ()) -> None:
+    """Answer every question of the attempt (right, or wrong), leaving out the question numbers in `skip`."""
+    for key in keys:
+        if key.number not in skip:
+            fill_answer(page, key.wrong if wrong else key.right)
+
+
+def start_quiz(page: Page, quiz_id: str, lang: str) -> int:
+    """From the quiz page, start (or resume) an attempt; returns its id once the take page is shown."""
+    texts = QUIZ_TEXT[lang]
+    names = re.compile("^(" + "|".join(re.escape(texts[key]) for key in ("start", "start_new")) + ")$")
+    page.get_by_role("button", name=names).click()
+    expect(page).to_have_url(ATTEMPT_PATH)
+    expect(page.get_by_role("heading", level=1)).to_have_text(quiz_title(quiz_id, lang))
+    return attempt_id_of(page)
+
+
+def submit_answers(page: Page, lang: str) -> None:
+    page.get_by_role("button", name=QUIZ_TEXT[lang]["submit"], exact=True).click()
+
+
+def score_line(page: Page) -> Locator:
+    return page.locator(".result__score")

@@ -3,22 +3,33 @@
 from __future__ import annotations
 
 import json
+from typing import Literal
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
+from .conftest import LiveServer
 from .helpers import (
     PHONE,
+    QUIZ_TEXT,
     REGISTER_FORM,
     Learner,
     PageFactory,
+    attempt_key,
     course_title,
+    fill_answer,
     fill_register_form,
     lesson_ids,
     lesson_path,
     lesson_title,
+    question_fieldset,
+    quiz_ids,
+    quiz_path,
+    quiz_title,
     register,
+    start_quiz,
+    submit_answers,
 )
 
 BLOCKING_IMPACTS = {"serious", "critical"}
@@ -138,4 +149,37 @@ def test_every_lesson_on_a_phone(new_page: PageFactory, locale: str) -> None:
     for lesson_id in lesson_ids():
         open_ok(page, lesson_path(lesson_id))
         findings[f"{lesson_id} ({locale}, {PHONE[0]} px wide)"] = blocking_violations(page)
+    fail_on(findings)
+
+
+@pytest.mark.parametrize("color_scheme", ["light", "dark"])
+def test_quiz_pages(new_page: PageFactory, live_server: LiveServer, color_scheme: Literal["light", "dark"]) -> None:
+    """The quiz page, an attempt with a checked question showing its feedback, and the review (en)."""
+    lang, texts = "en", QUIZ_TEXT["en"]
+    page = new_page(locale="en-GB", color_scheme=color_scheme)
+    register(page)
+    quiz_id = quiz_ids()[2]  # matching, single, short text, numeric, ordering, multiple and true/false
+    findings: dict[str, list[dict]] = {}
+    where = f"{lang}, {color_scheme} colour scheme"
+
+    open_ok(page, quiz_path(quiz_id))
+    expect(page.get_by_role("heading", level=1)).to_have_text(quiz_title(quiz_id, lang))
+    findings[f"the quiz page ({where})"] = blocking_violations(page)
+
+    attempt_id = start_quiz(page, quiz_id, lang)
+    keys = attempt_key(live_server.app, attempt_id, lang)
+    for key, answer in ((keys[0], keys[0].right), (keys[1], keys[1].wrong)):  # both outcome colours
+        fill_answer(page, answer)
+        question = question_fieldset(page, key.number)
+        question.get_by_role("button", name=texts["check"], exact=True).click()
+        expect(question.locator(".outcome")).to_be_visible()
+    findings[f"an attempt with checked questions ({where})"] = blocking_violations(page)
+
+    submit_answers(page, lang)  # the rest unanswered: the confirmation
+    expect(page.get_by_role("button", name=texts["submit_anyway"], exact=True)).to_be_visible()
+    findings[f"an attempt asking to confirm unanswered questions ({where})"] = blocking_violations(page)
+
+    page.get_by_role("button", name=texts["submit_anyway"], exact=True).click()
+    expect(page.locator("#result-title")).to_have_text(texts["not_passed"])
+    findings[f"the review ({where})"] = blocking_violations(page)
     fail_on(findings)

@@ -34,8 +34,11 @@ def make_layout(quiz: Quiz, seed: int) -> tuple[Slot, ...]:
     slots = []
     for question in questions:
         order = list(question_type(question.type).shuffled(question.spec))
-        if quiz.shuffle or question.type == "ordering":  # an ordering shown in the right order gives itself away
+        if quiz.shuffle or question.type == "ordering":
+            key = list(order)
             rng.shuffle(order)
+            if question.type == "ordering" and order == key and len(order) > 1:
+                order = order[1:] + order[:1]  # an ordering shown in the right order gives itself away
         slots.append(Slot(question.id, tuple(order)))
     return tuple(slots)
 

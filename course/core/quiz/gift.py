@@ -732,11 +732,14 @@ def slug(value: str) -> str | None:
 
 
 class _Dumper(yaml.SafeDumper):
-    """Block style; texts with line breaks as literal blocks."""
+    """Block style with list items indented under their key, as the bundled quiz files are written."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
+    style = "|" if "\n" in value else None  # texts with line breaks as literal blocks
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
@@ -744,10 +747,15 @@ _Dumper.add_representer(str, _represent_str)
 
 
 def dump_yaml(data: Mapping[str, Any], header: str | None = None) -> str:
-    """Quiz data as readable YAML: block style, unicode as is, keys in the given order, no line wrapping."""
+    """Quiz data as readable YAML: block style, unicode as is, keys in the given order, no line wrapping.
+
+    A blank line separates the questions; `header` becomes a comment at the top.
+    """
     text = yaml.dump(
         data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False, width=math.inf
     )
+    # Only a question starts a line with "  - id:": deeper lists and block texts are indented further.
+    text = re.sub(r"(?<=\n)(?=  - id: )", "\n", text).replace("questions:\n\n", "questions:\n", 1)
     if header:
         text = "".join(f"# {line}".rstrip() + "\n" for line in header.splitlines()) + text
     return text
@@ -887,13 +895,14 @@ def _write_truefalse(question: Mapping[str, Any], lang: str, notes: list[str]) -
 
 def _write_shorttext(question: Mapping[str, Any], lang: str, notes: list[str]) -> list[str]:
     accepted = [str(text).strip() for text in question["accept"][lang]]
-    if any("->" in text for text in accepted):
-        raise _Skip("an accepted answer contains '->', which makes GIFT read the question as matching")
+    feedback = _text(question["feedback_wrong"], lang) if "feedback_wrong" in question else ""
+    if any("->" in text for text in (*accepted, feedback)):
+        raise _Skip("'->' in an accepted answer or the feedback would make GIFT read the question as matching")
     if question.get("patterns"):
         notes.append("patterns (regular expressions) have no GIFT form: only the accepted answers are exported")
     lines = []
     for text in accepted:
-        written = escape(text).replace("*", "\\*")  # '*' is Moodle's short-answer wildcard
+        written = _guard(escape(text).replace("*", "\\*"))  # '*' is Moodle's short-answer wildcard
         lines.append(("=%100%" if WEIGHT.match(written) else "=") + written)
     if "feedback_wrong" in question:
         lines.append("=%0%*" + _feedback(question, lang, "feedback_wrong"))

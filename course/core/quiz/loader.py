@@ -169,7 +169,9 @@ def _lesson_link(fields: Fields, data: LineDict, anchors: Anchors | None) -> Map
         if anchors is None:
             continue
         if lesson_id not in anchors:
-            fields.add(line, f"broken link: there is no lesson {lesson_id!r} in this course")
+            message = f"broken link: there is no lesson {lesson_id!r} in this course"
+            if Problem(fields.path, line, message) not in fields.problems:  # one link for every language
+                fields.add(line, message)
         elif anchor and anchor not in anchors[lesson_id].get(lang, frozenset([anchor])):  # unreadable lesson: skip
             fields.add(line, f"broken link: lesson {lesson_id!r} ({lang}) has no section '#{anchor}'")
     return MappingProxyType(links)

@@ -9,7 +9,7 @@ from course.core.quiz.model import AnswerError
 
 _SEPARATORS = {"de": (".", ","), "en": (",", ".")}  # (thousands, decimal)
 _NUMBER = re.compile(r"^[+-]?[0-9][0-9.,]*$|^[+-]?[.,][0-9]+$")
-_NOISE = re.compile(r"[\s\u00a0\u202f'’€$%]|eur|euro|usd|chf", re.I)
+_NOISE = re.compile(r"[\s\u00a0\u202f'’€$%]|euro|eur|usd|chf", re.I)
 MAX_LENGTH = 40
 
 

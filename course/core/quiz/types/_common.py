@@ -34,7 +34,7 @@ def choice_id(choices: Sequence[Choice], order: Sequence[str], token: object, wh
     if isinstance(token, bool) or not isinstance(token, str | int):
         raise AnswerError(N_("That choice is not one of the options shown."))
     text = str(token).strip()
-    if not text.isdigit() or int(text) >= len(shown):
+    if not (text.isascii() and text.isdigit()) or int(text) >= len(shown):  # "²".isdigit() is True
         raise AnswerError(N_("That choice is not one of the options shown."))
     return shown[int(text)].id
 

@@ -36,7 +36,7 @@ class Matching(QuestionType):
         matches = []
         for prompt, item in prompts:
             target = item.get("match")
-            if target not in choice_ids:
+            if not isinstance(target, str) or target not in choice_ids:
                 fields.add(
                     item.key_line("match"),
                     f"prompt {prompt.id!r}: match must be one of the choice ids ({', '.join(sorted(choice_ids))})",

@@ -65,6 +65,9 @@ class Numeric(QuestionType):
         if not any(answer.percent == 100 for answer in answers):
             fields.add(data.line, "at least one numeric answer must give full credit (percent: 100)")
             return None
+        if "answers" in data and "tolerance" in data:
+            fields.add(data.key_line("tolerance"), "with answers, give each answer its own tolerance")
+            return None
         return NumericSpec(tuple(answers), unit, feedback_wrong)
 
     def _answer(self, fields: Fields, data: LineDict, value_key: str) -> NumericAnswer | None:
@@ -102,7 +105,10 @@ class Numeric(QuestionType):
             return None
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             raise AnswerError(N_("That is not a number."))
-        number = float(value) if isinstance(value, int | float) else parse_number(value, lang)
+        try:
+            number = float(value) if isinstance(value, int | float) else parse_number(value, lang)
+        except OverflowError:  # a JSON integer with hundreds of digits
+            raise AnswerError(N_("That is not a number.")) from None
         if number != number or number in (float("inf"), float("-inf")):  # noqa: PLR0124 - NaN check
             raise AnswerError(N_("That is not a number."))
         return {"text": str(value).strip(), "value": number}

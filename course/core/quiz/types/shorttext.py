@@ -34,10 +34,11 @@ class ShortTextSpec:
         return dict(self.accept).get(lang, ())
 
     def matches(self, answer: str) -> bool:
-        normal = normalise(answer)
-        if any(normal == normalise(text) for _, texts in self.accept for text in texts):
+        if any(normalise(answer) == normalise(text) for _, texts in self.accept for text in texts):
             return True
-        return any(re.fullmatch(pattern, normal, re.IGNORECASE) for _, pattern in self.patterns)
+        # Patterns see the answer's own letters (casefold would turn ß into ss); case is ignored by the flag.
+        spaced = " ".join(unicodedata.normalize("NFKC", answer).split()).strip(_EDGE_PUNCTUATION + " ")
+        return any(re.fullmatch(pattern, spaced, re.IGNORECASE) for _, pattern in self.patterns)
 
 
 @register
