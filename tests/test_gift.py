@@ -34,7 +34,8 @@ def en(text: str) -> dict[str, str]:
 
 
 def read(text: str, lang: str = "en", **kwargs):
-    return import_gift(text, lang, LANGUAGES, kwargs.pop("quiz_id", "quiz"), kwargs.pop("title", None), LESSON, **kwargs)
+    quiz_id, title = kwargs.pop("quiz_id", "quiz"), kwargs.pop("title", "A quiz")
+    return import_gift(text, lang, LANGUAGES, quiz_id, title, LESSON, **kwargs)
 
 
 def question(text: str, lang: str = "en") -> dict:
@@ -248,10 +249,18 @@ def test_every_feature_reports_unsupported_types_by_name_and_line(every_feature)
 def test_every_feature_notes_each_lossy_conversion(every_feature) -> None:
     notes = [(note.line, note.message) for note in every_feature.notes]
     assert notes == [
-        (4, "$CATEGORY '$course$/top/KAM pay/Every feature': our quizzes have no categories (its last part names the quiz)"),
+        (
+            4,
+            "$CATEGORY '$course$/top/KAM pay/Every feature': our quizzes have no categories "
+            "(its last part names the quiz)",
+        ),
         (7, "tags dropped (our questions have none): bonus, retention"),
         (14, "partial credit (25%) for 'Half right' dropped: it counts as a wrong option"),
-        (31, "GIFT weights (50%, 50%, -100%, 0%) replaced by our fixed penalty rule: +50% per right tick, −50% per wrong tick"),
+        (
+            31,
+            "GIFT weights (50%, 50%, -100%, 0%) replaced by our fixed penalty rule: "
+            "+50% per right tick, −50% per wrong tick",
+        ),
         (
             39,
             "2 answers give full credit: Moodle accepts any one of them as the single pick; "
@@ -260,7 +269,7 @@ def test_every_feature_notes_each_lossy_conversion(every_feature) -> None:
         (45, "'help' gave partial credit (50%), which a short answer cannot give: dropped, with its feedback"),
         (53, "[html] text kept as HTML; it is sanitised when shown, check how it looks"),
         (81, "id 'split' is taken: this question is 'split-2'"),
-    ]  # fmt: skip
+    ]
 
 
 def test_imported_data_is_a_valid_quiz_in_its_language(every_feature) -> None:
@@ -270,7 +279,9 @@ def test_imported_data_is_a_valid_quiz_in_its_language(every_feature) -> None:
 
 
 def test_imported_data_fails_only_on_missing_translations_in_the_course_languages(every_feature) -> None:
-    _quiz, problems = parse_quiz("quizzes/kam-pay/every-feature.yml", dump_yaml(every_feature.data), "kam-pay", LANGUAGES)
+    _quiz, problems = parse_quiz(
+        "quizzes/kam-pay/every-feature.yml", dump_yaml(every_feature.data), "kam-pay", LANGUAGES
+    )
     assert problems
     assert all("'de'" in problem.message for problem in problems), problems
 
@@ -354,7 +365,9 @@ def test_bundled_quizzes_keep_every_supported_key_and_feedback_through_gift(lang
 # Escaping
 
 _SPECIALS = st.sampled_from(list("~=#{}:\\\n\t %->[]*") + ["\\n", "\\:", "::", "####", "[html]", "%50%", "->"])
-_CHARACTERS = st.characters(exclude_categories=("Cs", "Cc"), exclude_characters="".join(map(chr, range(0xFDD0, 0xFDF0))))
+_CHARACTERS = st.characters(
+    exclude_categories=("Cs", "Cc"), exclude_characters="".join(map(chr, range(0xFDD0, 0xFDF0)))
+)
 _TEXT = st.lists(_SPECIALS | _CHARACTERS, max_size=30).map("".join)
 
 
@@ -516,7 +529,9 @@ def test_a_weight_moodle_does_not_recognise_stays_in_the_text() -> None:
 def test_multiple_response_without_positive_weight_is_skipped() -> None:
     result = read("Q?{~A ~%-50%B####E.}")
     assert result.data["questions"] == []
-    assert result.skipped == [Skipped(1, "multiple choice (multiple answers)", "no answer has a positive weight, so no option is right")]
+    assert result.skipped == [
+        Skipped(1, "multiple choice (multiple answers)", "no answer has a positive weight, so no option is right")
+    ]
 
 
 def test_single_choice_penalty_on_a_wrong_option_is_noted() -> None:
@@ -547,17 +562,23 @@ def test_short_answer_feedback_on_a_right_answer_is_noted() -> None:
         ("{#3.5:0.1####E.}", {"answer": 3.5, "tolerance": 0.1}),
         ("{#-5####E.}", {"answer": -5}),
         ("{#1.5..2.5####E.}", {"answers": [{"min": 1.5, "max": 2.5, "percent": 100}]}),
-        ("{#=3.5:0.1#Yes.####E.}", {"answers": [{"value": 3.5, "tolerance": 0.1, "percent": 100, "feedback": en("Yes.")}]}),
+        (
+            "{#=3.5:0.1#Yes.####E.}",
+            {"answers": [{"value": 3.5, "tolerance": 0.1, "percent": 100, "feedback": en("Yes.")}]},
+        ),
         (
             "{#=%100%10 =%50%3:0.5#close ~#No.####E.}",
             {
-                "answers": [{"value": 10, "percent": 100}, {"value": 3, "tolerance": 0.5, "percent": 50, "feedback": en("close")}],
+                "answers": [
+                    {"value": 10, "percent": 100},
+                    {"value": 3, "tolerance": 0.5, "percent": 50, "feedback": en("close")},
+                ],
                 "feedback_wrong": en("No."),
             },
         ),
         ("{#=%100%10 =%0%*#Not quite.####E.}", {"answer": 10, "feedback_wrong": en("Not quite.")}),
     ],
-)  # fmt: skip
+)
 def test_numeric_tolerance_range_partial_credit_and_wrong_feedback(gift: str, fields: dict) -> None:
     assert body(question("How much?" + gift)) == fields
 
@@ -605,8 +626,10 @@ def test_carriage_returns_bom_and_noncharacters_are_handled() -> None:
 def test_title_comes_from_the_argument_then_the_category_then_the_quiz_id() -> None:
     gift = "$CATEGORY: $course$/top/Bonus//Malus\n\nQ?{T####E.}"
     assert read(gift, title="Given").data["title"] == en("Given")
-    assert read(gift).data["title"] == en("Bonus/Malus")
-    assert read("Q?{T####E.}", quiz_id="bonus-quiz").data["title"] == en("Bonus quiz")
+    assert read(gift, title=None).data["title"] == en("Bonus/Malus")
+    fallback = read("Q?{T####E.}", quiz_id="bonus-quiz", title=None)
+    assert fallback.data["title"] == en("Bonus quiz")
+    assert fallback.notes == [Note(None, "no quiz title for en: 'Bonus quiz' is made from the quiz id")]
 
 
 def test_bad_language_and_quiz_id_are_refused() -> None:
@@ -675,7 +698,10 @@ def test_a_translation_fills_the_other_language_question_by_question() -> None:
             ENGLISH.replace("\n\n::Essay::Describe your plan.{}\n", ""),
             "the en translation has 2 question(s), the de file 3",
         ),
-        (ENGLISH.replace("~The revenue", "~The revenue\n~The profit"), "options has 2 entries in one file, 3 in the en"),
+        (
+            ENGLISH.replace("~The revenue", "~The revenue\n~The profit"),
+            "options has 2 entries in one file, 3 in the en",
+        ),
         (ENGLISH.replace("#Exactly.", ""), "different fields in options[0] (feedback only in the de file)"),
         (
             ENGLISH.replace("=The customer staying", "~The customer staying"),

@@ -40,7 +40,9 @@ def import_args(path: Path, *extra: str) -> list[str]:
 
 
 def test_import_with_a_translation_writes_a_quiz_that_parses(quiz_runner, files, quiz_dir: Path) -> None:
-    result = quiz_runner.invoke(args=import_args(files["de"], "--id", "bonus-quiz", "--translation", f"en={files['en']}"))
+    result = quiz_runner.invoke(
+        args=import_args(files["de"], "--id", "bonus-quiz", "--translation", f"en={files['en']}")
+    )
     assert result.exit_code == 0, result.output
     target = quiz_dir / "kam-pay" / "bonus-quiz.yml"
     assert f"Wrote {target}." in result.output
@@ -64,7 +66,7 @@ def test_import_refuses_to_overwrite_without_force(quiz_runner, files, quiz_dir:
     forced = quiz_runner.invoke(args=import_args(files["de"], "--force", "--title", "Neu", "--title", "en=New"))
     assert forced.exit_code == 0, forced.output
     data = yaml.safe_load((quiz_dir / "kam-pay" / "bonus-de.yml").read_text(encoding="utf-8"))
-    assert data["title"] == {"de": "Neu"}  # only the languages a GIFT file fills
+    assert data["title"] == {"de": "Neu", "en": "New"}
 
 
 def test_import_lists_converted_skipped_and_notes_with_lines(runner, tmp_path: Path) -> None:
@@ -165,7 +167,9 @@ def test_export_writes_the_published_quiz_as_gift(app, runner) -> None:
 def test_export_to_a_file_with_course(app, runner, tmp_path: Path) -> None:
     _path, data = _published_quiz(_publish(app))
     out = tmp_path / "quiz.gift"
-    result = runner.invoke(args=["quiz", "export-gift", data["id"], "--lang", "en", "--course", "kam-pay", "--out", str(out)])
+    result = runner.invoke(
+        args=["quiz", "export-gift", data["id"], "--lang", "en", "--course", "kam-pay", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert out.read_text(encoding="utf-8").startswith(f"// Quiz '{data['id']}' (en)")
     assert result.stdout == ""

@@ -582,13 +582,14 @@ def import_gift(
 ) -> GiftImport:
     """A GIFT file (in `lang`) → our quiz data; `translations` pairs other-language GIFT files question by question.
 
-    `title` is the quiz title in `lang` (or one per language); without it the first `$CATEGORY` names the
-    quiz, else the quiz id does. `lesson` is the lesson link given to every question. Raises GiftError for
-    a bad language or quiz id, and when a translation does not have the same structure.
+    `title` is the quiz title in `lang` (or one per language, any course language); without it the first
+    `$CATEGORY` of each file names the quiz, else the quiz id does. `lesson` is the lesson link given to
+    every question. Raises GiftError for a bad language or quiz id, and when a translation does not have
+    the same structure (number of questions, their types, answers, weights, numbers and which texts exist).
     """
     languages = tuple(course_languages)
     translations = dict(translations or {})
-    for code in (lang, *translations):
+    for code in (lang, *translations, *(title if isinstance(title, Mapping) else ())):
         if code not in languages:
             raise GiftError(f"{code!r} is not one of the course's languages ({', '.join(languages)})")
     if lang in translations:
@@ -597,8 +598,8 @@ def import_gift(
         raise GiftError(f"quiz id {quiz_id!r} must be lowercase letters, digits and single hyphens")
     main = _read_file(text, lang)
     others = {code: _read_file(source, code) for code, source in translations.items()}
-    titles = _titles(title, lang, main, others, quiz_id)
-    result = GiftImport(data={"id": quiz_id, "title": titles, "questions": []})
+    result = GiftImport(data={"id": quiz_id, "title": {}, "questions": []})
+    titles = result.data["title"] = _titles(title, lang, main, others, quiz_id, result.notes)
     result.notes.extend(main.notes)
     for line, category in main.categories:
         use = " (its last part names the quiz)" if title is None and _category_name(category) == titles[lang] else ""
@@ -630,13 +631,22 @@ def import_gift(
 
 
 def _titles(
-    title: str | Mapping[str, str] | None, lang: str, main: _File, others: Mapping[str, _File], quiz_id: str
+    title: str | Mapping[str, str] | None,
+    lang: str,
+    main: _File,
+    others: Mapping[str, _File],
+    quiz_id: str,
+    notes: list[Note],
 ) -> dict[str, str]:
     given = {lang: title} if isinstance(title, str) else dict(title or {})
     titles = {}
     for code, read in ((lang, main), *others.items()):
         category = next((_category_name(name) for _line, name in read.categories if _category_name(name)), None)
-        titles[code] = (given.get(code) or category or quiz_id.replace("-", " ").capitalize()).strip()
+        titles[code] = (given.get(code) or category or "").strip()
+        if not titles[code]:
+            titles[code] = quiz_id.replace("-", " ").capitalize()
+            notes.append(Note(None, f"no quiz title for {code}: '{titles[code]}' is made from the quiz id"))
+    titles.update((code, text.strip()) for code, text in given.items() if code not in titles and text.strip())
     return titles
 
 

@@ -28,7 +28,7 @@ def public_choices(choices: Sequence[Choice], order: Sequence[str], lang: str) -
     ]
 
 
-def choice_id(choices: Sequence[Choice], order: Sequence[str], token: object, what: str = "option") -> str:
+def choice_id(choices: Sequence[Choice], order: Sequence[str], token: object) -> str:
     """The id behind a position token; an AnswerError for anything that is not one of the shown tokens."""
     shown = in_order(choices, order)
     if isinstance(token, bool) or not isinstance(token, str | int):

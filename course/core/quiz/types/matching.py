@@ -65,8 +65,8 @@ class Matching(QuestionType):
         for prompt_token, chosen in value.items():
             if is_blank(chosen):
                 continue
-            prompt_id = choice_id(spec.prompts, [p.id for p in spec.prompts], prompt_token, "prompt")
-            response[prompt_id] = choice_id(spec.choices, order, chosen, "choice")
+            prompt_id = choice_id(spec.prompts, [p.id for p in spec.prompts], prompt_token)
+            response[prompt_id] = choice_id(spec.choices, order, chosen)
         return response or None
 
     def value(self, spec: MatchingSpec, order: Sequence[str], response: dict[str, str] | None) -> dict[str, str]:

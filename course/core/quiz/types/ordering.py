@@ -50,7 +50,7 @@ class Ordering(QuestionType):
             return None
         if not isinstance(value, list):
             raise AnswerError(N_("Give every item a position."))
-        ids = [choice_id(spec.items, order, token, "item") for token in value]
+        ids = [choice_id(spec.items, order, token) for token in value]
         if sorted(ids) != sorted(item.id for item in spec.items):
             raise AnswerError(N_("Give every item a different position."))
         return ids
