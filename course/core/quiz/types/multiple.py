@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from course.core.catalog.yamldoc import LineDict
 from course.core.errors import N_
-from course.core.quiz.model import AnswerError, Grade, Text, pick
+from course.core.quiz.model import AnswerError, Grade
 from course.core.quiz.parsing import Fields
-from course.core.quiz.types import QuestionType, register
-from course.core.quiz.types._common import by_id, choice_id, feedback_texts, is_blank, public_choices, token
-from course.core.quiz.types.single import ChoiceSpec, parse_options, review_options
+from course.core.quiz.types import register
+from course.core.quiz.types._common import by_id, choice_id, is_blank, token
+from course.core.quiz.types.single import ChoiceSpec, ChoiceType, parse_options, review_options
 
 
 def multiple_fraction(correct: int, wrong: int, right_ticks: int, wrong_ticks: int) -> float:
@@ -21,9 +21,8 @@ def multiple_fraction(correct: int, wrong: int, right_ticks: int, wrong_ticks: i
 
 
 @register
-class MultipleChoice(QuestionType):
+class MultipleChoice(ChoiceType):
     name = "multiple"
-    keys = frozenset({"options"})
 
     def parse(self, fields: Fields, data: LineDict) -> ChoiceSpec | None:
         parsed = parse_options(fields, data)
@@ -36,12 +35,6 @@ class MultipleChoice(QuestionType):
             )
             return None
         return ChoiceSpec(options, correct)
-
-    def shuffled(self, spec: ChoiceSpec) -> tuple[str, ...]:
-        return tuple(option.id for option in spec.options)
-
-    def public(self, spec: ChoiceSpec, order: Sequence[str], lang: str) -> dict:
-        return {"options": public_choices(spec.options, order, lang)}
 
     def read(self, spec: ChoiceSpec, order: Sequence[str], value: object, lang: str) -> list[str] | None:
         if is_blank(value):
@@ -70,9 +63,3 @@ class MultipleChoice(QuestionType):
 
     def review(self, spec: ChoiceSpec, order: Sequence[str], response: list[str] | None, lang: str) -> dict:
         return {"options": review_options(spec, order, set(response or ()), lang)}
-
-    def texts(self, spec: ChoiceSpec) -> Iterator[Text]:
-        return feedback_texts(spec.options)
-
-    def secrets(self, spec: ChoiceSpec, lang: str) -> Iterator[str]:
-        return (pick(option.feedback, lang) for option in spec.options if option.feedback)

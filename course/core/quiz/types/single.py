@@ -28,10 +28,27 @@ def parse_options(fields: Fields, data: LineDict) -> tuple[tuple[Choice, ...], f
     return (tuple(options), frozenset(correct)) if options else None
 
 
-@register
-class SingleChoice(QuestionType):
-    name = "single"
+class ChoiceType(QuestionType):
+    """What single and multiple choice share: options shown in a per-attempt order, feedback per option."""
+
     keys = frozenset({"options"})
+
+    def shuffled(self, spec: ChoiceSpec) -> tuple[str, ...]:
+        return tuple(option.id for option in spec.options)
+
+    def public(self, spec: ChoiceSpec, order: Sequence[str], lang: str) -> dict:
+        return {"options": public_choices(spec.options, order, lang)}
+
+    def texts(self, spec: ChoiceSpec) -> Iterator[Text]:
+        return feedback_texts(spec.options)
+
+    def secrets(self, spec: ChoiceSpec, lang: str) -> Iterator[str]:
+        return (pick(option.feedback, lang) for option in spec.options if option.feedback)
+
+
+@register
+class SingleChoice(ChoiceType):
+    name = "single"
 
     def parse(self, fields: Fields, data: LineDict) -> ChoiceSpec | None:
         parsed = parse_options(fields, data)
@@ -45,12 +62,6 @@ class SingleChoice(QuestionType):
             )
             return None
         return ChoiceSpec(options, correct)
-
-    def shuffled(self, spec: ChoiceSpec) -> tuple[str, ...]:
-        return tuple(option.id for option in spec.options)
-
-    def public(self, spec: ChoiceSpec, order: Sequence[str], lang: str) -> dict:
-        return {"options": public_choices(spec.options, order, lang)}
 
     def read(self, spec: ChoiceSpec, order: Sequence[str], value: object, lang: str) -> str | None:
         if is_blank(value):
@@ -71,14 +82,7 @@ class SingleChoice(QuestionType):
         return Grade(1.0 if response in spec.correct else 0.0, (chosen.feedback,) if chosen.feedback else ())
 
     def review(self, spec: ChoiceSpec, order: Sequence[str], response: str | None, lang: str) -> dict:
-        chosen = {response} if response else set()
-        return {"options": review_options(spec, order, chosen, lang)}
-
-    def texts(self, spec: ChoiceSpec) -> Iterator[Text]:
-        return feedback_texts(spec.options)
-
-    def secrets(self, spec: ChoiceSpec, lang: str) -> Iterator[str]:
-        return (pick(option.feedback, lang) for option in spec.options if option.feedback)
+        return {"options": review_options(spec, order, {response} if response else set(), lang)}
 
 
 def review_options(spec: ChoiceSpec, order: Sequence[str], chosen: set[str], lang: str) -> list[dict]:
