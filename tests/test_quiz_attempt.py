@@ -225,9 +225,9 @@ def test_attempts_below_the_limit_may_start(started: int) -> None:
 def test_attempt_past_the_limit_is_refused_naming_the_limit(started: int) -> None:
     with pytest.raises(AttemptRefused) as refused:
         check_can_start(LIMITED, started, None, NOW)
-    assert refused.value.message == "You have used all %(limit)d attempts at this quiz."
+    assert refused.value.message == "No attempts left: this quiz allows %(limit)d."
     assert refused.value.params == {"limit": 3}
-    assert str(refused.value) == "You have used all 3 attempts at this quiz."
+    assert str(refused.value) == "No attempts left: this quiz allows 3."
 
 
 def test_quiz_without_a_limit_always_starts() -> None:

@@ -122,6 +122,13 @@ def check_question(attempt_id: int, question_id: str):
     if question_id not in {slot.question_id for slot in operations.layout_of(attempt)}:
         raise ApiError(404, "not_found", _("This attempt has no question %(id)s.", id=question_id))
     responses = _read_answers(attempt, quiz, {question_id: body["answer"]})
+    if responses[question_id] is None:
+        raise ApiError(
+            422,
+            "invalid_answers",
+            _("Some answers cannot be read."),
+            questions={question_id: _("Answer the question before you check it.")},
+        )
     _do(operations.check_question, attempt, quiz, question_id, responses[question_id])
     db.session.commit()
     view = next(v for v in question_views(attempt, course, quiz, current_language()) if v.question_id == question_id)
@@ -184,7 +191,7 @@ def _body() -> dict:
         body = json.loads(request.get_data(cache=True), object_pairs_hook=_unique_keys)
     except _DuplicateKey as error:
         raise ApiError(400, "duplicate_field", _("The field %(name)s was sent twice.", name=str(error))) from None
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
         raise ApiError(400, "invalid_body", _("The body is not valid JSON.")) from None
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_body", _("Send a JSON object with Content-Type: application/json."))

@@ -42,7 +42,7 @@ def _positions(form: MultiDict, name: str) -> list[str] | None:
     positions = _per_key(form, name)
     if not any(value.strip() for value in positions.values()):
         return None
-    if not all(value.strip().isdigit() for value in positions.values()):
+    if not all(value.strip().isascii() and value.strip().isdigit() for value in positions.values()):
         raise AnswerError(N_("Give every item a position."))
     by_position = {int(value): token for token, value in positions.items()}
     if len(by_position) != len(positions) or set(by_position) != set(range(1, len(positions) + 1)):

@@ -16,6 +16,7 @@ from course.auth.operations import RequestUser
 from course.core.catalog import Course
 from course.core.errors import N_, CourseError, NotFound
 from course.core.quiz import (
+    AnswerError,
     AttemptRefused,
     Grade,
     Quiz,
@@ -58,8 +59,13 @@ def attempts_of(user: User | RequestUser, course_id: str, quiz_id: str) -> list[
     )
 
 
+MAX_ID = 2**31 - 1  # INTEGER on PostgreSQL: a larger id in a URL cannot exist (and must not reach the driver)
+
+
 def own_attempt(attempt_id: int, user: User | RequestUser, *, for_update: bool = False) -> QuizAttempt:
     """The user's own attempt; someone else's is reported exactly like a missing one."""
+    if not 0 < attempt_id <= MAX_ID:
+        raise NotFound(N_("There is no such attempt."))
     query = select(QuizAttempt).where(QuizAttempt.id == attempt_id, QuizAttempt.user_id == user.id)
     if for_update:
         query = query.with_for_update()
@@ -175,6 +181,8 @@ def check_question(attempt: QuizAttempt, quiz: Quiz, question_id: str, response:
     row = _answer_row(attempt, quiz, question_id)
     if row.checked_at is not None:
         raise AnswerLocked(N_("This question was already checked; its answer cannot change."))
+    if response is None:
+        raise AnswerError(N_("Answer the question before you check it."))
     grade = grade_answer(quiz.question(question_id), response)
     row.response, row.checked_at, row.mark = response, utcnow(), grade.fraction * row.max_mark
     return grade

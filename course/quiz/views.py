@@ -102,11 +102,14 @@ def answer(attempt_id: int):
     slots = operations.layout_of(attempt)
     raw, responses, errors = _read_form(quiz, slots, lang)
     checked = _checked_slot(slots)
+    if checked is not None and checked.question_id not in errors and responses.get(checked.question_id) is None:
+        errors[checked.question_id] = _("Answer the question before you check it.")
     if errors:
         db.session.rollback()
-        if checked is not None and _from_script():
+        if checked is not None and _from_script() and set(errors) == {checked.question_id}:
             return _question_fragment(attempt, course, quiz, checked.question_id, raw=raw, errors=errors, status=400)
-        return _take_page(attempt, course, quiz, raw=raw, errors=errors, status=400)
+        # Another question's answer is unreadable: the whole page shows every message (the script reloads it).
+        return _take_page(attempt, course, quiz, raw=raw, errors=errors, status=422 if _from_script() else 400)
     if checked is not None:
         operations.save_responses(attempt, quiz, {k: v for k, v in responses.items() if k != checked.question_id})
         try:
@@ -126,7 +129,7 @@ def answer(attempt_id: int):
             db.session.commit()
             flash(
                 _(
-                    "Questions %(numbers)s have no answer yet. Answer them, or submit anyway: they score 0.",
+                    "Not answered yet: %(numbers)s. Answer them, or submit anyway: they score 0.",
                     numbers=", ".join(map(str, unanswered)),
                 ),
                 "warning",
@@ -145,7 +148,7 @@ def _checked_slot(slots: tuple[Slot, ...]) -> Slot | None:
     value = request.form.get("check")
     if value is None:
         return None
-    if not value.isdigit() or not 1 <= int(value) <= len(slots):
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= len(slots):
         abort(400)
     return slots[int(value) - 1]
 

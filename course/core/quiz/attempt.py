@@ -100,7 +100,7 @@ def grade_attempt(quiz: Quiz, layout: Sequence[Slot], responses: Mapping[str, ob
 def check_can_start(quiz: Quiz, started: int, last_submitted_at: datetime | None, now: datetime) -> None:
     """Refuse a new attempt past the limit or inside the cooldown."""
     if quiz.max_attempts is not None and started >= quiz.max_attempts:
-        raise AttemptRefused(N_("You have used all %(limit)d attempts at this quiz."), limit=quiz.max_attempts)
+        raise AttemptRefused(N_("No attempts left: this quiz allows %(limit)d."), limit=quiz.max_attempts)
     if quiz.cooldown_minutes and last_submitted_at is not None:
         ready = last_submitted_at + timedelta(minutes=quiz.cooldown_minutes)
         if now < ready:
