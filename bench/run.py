@@ -3,11 +3,13 @@
 Run from the project root:  .venv/bin/python bench/run.py [--rounds 3] [--duration 10] [--database-url ...]
 
 It seeds a throw-away database, starts the app and bench/hello.py under gunicorn on loopback ports, logs a
-learner in once and checks every target answers as expected. Then, in each of --rounds rounds, it loads the
-hello floor and every target with the same client (wrk, or a Python fallback); each ratio is taken against the
-floor of its own round, and the verdict is decided on the medians over the rounds. The floor is measured once
-more at the end as a drift check. It prints one table and writes bench/results/latest.json, and exits 1 when a
-target misses its threshold or a page answered wrongly (unless --no-fail), 2 when the set-up itself failed.
+learner in once and checks every target answers as expected (a quiz submission target gets fresh open attempts
+made by the app, one per request: see "Quiz targets" in bench/README.md). Then, in each of --rounds rounds, it
+loads the hello floor and every target with the same client (wrk, or a Python fallback); each ratio is taken
+against the floor of its own round, and the verdict is decided on the medians over the rounds. The floor is
+measured once more at the end as a drift check. It prints one table and writes bench/results/latest.json, and
+exits 1 when a target misses its threshold or a page answered wrongly (unless --no-fail), 2 when the set-up
+itself failed.
 See bench/README.md.
 """
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import math
 import os
 import platform
 import re
@@ -31,13 +34,13 @@ import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from http.cookies import SimpleCookie
 from pathlib import Path
 from statistics import median
 from typing import Literal
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 # --------------------------------------------------------------------------------------------------------------
 # Targets. To benchmark a new page, add a Target here (see bench/README.md, "Adding a target").
@@ -69,7 +72,7 @@ class Target:
     # "open": "{attempt_id}" in the path is the bench learner's open attempt at QUIZ_ID, started through the quiz
     #   page's form, every answer saved and question 1 checked (so the page shows inputs and feedback).
     # "fresh": every request submits a different open attempt, each of its own learner (cookie, CSRF token and
-    #   the right answers for that attempt's layout); a fresh pool of them is made before every load run.
+    #   the right answers for that attempt's layout), from a pool topped up before every load run (AttemptPool).
     attempt: Literal["open", "fresh"] | None = None
 
 
@@ -164,6 +167,8 @@ class LoadResult:
     socket_errors: int = 0
     unexpected: int = 0
     unexpected_statuses: dict[str, int] = field(default_factory=dict)
+    exhausted: int = 0  # requests sent after a pool of fresh attempts ran out (also counted as unexpected)
+    pool_taken: list[int] = field(default_factory=list)  # pool lines taken per client thread (wrk), or in all
 
 
 @dataclass(frozen=True)
@@ -252,8 +257,9 @@ def run_time_help() -> str:
         "warm-up + duration (--warmup in the first round, --round-warmup after), then the floor once more. "
         f"With the defaults: {pages} pages × {first:g} s + {rounds - 1} × {pages} pages × {later:g} s + "
         f"{later:g} s = {format_seconds(seconds)} of load, about {format_seconds(seconds + SETUP_ESTIMATE_S)} "
-        "in all. It grows linearly with --rounds, --duration and the number of targets (--only measures fewer); "
-        "every run prints its own estimate first."
+        "in all, plus 20–40 s in which the app makes open attempts for the submission target. It grows "
+        "linearly with --rounds, --duration and the number of targets (--only measures fewer); every run prints "
+        "its own estimate first."
     )
 
 
@@ -563,9 +569,13 @@ class Request:
     headers: dict[str, str]
     body: bytes | None
     expect_status: int
+    expect_location: str | None = None
+    # A pool of fresh attempts: one line per request, "path<TAB>Cookie header<TAB>form body"; each line is sent
+    # at most once, and `path`, `body` and the cookie above are then only the pool's first line.
+    pool: Path | None = None
 
 
-def build_request(target: Target, port: int, session: Session, lang: str) -> Request:
+def build_request(target: Target, port: int, session: Session, lang: str, attempt_id: int | None = None) -> Request:
     headers = {"Accept-Language": lang}
     if target.login:
         headers["Cookie"] = session.cookie_header
@@ -573,24 +583,308 @@ def build_request(target: Target, port: int, session: Session, lang: str) -> Req
     if target.body is not None:
         body = target.body.replace("{csrf_token}", session.csrf_token).encode()
         headers["Content-Type"] = target.content_type
-    return Request(port, target.method, target.path, headers, body, target.expect_status)
+    path = target.path.replace("{attempt_id}", str(attempt_id)) if attempt_id is not None else target.path
+    return Request(port, target.method, path, headers, body, target.expect_status, target.expect_location)
 
 
 def verify(target: Target, request: Request) -> int:
     """A few plain requests before any load: a wrong status or missing content stops the run. Returns size."""
     size = 0
     for _ in range(VERIFY_REQUESTS):
-        status, _headers, body = fetch(request.port, request.method, request.path, request.headers, request.body)
+        status, headers, body = fetch(request.port, request.method, request.path, request.headers, request.body)
         text = body.decode("utf-8", "replace")
         if status != target.expect_status:
             raise BenchError(
-                f"{target.name}: {target.method} {target.path} answered {status}, expected {target.expect_status}"
+                f"{target.name}: {target.method} {request.path} answered {status}, expected {target.expect_status}"
             )
+        location = headers.get("Location", "")
+        if target.expect_location is not None and not location.endswith(target.expect_location):
+            raise BenchError(f"{target.name}: redirected to {location!r}, expected …{target.expect_location}")
         missing = [needle for needle in target.expect_text if needle not in text]
         if missing:
             raise BenchError(f"{target.name}: response lacks {missing!r} (not logged in, or the page changed?)")
         size = len(body)
     return size
+
+
+def verify_submissions(target: Target, request: Request, attempts: AttemptPool) -> int:
+    """Submit a few attempts of a fresh pool one by one: each must redirect to its own review, which says passed.
+
+    Returns the size of a submission's response. The database check of the pool follows with the next pool.
+    """
+    assert request.pool is not None
+    size = 0
+    for line in request.pool.read_text().splitlines():
+        path, cookie, body = line.split("\t")
+        headers = {**request.headers, "Cookie": cookie}
+        status, response, content = fetch(request.port, "POST", path, headers, body.encode())
+        location = urlsplit(response.get("Location", "")).path
+        if status != target.expect_status or location != f"{path}/review":
+            raise BenchError(f"{target.name}: POST {path} answered {status} → {location!r}, expected 302 → review")
+        status, _headers, review = fetch(request.port, "GET", location, {**request.headers, "Cookie": cookie})
+        if status != 200 or 'class="result result--passed"' not in review.decode("utf-8", "replace"):
+            raise BenchError(f"{target.name}: the review {location} answered {status} without a passed result")
+        size = len(content)
+    attempts.expect(request.pool, submitted=VERIFY_REQUESTS, slack=0)
+    return size
+
+
+# --- quiz attempts: the learner's open attempt, and pools of fresh ones to submit --------------------------------
+#
+# A submission closes its attempt, so a load of submissions needs one open attempt per request. Before every load
+# run of such a target (warm-ups included) the runner has the app top up a pool: new learners, each with one open
+# attempt started by the app's own start_attempt, a session cookie and CSRF token made by the app's own login_user
+# and generate_csrf (a login through the form costs a scrypt hash each), and the right answers for that attempt's
+# layout. The load client sends every line at most once. Afterwards the database must show the ones it sent as
+# submitted, all graded 100 %. The app-side helper is this file run as `python -m bench.run quiz-tool …` in the
+# app's environment, so the runner itself never imports the app.
+
+QUIZ_TOOL = "quiz-tool"
+# A pool holds enough attempts for the coming run at the larger of two rates: the fastest earlier run of the
+# target × POOL_MARGIN, and the round's floor × POOL_FLOOR_SHARE (which sizes the first pools: a cold warm-up is
+# a poor guide). A page faster than both runs out of attempts: an ERROR, never a wrong figure.
+POOL_MARGIN = 2.0
+POOL_FLOOR_SHARE = 0.4
+POOL_EXHAUSTED_PATH = "/bench-pool-exhausted"  # requested when a pool ran out: a 404, counted as unexpected
+
+
+def run_quiz_tool(env: dict[str, str], *args: str) -> dict:
+    command = [sys.executable, "-m", "bench.run", QUIZ_TOOL, *args]
+    try:
+        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=SETUP_TIMEOUT_S)
+    except subprocess.TimeoutExpired as error:
+        raise BenchError(f"quiz tool timed out: {' '.join(args)}") from error
+    if done.returncode != 0:
+        raise BenchError(f"quiz tool failed: {' '.join(args)}\n{done.stdout}{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def open_attempt(port: int, session: Session, lang: str, env: dict[str, str]) -> int:
+    """The learner starts QUIZ_ID on its quiz page, then saves every answer (right) and checks question 1."""
+    headers = {"Accept-Language": lang, "Cookie": session.cookie_header}
+    form_headers = {**headers, "Content-Type": "application/x-www-form-urlencoded"}
+    start = f"/courses/{COURSE_ID}/quizzes/{QUIZ_ID}/attempts"
+    status, _headers, body = fetch(port, "GET", f"/courses/{COURSE_ID}/quizzes/{QUIZ_ID}", headers)
+    if status != 200 or f'action="{start}"' not in body.decode("utf-8", "replace"):
+        raise BenchError(f"the quiz page of {QUIZ_ID} answered {status} without the form to start it")
+    token = urlencode({"csrf_token": session.csrf_token})
+    status, response, _body = fetch(port, "POST", start, form_headers, token.encode())
+    match = re.fullmatch(r"(?:https?://[^/]+)?/attempts/(\d+)", response.get("Location", ""))
+    if status != 302 or match is None:
+        raise BenchError(f"starting {QUIZ_ID} answered {status} → {response.get('Location')!r}")
+    attempt_id = int(match.group(1))
+    answers = run_quiz_tool(env, "--answers-for", str(attempt_id), "--lang", lang)["body"]
+    form = f"{token}&{answers}&check=1"
+    status, response, _body = fetch(port, "POST", f"/attempts/{attempt_id}", form_headers, form.encode())
+    if status != 302 or not response.get("Location", "").endswith(f"/attempts/{attempt_id}#q1"):
+        raise BenchError(f"checking question 1 answered {status} → {response.get('Location')!r}")
+    return attempt_id
+
+
+@dataclass
+class AttemptPool:
+    """The open attempts a submission target sends: topped up before each load run, checked in the database after.
+
+    Lines the client never took (it stops mid-pool) are still open attempts: they carry over to the next run, so
+    each run only makes what the one before used. The lines it took go to a "sent" file for the database check.
+    """
+
+    env: dict[str, str]
+    work: Path
+    lang: str
+    connections: int
+    fastest: float = 0.0  # requests/s of the fastest run of this target so far
+    runs: int = 0
+    spare: list[str] = field(default_factory=list)  # lines no request has taken: their attempts are still open
+    pending: list[tuple[Path, int, int]] = field(default_factory=list)  # (sent lines, submissions counted, slack)
+
+    def request_for(self, base: Request, seconds: float, floor_rate: float, *, size: int | None = None) -> Request:
+        """A request whose pool holds enough open attempts for `seconds` of load (see POOL_MARGIN)."""
+        if size is None:
+            rate = max(self.fastest * POOL_MARGIN, floor_rate * POOL_FLOOR_SHARE)
+            size = math.ceil(rate * seconds) + 2 * self.connections
+        self.runs += 1
+        pool = self.work / f"attempts-{self.runs}.tsv"
+        lines, self.spare = self.spare, []
+        if len(lines) < size:
+            fresh = self.work / f"attempts-{self.runs}-new.tsv"
+            self._tool("--make", str(size - len(lines)), "--out", str(fresh), "--lang", self.lang)
+            lines += fresh.read_text().splitlines()
+            fresh.unlink()
+        pool.write_text("".join(f"{line}\n" for line in lines))
+        path, cookie, body = lines[0].split("\t")
+        headers = {**base.headers, "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}
+        return replace(base, path=path, headers=headers, body=body.encode(), pool=pool)
+
+    def after_load(self, request: Request, result: LoadResult) -> None:
+        """Keep the lines the client did not take; the taken ones must show as submitted (see `expect`)."""
+        assert request.pool is not None
+        lines = request.pool.read_text().splitlines()
+        slices = len(result.pool_taken) or 1  # wrk: thread t of N took lines t, t + N, … ; Python: one slice
+        taken = {
+            slice_number + slices * step
+            for slice_number, count in enumerate(result.pool_taken)
+            for step in range(count)
+        }
+        self.spare = [line for number, line in enumerate(lines) if number not in taken]
+        sent = request.pool.with_suffix(".sent.tsv")
+        sent.write_text("".join(f"{line}\n" for number, line in enumerate(lines) if number in taken))
+        # Requests in flight when the client stopped (or that timed out) may have been submitted too; wrk also
+        # takes one line at start-up to check its script, without sending it.
+        good = result.requests - result.unexpected
+        self.expect(sent, submitted=good, slack=self.connections + result.socket_errors)
+        self.fastest = max(self.fastest, result.requests_per_s)
+
+    def expect(self, sent: Path, *, submitted: int, slack: int) -> None:
+        """Between `submitted` and `submitted + slack` of the attempts in `sent` must be submitted, all at 100 %."""
+        self.pending.append((sent, submitted, slack))
+
+    def finish(self) -> None:
+        """Check what is still unchecked (each tool call also checks what is pending before making attempts)."""
+        if self.pending:
+            self._tool()
+
+    def _tool(self, *args: str) -> None:
+        checks = [item for sent, _count, _slack in self.pending for item in ("--check", str(sent))]
+        report = run_quiz_tool(self.env, *checks, *args)
+        for (sent, count, slack), found in zip(self.pending, report.get("checked", []), strict=True):
+            what = f"{sent.name}: {found['submitted']} of the {found['attempts']} attempts sent are submitted"
+            if not count <= found["submitted"] <= count + slack:
+                raise BenchError(f"{what}, but the client counted {count} submissions (+ up to {slack} in flight)")
+            if found["full_marks"] != found["submitted"]:
+                raise BenchError(f"{what}, only {found['full_marks']} of them passed with 100 %")
+        self.pending.clear()
+
+
+def quiz_tool(argv: Sequence[str]) -> int:
+    """The app-side helper (runs in the app's environment): answers for an attempt, new pools, pool checks.
+
+    Prints one JSON line: {"body": …} for --answers-for, {"made": n} for --make, {"checked": [{…}, …]}.
+    """
+    parser = argparse.ArgumentParser(prog=f"python -m bench.run {QUIZ_TOOL}")
+    parser.add_argument("--lang", default="de")
+    parser.add_argument("--answers-for", type=int, metavar="ATTEMPT_ID", help="print the right answers' form body")
+    parser.add_argument("--check", type=Path, action="append", default=[], metavar="POOL", help="count submitted")
+    parser.add_argument("--make", type=int, default=0, metavar="N", help="make N learners with an open attempt")
+    parser.add_argument("--out", type=Path, help="where --make writes the pool")
+    args = parser.parse_args(argv)
+    if args.make and args.out is None:
+        parser.error("--make needs --out")
+
+    from flask import g, session
+    from flask_login import UserMixin, login_user
+    from flask_wtf.csrf import generate_csrf
+    from sqlalchemy import insert, select
+    from werkzeug.security import generate_password_hash
+
+    from course.extensions import db
+    from course.models import QuizAttempt, User
+    from course.publishing.cache import catalog
+    from course.quiz import operations
+    from wsgi import app
+
+    class PoolLearner(UserMixin):
+        def __init__(self, user_id: int) -> None:
+            self.id = user_id
+
+    report: dict[str, object] = {}
+    with app.app_context():
+        course = catalog().course(COURSE_ID)
+        quiz = course.quiz(QUIZ_ID)
+        if args.check:
+            report["checked"] = [check_pool(db, QuizAttempt, select, path) for path in args.check]
+        if args.answers_for is not None:
+            attempt = db.session.get(QuizAttempt, args.answers_for)
+            if attempt is None or attempt.quiz_id != QUIZ_ID:
+                parser.error(f"no attempt {args.answers_for} at {QUIZ_ID}")
+            report["body"] = urlencode(right_answers(quiz, attempt.layout, args.lang))
+        made: list[tuple[int, int, list]] = []
+        if args.make:
+            tag = secrets.token_hex(6)
+            password_hash = generate_password_hash(secrets.token_urlsafe(24))  # nobody logs in with it
+            rows = [
+                {
+                    "email": f"quiz-{tag}-{number}@bench.example.org",
+                    "password_hash": password_hash,
+                    "display_name": f"Bench learner {number}",
+                    "role": "learner",
+                    "locale": args.lang,
+                }
+                for number in range(args.make)
+            ]
+            db.session.execute(insert(User), rows)
+            users = db.session.scalars(select(User).where(User.email.like(f"quiz-{tag}-%")).order_by(User.id)).all()
+            for user in users:
+                attempt = operations.start_attempt(user, course, quiz)
+                made.append((user.id, attempt.id, attempt.layout))
+            db.session.commit()
+    if made:
+        # Each learner's session as the login view leaves it (user id, CSRF secret), signed as Flask signs it.
+        # One request context for all: the session is emptied and Flask-WTF's per-request token (kept in `g`)
+        # dropped before each learner.
+        serializer = app.session_interface.get_signing_serializer(app)
+        cookie_name = app.config["SESSION_COOKIE_NAME"]
+        context = app.test_request_context("/", headers={"Accept-Language": args.lang})
+        with context, args.out.open("w") as out:
+            for user_id, attempt_id, layout in made:
+                session.clear()
+                g.pop("csrf_token", None)
+                login_user(PoolLearner(user_id))
+                token = generate_csrf()
+                cookie = serializer.dumps(dict(session))
+                fields = [("csrf_token", token), *right_answers(quiz, layout, args.lang), ("submit", "1")]
+                out.write(f"/attempts/{attempt_id}\t{cookie_name}={cookie}\t{urlencode(fields)}\n")
+        report["made"] = len(made)
+    print(json.dumps(report))
+    return 0
+
+
+def check_pool(db, attempt_model, select, pool: Path) -> dict[str, object]:  # noqa: ANN001 - the app's objects
+    """How many of a pool's attempts the database shows submitted, and how many of those scored 100 %."""
+    ids = [int(line.split("\t", 1)[0].rsplit("/", 1)[1]) for line in pool.read_text().splitlines()]
+    submitted = full = 0
+    for start in range(0, len(ids), 5000):
+        query = select(attempt_model.status, attempt_model.percent, attempt_model.passed).where(
+            attempt_model.id.in_(ids[start : start + 5000])
+        )
+        for status, percent, passed in db.session.execute(query):
+            if status == "submitted":
+                submitted += 1
+                full += int(bool(passed) and percent == 100)
+    return {"pool": pool.name, "attempts": len(ids), "submitted": submitted, "full_marks": full}
+
+
+def right_answers(quiz, layout: list, lang: str) -> list[tuple[str, str]]:  # noqa: ANN001 - the app's Quiz
+    """The form fields that answer every question of an attempt right, as the quiz page's form names them.
+
+    Options are sent as their display position in this attempt (its layout: [[question id, [ids shown]], …]);
+    matching prompts as their position in the quiz file, ordering items as position tokens with their place.
+    """
+    fields: list[tuple[str, str]] = []
+    for number, (question_id, order) in enumerate(layout, start=1):
+        question, name = quiz.question(question_id), f"q{number}"
+        spec, shown = question.spec, list(order)
+        if question.type == "single":
+            fields.append((name, str(shown.index(next(iter(spec.correct))))))
+        elif question.type == "multiple":
+            fields += [(name, str(shown.index(option_id))) for option_id in sorted(spec.correct)]
+        elif question.type == "truefalse":
+            fields.append((name, "true" if spec.answer else "false"))
+        elif question.type == "matching":
+            prompts = [prompt.id for prompt in spec.prompts]
+            fields += [(f"{name}.{prompts.index(p)}", str(shown.index(c))) for p, c in spec.matches]
+        elif question.type == "ordering":
+            fields += [(f"{name}.{shown.index(item.id)}", str(place)) for place, item in enumerate(spec.items, 1)]
+        elif question.type == "numeric":
+            best = next(answer for answer in spec.answers if answer.percent == 100)
+            value = best.value if best.value is not None else (best.low + best.high) / 2
+            text = str(int(value)) if value == int(value) else str(value)
+            fields.append((name, text.replace(".", ",") if lang == "de" else text))
+        elif question.type == "shorttext":
+            fields.append((name, dict(spec.accept)[lang][0]))
+        else:
+            raise BenchError(f"{QUIZ_ID}: no right answer known for question type {question.type!r}")
+    return fields
 
 
 # --- load generators ------------------------------------------------------------------------------------------
@@ -620,6 +914,66 @@ function done(summary, latency, requests)
     if thread:get("last_unexpected") ~= 0 then last = thread:get("last_unexpected") end
   end
   io.write(string.format("BENCH_STATUS unexpected=%d last=%d\\n", bad, last))
+end
+"""
+
+
+WRK_POOL_SCRIPT = """\
+-- Generated by bench/run.py: every request sends the next line of a pool of fresh attempts, each line once
+-- (thread n of N takes lines n, n+N, ...); counts unexpected statuses, wrong redirects and requests after the
+-- thread's share of the pool ran out.
+local pool_file, expect_location, content_type = {pool}, {location}, {content_type}
+local thread_count = {threads}
+local threads = {{}}
+function setup(thread)
+  table.insert(threads, thread)
+  thread:set("number", #threads - 1)
+end
+function init(args)
+  unexpected, last_unexpected, exhausted, wrong_location = 0, 0, 0, 0
+  entries, next_entry = {{}}, 1
+  local index = 0
+  for line in io.lines(pool_file) do
+    if index % thread_count == number then
+      local path, cookie, body = line:match("^([^\\t]*)\\t([^\\t]*)\\t(.*)$")
+      table.insert(entries, {{path, cookie, body}})
+    end
+    index = index + 1
+  end
+end
+function request()
+  local entry = entries[next_entry]
+  if entry == nil then
+    exhausted = exhausted + 1
+    return wrk.format("GET", {exhausted_path})
+  end
+  next_entry = next_entry + 1
+  local headers = {{}}
+  for name, value in pairs(wrk.headers) do headers[name] = value end
+  headers["Cookie"] = entry[2]
+  headers["Content-Type"] = content_type
+  return wrk.format({method}, entry[1], headers, entry[3])
+end
+function response(status, headers, body)
+  local location = headers["Location"] or headers["location"] or ""
+  if status ~= {expect} then
+    unexpected = unexpected + 1
+    last_unexpected = status
+  elseif expect_location ~= "" and location:sub(-#expect_location) ~= expect_location then
+    wrong_location = wrong_location + 1
+  end
+end
+function done(summary, latency, requests)
+  local bad, last, out, wrong, taken = 0, 0, 0, 0, {{}}
+  for _, thread in ipairs(threads) do
+    bad = bad + thread:get("unexpected")
+    out = out + thread:get("exhausted")
+    wrong = wrong + thread:get("wrong_location")
+    table.insert(taken, tostring(thread:get("next_entry") - 1))
+    if thread:get("last_unexpected") ~= 0 then last = thread:get("last_unexpected") end
+  end
+  io.write(string.format("BENCH_STATUS unexpected=%d last=%d\\n", bad, last))
+  io.write(string.format("BENCH_POOL exhausted=%d wrong_location=%d taken=%s\\n", out, wrong, table.concat(taken, ",")))
 end
 """
 
@@ -658,6 +1012,11 @@ def parse_wrk(output: str) -> LoadResult:
         socket_errors = sum(int(group) for group in errors.groups())
     status = find(r"^BENCH_STATUS unexpected=(\d+) last=(\d+)")
     unexpected = int(status.group(1))
+    pool = re.search(r"^BENCH_POOL exhausted=(\d+) wrong_location=(\d+) taken=([\d,]+)", output, re.MULTILINE)
+    statuses = {status.group(2): unexpected} if unexpected else {}
+    wrong_location = int(pool.group(2)) if pool else 0
+    if wrong_location:
+        statuses["wrong Location"] = wrong_location
     return LoadResult(
         requests=requests,
         seconds=seconds,
@@ -665,17 +1024,32 @@ def parse_wrk(output: str) -> LoadResult:
         p50_ms=duration_ms(find(r"^\s+50%\s+(\S+)").group(1)),
         p99_ms=duration_ms(find(r"^\s+99%\s+(\S+)").group(1)),
         socket_errors=socket_errors,
-        unexpected=unexpected,
-        unexpected_statuses={status.group(2): unexpected} if unexpected else {},
+        unexpected=unexpected + wrong_location,
+        unexpected_statuses=statuses,
+        exhausted=int(pool.group(1)) if pool else 0,
+        pool_taken=[int(count) for count in pool.group(3).split(",")] if pool else [],
     )
 
 
 def run_wrk(request: Request, seconds: float, options: Options, script_dir: Path) -> LoadResult:
-    body = f"wrk.body = {lua_string(request.body)}" if request.body is not None else ""
     script = script_dir / "wrk.lua"
-    script.write_text(
-        WRK_SCRIPT.format(method=lua_string(request.method), body=body, expect=int(request.expect_status))
-    )
+    if request.pool is not None:
+        script.write_text(
+            WRK_POOL_SCRIPT.format(
+                pool=lua_string(str(request.pool)),
+                location=lua_string(request.expect_location or ""),
+                content_type=lua_string(request.headers.get("Content-Type", "application/x-www-form-urlencoded")),
+                exhausted_path=lua_string(POOL_EXHAUSTED_PATH),
+                method=lua_string(request.method),
+                expect=int(request.expect_status),
+                threads=int(options.threads),
+            )
+        )
+    else:
+        body = f"wrk.body = {lua_string(request.body)}" if request.body is not None else ""
+        script.write_text(
+            WRK_SCRIPT.format(method=lua_string(request.method), body=body, expect=int(request.expect_status))
+        )
     command = [
         "wrk",
         f"-t{options.threads}",
@@ -686,7 +1060,8 @@ def run_wrk(request: Request, seconds: float, options: Options, script_dir: Path
         str(script),
     ]
     for name, value in request.headers.items():
-        command += ["-H", f"{name}: {value}"]
+        if request.pool is None or name not in ("Cookie", "Content-Type"):  # a pool brings its own per line
+            command += ["-H", f"{name}: {value}"]
     command.append(f"http://{LOOPBACK}:{request.port}{request.path}")
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 30)
@@ -705,15 +1080,38 @@ def run_python_load(request: Request, seconds: float, connections: int) -> LoadR
     latencies: list[list[float]] = [[] for _ in range(connections)]
     statuses: list[Counter[int]] = [Counter() for _ in range(connections)]
     errors = [0] * connections
+    wrong_location = [0] * connections
+    exhausted = [0] * connections
     start_line = threading.Barrier(connections + 1)
     deadline = 0.0
+    pool_lines = iter(request.pool.read_text().splitlines()) if request.pool is not None else None
+    pool_lock = threading.Lock()
+    taken = 0
+
+    def next_request() -> tuple[str, dict[str, str], bytes | None] | None:
+        """Path, headers and body of the next request; None once a pool of fresh attempts ran out."""
+        nonlocal taken
+        if pool_lines is None:
+            return request.path, request.headers, request.body
+        with pool_lock:
+            line = next(pool_lines, None)
+            taken += line is not None
+        if line is None:
+            return None
+        path, cookie, body = line.split("\t")
+        return path, {**request.headers, "Cookie": cookie}, body.encode()
 
     def worker(index: int) -> None:
         conn = http.client.HTTPConnection(LOOPBACK, request.port, timeout=REQUEST_TIMEOUT_S)
         start_line.wait()
         while (started := time.perf_counter()) < deadline:
+            planned = next_request()
+            if planned is None:
+                exhausted[index] += 1
+                break
+            path, headers, body = planned
             try:
-                conn.request(request.method, request.path, body=request.body, headers=request.headers)
+                conn.request(request.method, path, body=body, headers=headers)
                 response = conn.getresponse()
                 response.read()
             except (OSError, http.client.HTTPException):
@@ -723,6 +1121,9 @@ def run_python_load(request: Request, seconds: float, connections: int) -> LoadR
                 continue
             latencies[index].append(time.perf_counter() - started)
             statuses[index][response.status] += 1
+            location = response.getheader("Location") or ""
+            if request.expect_location is not None and not location.endswith(request.expect_location):
+                wrong_location[index] += 1
             if response.will_close:
                 conn.close()
                 conn = http.client.HTTPConnection(LOOPBACK, request.port, timeout=REQUEST_TIMEOUT_S)
@@ -740,6 +1141,10 @@ def run_python_load(request: Request, seconds: float, connections: int) -> LoadR
     merged = sorted(value for per_thread in latencies for value in per_thread)
     counts: Counter[int] = sum(statuses, Counter())
     unexpected = {str(code): count for code, count in counts.items() if code != request.expect_status}
+    if sum(wrong_location):
+        unexpected["wrong Location"] = sum(wrong_location)
+    if sum(exhausted):
+        unexpected["pool ran out"] = sum(exhausted)
     return LoadResult(
         requests=len(merged),
         seconds=elapsed,
@@ -749,6 +1154,8 @@ def run_python_load(request: Request, seconds: float, connections: int) -> LoadR
         socket_errors=sum(errors),
         unexpected=sum(unexpected.values()),
         unexpected_statuses=unexpected,
+        exhausted=sum(exhausted),
+        pool_taken=[taken] if pool_lines is not None else [],
     )
 
 
@@ -794,6 +1201,11 @@ def evaluate(measured: Measured) -> None:
 def judge(row: Row) -> None:
     for number, result in enumerate(row.results, start=1):
         where = f"round {number}: " if len(row.results) > 1 else ""
+        if result.exhausted:
+            row.reasons.append(
+                f"{where}the pool of fresh attempts ran out ({result.exhausted} request(s) after it): the page was "
+                "faster than the pool was sized for (POOL_MARGIN, POOL_FLOOR_SHARE); run again"
+            )
         if result.unexpected:
             row.reasons.append(f"{where}{result.unexpected} unexpected status(es) {result.unexpected_statuses}")
         if result.socket_errors:
@@ -944,14 +1356,29 @@ def measure(
     client: str,
     work: Path,
     floor: LoadResult | None = None,
+    attempts: AttemptPool | None = None,
 ) -> LoadResult:
-    """Warm-up (statuses checked), then one measured load; prints a progress line, with the ratio to `floor`."""
+    """Warm-up (statuses checked), then one measured load; prints a progress line, with the ratio to `floor`.
+
+    With `attempts`, each of the two loads gets a fresh pool of open attempts, made just before it.
+    """
     print(f"{name}: warm-up {warmup:g} s, then {options.duration:g} s ... ", end="", flush=True)
+    floor_rate = floor.requests_per_s if floor else 0.0
+
+    def run(seconds: float) -> LoadResult:
+        planned = attempts.request_for(request, seconds, floor_rate) if attempts else request
+        result = load(planned, seconds, options, client, work)
+        if attempts:
+            attempts.after_load(planned, result)
+        return result
+
     if warmup > 0:
-        warm = load(request, warmup, options, client, work)
+        warm = run(warmup)
+        if warm.exhausted:
+            raise BenchError(f"{name}: the pool of fresh attempts ran out during the warm-up (see POOL_FLOOR_SHARE)")
         if warm.unexpected:
             raise BenchError(f"{name}: unexpected statuses in warm-up {warm.unexpected_statuses}")
-    result = load(request, options.duration, options, client, work)
+    result = run(options.duration)
     ratio = ratio_to(result.requests_per_s, floor.requests_per_s) if floor else None
     print(
         f"{result.requests_per_s:,.0f} req/s, p99 {result.p99_ms:.1f} ms"
@@ -979,6 +1406,12 @@ def benchmark(options: Options, work: Path) -> tuple[Measured, dict[str, object]
         f"about {format_seconds(estimate)} of load after the set-up.",
         flush=True,
     )
+    if any(row.target.attempt == "fresh" for row in measured.pages):
+        print(
+            "Before each load of a submission target the app tops up a pool of open attempts (about 1.5 ms each, "
+            "most of them for the first round's measured run): add 20–40 s.",
+            flush=True,
+        )
 
     if options.database_url:
         reset_postgres(options.database_url)
@@ -996,23 +1429,36 @@ def benchmark(options: Options, work: Path) -> tuple[Measured, dict[str, object]
         "hello": Server("hello", "bench.hello:app", env, options, work),
     }
     with running(list(servers.values())):
-        session = login(servers["app"].port, options.lang)
-        plan: list[tuple[Row, Request]] = []
+        port = servers["app"].port
+        session = login(port, options.lang)
+        wanted = {row.target.attempt for row in measured.pages}
+        attempt_id = open_attempt(port, session, options.lang, env) if "open" in wanted else None
+        plan: list[tuple[Row, Request, AttemptPool | None]] = []
         for row in (measured.floor, *measured.pages):
-            request = build_request(row.target, servers[row.target.server].port, session, options.lang)
-            row.response_bytes = verify(row.target, request)
-            plan.append((row, request))
+            request = build_request(row.target, servers[row.target.server].port, session, options.lang, attempt_id)
+            attempts = None
+            if row.target.attempt == "fresh":
+                attempts = AttemptPool(env, work, options.lang, options.connections)
+                sample = attempts.request_for(request, 0.0, 0.0, size=VERIFY_REQUESTS)
+                row.response_bytes = verify_submissions(row.target, sample, attempts)
+            else:
+                row.response_bytes = verify(row.target, request)
+            plan.append((row, request, attempts))
         # Every round measures the floor first, then each target against that floor: machine noise that comes
         # and goes hits a target and its floor alike, and the medians over the rounds ignore the odd bad round.
         for number in range(1, options.rounds + 1):
             warmup = options.warmup if number == 1 else options.round_warmup
-            for row, request in plan:
+            for row, request, attempts in plan:
                 floor = measured.floor.results[-1] if row is not measured.floor else None
                 name = f"round {number}/{options.rounds} · {row.name}"
-                row.results.append(measure(name, request, warmup, options, client, work, floor))
+                row.results.append(measure(name, request, warmup, options, client, work, floor, attempts))
         # Once more at the end: the spread of all floor measurements shows whether the machine stayed quiet.
         measured.end.response_bytes = measured.floor.response_bytes
         measured.end.results.append(measure(measured.end.name, plan[0][1], options.round_warmup, options, client, work))
+    # With the servers stopped no submission is in flight: the database must show what the client counted.
+    for _row, _request, attempts in plan:
+        if attempts is not None:
+            attempts.finish()
 
     context: dict[str, object] = {
         "load_average_after": round(os.getloadavg()[0], 2),
@@ -1040,7 +1486,10 @@ def benchmark(options: Options, work: Path) -> tuple[Measured, dict[str, object]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    options = parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == [QUIZ_TOOL]:  # the app-side helper, run by the runner in the app's environment
+        return quiz_tool(arguments[1:])
+    options = parse_args(arguments)
     # A SIGTERM (e.g. a CI timeout) unwinds like Ctrl-C, so every `finally` stops its servers.
     signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(143))
     started = time.monotonic()

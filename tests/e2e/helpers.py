@@ -151,7 +151,6 @@ QUIZ_TEXT = {
         "start": "Quiz starten",
         "start_new": "Neuen Versuch starten",
         "check": "Diese Antwort prüfen",
-        "save": "Antworten speichern",
         "submit": "Antworten abgeben",
         "submit_anyway": "Trotzdem abgeben",
         "try_again": "Noch einmal versuchen",
@@ -162,14 +161,12 @@ QUIZ_TEXT = {
         "right": "Richtig",
         "not_right": "Nicht richtig",
         "unanswered": "Unbeantwortete Fragen zählen 0 Punkte: {numbers}.",
-        "question": "Frage {n} von {m}",
     },
     "en": {
         "test_yourself": "Test yourself: {title}",
         "start": "Start the quiz",
         "start_new": "Start a new attempt",
         "check": "Check this answer",
-        "save": "Save answers",
         "submit": "Submit answers",
         "submit_anyway": "Submit anyway",
         "try_again": "Try again",
@@ -180,7 +177,6 @@ QUIZ_TEXT = {
         "right": "Right",
         "not_right": "Not right",
         "unanswered": "Unanswered questions score 0: {numbers}.",
-        "question": "Question {n} of {m}",
     },
 }
 
@@ -362,7 +358,7 @@ def question_fieldset(page: Page, number: int) -> Locator:
 
 
 def fill_answer(page: Page, actions: tuple[FieldAction, ...]) -> None:
-    """Answer one question in the form as a learner would (click, choose, type); checkboxes not named are unticked."""
+    """Answer one question in the form as a learner would (tick, choose, type); meant for an unanswered question."""
     for action in actions:
         field = page.locator(f'[name="{action.name}"]')
         if action.kind == "check":

@@ -8,6 +8,7 @@ from playwright.sync_api import Page, expect
 
 from .helpers import (
     COURSE_ID,
+    PROJECT_ROOT,
     REGISTER_FORM,
     PageFactory,
     course_title,
@@ -24,6 +25,8 @@ def test_learner_registers_switches_language_completes_a_lesson_and_sees_progres
 ) -> None:
     first, second = lesson_ids()[:2]
     total = len(lesson_ids())
+    quizzes = len(list((PROJECT_ROOT / "quizzes" / COURSE_ID).glob("*.yml")))  # every quiz must be passed too
+    one_step = str(round(100 / (total + quizzes)))
     html = page.locator("html")
     heading = page.get_by_role("heading", level=1)
 
@@ -42,7 +45,7 @@ def test_learner_registers_switches_language_completes_a_lesson_and_sees_progres
     expect(page.get_by_role("status")).to_contain_text(f"Willkommen, {learner.name}!")
     expect(page.get_by_role("button", name="Abmelden")).to_be_visible()
     expect(
-        page.get_by_role("progressbar", name=f"Ihr Fortschritt: 0 von {total} Lektionen abgeschlossen")
+        page.get_by_role("progressbar", name=f"Ihr Fortschritt: 0 von {total} Lektionen und 0 von {quizzes} Quizzen")
     ).to_have_attribute("value", "0")
 
     # Open the first lesson from the overview: German title, German page.
@@ -63,21 +66,24 @@ def test_learner_registers_switches_language_completes_a_lesson_and_sees_progres
     expect(page).to_have_url(re.compile(re.escape(lesson_path(second)) + "$"))
     expect(heading).to_have_text(lesson_title(second, "en"))
 
-    # Back to the overview via the breadcrumbs: 1 of 6 lessons, 17 %.
+    # Back to the overview via the breadcrumbs: one lesson is one step of lessons + quizzes.
     page.get_by_role("navigation", name="Breadcrumbs").get_by_role("link", name=course_title("en")).click()
     expect(page).to_have_url(re.compile(rf"/courses/{COURSE_ID}$"))
-    progress = page.get_by_role("progressbar", name=f"Your progress: 1 of {total} lessons completed")
-    expect(progress).to_have_attribute("value", "17")
-    expect(page.locator("label[for=course-progress]")).to_have_text(f"Your progress: 1 of {total} lessons completed")
-    assert progress.evaluate("element => element.value") == 17
-    first_item = page.get_by_role("listitem").filter(has=page.get_by_role("link", name=lesson_title(first, "en")))
+    label = f"Your progress: 1 of {total} lessons and 0 of {quizzes} quizzes"
+    progress = page.get_by_role("progressbar", name=label)
+    expect(progress).to_have_attribute("value", one_step)
+    expect(page.locator("label[for=course-progress]")).to_have_text(label)
+    assert progress.evaluate("element => element.value") == int(one_step)
+    first_item = page.get_by_role("listitem").filter(
+        has=page.get_by_role("link", name=lesson_title(first, "en"), exact=True)
+    )
     expect(first_item).to_contain_text("completed")
 
     # Reload: the browser still asks for German, but the chosen English is remembered.
     page.reload()
     expect(html).to_have_attribute("lang", "en")
     expect(heading).to_have_text(course_title("en"))
-    expect(progress).to_have_attribute("value", "17")
+    expect(progress).to_have_attribute("value", one_step)
 
     # A new German browser: once logged in, the account's language (English) wins.
     other = new_page(locale="de-DE")
@@ -85,9 +91,7 @@ def test_learner_registers_switches_language_completes_a_lesson_and_sees_progres
     expect(other.locator("html")).to_have_attribute("lang", "de")
     log_in(other, learner)
     expect(other.locator("html")).to_have_attribute("lang", "en")
-    expect(other.get_by_role("progressbar", name=f"Your progress: 1 of {total} lessons completed")).to_have_attribute(
-        "value", "17"
-    )
+    expect(other.get_by_role("progressbar", name=label)).to_have_attribute("value", one_step)
 
 
 def test_skip_link_is_the_first_tab_stop_and_moves_focus_to_main(page: Page) -> None:

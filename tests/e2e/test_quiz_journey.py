@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -42,7 +43,9 @@ OVERVIEW = re.compile(rf"/courses/{COURSE_ID}$")
 
 
 @pytest.fixture
-def no_js_page(browser: Browser, live_server: LiveServer, request: pytest.FixtureRequest, tmp_path) -> Iterator[Page]:
+def no_js_page(
+    browser: Browser, live_server: LiveServer, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[Page]:
     """A German browser with JavaScript switched off: everything must work with plain links and form posts."""
     width, height = DESKTOP
     context = browser.new_context(
@@ -257,3 +260,6 @@ def test_every_quiz_can_be_passed_and_reviewed(new_page: PageFactory, live_serve
 
     page.goto(f"/courses/{COURSE_ID}")
     expect(page.locator(".quiz-list .badge--done")).to_have_count(len(quizzes))
+    total = len(quizzes)
+    progress = {"de": rf"\b{total} von {total} Quizzen$", "en": rf"\b{total} of {total} quizzes$"}[lang]
+    expect(page.get_by_role("progressbar")).to_have_accessible_name(re.compile(progress))
