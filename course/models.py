@@ -111,28 +111,9 @@ class QuizAttempt(db.Model):
     max_score: Mapped[float | None] = mapped_column(Float)
     percent: Mapped[float | None] = mapped_column(Float)
     passed: Mapped[bool | None]
-
-    answers: Mapped[list[QuizAnswer]] = relationship(
-        back_populates="attempt", cascade="all, delete-orphan", passive_deletes=True, order_by="QuizAnswer.position"
-    )
-
-
-class QuizAnswer(db.Model):
-    """A learner's response to one question of an attempt, with the mark it earned once graded."""
-
-    __tablename__ = "quiz_answers"
-    __table_args__ = (UniqueConstraint("attempt_id", "question_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempts.id", ondelete="CASCADE"))
-    question_id: Mapped[str] = mapped_column(String(64))
-    position: Mapped[int]
-    response: Mapped[object | None] = mapped_column(JSON)  # in the quiz key's own ids; None = not answered
-    checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # locked by "check"
-    mark: Mapped[float | None] = mapped_column(Float)  # points earned, once checked or submitted
-    max_mark: Mapped[float] = mapped_column(Float)
-
-    attempt: Mapped[QuizAttempt] = relationship(back_populates="answers")
+    # Per question id: {"response": … in the key's ids, "checked_at": ISO time or null, "mark": points or null,
+    # "max_mark": points}. One row per attempt keeps a submission to one UPDATE; item statistics read `mark`.
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
 class QuizResult(db.Model):

@@ -27,7 +27,7 @@ from werkzeug.security import generate_password_hash
 from course.auth import operations as accounts
 from course.core.catalog import loader as catalog_loader
 from course.extensions import db
-from course.models import ContentRevision, QuizAnswer, QuizAttempt, QuizResult, User
+from course.models import ContentRevision, QuizAttempt, QuizResult, User
 from course.publishing import cache as catalog_cache
 from course.publishing import operations as publishing
 from tests.conftest import QUIZ_DIR
@@ -119,6 +119,12 @@ def client_for(app: Flask, user: User) -> FlaskClient:
     return client
 
 
+def answer_count(app: Flask) -> int:
+    """Answers stored in all attempts (each attempt keeps its answers per question)."""
+    with app.app_context():
+        return sum(len(answers) for answers in db.session.scalars(select(QuizAttempt.answers)))
+
+
 def count(app: Flask, model: type) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(model))
@@ -127,11 +133,10 @@ def count(app: Flask, model: type) -> int:
 def snapshot(app: Flask) -> dict[str, object]:
     """Every stored quiz answer, attempt and result, to prove a refused request changed nothing."""
     with app.app_context():
-        answers = db.session.scalars(select(QuizAnswer).order_by(QuizAnswer.id))
-        attempts = db.session.scalars(select(QuizAttempt).order_by(QuizAttempt.id))
+        attempts = list(db.session.scalars(select(QuizAttempt).order_by(QuizAttempt.id)))
         results = db.session.scalars(select(QuizResult).order_by(QuizResult.id))
         return {
-            "answers": [(a.attempt_id, a.question_id, a.response, a.checked_at, a.mark) for a in answers],
+            "answers": [(a.id, a.answers) for a in attempts],
             "attempts": [(a.id, a.number, a.status, a.score, a.submitted_at) for a in attempts],
             "results": [(r.user_id, r.quiz_id, r.best_percent, r.passed, r.attempts) for r in results],
         }
@@ -139,8 +144,8 @@ def snapshot(app: Flask) -> dict[str, object]:
 
 def stored_responses(app: Flask, attempt_id: int) -> dict[str, object]:
     with app.app_context():
-        rows = db.session.scalars(select(QuizAnswer).where(QuizAnswer.attempt_id == attempt_id))
-        return {row.question_id: row.response for row in rows}
+        attempt = db.session.get(QuizAttempt, attempt_id)
+        return {question_id: saved["response"] for question_id, saved in attempt.answers.items()}
 
 
 def publish_quiz(app: Flask, quiz_id: str, text: str) -> None:

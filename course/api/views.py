@@ -143,10 +143,11 @@ def submit(attempt_id: int):
     allow_unanswered = body.get("allow_unanswered", False)
     if not isinstance(allow_unanswered, bool):
         raise ApiError(422, "invalid_body", _("allow_unanswered must be true or false."))
-    _do(operations.save_responses, attempt, quiz, responses)
-    unanswered = [v.question_id for v in question_views(attempt, course, quiz, current_language()) if not v.answered]
-    if unanswered and not allow_unanswered:
-        db.session.rollback()
+    _do(operations.require_open, attempt)
+    numbers = operations.unanswered(attempt, quiz, responses)
+    if numbers and not allow_unanswered:
+        layout = operations.layout_of(attempt)
+        unanswered = [layout[number - 1].question_id for number in numbers]
         raise ApiError(
             422,
             "unanswered",

@@ -6,11 +6,14 @@ import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, case, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from course.auth.operations import RequestUser
 from course.core.catalog import Course
@@ -29,7 +32,7 @@ from course.core.quiz import (
     ready_at,
 )
 from course.extensions import db
-from course.models import ContentRevision, QuizAnswer, QuizAttempt, QuizResult, User, utcnow
+from course.models import ContentRevision, QuizAttempt, QuizResult, User, utcnow
 
 
 class AttemptClosed(CourseError):
@@ -62,14 +65,19 @@ def attempts_of(user: User | RequestUser, course_id: str, quiz_id: str) -> list[
 MAX_ID = 2**31 - 1  # INTEGER on PostgreSQL: a larger id in a URL cannot exist (and must not reach the driver)
 
 
+# Built once: every attempt page and answer starts with this query.
+_OWN_ATTEMPT = select(QuizAttempt).where(
+    QuizAttempt.id == bindparam("attempt_id"), QuizAttempt.user_id == bindparam("user_id")
+)
+_OWN_ATTEMPT_FOR_UPDATE = _OWN_ATTEMPT.with_for_update()
+
+
 def own_attempt(attempt_id: int, user: User | RequestUser, *, for_update: bool = False) -> QuizAttempt:
     """The user's own attempt; someone else's is reported exactly like a missing one."""
     if not 0 < attempt_id <= MAX_ID:
         raise NotFound(N_("There is no such attempt."))
-    query = select(QuizAttempt).where(QuizAttempt.id == attempt_id, QuizAttempt.user_id == user.id)
-    if for_update:
-        query = query.with_for_update()
-    attempt = db.session.scalar(query)
+    query = _OWN_ATTEMPT_FOR_UPDATE if for_update else _OWN_ATTEMPT
+    attempt = db.session.scalar(query, {"attempt_id": attempt_id, "user_id": user.id})
     if attempt is None:
         raise NotFound(N_("There is no such attempt."))
     return attempt
@@ -100,6 +108,7 @@ def start_attempt(user: User | RequestUser, course: Course, quiz: Quiz) -> QuizA
         revision_id=revision_id,
         seed=seed,
         layout=[[slot.question_id, list(slot.order)] for slot in make_layout(quiz, seed)],
+        answers={},
         status="open",
     )
     try:
@@ -145,99 +154,166 @@ def quiz_of(attempt: QuizAttempt, course: Course) -> Quiz:
         current = course.quiz(attempt.quiz_id)
     except NotFound:
         current = None
-    if current is not None:
-        checksum = db.session.scalar(select(ContentRevision.checksum).where(ContentRevision.id == attempt.revision_id))
-        if checksum == current.checksum:
-            return current
+    if current is not None and _revision_checksum(attempt.revision_id) == current.checksum:
+        return current
     return _revisions.get(attempt.revision_id, course)
 
 
-def saved_answers(attempt: QuizAttempt) -> dict[str, QuizAnswer]:
-    return {answer.question_id: answer for answer in attempt.answers}
+_checksums: dict[int, str] = {}  # revisions never change, so their checksums can be remembered for good
 
 
-def _answer_row(attempt: QuizAttempt, quiz: Quiz, question_id: str) -> QuizAnswer:
-    rows = saved_answers(attempt)
-    if question_id in rows:
-        return rows[question_id]
-    position = [slot.question_id for slot in layout_of(attempt)].index(question_id)
-    row = QuizAnswer(question_id=question_id, position=position, max_mark=quiz.question(question_id).points)
-    attempt.answers.append(row)
-    return row
+def _revision_checksum(revision_id: int) -> str | None:
+    checksum = _checksums.get(revision_id)
+    if checksum is None:
+        checksum = db.session.scalar(select(ContentRevision.checksum).where(ContentRevision.id == revision_id))
+        if checksum is not None:
+            _checksums[revision_id] = checksum
+    return checksum
+
+
+@dataclass(frozen=True)
+class SavedAnswer:
+    response: object  # in the quiz key's own ids; None = not answered
+    checked_at: str | None = None  # ISO time the learner checked it; then it is locked
+    mark: float | None = None  # points, once checked or submitted
+    max_mark: float = 0.0
+
+    @property
+    def checked(self) -> bool:
+        return self.checked_at is not None
+
+
+def saved_answers(attempt: QuizAttempt) -> dict[str, SavedAnswer]:
+    return {question_id: SavedAnswer(**entry) for question_id, entry in (attempt.answers or {}).items()}
+
+
+def _store(attempt: QuizAttempt, answers: Mapping[str, SavedAnswer]) -> None:
+    """Write the answers back as a new value, so the change is seen and saved in one UPDATE."""
+    attempt.answers = {question_id: asdict(answer) for question_id, answer in answers.items()}
+
+
+def _merge(attempt: QuizAttempt, quiz: Quiz, responses: Mapping[str, object]) -> dict[str, SavedAnswer]:
+    """The saved answers with `responses` applied; a checked answer keeps what was checked."""
+    answers = saved_answers(attempt)
+    for question_id, response in responses.items():
+        saved = answers.get(question_id)
+        if saved is None:
+            answers[question_id] = SavedAnswer(response, max_mark=quiz.question(question_id).points)
+        elif not saved.checked:
+            answers[question_id] = replace(saved, response=response)
+    return answers
 
 
 def save_responses(attempt: QuizAttempt, quiz: Quiz, responses: Mapping[str, object]) -> None:
     """Keep what the learner entered so far; checked answers stay as they were checked."""
-    _require_open(attempt)
-    for question_id, response in responses.items():
-        row = _answer_row(attempt, quiz, question_id)
-        if row.checked_at is None:
-            row.response = response
+    require_open(attempt)
+    _store(attempt, _merge(attempt, quiz, responses))
+
+
+def unanswered(attempt: QuizAttempt, quiz: Quiz, responses: Mapping[str, object]) -> list[int]:
+    """Numbers of the questions that would have no answer if `responses` were saved now."""
+    answers = _merge(attempt, quiz, responses)
+    return [
+        number
+        for number, slot in enumerate(layout_of(attempt), start=1)
+        if slot.question_id not in answers or answers[slot.question_id].response is None
+    ]
 
 
 def check_question(attempt: QuizAttempt, quiz: Quiz, question_id: str, response: object) -> Grade:
     """Grade one question now and lock its answer, so its feedback cannot be used to change it."""
-    _require_open(attempt)
-    row = _answer_row(attempt, quiz, question_id)
-    if row.checked_at is not None:
+    require_open(attempt)
+    answers = saved_answers(attempt)
+    if question_id in answers and answers[question_id].checked:
         raise AnswerLocked(N_("This question was already checked; its answer cannot change."))
     if response is None:
         raise AnswerError(N_("Answer the question before you check it."))
-    grade = grade_answer(quiz.question(question_id), response)
-    row.response, row.checked_at, row.mark = response, utcnow(), grade.fraction * row.max_mark
+    question = quiz.question(question_id)
+    grade = grade_answer(question, response)
+    mark = grade.fraction * question.points
+    answers[question_id] = SavedAnswer(response, utcnow().isoformat(), mark, question.points)
+    _store(attempt, answers)
     return grade
 
 
 def submit_attempt(attempt: QuizAttempt, quiz: Quiz, responses: Mapping[str, object]) -> None:
     """Grade every question against the attempt's revision, close the attempt and update the best result."""
-    save_responses(attempt, quiz, responses)
+    require_open(attempt)
+    answers = _merge(attempt, quiz, responses)
     layout = layout_of(attempt)
+    result = grade_attempt(quiz, layout, {qid: answer.response for qid, answer in answers.items()})
     for slot in layout:
-        _answer_row(attempt, quiz, slot.question_id)
-    rows = saved_answers(attempt)
-    result = grade_attempt(quiz, layout, {qid: row.response for qid, row in rows.items()})
-    for question_id, grade in result.grades.items():
-        rows[question_id].mark = grade.fraction * rows[question_id].max_mark
-    attempt.status, attempt.submitted_at = "submitted", utcnow()
-    attempt.score, attempt.max_score, attempt.percent = result.score, result.max_score, result.percent
-    attempt.passed = result.passed(quiz)
+        question = quiz.question(slot.question_id)
+        saved = answers.get(question.id, SavedAnswer(None, max_mark=question.points))
+        answers[question.id] = replace(saved, mark=result.grades[question.id].fraction * question.points)
+    closed = {
+        "status": "submitted",
+        "submitted_at": utcnow(),
+        "score": result.score,
+        "max_score": result.max_score,
+        "percent": result.percent,
+        "passed": result.passed(quiz),
+        "answers": {question_id: asdict(answer) for question_id, answer in answers.items()},
+    }
+    # One prepared UPDATE that only closes a still open attempt: a second tab's submit changes nothing.
+    done = db.session.execute(_CLOSE_ATTEMPT, {"attempt_id": attempt.id, **{f"new_{k}": v for k, v in closed.items()}})
+    if done.rowcount != 1:
+        raise AttemptClosed(N_("This attempt was already submitted."))
+    for key, value in closed.items():
+        set_committed_value(attempt, key, value)
     _record_best(attempt)
 
 
-def _record_best(attempt: QuizAttempt) -> None:
-    result = db.session.scalar(
-        select(QuizResult)
-        .where(
-            QuizResult.user_id == attempt.user_id,
-            QuizResult.course_id == attempt.course_id,
-            QuizResult.quiz_id == attempt.quiz_id,
-        )
-        .with_for_update()
+_ATTEMPTS = QuizAttempt.__table__
+_CLOSE_ATTEMPT = (
+    update(_ATTEMPTS)
+    .where(_ATTEMPTS.c.id == bindparam("attempt_id"), _ATTEMPTS.c.status == "open")
+    .values(
+        {
+            name: bindparam(f"new_{name}")
+            for name in ("status", "submitted_at", "score", "max_score", "percent", "passed", "answers")
+        }
     )
-    if result is None:
-        try:
-            with db.session.begin_nested():
-                db.session.add(
-                    QuizResult(
-                        user_id=attempt.user_id,
-                        course_id=attempt.course_id,
-                        quiz_id=attempt.quiz_id,
-                        best_percent=attempt.percent,
-                        passed=bool(attempt.passed),
-                        attempts=1,
-                    )
-                )
-            return
-        except IntegrityError:
-            return _record_best(attempt)  # a parallel submit created it; update that row
-    result.best_percent = max(result.best_percent, attempt.percent or 0.0)
-    result.passed = result.passed or bool(attempt.passed)
-    result.attempts = (result.attempts or 0) + 1
-    result.updated_at = utcnow()
-    return None
+)
 
 
-def _require_open(attempt: QuizAttempt) -> None:
+def _record_best(attempt: QuizAttempt) -> None:
+    """One upsert keeps the best percentage, whether the learner ever passed, and the number of attempts.
+
+    A single statement, so two submissions at the same moment cannot lose each other's result.
+    """
+    db.session.execute(
+        _best_result_upsert(db.session.get_bind().dialect.name),
+        {
+            "user_id": attempt.user_id,
+            "course_id": attempt.course_id,
+            "quiz_id": attempt.quiz_id,
+            "best_percent": attempt.percent,
+            "passed": bool(attempt.passed),
+            "attempts": 1,
+            "updated_at": utcnow(),
+        },
+    )
+
+
+@cache
+def _best_result_upsert(dialect: str):  # noqa: ANN202 - a SQLAlchemy Insert
+    """Built once per dialect: constructing this statement costs more than running it."""
+    table = QuizResult.__table__  # Core, not the ORM's bulk path: a fraction of the cost per call
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    new, old = insert.excluded, table.c
+    return insert.on_conflict_do_update(
+        index_elements=[old.user_id, old.course_id, old.quiz_id],
+        set_={
+            "best_percent": case((new.best_percent > old.best_percent, new.best_percent), else_=old.best_percent),
+            "passed": or_(old.passed, new.passed),
+            "attempts": old.attempts + 1,
+            "updated_at": new.updated_at,
+        },
+    )
+
+
+def require_open(attempt: QuizAttempt) -> None:
     if attempt.status != "open":
         raise AttemptClosed(N_("This attempt was already submitted."))
 

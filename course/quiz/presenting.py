@@ -61,9 +61,9 @@ def question_views(
     for number, slot in enumerate(layout_of(attempt), start=1):
         question = quiz.question(slot.question_id)
         kind = question_type(question.type)
-        row = rows.get(question.id)
-        response = row.response if row is not None else None
-        checked = row is not None and row.checked_at is not None
+        saved = rows.get(question.id)
+        response = saved.response if saved is not None else None
+        checked = saved is not None and saved.checked
         if raw is not None and question.id in raw and not checked:
             value = raw[question.id]
         else:

@@ -122,10 +122,9 @@ def answer(attempt_id: int):
             return _question_fragment(attempt, course, quiz, checked.question_id)
         return redirect(url_for("quiz.take", attempt_id=attempt.id, _anchor=f"q{position}"))
     if "submit" in request.form:
-        operations.save_responses(attempt, quiz, responses)
-        views = question_views(attempt, course, quiz, lang)
-        unanswered = [view.number for view in views if not view.answered]
+        unanswered = operations.unanswered(attempt, quiz, responses)
         if unanswered and request.form.get("confirm") != "1":
+            operations.save_responses(attempt, quiz, responses)
             db.session.commit()
             flash(
                 _(
@@ -136,8 +135,9 @@ def answer(attempt_id: int):
             )
             return redirect(url_for("quiz.take", attempt_id=attempt.id, confirm=1, _anchor="submit"))
         operations.submit_attempt(attempt, quiz, responses)
+        attempt_id = attempt.id  # read before the commit expires the row
         db.session.commit()
-        return redirect(url_for("quiz.review", attempt_id=attempt.id))
+        return redirect(url_for("quiz.review", attempt_id=attempt_id))
     operations.save_responses(attempt, quiz, responses)
     db.session.commit()
     flash(_("Your answers are saved."), "info")
