@@ -6,7 +6,7 @@ import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cache
 
@@ -182,6 +182,10 @@ class SavedAnswer:
     def checked(self) -> bool:
         return self.checked_at is not None
 
+    def stored(self) -> dict:
+        """As kept in the attempt's JSON column (a plain dict; `asdict` would deep-copy the response)."""
+        return {"response": self.response, "checked_at": self.checked_at, "mark": self.mark, "max_mark": self.max_mark}
+
 
 def saved_answers(attempt: QuizAttempt) -> dict[str, SavedAnswer]:
     return {question_id: SavedAnswer(**entry) for question_id, entry in (attempt.answers or {}).items()}
@@ -189,7 +193,7 @@ def saved_answers(attempt: QuizAttempt) -> dict[str, SavedAnswer]:
 
 def _store(attempt: QuizAttempt, answers: Mapping[str, SavedAnswer]) -> None:
     """Write the answers back as a new value, so the change is seen and saved in one UPDATE."""
-    attempt.answers = {question_id: asdict(answer) for question_id, answer in answers.items()}
+    attempt.answers = {question_id: answer.stored() for question_id, answer in answers.items()}
 
 
 def _merge(attempt: QuizAttempt, quiz: Quiz, responses: Mapping[str, object]) -> dict[str, SavedAnswer]:
@@ -253,7 +257,7 @@ def submit_attempt(attempt: QuizAttempt, quiz: Quiz, responses: Mapping[str, obj
         "max_score": result.max_score,
         "percent": result.percent,
         "passed": result.passed(quiz),
-        "answers": {question_id: asdict(answer) for question_id, answer in answers.items()},
+        "answers": {question_id: answer.stored() for question_id, answer in answers.items()},
     }
     # One prepared UPDATE that only closes a still open attempt: a second tab's submit changes nothing.
     done = db.session.execute(_CLOSE_ATTEMPT, {"attempt_id": attempt.id, **{f"new_{k}": v for k, v in closed.items()}})
