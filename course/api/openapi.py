@@ -41,6 +41,25 @@ _ANSWER = {
 }
 
 
+def _attempt_with(properties: dict) -> dict:
+    """An attempt summary with its quiz, its questions and `properties`."""
+    return {
+        "allOf": [
+            _ref("AttemptSummary"),
+            {
+                "type": "object",
+                "properties": {
+                    "course_id": {"type": "string"},
+                    "quiz_id": {"type": "string"},
+                    "pass_percent": {"type": "integer"},
+                    "questions": {"type": "array", "items": _ref("Question")},
+                    **properties,
+                },
+            },
+        ]
+    }
+
+
 @cache
 def openapi_document() -> dict:
     attempt_path = {"name": "attempt_id", "in": "path", "required": True, "schema": {"type": "integer"}}
@@ -238,37 +257,8 @@ def openapi_document() -> dict:
                         "lesson": {"type": ["object", "null"]},
                     },
                 },
-                "Attempt": {
-                    "allOf": [
-                        _ref("AttemptSummary"),
-                        {
-                            "type": "object",
-                            "properties": {
-                                "course_id": {"type": "string"},
-                                "quiz_id": {"type": "string"},
-                                "title": {"type": "string"},
-                                "pass_percent": {"type": "integer"},
-                                "questions": {"type": "array", "items": _ref("Question")},
-                            },
-                        },
-                    ]
-                },
-                "Result": {
-                    "allOf": [
-                        _ref("AttemptSummary"),
-                        {
-                            "type": "object",
-                            "properties": {
-                                "course_id": {"type": "string"},
-                                "quiz_id": {"type": "string"},
-                                "score": {"type": "number"},
-                                "max_score": {"type": "number"},
-                                "pass_percent": {"type": "integer"},
-                                "questions": {"type": "array", "items": _ref("Question")},
-                            },
-                        },
-                    ]
-                },
+                "Attempt": _attempt_with({"title": {"type": "string"}}),
+                "Result": _attempt_with({"score": {"type": "number"}, "max_score": {"type": "number"}}),
                 "Answers": {
                     "type": "object",
                     "properties": {
