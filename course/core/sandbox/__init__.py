@@ -1,0 +1,65 @@
+"""The bonus-plan sandbox (DESIGN §5): plans, account scenarios and the simulation of the KAM's response."""
+
+from course.core.sandbox.metrics import METRICS, Metric, UnknownMetric, metric, metric_names
+from course.core.sandbox.plan import (
+    INDIRECT_REWARDS,
+    MANDATE_QUESTIONS,
+    MAX_COMPONENTS,
+    Clawback,
+    Component,
+    Deferral,
+    FieldProblem,
+    Gate,
+    Plan,
+    validate_plan,
+)
+from course.core.sandbox.scenarios import (
+    SCENARIOS,
+    Scenario,
+    ScenarioParameters,
+    draw_parameters,
+    scenario,
+    typical_parameters,
+)
+from course.core.sandbox.simulation import (
+    PayDistribution,
+    SimulationResult,
+    closed_form_response,
+    is_linear,
+    numeric_response,
+    recommended_plan,
+    salesperson_plan,
+    simulate,
+)
+
+__all__ = [
+    "INDIRECT_REWARDS",
+    "MANDATE_QUESTIONS",
+    "MAX_COMPONENTS",
+    "METRICS",
+    "SCENARIOS",
+    "Clawback",
+    "Component",
+    "Deferral",
+    "FieldProblem",
+    "Gate",
+    "Metric",
+    "PayDistribution",
+    "Plan",
+    "Scenario",
+    "ScenarioParameters",
+    "SimulationResult",
+    "UnknownMetric",
+    "closed_form_response",
+    "draw_parameters",
+    "is_linear",
+    "metric",
+    "metric_names",
+    "numeric_response",
+    "recommended_plan",
+    "salesperson_plan",
+    "scenario",
+    "simulate",
+    "typical_parameters",
+    "validate_plan",
+]

@@ -1,0 +1,211 @@
+"""The account scenarios a learner designs for, each with documented parameter ranges and a short story.
+
+Numbers vary per attempt within each range, drawn from a seed stored with the attempt, so a result can
+always be reproduced. Units: efforts are in "target" units (1 = the effort the plan's targets assume);
+`b_s` and `b_r` are the company's yearly value of one unit of selling and of the account's renewal, in
+multiples of the KAM's target total cash; `pay_scale` converts pay in target total cash into the
+model's utility units, so 20 % variable pay is one unit (the size of the retention bonus in the
+reference's toy example, reference/kam-compensation.md §1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from course.core.errors import N_, NotFound
+
+
+@dataclass(frozen=True)
+class ScenarioParameters:
+    """One draw of a scenario's numbers: the account, the KAM's preferences and the budget."""
+
+    p0: float  # chance the customer renews with no relationship work
+    k: float  # renewal chance gained per unit of relationship work
+    lam: float  # renewal chance lost per unit of selling above s_bar (pushy selling hurts trust)
+    s_bar: float
+    b_s: float
+    b_r: float
+    sigma_s: float  # noise on selling signals (revenue, margin)
+    sigma_r: float  # noise on relationship signals (satisfaction, objectives)
+    team_dependence: float  # share of the account result the KAM's team, not the KAM, decides
+    baseline_selling: float  # what the account buys anyway, in selling units (revenue growth pays above it)
+    c_s: float
+    c_r: float
+    delta: float  # selling and relationship work compete for time: δ > 0, δ² < c_s·c_r
+    m_s: float  # intrinsic motivation to sell
+    m_r: float  # intrinsic motivation for relationship work, before indirect rewards
+    rho: float  # the KAM's risk aversion (CARA)
+    indirect_boost: float  # rise in m_r per indirect reward: an assumption, not a measured size
+    pay_scale: float
+    budget_ttc: float  # the company's target total cash for this KAM
+    target_retention: float
+
+
+KAM_RANGES: Mapping[str, tuple[float, float]] = {
+    "c_s": (0.9, 1.1),
+    "c_r": (0.9, 1.1),
+    "delta": (0.4, 0.6),
+    "m_s": (0.4, 0.6),
+    "m_r": (0.2, 0.4),
+    "rho": (1.5, 2.5),
+    "indirect_boost": (0.08, 0.08),
+    "pay_scale": (5.0, 5.0),
+}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    id: str
+    titles: Mapping[str, str]
+    stories: Mapping[str, str]
+    ranges: Mapping[str, tuple[float, float]]  # every ScenarioParameters field: (low, high)
+
+    def title(self, lang: str) -> str:
+        return self.titles.get(lang) or self.titles["en"]
+
+    def story(self, lang: str) -> str:
+        return self.stories.get(lang) or self.stories["en"]
+
+
+def _ranges(**account: tuple[float, float]) -> dict[str, tuple[float, float]]:
+    ranges = {**KAM_RANGES, **account}
+    assert set(ranges) == {f.name for f in fields(ScenarioParameters)}, "a scenario must give every parameter a range"
+    return ranges
+
+
+SCENARIOS: dict[str, Scenario] = {}
+
+
+def _add(scenario: Scenario) -> None:
+    SCENARIOS[scenario.id] = scenario
+
+
+_add(
+    Scenario(
+        id="defend",
+        titles={"en": "Defend a stable strategic account", "de": "Einen stabilen strategischen Kunden halten"},
+        stories={
+            "en": "A long-standing customer buys most of what it can from you already. Growth is small; "
+            "what matters is that the customer still buys next year and the year after.",
+            "de": "Ein langjähriger Kunde kauft schon fast alles, was er kann, bei Ihnen. Das Wachstum ist "
+            "klein; entscheidend ist, dass er nächstes und übernächstes Jahr noch kauft.",
+        },
+        ranges=_ranges(
+            p0=(0.78, 0.86),
+            k=(0.05, 0.09),
+            lam=(0.08, 0.12),
+            s_bar=(1.0, 1.0),
+            b_s=(1.0, 2.0),
+            b_r=(8.0, 12.0),
+            sigma_s=(0.4, 0.6),
+            sigma_r=(0.5, 0.7),
+            team_dependence=(0.1, 0.3),
+            baseline_selling=(0.8, 0.8),
+            budget_ttc=(110_000, 140_000),
+            target_retention=(0.92, 0.92),
+        ),
+    )
+)
+_add(
+    Scenario(
+        id="at_risk",
+        titles={"en": "Win back an at-risk account", "de": "Einen gefährdeten Kunden zurückgewinnen"},
+        stories={
+            "en": "After delivery problems the customer has escalated twice and is talking to a competitor. "
+            "Whether the account renews depends on how much care the KAM puts into the relationship.",
+            "de": "Nach Lieferproblemen hat der Kunde zweimal eskaliert und spricht mit einem Wettbewerber. "
+            "Ob er verlängert, hängt davon ab, wie sehr sich der KAM um die Beziehung kümmert.",
+        },
+        ranges=_ranges(
+            p0=(0.5, 0.6),
+            k=(0.15, 0.22),
+            lam=(0.12, 0.2),
+            s_bar=(0.8, 0.8),
+            b_s=(0.8, 1.5),
+            b_r=(6.0, 10.0),
+            sigma_s=(0.5, 0.7),
+            sigma_r=(0.6, 0.9),
+            team_dependence=(0.1, 0.3),
+            baseline_selling=(0.6, 0.6),
+            budget_ttc=(100_000, 130_000),
+            target_retention=(0.8, 0.8),
+        ),
+    )
+)
+_add(
+    Scenario(
+        id="growth",
+        titles={"en": "Grow an account with white space", "de": "Einen Kunden mit Potenzial ausbauen"},
+        stories={
+            "en": "The customer is loyal but buys only a fifth of what it needs in your categories from you. "
+            "There is room to grow, as long as pushing for it does not cost the customer's trust.",
+            "de": "Der Kunde ist treu, kauft aber nur ein Fünftel seines Bedarfs in Ihren Kategorien bei Ihnen. "
+            "Es gibt Raum zum Wachsen, solange der Druck dafür nicht das Vertrauen des Kunden kostet.",
+        },
+        ranges=_ranges(
+            p0=(0.82, 0.9),
+            k=(0.06, 0.1),
+            lam=(0.04, 0.08),
+            s_bar=(1.5, 1.5),
+            b_s=(3.0, 5.0),
+            b_r=(5.0, 8.0),
+            sigma_s=(0.5, 0.8),
+            sigma_r=(0.5, 0.7),
+            team_dependence=(0.1, 0.3),
+            baseline_selling=(0.6, 0.6),
+            budget_ttc=(120_000, 160_000),
+            target_retention=(0.88, 0.88),
+        ),
+    )
+)
+_add(
+    Scenario(
+        id="global_team",
+        titles={"en": "Serve a global account with a team", "de": "Einen globalen Kunden mit einem Team betreuen"},
+        stories={
+            "en": "The customer buys in twelve countries. Local sales, service and pre-sales decide much of "
+            "what happens; the KAM coordinates them, and no one person's result can be told apart.",
+            "de": "Der Kunde kauft in zwölf Ländern. Vertrieb, Service und Presales vor Ort entscheiden vieles; "
+            "der KAM koordiniert sie, und das Ergebnis einer einzelnen Person lässt sich nicht herauslösen.",
+        },
+        ranges=_ranges(
+            p0=(0.7, 0.8),
+            k=(0.1, 0.16),
+            lam=(0.08, 0.12),
+            s_bar=(1.0, 1.0),
+            b_s=(1.5, 2.5),
+            b_r=(10.0, 15.0),
+            sigma_s=(0.8, 1.1),
+            sigma_r=(0.6, 0.8),
+            team_dependence=(0.5, 0.7),
+            baseline_selling=(0.8, 0.8),
+            budget_ttc=(130_000, 170_000),
+            target_retention=(0.9, 0.9),
+        ),
+    )
+)
+
+
+def scenario(scenario_id: str) -> Scenario:
+    try:
+        return SCENARIOS[scenario_id]
+    except KeyError:
+        raise NotFound(N_("There is no scenario %(scenario)s."), scenario=scenario_id) from None
+
+
+def draw_parameters(scenario: Scenario, seed: int) -> ScenarioParameters:
+    """The scenario's numbers for one attempt: uniform within each range, reproducible from `seed`."""
+    rng = np.random.default_rng(seed)
+    values = {}
+    for f in fields(ScenarioParameters):  # a fixed order, so the same seed always gives the same draw
+        low, high = scenario.ranges[f.name]
+        values[f.name] = round(float(rng.uniform(low, high)), 4) if high > low else float(low)
+    return ScenarioParameters(**values)
+
+
+def typical_parameters(scenario: Scenario) -> ScenarioParameters:
+    """The middle of every range: the numbers the lesson and the benchmark plans are described with."""
+    return ScenarioParameters(**{name: (low + high) / 2 for name, (low, high) in scenario.ranges.items()})

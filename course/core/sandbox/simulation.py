@@ -1,0 +1,426 @@
+"""The KAM's best response to a plan: a multitask principal–agent model (DESIGN §5, after Holmström & Milgrom 1991).
+
+The KAM splits effort between selling `s` and relationship work `r` to maximise his certainty equivalent
+`CE[pay] − C(s, r) + m_s·s + m_r·r`, with `C = ½c_s·s² + ½c_r·r² + δ·s·r` and CE[pay] the exact CARA
+certainty equivalent (DESIGN's `E[pay] − (ρ/2)·Var[pay]` when pay is normal; see
+`_pay_certainty_equivalent`). Each component pays on a noisy signal of the efforts (see `metrics`); the
+customer renews with probability `p = clip(p0 + k·r − λ·max(0, s − s̄), 0, 1)`. Linear plans have a
+closed-form best response; caps, thresholds, growth above baseline, renewal metrics, gates and clawbacks
+are solved numerically on a grid plus local refinement, over Monte Carlo noise drawn from a fixed seed,
+so the same plan always gets the same result. Expectations over the renewal are taken exactly (pay if
+renewed × p + pay if lost × (1 − p)), which keeps the objective smooth in the efforts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from course.core.sandbox.metrics import metric
+from course.core.sandbox.plan import INDIRECT_REWARDS, MANDATE_QUESTIONS, Clawback, Component, Gate, Plan
+from course.core.sandbox.scenarios import Scenario, ScenarioParameters, scenario, typical_parameters
+
+EFFORT_MAX = 4.0  # efforts are in target units; beyond 4× target effort the cost dwarfs any plan's pay
+GRID_POINTS = 15  # per effort axis for the global search (step 4/14 ≈ 0.29)
+REFINE_ROUNDS = 11  # 3 × 3 points around the best so far, halving the step: final step 0.29 / 2¹¹ ≈ 0.00014
+SOLVER_DRAWS = 200  # antithetic pairs, so 400 noise draws per effort pair
+PAY_DRAWS = 4000  # draws (noise and renewal) for the pay distribution at the chosen efforts
+SOLVER_SEED = 20_260_401
+PERCENTILES = (5, 25, 50, 75, 95)
+# What a renewal-metric component has paid before a churn, on average, when it pays per period:
+# churn falls uniformly in the year, and quarterly payouts already made are kept.
+PAID_BEFORE_CHURN = {"quarter": 0.375, "half": 0.25, "year": 0.0, "multi_year": 0.0}
+
+
+@dataclass(frozen=True)
+class PayDistribution:
+    """The KAM's yearly total pay (base + variable) in the plan's currency."""
+
+    mean: float
+    sd: float
+    percentiles: Mapping[int, float]
+    gate_pays: float | None  # chance the gate condition holds; None without a gate
+    thresholds_met: tuple[float | None, ...]  # per component: chance its threshold is reached; None without one
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    selling_effort: float
+    relationship_effort: float
+    retention: tuple[float, float, float]  # chance the customer is still buying after 1, 2 and 3 years
+    company_value: float  # first-year value of selling and renewal minus the plan's expected cost
+    plan_cost: float  # expected yearly pay, base included
+    pay: PayDistribution
+    certainty_equivalent: float  # the KAM's, in model units (for comparing plans, not for display)
+    solver: str  # "closed_form" or "numeric"
+
+    @property
+    def relationship_share(self) -> float:
+        total = self.selling_effort + self.relationship_effort
+        return self.relationship_effort / total if total > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class _Term:
+    """A component translated into the model: pay = amount · curve(attainment), attainment from the efforts."""
+
+    amount: float  # model units at 100 % payout
+    on_selling: float
+    on_relationship: float
+    constant: float
+    sigma: float
+    component: Component
+    binary: bool
+    above_baseline: bool
+    gated: bool
+    clawback: float  # share of the payout recovered if the customer churns
+    column: int  # the term's own column of noise draws
+
+    @property
+    def on_renewal(self) -> bool:
+        """Whether the pay depends on the renewal (and so is not independent of the other terms)."""
+        return self.binary or self.gated or bool(self.clawback)
+
+    @property
+    def linear(self) -> bool:
+        c = self.component
+        return not (self.on_renewal or self.above_baseline) and c.threshold_pct is None and c.cap_pct is None
+
+
+def _clawback_share(clawback: Clawback | None) -> float:
+    if clawback is None:
+        return 0.0
+    # A window shorter than the year recovers only churn that happens inside it.
+    return clawback.share_pct / 100 * min(1.0, clawback.window_months / 12)
+
+
+def _terms(plan: Plan, params: ScenarioParameters) -> list[_Term]:
+    unit = params.budget_ttc / params.pay_scale  # currency per model unit
+    variable = (plan.ttc - plan.base_salary) / unit
+    tau = params.team_dependence
+    terms = []
+    for index, component in enumerate(plan.components):
+        info = metric(component.metric)
+        if component.metric == "team_account_goal" or component.credit == "team":
+            team = 1.0
+        else:
+            team = component.team_share_pct / 100 if component.credit == "split" else 0.0
+        own = 1 - team * tau  # the part of the signal the KAM's own effort decides; the team delivers the rest
+        sigma = getattr(params, info.noise) * info.noise_factor * (1 + (1 - team) * tau)
+        if component.metric == "mandate_objectives":
+            # Objectives tied to more of the four mandate questions describe the job more precisely.
+            sigma *= 1.5 - 0.2 * len(component.mandate_questions)
+        terms.append(
+            _Term(
+                amount=variable * component.weight_pct / 100,
+                on_selling=own * info.selling,
+                on_relationship=own * info.relationship,
+                constant=team * tau,
+                sigma=sigma,
+                component=component,
+                binary=info.binary,
+                above_baseline=info.above_baseline,
+                gated=plan.gated(index),
+                clawback=_clawback_share(plan.clawback) if info.commission else 0.0,
+                column=index,
+            )
+        )
+    return terms
+
+
+def _paid(term: _Term, attainment: np.ndarray) -> np.ndarray:
+    """The component's pay in model units for an attainment array (1 = target); overwrites `attainment`."""
+    c = term.component
+    if c.threshold_pct is not None:
+        attainment *= attainment * 100 >= c.threshold_pct
+    attainment *= term.amount * 100 / c.target_pct
+    if c.cap_pct is not None:
+        np.minimum(attainment, term.amount * c.cap_pct / 100, out=attainment)
+    return attainment
+
+
+def _attainment(term: _Term, params: ScenarioParameters, s: np.ndarray, r: np.ndarray, noise: np.ndarray) -> np.ndarray:
+    """Signal over target, shape (efforts, draws); growth metrics count only what exceeds the baseline."""
+    signal = (term.on_selling * s + term.on_relationship * r + term.constant)[:, None] + term.sigma * noise
+    if term.above_baseline:
+        baseline = params.baseline_selling
+        signal -= baseline
+        np.maximum(signal, 0.0, out=signal)
+        signal /= 1 - baseline
+    return signal
+
+
+def _pay(
+    terms: list[_Term], params: ScenarioParameters, s: np.ndarray, r: np.ndarray, noise: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Variable pay if the customer renews and if it churns, shape (efforts, draws), in model units.
+
+    When no term depends on the renewal, both are the same array (callers use that to skip work).
+    """
+    shape = (s.shape[0], noise.shape[0])
+    renewed = np.zeros(shape)
+    churned = np.zeros(shape) if any(t.on_renewal for t in terms) else renewed
+    for term in terms:
+        if term.binary:
+            full = float(_paid(term, np.ones(1))[0])
+            renewed += full
+            if not term.gated:
+                churned += full * PAID_BEFORE_CHURN[term.component.period]
+            continue
+        paid = _paid(term, _attainment(term, params, s, r, noise[:, term.column]))
+        renewed += paid
+        if churned is not renewed and not term.gated:
+            churned += paid * (1 - term.clawback) if term.clawback else paid
+    return renewed, churned
+
+
+def renewal_chance(params: ScenarioParameters, s: np.ndarray | float, r: np.ndarray | float) -> np.ndarray:
+    return np.clip(params.p0 + params.k * r - params.lam * np.maximum(0.0, s - params.s_bar), 0.0, 1.0)
+
+
+def _relationship_motivation(plan: Plan, params: ScenarioParameters) -> float:
+    return params.m_r + params.indirect_boost * len(plan.indirect_rewards & set(INDIRECT_REWARDS))
+
+
+def _effort_cost(params: ScenarioParameters, s: np.ndarray | float, r: np.ndarray | float) -> np.ndarray | float:
+    return 0.5 * params.c_s * s**2 + 0.5 * params.c_r * r**2 + params.delta * s * r
+
+
+def is_linear(plan: Plan) -> bool:
+    """True if pay is linear in the signals, so the best response has a closed form."""
+    return plan.clawback is None and not plan.gates and all(_term_is_linear(c) for c in plan.components)
+
+
+def _term_is_linear(component: Component) -> bool:
+    info = metric(component.metric)
+    return not (info.binary or info.above_baseline) and component.threshold_pct is None and component.cap_pct is None
+
+
+def _clip(effort: float) -> float:
+    return min(max(effort, 0.0), EFFORT_MAX)
+
+
+def closed_form_response(plan: Plan, params: ScenarioParameters) -> tuple[float, float]:
+    """The best response (s, r) to a linear plan, on the effort box [0, EFFORT_MAX]².
+
+    Maximises A·s + B·r − C(s, r), A = α_s + m_s, B = α_r + m_r: the interior optimum
+    s* = (c_r·A − δ·B)/D, r* = (c_s·B − δ·A)/D with D = c_s·c_r − δ², or the best point on an edge.
+    """
+    if not is_linear(plan):
+        raise ValueError("the closed form needs a linear plan")
+    terms = _terms(plan, params)
+    a = params.m_s + sum(t.amount * t.on_selling * 100 / t.component.target_pct for t in terms)
+    b = _relationship_motivation(plan, params) + sum(
+        t.amount * t.on_relationship * 100 / t.component.target_pct for t in terms
+    )
+    c_s, c_r, delta = params.c_s, params.c_r, params.delta
+    d = c_s * c_r - delta**2
+    candidates = [((c_r * a - delta * b) / d, (c_s * b - delta * a) / d)]
+    for edge in (0.0, EFFORT_MAX):
+        candidates.append((edge, _clip((b - delta * edge) / c_r)))
+        candidates.append((_clip((a - delta * edge) / c_s), edge))
+    feasible = [(s, r) for s, r in candidates if 0 <= s <= EFFORT_MAX and 0 <= r <= EFFORT_MAX]
+    return max(feasible, key=lambda e: a * e[0] + b * e[1] - _effort_cost(params, e[0], e[1]))
+
+
+def _pay_certainty_equivalent(renewed: np.ndarray, churned: np.ndarray, p: np.ndarray, rho: float) -> np.ndarray:
+    """The CARA certainty equivalent −(1/ρ)·ln E[exp(−ρ·pay)] per effort pair, renewal taken exactly.
+
+    For normally distributed (linear) pay it is DESIGN §5's E[pay] − (ρ/2)·Var[pay]; for capped,
+    floored or gated pay it is the exact value, which never prefers a plan that pays less in every
+    outcome (the mean–variance formula would, since it penalises upside spread too).
+    """
+    exponent = -rho * renewed
+    if churned is renewed:
+        shift = exponent.max(axis=1)  # log-sum-exp, for stability
+        return -(shift + np.log(np.exp(exponent - shift[:, None]).mean(axis=1))) / rho
+    if not churned.any():  # everything is gated: nothing is paid after a churn
+        shift = np.maximum(exponent.max(axis=1), 0.0)
+        lost = np.exp(-shift)
+    else:
+        churn_exponent = -rho * churned
+        shift = np.maximum(exponent.max(axis=1), churn_exponent.max(axis=1))
+        lost = np.exp(churn_exponent - shift[:, None]).mean(axis=1)
+    expected = p * np.exp(exponent - shift[:, None]).mean(axis=1) + (1 - p) * lost
+    return -(shift + np.log(expected)) / rho
+
+
+def _objective(plan: Plan, params: ScenarioParameters, seed: int) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """The KAM's certainty equivalent as a function of effort arrays, on noise drawn from `seed`."""
+    terms = _terms(plan, params)
+    half = np.random.default_rng(seed).standard_normal((SOLVER_DRAWS, max(len(terms), 1)))
+    noise = np.concatenate([half, -half])  # antithetic: the noise averages to zero exactly
+    m_r = _relationship_motivation(plan, params)
+
+    # Under CARA the certainty equivalent of independent payouts is the sum of theirs, so terms that
+    # do not depend on the renewal are valued one by one (linear ones exactly: mean − ρ/2·variance)
+    # and only the renewal-linked terms together. This keeps one component's sampling noise from
+    # leaking into how another is valued.
+    linked = [t for t in terms if t.on_renewal]
+    separate = [t for t in terms if not t.on_renewal and not t.linear]
+    linear = [t for t in terms if t.linear]
+    slope_s = sum(t.amount * t.on_selling * 100 / t.component.target_pct for t in linear)
+    slope_r = sum(t.amount * t.on_relationship * 100 / t.component.target_pct for t in linear)
+    fixed = sum(t.amount * t.constant * 100 / t.component.target_pct for t in linear)
+    fixed -= params.rho / 2 * sum((t.amount * t.sigma * 100 / t.component.target_pct) ** 2 for t in linear)
+
+    def certainty_equivalent(s: np.ndarray, r: np.ndarray) -> np.ndarray:
+        value = fixed + slope_s * s + slope_r * r
+        for term in separate:
+            paid = _paid(term, _attainment(term, params, s, r, noise[:, term.column]))
+            value = value + _pay_certainty_equivalent(paid, paid, np.ones(1), params.rho)
+        if linked:
+            renewed, churned = _pay(linked, params, s, r, noise)
+            value = value + _pay_certainty_equivalent(renewed, churned, renewal_chance(params, s, r), params.rho)
+        return value - _effort_cost(params, s, r) + params.m_s * s + m_r * r
+
+    return certainty_equivalent
+
+
+def numeric_response(plan: Plan, params: ScenarioParameters, seed: int = SOLVER_SEED) -> tuple[float, float, float]:
+    """The best response (s, r) and its certainty equivalent: grid search, then local refinement."""
+    certainty_equivalent = _objective(plan, params, seed)
+    axis = np.linspace(0.0, EFFORT_MAX, GRID_POINTS)
+    s, r = (grid.ravel() for grid in np.meshgrid(axis, axis, indexing="ij"))
+    values = certainty_equivalent(s, r)
+    best = int(np.argmax(values))
+    best_s, best_r, best_value = float(s[best]), float(r[best]), float(values[best])
+    step = EFFORT_MAX / (GRID_POINTS - 1)
+    offsets = np.array([-1.0, 0.0, 1.0])
+    for _ in range(REFINE_ROUNDS):
+        ds, dr = (grid.ravel() for grid in np.meshgrid(offsets * step, offsets * step, indexing="ij"))
+        s = np.clip(best_s + ds, 0.0, EFFORT_MAX)
+        r = np.clip(best_r + dr, 0.0, EFFORT_MAX)
+        values = certainty_equivalent(s, r)
+        best = int(np.argmax(values))
+        if values[best] > best_value:
+            best_s, best_r, best_value = float(s[best]), float(r[best]), float(values[best])
+        step /= 2
+    return best_s, best_r, best_value
+
+
+def simulate(
+    plan: Plan, params: ScenarioParameters, *, solver: str = "auto", seed: int = SOLVER_SEED
+) -> SimulationResult:
+    """The KAM's response to `plan` in a scenario draw, and what it means for retention, value and pay.
+
+    `solver` is "auto" (closed form when the plan is linear), "closed_form" or "numeric".
+    """
+    if solver not in ("auto", "closed_form", "numeric"):
+        raise ValueError(f"unknown solver {solver!r}")
+    use_closed_form = solver == "closed_form" or (solver == "auto" and is_linear(plan))
+    if use_closed_form:
+        s, r = closed_form_response(plan, params)
+        used = "closed_form"
+    else:
+        s, r, _ = numeric_response(plan, params, seed)
+        used = "numeric"
+    terms = _terms(plan, params)
+    rng = np.random.default_rng(seed + 1)
+    half = rng.standard_normal((PAY_DRAWS // 2, max(len(terms), 1)))
+    noise = np.concatenate([half, -half])
+    renews = rng.random(PAY_DRAWS)
+    p = float(renewal_chance(params, s, r))
+    renewed, churned = _pay(terms, params, np.array([s]), np.array([r]), noise)
+    variable = np.where(renews < p, renewed[0], churned[0])
+    unit = params.budget_ttc / params.pay_scale
+    total = plan.base_salary + unit * variable
+    expected_variable = p * renewed[0].mean() + (1 - p) * churned[0].mean()
+    plan_cost = plan.base_salary + unit * float(expected_variable)
+    pay_mean = float(expected_variable)
+    pay_square = p * float((renewed[0] ** 2).mean()) + (1 - p) * float((churned[0] ** 2).mean())
+    pay = PayDistribution(
+        mean=plan_cost,
+        sd=unit * float(np.sqrt(max(pay_square - pay_mean**2, 0.0))),
+        percentiles={q: float(np.percentile(total, q)) for q in PERCENTILES},
+        gate_pays=p if plan.gates else None,
+        thresholds_met=tuple(_threshold_chance(t, params, s, r, p, noise[:, i]) for i, t in enumerate(terms)),
+    )
+    certainty = float(_objective(plan, params, seed)(np.array([s]), np.array([r]))[0])
+    return SimulationResult(
+        selling_effort=s,
+        relationship_effort=r,
+        retention=(p, p**2, p**3),
+        company_value=params.budget_ttc * (params.b_s * s + params.b_r * p) - plan_cost,
+        plan_cost=plan_cost,
+        pay=pay,
+        certainty_equivalent=certainty,
+        solver=used,
+    )
+
+
+def _threshold_chance(
+    term: _Term, params: ScenarioParameters, s: float, r: float, p: float, noise: np.ndarray
+) -> float | None:
+    threshold = term.component.threshold_pct
+    if threshold is None:
+        return None
+    if term.binary:
+        return p if threshold <= 100 else 0.0
+    attainment = _attainment(term, params, np.array([s]), np.array([r]), noise)
+    return float(np.mean(attainment * 100 >= threshold))
+
+
+def salesperson_plan(ttc: float = 120_000.0) -> Plan:
+    """The plain sales-rep plan the sandbox compares with: 60 % base, 40 % quarterly revenue commission."""
+    return Plan(ttc=ttc, base_salary=round(0.6 * ttc, 2), components=(Component("revenue", 100.0, period="quarter"),))
+
+
+_ALL_REWARDS = frozenset(INDIRECT_REWARDS)
+_RENEWAL_GATE = (Gate("customer_active_at_year_end"),)
+
+
+def recommended_plan(scenario_or_id: Scenario | str, ttc: float | None = None) -> Plan:
+    """The lesson's shape fitted to the scenario: mostly fixed pay, a year-end renewal gate, objectives on
+    the four mandate questions and indirect rewards; plus growth pay, team credit or recovery milestones
+    where the scenario calls for them."""
+    chosen = scenario(scenario_or_id) if isinstance(scenario_or_id, str) else scenario_or_id
+    ttc = ttc if ttc is not None else typical_parameters(chosen).budget_ttc
+    objectives = Component("mandate_objectives", 30.0, mandate_questions=MANDATE_QUESTIONS)
+    shapes: dict[str, tuple[float, tuple[Component, ...], Clawback | None]] = {
+        "defend": (
+            0.8,
+            (Component("retention", 40.0), Component("satisfaction", 30.0), objectives),
+            None,
+        ),
+        "at_risk": (
+            0.8,
+            (
+                Component("retention", 50.0),
+                Component("mandate_objectives", 30.0, period="half", mandate_questions=MANDATE_QUESTIONS),
+                Component("satisfaction", 20.0),
+            ),
+            None,
+        ),
+        "growth": (
+            0.72,
+            (
+                Component("revenue_growth", 35.0),
+                Component("retention", 25.0),
+                Component("share_of_wallet", 20.0),
+                Component("mandate_objectives", 20.0, mandate_questions=MANDATE_QUESTIONS),
+            ),
+            Clawback("churn", 12, 50.0),
+        ),
+        "global_team": (
+            0.78,
+            (
+                Component("team_account_goal", 35.0, credit="team"),
+                Component("retention", 30.0),
+                Component("mandate_objectives", 20.0, mandate_questions=MANDATE_QUESTIONS),
+                Component("satisfaction", 15.0, credit="split", team_share_pct=50.0),
+            ),
+            None,
+        ),
+    }
+    fixed_share, components, clawback = shapes[chosen.id]
+    return Plan(
+        ttc=ttc,
+        base_salary=round(fixed_share * ttc, 2),
+        components=components,
+        gates=_RENEWAL_GATE,
+        clawback=clawback,
+        indirect_rewards=_ALL_REWARDS,
+    )
