@@ -1,5 +1,7 @@
-"""The bonus-plan sandbox (DESIGN §5): plans, account scenarios and the simulation of the KAM's response."""
+"""The bonus-plan sandbox (DESIGN §5): plans, account scenarios, the simulation of the KAM's response, the
+scenario benchmark and the grading rubric."""
 
+from course.core.sandbox.benchmark import Benchmark, benchmark_plan
 from course.core.sandbox.metrics import METRICS, Metric, UnknownMetric, metric, metric_names
 from course.core.sandbox.plan import (
     INDIRECT_REWARDS,
@@ -12,6 +14,19 @@ from course.core.sandbox.plan import (
     Gate,
     Plan,
     validate_plan,
+)
+from course.core.sandbox.rubric import (
+    CRITERIA,
+    PASS_SCORE,
+    Criterion,
+    CriterionResult,
+    Grade,
+    LessonLink,
+    UnknownCriterion,
+    criterion,
+    default_weights,
+    grade,
+    validate_weights,
 )
 from course.core.sandbox.scenarios import (
     SCENARIOS,
@@ -33,6 +48,19 @@ from course.core.sandbox.simulation import (
 )
 
 __all__ = [
+    "CRITERIA",
+    "PASS_SCORE",
+    "Benchmark",
+    "Criterion",
+    "CriterionResult",
+    "Grade",
+    "LessonLink",
+    "UnknownCriterion",
+    "benchmark_plan",
+    "criterion",
+    "default_weights",
+    "grade",
+    "validate_weights",
     "INDIRECT_REWARDS",
     "MANDATE_QUESTIONS",
     "MAX_COMPONENTS",
