@@ -815,7 +815,7 @@ def quiz_tool(argv: Sequence[str]) -> int:
             db.session.execute(insert(User), rows)
             users = db.session.scalars(select(User).where(User.email.like(f"quiz-{tag}-%")).order_by(User.id)).all()
             for user in users:
-                attempt = operations.start_attempt(user, course, quiz)
+                attempt, _created = operations.start_attempt(user, course, quiz)
                 made.append((user.id, attempt.id, attempt.layout))
             db.session.commit()
     if made:

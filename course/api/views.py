@@ -86,12 +86,10 @@ def quiz_info(course_id: str, quiz_id: str):
 def start_attempt(course_id: str, quiz_id: str):
     course = catalog().course(course_id)
     quiz = course.quiz(quiz_id)
-    before = {attempt.id for attempt in operations.attempts_of(current_user, course.id, quiz.id)}
     try:
-        attempt = operations.start_attempt(current_user, course, quiz)
+        attempt, created = operations.start_attempt(current_user, course, quiz)
     except AttemptRefused as error:
         raise ApiError(409, "attempt_refused", translated(error)) from None
-    created = attempt.id not in before
     db.session.commit()
     return _attempt_document(attempt, course, quiz), 201 if created else 200
 

@@ -83,12 +83,12 @@ def own_attempt(attempt_id: int, user: User | RequestUser, *, for_update: bool =
     return attempt
 
 
-def start_attempt(user: User | RequestUser, course: Course, quiz: Quiz) -> QuizAttempt:
-    """Resume the open attempt, or start a new one if the limit and cooldown allow it."""
+def start_attempt(user: User | RequestUser, course: Course, quiz: Quiz) -> tuple[QuizAttempt, bool]:
+    """Resume the open attempt, or start a new one if the limit and cooldown allow it; True if new."""
     attempts = attempts_of(user, course.id, quiz.id)
     for attempt in attempts:
         if attempt.status == "open":
-            return attempt
+            return attempt, False
     submitted = [aware(a.submitted_at) for a in attempts if a.submitted_at is not None]
     check_can_start(quiz, len(attempts), max(submitted, default=None), datetime.now(UTC))
     revision_id = db.session.scalar(
@@ -116,7 +116,7 @@ def start_attempt(user: User | RequestUser, course: Course, quiz: Quiz) -> QuizA
             db.session.add(attempt)
     except IntegrityError:
         raise AttemptRefused(N_("Another attempt was started at the same moment. Reload the page.")) from None
-    return attempt
+    return attempt, True
 
 
 class _RevisionQuizzes:

@@ -42,7 +42,7 @@ def start(course_id: str, quiz_id: str):
     course = catalog().course(course_id)
     quiz = course.quiz(quiz_id)
     try:
-        attempt = operations.start_attempt(current_user, course, quiz)
+        attempt, _created = operations.start_attempt(current_user, course, quiz)
     except AttemptRefused as error:
         flash(translated(error), "error")
         return redirect(url_for("quiz.show", course_id=course_id, quiz_id=quiz_id))

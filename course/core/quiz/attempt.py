@@ -101,13 +101,12 @@ def check_can_start(quiz: Quiz, started: int, last_submitted_at: datetime | None
     """Refuse a new attempt past the limit or inside the cooldown."""
     if quiz.max_attempts is not None and started >= quiz.max_attempts:
         raise AttemptRefused(N_("No attempts left: this quiz allows %(limit)d."), limit=quiz.max_attempts)
-    if quiz.cooldown_minutes and last_submitted_at is not None:
-        ready = last_submitted_at + timedelta(minutes=quiz.cooldown_minutes)
-        if now < ready:
-            raise AttemptRefused(
-                N_("Your next attempt is possible in %(minutes)d minutes."),
-                minutes=max(1, -int((now - ready).total_seconds() // 60)),
-            )
+    ready = ready_at(quiz, last_submitted_at)
+    if ready is not None and now < ready:
+        raise AttemptRefused(
+            N_("Your next attempt is possible in %(minutes)d minutes."),
+            minutes=max(1, -int((now - ready).total_seconds() // 60)),
+        )
 
 
 def ready_at(quiz: Quiz, last_submitted_at: datetime | None) -> datetime | None:

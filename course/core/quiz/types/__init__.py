@@ -11,7 +11,7 @@ from typing import Any
 
 from course.core.catalog.yamldoc import LineDict
 from course.core.errors import CourseError
-from course.core.quiz.model import Grade, Text
+from course.core.quiz.model import Grade
 from course.core.quiz.parsing import Fields
 
 
@@ -55,10 +55,6 @@ class QuestionType:
     def review(self, spec: Any, order: Sequence[str], response: Any, lang: str) -> dict:
         """The learner's answer beside the right one, for the review page and the result JSON."""
         raise NotImplementedError
-
-    def texts(self, spec: Any) -> Iterator[Text]:
-        """Every text of the spec, for translation checks and leak tests."""
-        return iter(())
 
     def secrets(self, spec: Any, lang: str) -> Iterator[str]:
         """Strings that would give the key away if they reached the browser early (for the leak test)."""

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from course.core.errors import N_
-from course.core.quiz.model import AnswerError, Text, pick
+from course.core.quiz.model import AnswerError, pick
 from course.core.quiz.parsing import Choice
 
 
@@ -46,10 +46,3 @@ def token(choices: Sequence[Choice], order: Sequence[str], choice_id: str) -> st
 
 def is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or value == [] or value == {}
-
-
-def feedback_texts(choices: Sequence[Choice]) -> Iterator[Text]:
-    for choice in choices:
-        yield choice.text
-        if choice.feedback:
-            yield choice.feedback

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from course.core.catalog.yamldoc import LineDict
 from course.core.errors import N_
-from course.core.quiz.model import AnswerError, Grade, Text, pick
+from course.core.quiz.model import AnswerError, Grade, pick
 from course.core.quiz.parsing import Choice, Fields
 from course.core.quiz.types import QuestionType, register
 from course.core.quiz.types._common import by_id, choice_id, in_order, is_blank, public_choices, token
@@ -94,7 +94,3 @@ class Matching(QuestionType):
             ],
             "choices": [pick(choice.text, lang) for choice in in_order(spec.choices, order)],
         }
-
-    def texts(self, spec: MatchingSpec) -> Iterator[Text]:
-        for choice in (*spec.prompts, *spec.choices):
-            yield choice.text

@@ -136,10 +136,6 @@ class Numeric(QuestionType):
             "unit": pick(spec.unit, lang) or None,
         }
 
-    def texts(self, spec: NumericSpec) -> Iterator[Text]:
-        yield from (text for text in (spec.unit, spec.feedback_wrong) if text)
-        yield from (answer.feedback for answer in spec.answers if answer.feedback)
-
     def secrets(self, spec: NumericSpec, lang: str) -> Iterator[str]:
         for answer in spec.answers:
             yield answer.describe(lang)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import combinations
 
 from course.core.catalog.yamldoc import LineDict
 from course.core.errors import N_
-from course.core.quiz.model import AnswerError, Grade, Text, pick
+from course.core.quiz.model import AnswerError, Grade, pick
 from course.core.quiz.parsing import Choice, Fields
 from course.core.quiz.types import QuestionType, register
 from course.core.quiz.types._common import by_id, choice_id, in_order, is_blank, public_choices, token
@@ -70,6 +70,3 @@ class Ordering(QuestionType):
             "correct": [pick(item.text, lang) for item in spec.items],
             "shown": [pick(item.text, lang) for item in in_order(spec.items, order)],
         }
-
-    def texts(self, spec: OrderingSpec) -> Iterator[Text]:
-        return (item.text for item in spec.items)

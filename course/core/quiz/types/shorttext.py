@@ -119,9 +119,6 @@ class ShortText(QuestionType):
     def review(self, spec: ShortTextSpec, order: Sequence[str], response: str | None, lang: str) -> dict:
         return {"given": response, "correct": list(spec.accepted(lang) or spec.accept[0][1])}
 
-    def texts(self, spec: ShortTextSpec) -> Iterator[Text]:
-        return iter((spec.feedback_wrong,) if spec.feedback_wrong else ())
-
     def secrets(self, spec: ShortTextSpec, lang: str) -> Iterator[str]:
         yield from spec.accepted(lang)
         if spec.feedback_wrong:

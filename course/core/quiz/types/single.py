@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from course.core.catalog.yamldoc import LineDict
 from course.core.errors import N_
-from course.core.quiz.model import AnswerError, Grade, Text, pick
+from course.core.quiz.model import AnswerError, Grade, pick
 from course.core.quiz.parsing import Choice, Fields
 from course.core.quiz.types import QuestionType, register
-from course.core.quiz.types._common import by_id, choice_id, feedback_texts, in_order, is_blank, public_choices, token
+from course.core.quiz.types._common import by_id, choice_id, in_order, is_blank, public_choices, token
 
 
 @dataclass(frozen=True)
@@ -38,9 +38,6 @@ class ChoiceType(QuestionType):
 
     def public(self, spec: ChoiceSpec, order: Sequence[str], lang: str) -> dict:
         return {"options": public_choices(spec.options, order, lang)}
-
-    def texts(self, spec: ChoiceSpec) -> Iterator[Text]:
-        return feedback_texts(spec.options)
 
     def secrets(self, spec: ChoiceSpec, lang: str) -> Iterator[str]:
         return (pick(option.feedback, lang) for option in spec.options if option.feedback)

@@ -67,8 +67,5 @@ class TrueFalse(QuestionType):
             "feedback": pick(feedback, lang) if response is not None and feedback else None,
         }
 
-    def texts(self, spec: TrueFalseSpec) -> Iterator[Text]:
-        return (text for text in (spec.feedback_true, spec.feedback_false) if text)
-
     def secrets(self, spec: TrueFalseSpec, lang: str) -> Iterator[str]:
-        return (pick(text, lang) for text in self.texts(spec))
+        return (pick(text, lang) for text in (spec.feedback_true, spec.feedback_false) if text)
