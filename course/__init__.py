@@ -35,13 +35,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     from course.learn import bp as learn_bp
     from course.quiz import bp as quiz_bp
     from course.quiz.fields import check_field_builders
+    from course.sandbox import bp as sandbox_bp
+    from course.sandbox.labels import check_labels
     from course.site import bp as site_bp
 
     check_field_builders()
+    check_labels()
     app.register_blueprint(site_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(learn_bp)
     app.register_blueprint(quiz_bp)
+    app.register_blueprint(sandbox_bp)
     app.register_blueprint(api_bp)
 
     from course import cli

@@ -1,4 +1,4 @@
-"""Database models: accounts, published content revisions, learner progress and quiz attempts."""
+"""Database models: accounts, published content revisions, learner progress, quiz attempts and sandbox designs."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ class User(UserMixin, db.Model):
     )
 
     quiz_results: Mapped[list[QuizResult]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
+    sandbox_results: Mapped[list[SandboxResult]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
 
     @property
     def completed(self) -> frozenset[tuple[str, str]]:
@@ -43,6 +44,11 @@ class User(UserMixin, db.Model):
     def passed(self) -> frozenset[tuple[str, str]]:
         """(course id, quiz id) pairs of passed quizzes, as on the request's user snapshot."""
         return frozenset((row.course_id, row.quiz_id) for row in self.quiz_results if row.passed)
+
+    @property
+    def sandbox(self) -> dict[str, float]:
+        """Course id → best sandbox score, as on the request's user snapshot."""
+        return {row.course_id: row.best_score for row in self.sandbox_results}
 
 
 class ContentRevision(db.Model):
@@ -129,4 +135,92 @@ class QuizResult(db.Model):
     best_percent: Mapped[float] = mapped_column(Float)
     passed: Mapped[bool]
     attempts: Mapped[int]  # submitted attempts
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SandboxDesign(db.Model):
+    """A learner's plan design for one scenario draw; its seed fixes the scenario's numbers for every version."""
+
+    __tablename__ = "sandbox_designs"
+    __table_args__ = (Index("ix_sandbox_designs_course", "course_id", "scenario_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[str] = mapped_column(String(64))
+    scenario_id: Mapped[str] = mapped_column(String(32))
+    seed: Mapped[int] = mapped_column(BigInteger)
+    name: Mapped[str] = mapped_column(String(120))
+    best_score: Mapped[float | None] = mapped_column(Float)
+    latest_version: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    user: Mapped[User] = relationship()
+    versions: Mapped[list[SandboxVersion]] = relationship(
+        back_populates="design", cascade="all, delete-orphan", passive_deletes=True, order_by="SandboxVersion.number"
+    )
+    comments: Mapped[list[SandboxComment]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="SandboxComment.created_at"
+    )
+
+
+class SandboxVersion(db.Model):
+    """One evaluated plan of a design, with the grade it got and the rubric weights that produced it."""
+
+    __tablename__ = "sandbox_versions"
+    __table_args__ = (UniqueConstraint("design_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    design_id: Mapped[int] = mapped_column(ForeignKey("sandbox_designs.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    plan: Mapped[dict] = mapped_column(JSON)  # `evaluation.plan_data`: reads back with `validate_plan`
+    score: Mapped[float] = mapped_column(Float)
+    passed: Mapped[bool]
+    verdicts: Mapped[dict] = mapped_column(JSON)  # criterion id → verdict, for lists and the trainer view
+    weights_id: Mapped[int | None] = mapped_column(ForeignKey("sandbox_rubric_weights.id"))  # None: defaults
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    design: Mapped[SandboxDesign] = relationship(back_populates="versions")
+    weights: Mapped[RubricWeights | None] = relationship()
+
+
+class SandboxComment(db.Model):
+    """A trainer's comment on a learner's design (optionally on one version), shown to the learner."""
+
+    __tablename__ = "sandbox_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    design_id: Mapped[int] = mapped_column(ForeignKey("sandbox_designs.id", ondelete="CASCADE"), index=True)
+    version_number: Mapped[int | None]
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    author: Mapped[User | None] = relationship()
+
+
+class RubricWeights(db.Model):
+    """A course's rubric weights; every change is a new numbered row, and grades point at the row they used."""
+
+    __tablename__ = "sandbox_rubric_weights"
+    __table_args__ = (UniqueConstraint("course_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[str] = mapped_column(String(64))
+    number: Mapped[int]
+    weights: Mapped[dict] = mapped_column(JSON)  # criterion id → points, adding up to 100
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SandboxResult(db.Model):
+    """A learner's best sandbox score per course: what course progress reads."""
+
+    __tablename__ = "sandbox_results"
+    __table_args__ = (UniqueConstraint("user_id", "course_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[str] = mapped_column(String(64))
+    best_score: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

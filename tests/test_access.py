@@ -6,6 +6,7 @@ import pytest
 
 FIRST = "/courses/kam-pay/lessons/kams-are-not-salespeople"
 QUIZ = "/courses/kam-pay/quizzes/kam-mandate-quiz"
+SANDBOX = "/courses/kam-pay/sandbox"
 
 # (endpoint, method, url, anonymous, learner, trainer, admin): the expected status codes.
 ACCESS = [
@@ -36,6 +37,21 @@ ACCESS = [
     ("api.check_question", "POST", "/api/v1/attempts/999999/questions/q/check", 401, 404, 404, 404),
     ("api.submit", "POST", "/api/v1/attempts/999999/submit", 401, 404, 404, 404),
     ("api.result", "GET", "/api/v1/attempts/999999/result", 401, 404, 404, 404),
+    ("sandbox.index", "GET", SANDBOX, 200, 200, 200, 200),
+    ("sandbox.brief", "GET", f"{SANDBOX}/scenarios/defend", 200, 200, 200, 200),
+    # No scenario named: nothing to start.
+    ("sandbox.start", "POST", f"{SANDBOX}/designs", 302, 404, 404, 404),
+    # Design 999999 does not exist: a stranger's design must look exactly the same (404).
+    ("sandbox.edit", "GET", "/sandbox/designs/999999", 302, 404, 404, 404),
+    ("sandbox.evaluate", "POST", "/sandbox/designs/999999", 302, 404, 404, 404),
+    ("sandbox.result", "GET", "/sandbox/designs/999999/versions/1", 302, 404, 404, 404),
+    ("sandbox.duplicate", "POST", "/sandbox/designs/999999/duplicate", 302, 404, 404, 404),
+    ("sandbox.compare", "GET", f"{SANDBOX}/compare", 302, 200, 200, 200),
+    ("sandbox.comment", "POST", "/sandbox/designs/999999/comments", 302, 403, 404, 404),
+    ("sandbox.designs", "GET", f"{SANDBOX}/designs", 302, 403, 200, 200),
+    ("sandbox.weights", "GET", f"{SANDBOX}/weights", 302, 403, 200, 200),
+    # An empty form: the weights do not add up to 100.
+    ("sandbox.save_weights", "POST", f"{SANDBOX}/weights", 302, 403, 400, 400),
     ("auth.logout", "POST", "/auth/logout", 302, 302, 302, 302),  # last: it ends the session
 ]
 ROLES = ("anonymous", "learner", "trainer", "admin")

@@ -145,7 +145,9 @@ def test_salesperson_plan_gets_less_relationship_work_and_retention_than_the_rec
 def test_closed_form_matches_the_hand_computed_best_response() -> None:
     # c_s = c_r = 1, δ = 0.5, m_s = 0.5, m_r = 0.3 + 0.1 (one indirect reward); commission α_s = 0.2:
     # A = 0.7, B = 0.4, D = 0.75 → s* = (0.7 − 0.2)/0.75 = 2/3, r* = (0.4 − 0.35)/0.75 = 1/15.
-    params = dataclasses.replace(typical_parameters(scenario("defend")), m_s=0.5, m_r=0.3, indirect_boost=0.1)
+    params = dataclasses.replace(
+        typical_parameters(scenario("defend")), c_s=1.0, c_r=1.0, delta=0.5, m_s=0.5, m_r=0.3, indirect_boost=0.1
+    )
     unit = params.budget_ttc / params.pay_scale
     plan = Plan(BASE + 0.2 * unit, BASE, (Component("revenue", 100.0),), indirect_rewards=frozenset({"autonomy"}))
     s, r = closed_form_response(plan, params)

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cache
 
 from flask_login import UserMixin
-from sqlalchemy import bindparam, literal, select, true, union_all
+from sqlalchemy import String, bindparam, cast, literal, select, true, union_all
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from course.extensions import db
 from course.fastquery import FastQuery
-from course.models import ROLES, LessonProgress, QuizResult, User
+from course.models import ROLES, LessonProgress, QuizResult, SandboxResult, User
 
 
 @cache
@@ -79,17 +80,21 @@ class RequestUser(UserMixin):
     locale: str | None
     completed: frozenset[tuple[str, str]]  # (course id, lesson id)
     passed: frozenset[tuple[str, str]] = frozenset()  # (course id, quiz id)
+    sandbox: Mapping[str, float] = field(default_factory=dict)  # course id → best sandbox score
 
 
 def _progress_items():  # noqa: ANN202 - a SQLAlchemy subquery
-    """Completed lessons and passed quizzes of one user, as (course, item, kind) rows."""
+    """Completed lessons, passed quizzes and best sandbox scores of one user, as (course, item, kind) rows."""
     lessons = select(
         LessonProgress.course_id, LessonProgress.lesson_id.label("item"), literal("lesson").label("kind")
     ).where(LessonProgress.user_id == bindparam("user_id"))
     quizzes = select(QuizResult.course_id, QuizResult.quiz_id, literal("quiz")).where(
         QuizResult.user_id == bindparam("user_id"), QuizResult.passed.is_(True)
     )
-    return union_all(lessons, quizzes).subquery()
+    sandbox = select(SandboxResult.course_id, cast(SandboxResult.best_score, String), literal("sandbox")).where(
+        SandboxResult.user_id == bindparam("user_id")
+    )
+    return union_all(lessons, quizzes, sandbox).subquery()
 
 
 _ITEMS = _progress_items()
@@ -110,4 +115,5 @@ def load_request_user(user_id: int) -> RequestUser | None:
         return None
     completed = frozenset((course_id, item) for *_, course_id, item, kind in rows if kind == "lesson")
     passed = frozenset((course_id, item) for *_, course_id, item, kind in rows if kind == "quiz")
-    return RequestUser(*rows[0][:5], completed=completed, passed=passed)
+    sandbox = {course_id: float(item) for *_, course_id, item, kind in rows if kind == "sandbox"}
+    return RequestUser(*rows[0][:5], completed=completed, passed=passed, sandbox=sandbox)

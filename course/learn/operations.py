@@ -1,4 +1,4 @@
-"""Learner progress: completed lessons and passed quizzes."""
+"""Learner progress: completed lessons, passed quizzes and the sandbox score."""
 
 from __future__ import annotations
 
@@ -32,10 +32,20 @@ def passed_quizzes(user: User | RequestUser, course: Course) -> set[str]:
     return {quiz_id for course_id, quiz_id in user.passed if course_id == course.id} & {q.id for q in course.quizzes}
 
 
-def course_percent(course: Course, done: set[str], passed: set[str]) -> int:
-    """Share of the course's required steps: every lesson, and every quiz if the course requires them."""
+def sandbox_done(user: User | RequestUser, course: Course) -> bool | None:
+    """Whether the learner's best sandbox score reaches the course's threshold; None if the course sets none."""
+    threshold = course.completion.sandbox
+    if threshold is None:
+        return None
+    return user.is_authenticated and user.sandbox.get(course.id, -1.0) >= threshold
+
+
+def course_percent(course: Course, done: set[str], passed: set[str], sandbox: bool | None = None) -> int:
+    """Share of the course's required steps: every lesson, every quiz if the course requires them, and the
+    sandbox threshold if it sets one."""
     required = set(course.required_quizzes)
-    return percent(len(done) + len(passed & required), len(course.lessons) + len(required))
+    steps = len(course.lessons) + len(required) + (sandbox is not None)
+    return percent(len(done) + len(passed & required) + bool(sandbox), steps)
 
 
 def percent(done: int, total: int) -> int:

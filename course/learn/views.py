@@ -26,11 +26,15 @@ def _holes(user: User | RequestUser | AnonymousUserMixin) -> dict:
     }
 
 
-def _progress(user: User | RequestUser | AnonymousUserMixin, course: Course) -> tuple[set[str], set[str]]:
-    """(completed lesson ids, passed quiz ids); empty for visitors."""
+def _progress(user: User | RequestUser | AnonymousUserMixin, course: Course) -> tuple[set[str], set[str], float | None]:
+    """(completed lesson ids, passed quiz ids, best sandbox score or None); empty for visitors."""
     if not user.is_authenticated:
-        return set(), set()
-    return operations.completed_lessons(user, course), operations.passed_quizzes(user, course)
+        return set(), set(), None
+    return (
+        operations.completed_lessons(user, course),
+        operations.passed_quizzes(user, course),
+        user.sandbox.get(course.id),
+    )
 
 
 @bp.get("/")
@@ -47,9 +51,9 @@ def overview(course_id: str):
     course = current_catalog.course(course_id)
     lang = current_language()
     user = current_user._get_current_object()
-    done, passed = _progress(user, course)
+    done, passed, sandbox_score = _progress(user, course)
     return shells().render(
-        (course_id, lang, user.is_authenticated, frozenset(done), frozenset(passed)),
+        (course_id, lang, user.is_authenticated, frozenset(done), frozenset(passed), sandbox_score),
         current_catalog.version,
         "learn/overview.html",
         _holes(user),
@@ -58,7 +62,8 @@ def overview(course_id: str):
         authenticated=user.is_authenticated,
         done=done,
         passed=passed,
-        percent=operations.course_percent(course, done, passed),
+        percent=operations.course_percent(course, done, passed, operations.sandbox_done(user, course)),
+        sandbox_score=sandbox_score,
         next_lesson=next((lesson for lesson in course.lessons if lesson.id not in done), None),
     )
 
@@ -70,9 +75,9 @@ def lesson(course_id: str, lesson_id: str):
     current = course.lesson(lesson_id)
     lang = current_language()
     user = current_user._get_current_object()  # one proxy lookup for the whole view
-    done, passed = _progress(user, course)
+    done, passed, _score = _progress(user, course)
     before, after = course.neighbours(lesson_id)
-    percent = operations.course_percent(course, done, passed)
+    percent = operations.course_percent(course, done, passed, operations.sandbox_done(user, course))
     holes = {**_holes(user), "percent": lambda: str(percent)}
     authenticated, is_done = user.is_authenticated, lesson_id in done
     return shells().render(

@@ -31,7 +31,7 @@ _LESSON_FILE = re.compile(r"^(?P<id>[^/]+)\.(?P<lang>[a-z]{2})\.md$")
 
 _COURSE_KEYS = {"id", "source_language", "languages", "title", "description", "lessons", "completion"}
 _COURSE_REQUIRED = {"id", "source_language", "languages", "title", "lessons"}
-_COMPLETION_KEYS = {"lessons", "quizzes"}
+_COMPLETION_KEYS = {"lessons", "quizzes", "sandbox"}
 _LESSON_KEYS = {"id", "lang", "title", "minutes", "objectives", "summary", "quiz"}
 _LESSON_REQUIRED = {"id", "lang", "title", "minutes", "objectives", "summary"}
 MAX_TITLE = 200
@@ -328,12 +328,16 @@ def _parse_completion(doc: YamlMapping, path: str, found: _Collector) -> Complet
         return CompletionRule()
     for key in value:
         if key not in _COMPLETION_KEYS:
-            found.add(path, doc.line("completion"), f"unknown completion rule {key!r} (allowed: lessons, quizzes)")
+            found.add(path, doc.line("completion"), f"unknown completion rule {key!r} (allowed: lessons, quizzes, sandbox)")
     if value.get("lessons", "all") != "all":
         found.add(path, doc.line("completion"), "completion.lessons must be 'all'")
     if value.get("quizzes", "all") != "all":
         found.add(path, doc.line("completion"), "completion.quizzes must be 'all' (or left out)")
-    return CompletionRule(lessons="all", quizzes="all" if "quizzes" in value else None)
+    sandbox = value.get("sandbox")
+    if sandbox is not None and (isinstance(sandbox, bool) or not isinstance(sandbox, int) or not 0 < sandbox <= 100):
+        found.add(path, doc.line("completion"), "completion.sandbox must be a whole score from 1 to 100, e.g. 70")
+        sandbox = None
+    return CompletionRule(lessons="all", quizzes="all" if "quizzes" in value else None, sandbox=sandbox)
 
 
 def split_front_matter(text: str) -> tuple[str, int, str, int]:

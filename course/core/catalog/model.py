@@ -65,10 +65,12 @@ class Lesson:
 
 @dataclass(frozen=True)
 class CompletionRule:
-    """What a learner must do to complete the course: every lesson, and (if set) pass every quiz."""
+    """What a learner must do to complete the course: every lesson, and (if set) pass every quiz and reach
+    a sandbox score."""
 
     lessons: str = "all"
     quizzes: str | None = None
+    sandbox: int | None = None  # the best sandbox design's score that counts as done
 
 
 @dataclass(frozen=True)

@@ -14,15 +14,22 @@ commission in it (a commission plan is the comparison, never the benchmark):
 plus the course's recommended plan for the scenario, so the benchmark is never worse than it.
 That is 3 · 2 · 4 · 2 · 2 · 2 = 192 candidates + 1, each simulated at the budgeted target total cash.
 
-**Objective**: the highest `SimulationResult.company_value`, which is already value minus cost (the
-first year's value of selling and of the renewal minus the plan's expected pay), among the candidates
-that keep the customer and the budget: expected first-year retention at least the scenario's target
-(or what the recommended plan reaches, where that is less) and expected cost at most 110 % of the
-budgeted target total cash (or the recommended plan's cost, where that is more). Without that condition the
-first-year value favours pushing sales (a selling effort of 2.5 is worth more this year than the
-renewals it costs later), and the benchmark would teach the multitask trap. Ties go to the first
-candidate in the fixed order above, so the search is deterministic; the simulation itself is seeded.
-Results are cached in-process per (scenario, parameters, seed): about 1 s for the first call, then free.
+**Objective**: the highest `SimulationResult.company_value`, the expected value of the account over the
+relationship's three-year horizon net of the plan's cost (see `simulation.company_value`), among the
+candidates that meet what the rubric's outcome criterion asks of every plan: expected first-year
+retention at least the scenario's target (or what the recommended plan reaches, where that is less)
+and expected cost at most 110 % of the budgeted target total cash (or the recommended plan's cost,
+where that is more). The three-year value already makes overselling lose (a lost customer earns
+nothing in the later years); the retention floor remains so that the benchmark never trades the
+customer for selling value (at a defend account, the growth template would otherwise win by a hair
+with 89 % retention against a 92 % target). Ties go to the first candidate in the fixed order above,
+so the search is deterministic; the simulation itself is seeded.
+
+**Cost**: the search runs once per scenario, at its typical parameters (`search`, about 1 s, cached
+in-process; `warm_up` runs all of them, for an app's start-up). For a drawn set of numbers and a seed,
+`benchmark_plan` then simulates only the search's winner and the recommended plan, both at the drawn
+budget, and keeps the better under the same objective and conditions: two simulations per new seed,
+so the benchmark is never worse than the recommended plan in any draw.
 """
 
 from __future__ import annotations
@@ -32,7 +39,7 @@ import time
 from dataclasses import dataclass, replace
 
 from course.core.sandbox.plan import INDIRECT_REWARDS, MANDATE_QUESTIONS, Clawback, Component, Gate, Plan
-from course.core.sandbox.scenarios import Scenario, ScenarioParameters, scenario
+from course.core.sandbox.scenarios import SCENARIOS, Scenario, ScenarioParameters, scenario, typical_parameters
 from course.core.sandbox.simulation import SOLVER_SEED, SimulationResult, recommended_plan, simulate
 
 FIXED_SHARES = (0.75, 0.8, 0.85)  # the practice range for KAMs (DESIGN §5)
@@ -70,7 +77,7 @@ class Benchmark:
     result: SimulationResult
     design: str  # which candidate won, e.g. "retention_led, 85 % fixed, gate, year, team 0 %, indirect"
     candidates: int
-    seconds: float  # search time of the first (uncached) call
+    seconds: float  # time of the scenario's design-space search (the first, uncached call)
 
 
 def _components(template: str, period: str, team_share: float) -> tuple[tuple[Component, ...], Clawback | None]:
@@ -91,52 +98,89 @@ def _components(template: str, period: str, team_share: float) -> tuple[tuple[Co
     return tuple(components), clawback
 
 
-def candidates(scenario_: Scenario, params: ScenarioParameters) -> list[tuple[str, Plan]]:
-    """The design space in its fixed search order, the recommended plan first."""
-    ttc = params.budget_ttc
-    found = [("recommended", recommended_plan(scenario_, ttc))]
+@dataclass(frozen=True)
+class _Design:
+    """One point of the design space, independent of the budget."""
+
+    label: str
+    fixed: float
+    gate: bool
+    template: str
+    period: str
+    team_share: float
+    rewards: frozenset[str]
+
+    def plan(self, ttc: float) -> Plan:
+        components, clawback = _components(self.template, self.period, self.team_share)
+        return Plan(
+            ttc=ttc,
+            base_salary=round(self.fixed * ttc, 2),
+            components=components,
+            gates=(Gate("customer_active_at_year_end"),) if self.gate else (),
+            clawback=clawback,
+            indirect_rewards=self.rewards,
+        )
+
+
+def _designs() -> list[_Design]:
+    found = []
     for fixed, gate, template, period, team_share, rewards in itertools.product(
         FIXED_SHARES, GATE_OPTIONS, TEMPLATES, OBJECTIVE_PERIODS, TEAM_SHARES, INDIRECT_OPTIONS
     ):
-        components, clawback = _components(template, period, team_share)
-        plan = Plan(
-            ttc=ttc,
-            base_salary=round(fixed * ttc, 2),
-            components=components,
-            gates=(Gate("customer_active_at_year_end"),) if gate else (),
-            clawback=clawback,
-            indirect_rewards=rewards,
-        )
         label = (
             f"{template}, {round(fixed * 100)} % fixed, {'gate' if gate else 'no gate'}, {period}, "
             f"team {round(team_share)} %, {'indirect' if rewards else 'no indirect'}"
         )
-        found.append((label, plan))
+        found.append(_Design(label, fixed, gate, template, period, team_share, rewards))
     return found
 
 
-CACHE_SIZE = 256  # drawn parameters differ per attempt: keep the newest searches, drop the oldest
-_CACHE: dict[tuple[str, ScenarioParameters, int], Benchmark] = {}
+_DESIGNS = _designs()
+RECOMMENDED = "recommended"
 
 
-def benchmark_plan(scenario_or_id: Scenario | str, params: ScenarioParameters, seed: int = SOLVER_SEED) -> Benchmark:
-    """The candidate with the highest simulated company value for this scenario draw (cached in-process)."""
+def candidates(scenario_: Scenario, params: ScenarioParameters) -> list[tuple[str, Plan]]:
+    """The design space in its fixed search order, the recommended plan first."""
+    ttc = params.budget_ttc
+    return [(RECOMMENDED, recommended_plan(scenario_, ttc))] + [(d.label, d.plan(ttc)) for d in _DESIGNS]
+
+
+def _plan(scenario_: Scenario, label: str, ttc: float) -> Plan:
+    if label == RECOMMENDED:
+        return recommended_plan(scenario_, ttc)
+    return next(d for d in _DESIGNS if d.label == label).plan(ttc)
+
+
+class _Conditions:
+    """The benchmark's conditions, set by the recommended plan's result (which always meets them)."""
+
+    def __init__(self, params: ScenarioParameters, recommended: SimulationResult) -> None:
+        self.floor = min(params.target_retention, recommended.retention[0]) - RETENTION_TOLERANCE
+        self.ceiling = max(params.budget_ttc * COST_SLACK, recommended.plan_cost)
+
+    def met(self, result: SimulationResult) -> bool:
+        return result.retention[0] >= self.floor and result.plan_cost <= self.ceiling
+
+
+_SEARCHES: dict[str, Benchmark] = {}
+
+
+def search(scenario_or_id: Scenario | str) -> Benchmark:
+    """The best candidate at the scenario's typical parameters: the full search, once per scenario."""
     chosen = scenario(scenario_or_id) if isinstance(scenario_or_id, str) else scenario_or_id
-    key = (chosen.id, params, seed)
-    if key in _CACHE:
-        return _CACHE[key]
+    found = _SEARCHES.get(chosen.id)
+    if found is not None:
+        return found
     started = time.perf_counter()
-    best: tuple[str, Plan, SimulationResult] | None = None
+    params = typical_parameters(chosen)
     space = candidates(chosen, params)
-    floor = ceiling = None
+    best: tuple[str, Plan, SimulationResult] | None = None
+    conditions = None
     for label, plan in space:
-        result = simulate(plan, params, seed=seed)
-        if floor is None or ceiling is None:  # the recommended plan comes first and is always feasible
-            floor = min(params.target_retention, result.retention[0]) - RETENTION_TOLERANCE
-            ceiling = max(params.budget_ttc * COST_SLACK, result.plan_cost)
-        if result.retention[0] < floor or result.plan_cost > ceiling:
-            continue
-        if best is None or result.company_value > best[2].company_value:
+        result = simulate(plan, params)
+        if conditions is None:  # the recommended plan comes first and is always feasible
+            conditions = _Conditions(params, result)
+        if conditions.met(result) and (best is None or result.company_value > best[2].company_value):
             best = (label, plan, result)
     assert best is not None
     found = Benchmark(
@@ -146,6 +190,43 @@ def benchmark_plan(scenario_or_id: Scenario | str, params: ScenarioParameters, s
         candidates=len(space),
         seconds=time.perf_counter() - started,
     )
+    _SEARCHES[chosen.id] = found
+    return found
+
+
+def warm_up() -> None:
+    """Run every scenario's search now (about 1 s each), so no learner waits for one."""
+    for scenario_id in SCENARIOS:
+        search(scenario_id)
+
+
+CACHE_SIZE = 256  # drawn parameters differ per attempt: keep the newest, drop the oldest
+_CACHE: dict[tuple[str, ScenarioParameters, int], Benchmark] = {}
+
+
+def benchmark_plan(scenario_or_id: Scenario | str, params: ScenarioParameters, seed: int = SOLVER_SEED) -> Benchmark:
+    """The scenario's benchmark for this draw: the better of the search's winner and the recommended
+    plan at the drawn numbers (two simulations; the per-scenario search is cached in-process)."""
+    chosen = scenario(scenario_or_id) if isinstance(scenario_or_id, str) else scenario_or_id
+    key = (chosen.id, params, seed)
+    found = _CACHE.get(key)
+    if found is not None:
+        return found
+    searched = search(chosen)
+    recommended = recommended_plan(chosen, params.budget_ttc)
+    best = (RECOMMENDED, recommended, simulate(recommended, params, seed=seed))
+    if searched.design != RECOMMENDED:
+        plan = _plan(chosen, searched.design, params.budget_ttc)
+        result = simulate(plan, params, seed=seed)
+        if _Conditions(params, best[2]).met(result) and result.company_value > best[2].company_value:
+            best = (searched.design, plan, result)
+    found = Benchmark(
+        plan=best[1],
+        result=best[2],
+        design=best[0],
+        candidates=searched.candidates,
+        seconds=searched.seconds,
+    )
     if len(_CACHE) >= CACHE_SIZE:
         del _CACHE[next(iter(_CACHE))]
     _CACHE[key] = found
@@ -153,4 +234,6 @@ def benchmark_plan(scenario_or_id: Scenario | str, params: ScenarioParameters, s
 
 
 def clear_cache() -> None:
+    """Forget the per-draw benchmarks and the per-scenario searches."""
     _CACHE.clear()
+    _SEARCHES.clear()

@@ -42,17 +42,21 @@ class ScenarioParameters:
     pay_scale: float
     budget_ttc: float  # the company's target total cash for this KAM
     target_retention: float
+    time_preference: float  # the KAM's yearly discount on pay received later (deferred pay)
 
 
 KAM_RANGES: Mapping[str, tuple[float, float]] = {
-    "c_s": (0.9, 1.1),
+    "c_s": (1.4, 1.6),
     "c_r": (0.9, 1.1),
-    "delta": (0.4, 0.6),
-    "m_s": (0.4, 0.6),
+    "delta": (0.25, 0.35),
+    "m_s": (0.8, 1.0),
     "m_r": (0.2, 0.4),
     "rho": (1.5, 2.5),
     "indirect_boost": (0.08, 0.08),
     "pay_scale": (5.0, 5.0),
+    # A year's wait makes pay worth 10 % less to the KAM (a common planning discount rate; an
+    # assumption, not measured): deferral ties pay to retention at a price in certainty.
+    "time_preference": (0.1, 0.1),
 }
 
 
@@ -148,10 +152,10 @@ _add(
         ranges=_ranges(
             p0=(0.82, 0.9),
             k=(0.06, 0.1),
-            lam=(0.04, 0.08),
-            s_bar=(1.5, 1.5),
-            b_s=(3.0, 5.0),
-            b_r=(5.0, 8.0),
+            lam=(0.15, 0.2),
+            s_bar=(1.0, 1.0),
+            b_s=(3.0, 4.0),
+            b_r=(8.0, 11.0),
             sigma_s=(0.5, 0.8),
             sigma_r=(0.5, 0.7),
             team_dependence=(0.1, 0.3),

@@ -29,6 +29,7 @@ SOLVER_DRAWS = 200  # antithetic pairs, so 400 noise draws per effort pair
 PAY_DRAWS = 4000  # draws (noise and renewal) for the pay distribution at the chosen efforts
 SOLVER_SEED = 20_260_401
 PERCENTILES = (5, 25, 50, 75, 95)
+HORIZON_YEARS = 3  # the relationship's horizon: retention after 1, 2 and 3 years, company value over 3
 # What a renewal-metric component has paid before a churn, on average, when it pays per period:
 # churn falls uniformly in the year, and quarterly payouts already made are kept.
 PAID_BEFORE_CHURN = {"quarter": 0.375, "half": 0.25, "year": 0.0, "multi_year": 0.0}
@@ -50,7 +51,7 @@ class SimulationResult:
     selling_effort: float
     relationship_effort: float
     retention: tuple[float, float, float]  # chance the customer is still buying after 1, 2 and 3 years
-    company_value: float  # first-year value of selling and renewal minus the plan's expected cost
+    company_value: float  # expected value over HORIZON_YEARS while the customer buys, minus the plan's cost
     plan_cost: float  # expected yearly pay, base included
     pay: PayDistribution
     certainty_equivalent: float  # the KAM's, in model units (for comparing plans, not for display)
@@ -190,7 +191,48 @@ def _effort_cost(params: ScenarioParameters, s: np.ndarray | float, r: np.ndarra
 
 def is_linear(plan: Plan) -> bool:
     """True if pay is linear in the signals, so the best response has a closed form."""
-    return plan.clawback is None and not plan.gates and all(_term_is_linear(c) for c in plan.components)
+    return (
+        plan.clawback is None
+        and not plan.gates
+        and not _deferred(plan)
+        and all(_term_is_linear(c) for c in plan.components)
+    )
+
+
+def _deferred(plan: Plan) -> bool:
+    return plan.deferral.pct > 0 and plan.deferral.years > 0
+
+
+def _deferral_branches(
+    plan: Plan, params: ScenarioParameters, renewed: np.ndarray, churned: np.ndarray, p: np.ndarray
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The pay outcomes of a plan with deferral: (chance, pay as the KAM values it, pay the company makes).
+
+    The deferred share `d` of each year's variable pay is paid `years` later if the customer is still
+    buying then and forfeited otherwise (on a churn this year too). The customer is still buying after
+    `years` more renewals with chance p^years (the KAM keeps the same effort each year), and the KAM
+    values pay `years` away at (1 + time_preference)^(−years).
+    """
+    d = plan.deferral.pct / 100
+    years = plan.deferral.years
+    later = p**years
+    kept = (1 - d) * renewed
+    return [
+        (p * later, kept + d * (1 + params.time_preference) ** -years * renewed, renewed),
+        (p * (1 - later), kept, kept),
+        (1 - p, (1 - d) * churned, (1 - d) * churned),
+    ]
+
+
+def _branches_certainty_equivalent(branches: list[tuple[np.ndarray, np.ndarray]], rho: float) -> np.ndarray:
+    """−(1/ρ)·ln Σ chance·E[exp(−ρ·pay)] over outcome branches, per effort pair (log-sum-exp for stability)."""
+    exponents = [-rho * pay for _, pay in branches]
+    shift = np.max([e.max(axis=1) for e in exponents], axis=0)
+    expected = sum(
+        chance * np.exp(exponent - shift[:, None]).mean(axis=1)
+        for (chance, _), exponent in zip(branches, exponents, strict=True)
+    )
+    return -(shift + np.log(expected)) / rho
 
 
 def _term_is_linear(component: Component) -> bool:
@@ -258,9 +300,11 @@ def _objective(plan: Plan, params: ScenarioParameters, seed: int) -> Callable[[n
     # do not depend on the renewal are valued one by one (linear ones exactly: mean − ρ/2·variance)
     # and only the renewal-linked terms together. This keeps one component's sampling noise from
     # leaking into how another is valued.
-    linked = [t for t in terms if t.on_renewal]
-    separate = [t for t in terms if not t.on_renewal and not t.linear]
-    linear = [t for t in terms if t.linear]
+    # Deferred pay depends on the customer still buying, so deferral links every term to the renewal.
+    deferred = _deferred(plan)
+    linked = [t for t in terms if t.on_renewal or deferred]
+    separate = [t for t in terms if not (t.on_renewal or deferred) and not t.linear]
+    linear = [t for t in terms if t.linear and not deferred]
     slope_s = sum(t.amount * t.on_selling * 100 / t.component.target_pct for t in linear)
     slope_r = sum(t.amount * t.on_relationship * 100 / t.component.target_pct for t in linear)
     fixed = sum(t.amount * t.constant * 100 / t.component.target_pct for t in linear)
@@ -271,7 +315,11 @@ def _objective(plan: Plan, params: ScenarioParameters, seed: int) -> Callable[[n
         for term in separate:
             paid = _paid(term, _attainment(term, params, s, r, noise[:, term.column]))
             value = value + _pay_certainty_equivalent(paid, paid, np.ones(1), params.rho)
-        if linked:
+        if linked and deferred:
+            renewed, churned = _pay(linked, params, s, r, noise)
+            branches = _deferral_branches(plan, params, renewed, churned, renewal_chance(params, s, r))
+            value = value + _branches_certainty_equivalent([(c, valued) for c, valued, _ in branches], params.rho)
+        elif linked:
             renewed, churned = _pay(linked, params, s, r, noise)
             value = value + _pay_certainty_equivalent(renewed, churned, renewal_chance(params, s, r), params.rho)
         return value - _effort_cost(params, s, r) + params.m_s * s + m_r * r
@@ -324,13 +372,23 @@ def simulate(
     renews = rng.random(PAY_DRAWS)
     p = float(renewal_chance(params, s, r))
     renewed, churned = _pay(terms, params, np.array([s]), np.array([r]), noise)
-    variable = np.where(renews < p, renewed[0], churned[0])
+    if _deferred(plan):
+        # The company pays deferred pay at face value, when due; the KAM's pay counts it in the year earned.
+        branches = [
+            (float(chance[0]), paid[0])
+            for chance, _, paid in _deferral_branches(plan, params, renewed, churned, np.array([p]))
+        ]
+        still_buying = rng.random(PAY_DRAWS) < p**plan.deferral.years
+        variable = np.where(renews < p, np.where(still_buying, branches[0][1], branches[1][1]), branches[2][1])
+    else:
+        branches = [(p, renewed[0]), (1 - p, churned[0])]
+        variable = np.where(renews < p, renewed[0], churned[0])
     unit = params.budget_ttc / params.pay_scale
     total = plan.base_salary + unit * variable
-    expected_variable = p * renewed[0].mean() + (1 - p) * churned[0].mean()
+    expected_variable = sum(chance * paid.mean() for chance, paid in branches)
     plan_cost = plan.base_salary + unit * float(expected_variable)
     pay_mean = float(expected_variable)
-    pay_square = p * float((renewed[0] ** 2).mean()) + (1 - p) * float((churned[0] ** 2).mean())
+    pay_square = sum(chance * float((paid**2).mean()) for chance, paid in branches)
     pay = PayDistribution(
         mean=plan_cost,
         sd=unit * float(np.sqrt(max(pay_square - pay_mean**2, 0.0))),
@@ -343,12 +401,22 @@ def simulate(
         selling_effort=s,
         relationship_effort=r,
         retention=(p, p**2, p**3),
-        company_value=params.budget_ttc * (params.b_s * s + params.b_r * p) - plan_cost,
+        company_value=company_value(params, s, p, plan_cost),
         plan_cost=plan_cost,
         pay=pay,
         certainty_equivalent=certainty,
         solver=used,
     )
+
+
+def company_value(params: ScenarioParameters, s: float, p: float, plan_cost: float) -> float:
+    """The company's expected value of the account over `HORIZON_YEARS`, net of the plan's cost.
+
+    A year with the customer is worth `budget·(b_s·s + b_r·p)` (the selling and the renewal at its end)
+    minus the plan's expected cost; year t+1 happens only if the customer renewed t times (chance p^t).
+    """
+    yearly = params.budget_ttc * (params.b_s * s + params.b_r * p) - plan_cost
+    return yearly * sum(p**year for year in range(HORIZON_YEARS))
 
 
 def _threshold_chance(

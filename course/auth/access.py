@@ -1,0 +1,31 @@
+"""Role checks for views: visitors are sent to log in, signed-in users without the role get 403."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user
+
+from course.extensions import login_manager
+
+STAFF = ("trainer", "admin")
+
+
+def roles_required(*roles: str) -> Callable:
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args: object, **kwargs: object):  # noqa: ANN202 - whatever the view returns
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+staff_required = roles_required(*STAFF)

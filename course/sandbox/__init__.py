@@ -1,0 +1,3 @@
+from course.sandbox.views import bp
+
+__all__ = ["bp"]

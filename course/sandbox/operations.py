@@ -1,0 +1,239 @@
+"""Sandbox designs in the database: start, evaluate and save versions, duplicate, comment, rubric weights."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import case, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from course.auth.access import STAFF
+from course.auth.operations import RequestUser
+from course.core.catalog import Course
+from course.core.errors import N_, NotFound
+from course.core.sandbox import Plan, scenario, validate_plan
+from course.core.sandbox.evaluation import Evaluation, evaluate, plan_data
+from course.extensions import db
+from course.models import RubricWeights, SandboxComment, SandboxDesign, SandboxResult, SandboxVersion, User, utcnow
+
+MAX_ID = 2**31 - 1
+MAX_NAME = 120
+MAX_COMMENT = 4000
+
+
+def is_staff(user: User | RequestUser) -> bool:
+    return user.is_authenticated and user.role in STAFF
+
+
+def _design(design_id: int) -> SandboxDesign:
+    design = db.session.get(SandboxDesign, design_id) if 0 < design_id <= MAX_ID else None
+    if design is None:
+        raise NotFound(N_("There is no such design."))
+    return design
+
+
+def own_design(design_id: int, user: User | RequestUser) -> SandboxDesign:
+    """The user's own design; someone else's is reported exactly like a missing one."""
+    design = _design(design_id)
+    if design.user_id != user.id:
+        raise NotFound(N_("There is no such design."))
+    return design
+
+
+def visible_design(design_id: int, user: User | RequestUser) -> SandboxDesign:
+    """A design its owner, or a trainer or admin, may read."""
+    design = _design(design_id)
+    if design.user_id != user.id and not is_staff(user):
+        raise NotFound(N_("There is no such design."))
+    return design
+
+
+def version_of(design: SandboxDesign, number: int) -> SandboxVersion:
+    for version in design.versions:
+        if version.number == number:
+            return version
+    raise NotFound(N_("There is no such version."))
+
+
+def designs_of(user: User | RequestUser, course_id: str) -> list[SandboxDesign]:
+    return list(
+        db.session.scalars(
+            select(SandboxDesign)
+            .where(SandboxDesign.user_id == user.id, SandboxDesign.course_id == course_id)
+            .order_by(SandboxDesign.updated_at.desc(), SandboxDesign.id.desc())
+        )
+    )
+
+
+def default_name(scenario_title: str, count: int) -> str:
+    return f"{scenario_title} {count + 1}"[:MAX_NAME]
+
+
+def start_design(user: User | RequestUser, course: Course, scenario_id: str, name: str) -> SandboxDesign:
+    """A new design with its own draw of the scenario's numbers (the seed is kept for every version)."""
+    scenario(scenario_id)  # NotFound for an unknown scenario
+    design = SandboxDesign(
+        user_id=user.id,
+        course_id=course.id,
+        scenario_id=scenario_id,
+        seed=secrets.randbelow(MAX_ID),
+        name=name[:MAX_NAME],
+    )
+    db.session.add(design)
+    db.session.flush()
+    return design
+
+
+def current_weights(course_id: str) -> RubricWeights | None:
+    """The course's newest rubric weights; None means the rubric's defaults."""
+    return db.session.scalar(
+        select(RubricWeights).where(RubricWeights.course_id == course_id).order_by(RubricWeights.number.desc()).limit(1)
+    )
+
+
+def set_weights(course_id: str, weights: Mapping[str, float], author: User | RequestUser) -> RubricWeights:
+    """A new numbered row: grades made with the old weights keep pointing at theirs."""
+    newest = current_weights(course_id)
+    row = RubricWeights(
+        course_id=course_id,
+        number=(newest.number + 1) if newest else 1,
+        weights=dict(weights),
+        author_id=author.id,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def evaluate_plan(design: SandboxDesign, plan: Plan, weights: RubricWeights | None) -> Evaluation:
+    return evaluate(plan, design.scenario_id, design.seed, weights.weights if weights else None)
+
+
+def save_version(design: SandboxDesign, plan: Plan) -> tuple[SandboxVersion, Evaluation]:
+    """Evaluate `plan` with the course's current weights and keep it as the design's next version."""
+    weights = current_weights(design.course_id)
+    evaluation = evaluate_plan(design, plan, weights)
+    grade = evaluation.grade
+    design.latest_version += 1
+    version = SandboxVersion(
+        design=design,
+        number=design.latest_version,
+        plan=plan_data(plan),
+        score=grade.score,
+        passed=grade.passed,
+        verdicts={result.id: result.verdict for result in grade.criteria},
+        weights_id=weights.id if weights else None,
+    )
+    db.session.add(version)
+    design.best_score = max(design.best_score or 0.0, grade.score)
+    design.updated_at = utcnow()
+    db.session.flush()
+    _record_best(design.user_id, design.course_id, grade.score)
+    return version, evaluation
+
+
+def stored_plan(version: SandboxVersion) -> Plan:
+    """A saved version's plan; it was valid when saved, so a failure here means the plan format changed."""
+    plan, problems = validate_plan(version.plan)
+    if plan is None:
+        raise NotFound(N_("This version can no longer be read."), problems=len(problems))
+    return plan
+
+
+def version_evaluation(design: SandboxDesign, version: SandboxVersion) -> Evaluation:
+    """The saved version evaluated again with the weights it was graded with (memoised in the core)."""
+    return evaluate_plan(design, stored_plan(version), version.weights)
+
+
+def duplicate(design: SandboxDesign, user: User | RequestUser, name: str) -> SandboxDesign:
+    """A copy with the same scenario draw whose first version is the original's newest plan."""
+    copy = SandboxDesign(
+        user_id=user.id, course_id=design.course_id, scenario_id=design.scenario_id, seed=design.seed, name=name
+    )
+    db.session.add(copy)
+    db.session.flush()
+    if design.versions:
+        save_version(copy, stored_plan(design.versions[-1]))
+    return copy
+
+
+def rename(design: SandboxDesign, name: str) -> None:
+    design.name = name[:MAX_NAME]
+    design.updated_at = utcnow()
+
+
+def add_comment(
+    design: SandboxDesign, author: User | RequestUser, body: str, version_number: int | None
+) -> SandboxComment:
+    if version_number is not None:
+        version_of(design, version_number)
+    comment = SandboxComment(design_id=design.id, author_id=author.id, body=body, version_number=version_number)
+    db.session.add(comment)
+    db.session.flush()
+    return comment
+
+
+def _record_best(user_id: int, course_id: str, score: float) -> None:
+    """One upsert keeps the best score, so two evaluations at the same moment cannot lose each other's."""
+    dialect = db.session.get_bind().dialect.name
+    table = SandboxResult.__table__
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table).values(
+        user_id=user_id, course_id=course_id, best_score=score, updated_at=utcnow()
+    )
+    new, old = insert.excluded, table.c
+    db.session.execute(
+        insert.on_conflict_do_update(
+            index_elements=[old.user_id, old.course_id],
+            set_={
+                "best_score": case((new.best_score > old.best_score, new.best_score), else_=old.best_score),
+                "updated_at": new.updated_at,
+            },
+        )
+    )
+
+
+@dataclass(frozen=True)
+class DesignRow:
+    """A line of the trainer's list: the design, its learner and its newest version's verdicts."""
+
+    design: SandboxDesign
+    learner: str
+    email: str
+    latest: SandboxVersion | None
+    comments: int
+
+
+def course_designs(course_id: str, scenario_id: str | None = None, limit: int = 200) -> list[DesignRow]:
+    """Every learner's designs in a course, newest first, in three queries whatever the number of designs."""
+    query = (
+        select(SandboxDesign, User.display_name, User.email)
+        .join(User, User.id == SandboxDesign.user_id)
+        .where(SandboxDesign.course_id == course_id)
+        .order_by(SandboxDesign.updated_at.desc(), SandboxDesign.id.desc())
+        .limit(limit)
+    )
+    if scenario_id:
+        query = query.where(SandboxDesign.scenario_id == scenario_id)
+    rows = db.session.execute(query).all()
+    ids = [design.id for design, *_ in rows]
+    latest = {
+        version.design_id: version
+        for version in db.session.scalars(
+            select(SandboxVersion)
+            .join(SandboxDesign, SandboxDesign.id == SandboxVersion.design_id)
+            .where(SandboxVersion.design_id.in_(ids), SandboxVersion.number == SandboxDesign.latest_version)
+        )
+    }
+    comments = dict(
+        db.session.execute(
+            select(SandboxComment.design_id, func.count())
+            .where(SandboxComment.design_id.in_(ids))
+            .group_by(SandboxComment.design_id)
+        ).all()
+    )
+    return [
+        DesignRow(design, name, email, latest.get(design.id), comments.get(design.id, 0))
+        for design, name, email in rows
+    ]

@@ -1,0 +1,333 @@
+"""The bonus-plan sandbox in the browser: scenarios, the plan editor, results, versions, compare, comments.
+
+Every evaluation is saved as a new version of the design, so a learner can always go back, compare two
+and see what a trainer commented on. Invalid plans are never simulated and never saved: the editor
+comes back with every problem at its field.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_currency
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from course.auth.access import staff_required
+from course.core.errors import NotFound
+from course.core.sandbox import (
+    CRITERIA,
+    PASS_SCORE,
+    SCENARIOS,
+    default_weights,
+    draw_parameters,
+    scenario,
+    validate_plan,
+)
+from course.core.sandbox.rubric import validate_weights
+from course.extensions import db
+from course.i18n import current_language
+from course.models import SandboxDesign, SandboxVersion
+from course.publishing.cache import catalog
+from course.sandbox import operations, presenting
+from course.sandbox.forms import CommentForm, PlanForm, StartForm, form_data, weights_form
+from course.sandbox.labels import (
+    CREDIT_LABELS,
+    CRITERION_LABELS,
+    METRICS_LABELS,
+    PERIOD_LABELS,
+    REWARD_LABELS,
+    VERDICT_LABELS,
+)
+
+bp = Blueprint("sandbox", __name__)
+
+LABELS = {
+    "metrics": METRICS_LABELS,
+    "periods": PERIOD_LABELS,
+    "credits": CREDIT_LABELS,
+    "rewards": REWARD_LABELS,
+    "criteria": CRITERION_LABELS,
+    "verdicts": VERDICT_LABELS,
+}
+
+
+@bp.context_processor
+def sandbox_names() -> dict:
+    return {"labels": LABELS, "pass_score": PASS_SCORE}
+
+
+@bp.app_template_filter("money")
+def money(value: float, currency: str = "EUR") -> str:
+    """Whole amounts in the learner's language: 120.000 € / €120,000."""
+    return format_currency(value, currency, format="¤#,##0", currency_digits=False)
+
+
+@bp.app_template_filter("scenario_title")
+def scenario_title(scenario_id: str, lang: str) -> str:
+    found = SCENARIOS.get(scenario_id)
+    return found.title(lang) if found else scenario_id
+
+
+@bp.get("/courses/<course_id>/sandbox")
+def index(course_id: str):
+    course = catalog().course(course_id)
+    user = current_user._get_current_object()
+    designs = operations.designs_of(user, course.id) if user.is_authenticated else []
+    return render_template(
+        "sandbox/index.html",
+        course=course,
+        scenarios=SCENARIOS.values(),
+        designs=designs,
+        lang=current_language(),
+        threshold=course.completion.sandbox,
+        best=user.sandbox.get(course.id) if user.is_authenticated else None,
+        staff=operations.is_staff(user),
+    )
+
+
+@bp.get("/courses/<course_id>/sandbox/scenarios/<scenario_id>")
+def brief(course_id: str, scenario_id: str):
+    course = catalog().course(course_id)
+    chosen = scenario(scenario_id)
+    example = request.args.get("example", "blank")
+    if example not in presenting.EXAMPLES:
+        example = "blank"
+    return render_template(
+        "sandbox/brief.html", course=course, scenario=chosen, example=example, lang=current_language(), form=StartForm()
+    )
+
+
+@bp.post("/courses/<course_id>/sandbox/designs")
+@login_required
+def start(course_id: str):
+    course = catalog().course(course_id)
+    chosen = scenario(request.form.get("scenario", ""))
+    form = StartForm()
+    if not form.validate():
+        abort(400)
+    example = form.example.data if form.example.data in presenting.EXAMPLES else "blank"
+    count = sum(1 for d in operations.designs_of(current_user, course.id) if d.scenario_id == chosen.id)
+    design = operations.start_design(
+        current_user, course, chosen.id, operations.default_name(chosen.title(current_language()), count)
+    )
+    db.session.commit()
+    return redirect(url_for("sandbox.edit", design_id=design.id, example=example))
+
+
+def _editor(design: SandboxDesign, form: PlanForm, status: int = 200):
+    chosen = scenario(design.scenario_id)
+    params = draw_parameters(chosen, design.seed)
+    return (
+        render_template(
+            "sandbox/editor.html",
+            design=design,
+            course=catalog().course(design.course_id),
+            scenario=chosen,
+            facts=presenting.scenario_facts(chosen, params),
+            form=form,
+            lang=current_language(),
+        ),
+        status,
+    )
+
+
+@bp.get("/sandbox/designs/<int:design_id>")
+@login_required
+def edit(design_id: int):
+    design = operations.own_design(design_id, current_user)
+    if design.versions:
+        plan = design.versions[-1].plan
+    else:
+        chosen = scenario(design.scenario_id)
+        plan = presenting.example_plan(
+            request.args.get("example", "blank"), chosen, draw_parameters(chosen, design.seed)
+        )
+    return _editor(design, PlanForm(formdata=None, data=form_data(design.name, plan)))
+
+
+@bp.post("/sandbox/designs/<int:design_id>")
+@login_required
+def evaluate(design_id: int):
+    design = operations.own_design(design_id, current_user)
+    form = PlanForm()
+    form_ok = form.validate()
+    plan, problems = validate_plan(form.plan_data())
+    for problem in problems:
+        form.place(problem, presenting.message(problem))
+    if not form_ok or plan is None:
+        db.session.rollback()
+        flash(_("The plan was not evaluated: please correct the fields marked below."), "error")
+        return _editor(design, form, status=400)
+    operations.rename(design, form.name.data)
+    version, _evaluation = operations.save_version(design, plan)
+    number = version.number
+    db.session.commit()
+    return redirect(url_for("sandbox.result", design_id=design_id, number=number))
+
+
+@bp.get("/sandbox/designs/<int:design_id>/versions/<int:number>")
+@login_required
+def result(design_id: int, number: int):
+    design = operations.visible_design(design_id, current_user)
+    version = operations.version_of(design, number)
+    evaluation = operations.version_evaluation(design, version)
+    course = catalog().course(design.course_id)
+    lang = current_language()
+    staff = operations.is_staff(current_user)
+    return render_template(
+        "sandbox/result.html",
+        design=design,
+        version=version,
+        course=course,
+        scenario=evaluation.scenario,
+        evaluation=evaluation,
+        criteria=presenting.criterion_views(evaluation, course.id, lang),
+        outcomes=presenting.outcome_rows(evaluation),
+        charts=presenting.charts(evaluation),
+        facts=presenting.scenario_facts(evaluation.scenario, evaluation.params, evaluation.plan.currency),
+        own=design.user_id == current_user.id,
+        staff=staff,
+        comment_form=CommentForm(formdata=None, data={"version": str(number)}) if staff else None,
+        lang=lang,
+    )
+
+
+@bp.post("/sandbox/designs/<int:design_id>/duplicate")
+@login_required
+def duplicate(design_id: int):
+    design = operations.own_design(design_id, current_user)
+    copy = operations.duplicate(design, current_user, _("Copy of %(name)s", name=design.name)[: operations.MAX_NAME])
+    db.session.commit()
+    flash(_("The design was duplicated. Change the copy without touching the original."), "info")
+    return redirect(url_for("sandbox.edit", design_id=copy.id))
+
+
+@bp.get("/courses/<course_id>/sandbox/compare")
+@login_required
+def compare(course_id: str):
+    course = catalog().course(course_id)
+    own = operations.designs_of(current_user, course.id)
+    choices = [(f"{d.id}-{v.number}", d, v) for d in own for v in reversed(d.versions)]
+    picked = [_pick(choices, request.args.get(key, "")) for key in ("a", "b")]
+    sides = []
+    if all(picked):
+        for prefix, (design, version) in zip(("a", "b"), picked, strict=True):
+            evaluation = operations.version_evaluation(design, version)
+            sides.append(
+                {
+                    "design": design,
+                    "version": version,
+                    "evaluation": evaluation,
+                    "criteria": presenting.criterion_views(evaluation, course.id, current_language()),
+                    "outcomes": presenting.outcome_rows(evaluation),
+                    "charts": presenting.charts(evaluation, prefix=prefix),
+                }
+            )
+    status = 400 if request.args and not sides else 200
+    if status == 400:
+        flash(_("Choose two saved versions to compare."), "error")
+    return (
+        render_template(
+            "sandbox/compare.html",
+            course=course,
+            choices=choices,
+            selected=[request.args.get("a", ""), request.args.get("b", "")],
+            sides=sides,
+            lang=current_language(),
+        ),
+        status,
+    )
+
+
+def _pick(
+    choices: list[tuple[str, SandboxDesign, SandboxVersion]], key: str
+) -> tuple[SandboxDesign, SandboxVersion] | None:
+    for value, design, version in choices:
+        if value == key:
+            return design, version
+    return None
+
+
+@bp.post("/sandbox/designs/<int:design_id>/comments")
+@staff_required
+def comment(design_id: int):
+    design = operations.visible_design(design_id, current_user)
+    form = CommentForm()
+    version = form.version.data if form.version.data and form.version.data.isdigit() else None
+    number = int(version) if version else design.latest_version
+    if not form.validate():
+        for error in form.body.errors:
+            flash(error, "error")
+        return redirect(url_for("sandbox.result", design_id=design.id, number=number, _anchor="comment-form"))
+    try:
+        operations.add_comment(design, current_user, form.body.data, int(version) if version else None)
+    except NotFound:
+        abort(400)
+    db.session.commit()
+    flash(_("Your comment is saved; the learner sees it with the design."), "info")
+    return redirect(url_for("sandbox.result", design_id=design.id, number=number, _anchor="comments"))
+
+
+@bp.get("/courses/<course_id>/sandbox/designs")
+@staff_required
+def designs(course_id: str):
+    course = catalog().course(course_id)
+    chosen = request.args.get("scenario") or None
+    if chosen is not None and chosen not in SCENARIOS:
+        chosen = None
+    return render_template(
+        "sandbox/designs.html",
+        course=course,
+        rows=operations.course_designs(course.id, chosen),
+        scenarios=SCENARIOS.values(),
+        chosen=chosen,
+        criteria=list(CRITERIA),
+        lang=current_language(),
+    )
+
+
+def _weights_page(course_id: str, form, status: int = 200):  # noqa: ANN001 - the dynamic weights form
+    course = catalog().course(course_id)
+    current = operations.current_weights(course.id)
+    return (
+        render_template(
+            "sandbox/weights.html",
+            course=course,
+            form=form,
+            current=current,
+            criteria=CRITERION_LABELS,
+            lang=current_language(),
+        ),
+        status,
+    )
+
+
+@bp.get("/courses/<course_id>/sandbox/weights")
+@staff_required
+def weights(course_id: str):
+    catalog().course(course_id)
+    current = operations.current_weights(course_id)
+    return _weights_page(course_id, weights_form(CRITERION_LABELS, current.weights if current else default_weights()))
+
+
+@bp.post("/courses/<course_id>/sandbox/weights")
+@staff_required
+def save_weights(course_id: str):
+    catalog().course(course_id)
+    form = weights_form(CRITERION_LABELS, None, formdata=request.form)
+    form_ok = form.validate()
+    values = {criterion_id: form[criterion_id].data for criterion_id in CRITERION_LABELS}
+    problems = validate_weights({key: value for key, value in values.items() if value not in (None, "")})
+    for problem in problems:
+        target = form[problem.path] if problem.path in CRITERION_LABELS else None
+        if target is None:
+            form.form_errors.append(presenting.message(problem))
+        else:
+            target.errors = [*target.errors, presenting.message(problem)]
+    if not form_ok or problems:
+        return _weights_page(course_id, form, status=400)
+    numbers = {key: float(str(value).replace(",", ".")) for key, value in values.items() if value not in (None, "")}
+    row = operations.set_weights(course_id, numbers, current_user)
+    db.session.commit()
+    flash(_("Rubric weights saved as version %(n)s. New evaluations use them.", n=row.number), "info")
+    return redirect(url_for("sandbox.weights", course_id=course_id))
