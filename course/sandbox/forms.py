@@ -185,7 +185,10 @@ def form_data(name: str, plan: dict) -> dict:
     applies = set(gates[0].get("applies_to") or []) if gates else set()
     rows = []
     for j, item in enumerate(plan.get("components") or []):
-        rows.append({**{k: _text(v) for k, v in item.items()}, "gated": bool(gates) and (not applies or j in applies)})
+        row = {key: _text(value) for key, value in item.items()}
+        if item.get("credit") != "split":
+            row["team_share_pct"] = None
+        rows.append({**row, "gated": bool(gates) and (not applies or j in applies)})
     rows += [{"gated": True}] * (MAX_COMPONENTS - len(rows))
     clawback = plan.get("clawback") or {}
     deferral = plan.get("deferral") or {}

@@ -7,6 +7,8 @@ comes back with every problem at its field.
 
 from __future__ import annotations
 
+import math
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_currency
 from flask_babel import gettext as _
@@ -302,6 +304,15 @@ def _weights_page(course_id: str, form, status: int = 200):  # noqa: ANN001 - th
     )
 
 
+def _number(text: str) -> float | str:
+    """A typed weight as a number (decimal comma allowed); text that is none stays text for the message."""
+    try:
+        number = float(text.replace(",", "."))
+    except ValueError:
+        return text
+    return number if math.isfinite(number) else text
+
+
 @bp.get("/courses/<course_id>/sandbox/weights")
 @staff_required
 def weights(course_id: str):
@@ -316,18 +327,17 @@ def save_weights(course_id: str):
     catalog().course(course_id)
     form = weights_form(CRITERION_LABELS, None, formdata=request.form)
     form_ok = form.validate()
-    values = {criterion_id: form[criterion_id].data for criterion_id in CRITERION_LABELS}
-    problems = validate_weights({key: value for key, value in values.items() if value not in (None, "")})
+    values = {key: _number(form[key].data) for key in CRITERION_LABELS if form[key].data not in (None, "")}
+    problems = validate_weights(values)
     for problem in problems:
-        target = form[problem.path] if problem.path in CRITERION_LABELS else None
-        if target is None:
-            form.form_errors.append(presenting.message(problem))
+        message = presenting.message(problem)
+        if problem.path in CRITERION_LABELS:
+            form[problem.path].errors = [*form[problem.path].errors, message]
         else:
-            target.errors = [*target.errors, presenting.message(problem)]
+            form.form_errors.append(message)
     if not form_ok or problems:
         return _weights_page(course_id, form, status=400)
-    numbers = {key: float(str(value).replace(",", ".")) for key, value in values.items() if value not in (None, "")}
-    row = operations.set_weights(course_id, numbers, current_user)
+    row = operations.set_weights(course_id, values, current_user)
     db.session.commit()
     flash(_("Rubric weights saved as version %(n)s. New evaluations use them.", n=row.number), "info")
     return redirect(url_for("sandbox.weights", course_id=course_id))

@@ -1,0 +1,303 @@
+"""The sandbox in the browser: start, edit, evaluate, versions, duplicate, compare, comments, weights, progress."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from course.core.sandbox import recommended_plan, salesperson_plan
+from course.core.sandbox.evaluation import plan_data
+from course.extensions import db
+from course.models import RubricWeights, SandboxComment, SandboxDesign, SandboxResult, SandboxVersion
+from course.sandbox.forms import form_data
+from tests.quiz_helpers import client_for, faster_apps
+
+SANDBOX = "/courses/kam-pay/sandbox"
+EN = {"Accept-Language": "en"}
+
+
+@pytest.fixture
+def make_app(make_app, monkeypatch: pytest.MonkeyPatch):
+    return faster_apps(make_app, monkeypatch)
+
+
+def count(app: Flask, model: type) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+def start(client: FlaskClient, scenario: str = "defend", example: str = "recommended") -> int:
+    response = client.post(f"{SANDBOX}/designs", data={"scenario": scenario, "example": example})
+    assert response.status_code == 302
+    return int(re.search(r"/sandbox/designs/(\d+)", response.headers["Location"]).group(1))
+
+
+def posted(name: str, plan: dict) -> dict:
+    """The editor's form fields for `plan`, as a browser would send them."""
+    values = form_data(name, plan)
+    data: dict[str, object] = {}
+    for key, value in values.items():
+        if key == "components":
+            for i, row in enumerate(value):
+                for field, item in row.items():
+                    if field == "gated":
+                        if item:
+                            data[f"components-{i}-gated"] = "y"
+                    elif item is not None:
+                        data[f"components-{i}-{field}"] = item
+        elif isinstance(value, bool):
+            if value:
+                data[key] = "y"
+        elif value is not None:
+            data[key] = value
+    return data
+
+
+def evaluate(client: FlaskClient, design_id: int, data: dict):
+    return client.post(f"/sandbox/designs/{design_id}", data=data, headers=EN)
+
+
+def field_errors(page: str) -> dict[str, list[str]]:
+    found = re.findall(r'<ul class="field__errors" id="([\w-]+)-error">(.*?)</ul>', page, re.S)
+    return {
+        field: [html.unescape(text) for text in re.findall(r"<li>(.*?)</li>", items, re.S)] for field, items in found
+    }
+
+
+def test_a_learner_starts_from_the_lesson_example_evaluates_and_passes(app, client, make_user, login_as) -> None:
+    learner = make_user(locale="en")
+    login_as(learner)
+    brief = client.get(f"{SANDBOX}/scenarios/defend?example=recommended", headers=EN).get_data(as_text=True)
+    assert "Defend a stable strategic account" in brief
+    assert 'value="recommended" checked' in brief
+    design_id = start(client)
+    editor = client.get(f"/sandbox/designs/{design_id}?example=recommended", headers=EN).get_data(as_text=True)
+    assert '<option selected value="mandate_objectives">' in editor  # the lesson's plan is filled in
+    response = evaluate(client, design_id, posted("My plan", plan_data(recommended_plan("defend"))))
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/sandbox/designs/{design_id}/versions/1"
+    page = client.get(response.headers["Location"], headers=EN).get_data(as_text=True)
+    assert "Passed: this plan would work for the account." in page
+    assert page.count("<svg") == 3
+    assert "Benchmark" in page and "Salesperson plan" in page
+    with app.app_context():
+        design = db.session.get(SandboxDesign, design_id)
+        assert design.name == "My plan" and design.latest_version == 1 and design.best_score >= 70
+        best = db.session.scalar(select(SandboxResult.best_score).where(SandboxResult.user_id == learner.id))
+        assert best == design.best_score
+
+
+def test_the_salesperson_example_fails_with_the_reason_and_a_lesson_link(client, make_user, login_as) -> None:
+    login_as(make_user(locale="en"))
+    design_id = start(client, example="salesperson")
+    response = evaluate(client, design_id, posted("Sales", plan_data(salesperson_plan(150_000))))
+    page = client.get(response.headers["Location"], headers=EN).get_data(as_text=True)
+    assert "Not passed yet" in page
+    row = re.search(r'<tr class="criterion criterion--(\w+)" id="criterion-criteria-title-no_commission_crowding">(.*?)</tr>', page, re.S)
+    assert row.group(1) == "fail"
+    assert "/courses/kam-pay/lessons/designing-a-kam-bonus-plan#" in row.group(2)
+
+
+def test_the_sandbox_score_counts_toward_progress(client, make_user, login_as) -> None:
+    login_as(make_user(locale="en"))
+    before = client.get("/courses/kam-pay", headers=EN).get_data(as_text=True)
+    assert 'value="0"' in before
+    design_id = start(client)
+    evaluate(client, design_id, posted("Plan", plan_data(recommended_plan("defend"))))
+    after = client.get("/courses/kam-pay", headers=EN).get_data(as_text=True)
+    assert 'value="8"' in after  # 1 of 13 steps: 6 lessons, 6 quizzes, the sandbox
+    assert "Your best score:" in after
+
+
+BAD_INPUT = [
+    ("ttc", "-5", "ttc", "Must not be negative."),
+    ("ttc", "lots", "ttc", "Enter a number."),
+    ("ttc", "1e30", "ttc", "Must be at most 10,000,000."),
+    ("components-0-weight_pct", "50", "components", "The weights add up to 110 %; they must add up to 100 %."),
+    ("components-0-cap_pct", "80", "components-0-cap_pct", "The cap (80 %) is below the target (100 %)."),
+    ("components-0-threshold_pct", "120", "components-0-threshold_pct", "The threshold (120 %) must be below the target (100 %)."),
+    ("components-0-metric", "bitcoin", "components-0-metric", "Unknown metric bitcoin."),
+    ("base_salary", "999999", "base_salary", "The base salary is above the target total cash."),
+]
+
+
+@pytest.mark.parametrize(("name", "value", "field", "message"), BAD_INPUT)
+def test_bad_input_is_shown_at_its_field_and_nothing_is_saved(
+    app, client, make_user, login_as, name: str, value: str, field: str, message: str
+) -> None:
+    login_as(make_user(locale="en"))
+    design_id = start(client)
+    data = posted("Kept name", plan_data(recommended_plan("defend")))
+    data[name] = value
+    response = evaluate(client, design_id, data)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert message in field_errors(page).get(field, []) or (field == "components" and message in html.unescape(page))
+    assert 'value="Kept name"' in page  # what the learner typed comes back
+    assert count(app, SandboxVersion) == 0
+
+
+def test_a_threshold_above_the_cap_is_named(client, make_user, login_as) -> None:
+    login_as(make_user(locale="en"))
+    design_id = start(client)
+    data = posted("Plan", plan_data(recommended_plan("defend")))
+    data |= {"components-0-cap_pct": "150", "components-0-threshold_pct": "160"}
+    errors = field_errors(evaluate(client, design_id, data).get_data(as_text=True))
+    assert errors["components-0-threshold_pct"] == ["The threshold (160 %) is above the cap (150 %)."]
+
+
+def test_every_problem_is_reported_at_once(client, make_user, login_as) -> None:
+    login_as(make_user(locale="en"))
+    design_id = start(client)
+    data = posted("", plan_data(recommended_plan("defend")))
+    data |= {"ttc": "abc", "components-1-cap_pct": "10", "clawback": "y", "clawback_window": "99", "clawback_share": "x"}
+    errors = field_errors(evaluate(client, design_id, data).get_data(as_text=True))
+    assert set(errors) >= {"name", "ttc", "components-1-cap_pct", "clawback_window", "clawback_share"}
+
+
+def test_rows_beyond_six_components_are_not_read(app, client, make_user, login_as) -> None:
+    login_as(make_user(locale="en"))
+    design_id = start(client)
+    data = posted("Plan", plan_data(recommended_plan("defend")))
+    data |= {"components-6-metric": "revenue", "components-6-weight_pct": "100"}
+    assert evaluate(client, design_id, data).status_code == 302
+    with app.app_context():
+        assert len(db.session.scalar(select(SandboxVersion)).plan["components"]) == 3
+
+
+def test_blank_component_rows_are_skipped_and_errors_land_on_the_right_row(client, make_user, login_as) -> None:
+    login_as(make_user(locale="en"))
+    design_id = start(client)
+    data = posted("Plan", plan_data(recommended_plan("defend")))
+    # Move the third component to the last row: rows 2-4 stay blank.
+    for field in ("metric", "weight_pct", "period", "credit", "target_pct", "mandate_questions"):
+        if f"components-2-{field}" in data:
+            data[f"components-5-{field}"] = data.pop(f"components-2-{field}")
+    data["components-5-cap_pct"] = "50"
+    errors = field_errors(evaluate(client, design_id, data).get_data(as_text=True))
+    assert list(errors) == ["components-5-cap_pct"]
+
+
+def test_a_form_without_its_csrf_token_is_refused(make_app, make_user) -> None:
+    app = make_app(WTF_CSRF_ENABLED=True)
+    learner = make_user()
+    client = client_for(app, learner)
+    assert client.post(f"{SANDBOX}/designs", data={"scenario": "defend"}).status_code == 400
+    assert count(app, SandboxDesign) == 0
+
+
+def test_an_unknown_scenario_is_not_found(client, make_user, login_as) -> None:
+    login_as(make_user())
+    assert client.get(f"{SANDBOX}/scenarios/moon").status_code == 404
+    assert client.post(f"{SANDBOX}/designs", data={"scenario": "moon"}).status_code == 404
+
+
+def test_another_learners_design_looks_missing(app, client, make_user, login_as) -> None:
+    login_as(make_user())
+    design_id = start(client)
+    evaluate(client, design_id, posted("Mine", plan_data(recommended_plan("defend"))))
+    other = client_for(app, make_user())
+    assert other.get(f"/sandbox/designs/{design_id}").status_code == 404
+    assert other.get(f"/sandbox/designs/{design_id}/versions/1").status_code == 404
+    assert other.post(f"/sandbox/designs/{design_id}", data={"name": "x"}).status_code == 404
+    assert other.post(f"/sandbox/designs/{design_id}/duplicate").status_code == 404
+    assert other.get(f"{SANDBOX}/compare?a={design_id}-1&b={design_id}-1").status_code == 400
+
+
+def test_versions_duplicate_and_compare(app, client, make_user, login_as) -> None:
+    login_as(make_user(locale="en"))
+    design_id = start(client)
+    evaluate(client, design_id, posted("Plan", plan_data(salesperson_plan(150_000))))
+    evaluate(client, design_id, posted("Plan", plan_data(recommended_plan("defend"))))
+    editor = client.get(f"/sandbox/designs/{design_id}", headers=EN).get_data(as_text=True)
+    assert "Version 2" in editor and "Version 1" in editor
+    response = client.post(f"/sandbox/designs/{design_id}/duplicate", headers=EN)
+    copy_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    with app.app_context():
+        original, copy = db.session.get(SandboxDesign, design_id), db.session.get(SandboxDesign, copy_id)
+        assert copy.seed == original.seed and copy.scenario_id == original.scenario_id
+        assert copy.versions[0].plan == original.versions[-1].plan
+        assert copy.versions[0].score == original.versions[-1].score
+        assert copy.name == "Copy of Plan"
+    page = client.get(f"{SANDBOX}/compare?a={design_id}-1&b={design_id}-2", headers=EN).get_data(as_text=True)
+    assert page.count('class="compare__side"') == 2
+    assert page.count("<svg") == 6
+    ids = re.findall(r'id="([^"]+)"', page)
+    assert len(ids) == len(set(ids))  # two sets of charts and tables on one page
+    assert client.get(f"{SANDBOX}/compare?a={design_id}-1&b=nonsense").status_code == 400
+
+
+def test_trainers_see_designs_and_comment_and_the_learner_reads_it(app, client, make_user, login_as) -> None:
+    learner = make_user(locale="en")
+    login_as(learner)
+    design_id = start(client, scenario="global_team")
+    evaluate(client, design_id, posted("Team plan", plan_data(recommended_plan("defend"))))
+    trainer = client_for(app, make_user(role="trainer", locale="en"))
+    listing = trainer.get(f"{SANDBOX}/designs?scenario=global_team", headers=EN).get_data(as_text=True)
+    assert "Team plan" in listing and learner.email in listing
+    assert "Team plan" not in trainer.get(f"{SANDBOX}/designs?scenario=defend", headers=EN).get_data(as_text=True)
+    result = trainer.get(f"/sandbox/designs/{design_id}/versions/1", headers=EN).get_data(as_text=True)
+    assert "Designed by" in result and 'id="comment-form"' in result
+    response = trainer.post(
+        f"/sandbox/designs/{design_id}/comments", data={"body": "Where is the team credit?", "version": "1"}
+    )
+    assert response.status_code == 302
+    assert trainer.post(f"/sandbox/designs/{design_id}/comments", data={"body": " "}).status_code == 302
+    assert count(app, SandboxComment) == 1  # the empty comment was refused
+    for url in (f"/sandbox/designs/{design_id}/versions/1", f"/sandbox/designs/{design_id}"):
+        assert "Where is the team credit?" in client.get(url, headers=EN).get_data(as_text=True)
+    assert client.post(f"/sandbox/designs/{design_id}/comments", data={"body": "me too"}).status_code == 403
+    assert trainer.get(f"/sandbox/designs/{design_id}").status_code == 404  # only the owner edits
+
+
+def test_copying_the_defend_shape_to_the_team_account_explains_the_lost_points(client, make_user, login_as) -> None:
+    login_as(make_user(locale="en"))
+    design_id = start(client, scenario="global_team")
+    response = evaluate(client, design_id, posted("Copied", plan_data(recommended_plan("defend"))))
+    page = client.get(response.headers["Location"], headers=EN).get_data(as_text=True)
+    row = re.search(r'id="criterion-criteria-title-team_credit">(.*?)</tr>', page, re.S).group(1)
+    assert "verdict--pass" not in row
+    assert "team" in html.unescape(row).lower()
+
+
+def test_trainers_change_the_rubric_weights_and_grades_keep_theirs(app, client, make_user, login_as) -> None:
+    login_as(make_user(locale="en"))
+    design_id = start(client)
+    evaluate(client, design_id, posted("Plan", plan_data(salesperson_plan(150_000))))
+    trainer = client_for(app, make_user(role="trainer", locale="en"))
+    form = trainer.get(f"{SANDBOX}/weights", headers=EN).get_data(as_text=True)
+    assert 'name="pay_mix"' in form and "the default weights" in form
+    bad = trainer.post(f"{SANDBOX}/weights", data={"pay_mix": "50", "outcome": "x"}, headers=EN)
+    assert bad.status_code == 400
+    assert count(app, RubricWeights) == 0
+    weights = {"pay_mix": "50", "indirect_rewards": "50"}
+    assert trainer.post(f"{SANDBOX}/weights", data=weights).status_code == 302
+    evaluate(client, design_id, posted("Plan", plan_data(salesperson_plan(150_000))))
+    with app.app_context():
+        first, second = db.session.scalars(select(SandboxVersion).order_by(SandboxVersion.number)).all()
+        assert first.weights_id is None and second.weights.number == 1
+        assert second.weights.weights == {"pay_mix": 50.0, "indirect_rewards": 50.0}
+        assert second.score != first.score
+    page = client.get(f"/sandbox/designs/{design_id}/versions/1", headers=EN).get_data(as_text=True)
+    assert "Graded with the default rubric weights." in page
+    page = client.get(f"/sandbox/designs/{design_id}/versions/2", headers=EN).get_data(as_text=True)
+    assert "rubric weights, version 1" in page
+
+
+def test_learners_cannot_change_weights(client, make_user, login_as) -> None:
+    login_as(make_user())
+    assert client.post(f"{SANDBOX}/weights", data={"pay_mix": "100"}).status_code == 403
+
+
+def test_the_sandbox_pages_speak_german(client, make_user, login_as) -> None:
+    login_as(make_user(locale="de"))
+    design_id = start(client)
+    evaluate(client, design_id, posted("Plan", plan_data(recommended_plan("defend"))))
+    page = client.get(f"/sandbox/designs/{design_id}/versions/1").get_data(as_text=True)
+    assert '<html lang="de">' in page
+    assert "Bestanden" in page
