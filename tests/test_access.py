@@ -37,6 +37,14 @@ ACCESS = [
     ("api.check_question", "POST", "/api/v1/attempts/999999/questions/q/check", 401, 404, 404, 404),
     ("api.submit", "POST", "/api/v1/attempts/999999/submit", 401, 404, 404, 404),
     ("api.result", "GET", "/api/v1/attempts/999999/result", 401, 404, 404, 404),
+    # Sent without a body: the sandbox API refuses anything but JSON (415) once the user is known.
+    ("api.sandbox_evaluate", "POST", "/api/v1/sandbox/evaluate", 401, 415, 415, 415),
+    ("api.list_designs", "GET", f"/api/v1{SANDBOX}/designs", 401, 200, 200, 200),
+    ("api.create_design", "POST", f"/api/v1{SANDBOX}/designs", 401, 415, 415, 415),
+    # Design 999999 does not exist: a stranger's design must look exactly the same (404).
+    ("api.get_design", "GET", "/api/v1/sandbox/designs/999999", 401, 404, 404, 404),
+    ("api.save_design_version", "POST", "/api/v1/sandbox/designs/999999/versions", 401, 404, 404, 404),
+    ("api.get_version", "GET", "/api/v1/sandbox/designs/999999/versions/1", 401, 404, 404, 404),
     ("sandbox.index", "GET", SANDBOX, 200, 200, 200, 200),
     ("sandbox.brief", "GET", f"{SANDBOX}/scenarios/defend", 200, 200, 200, 200),
     # No scenario named: nothing to start.

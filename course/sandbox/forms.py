@@ -60,13 +60,13 @@ class ComponentForm(Form):
         choices=[SelectChoice("", _l("(not used)"))] + _choices(METRICS_LABELS),
         validate_choice=False,
     )
-    weight_pct = _number(_l("Weight (% of variable pay)"))
+    weight_pct = _number(_l("Weight: share of the variable pay, in %"))
     period = SelectField(_l("Paid per"), choices=_choices(PERIOD_LABELS, PERIODS), validate_choice=False)
     credit = SelectField(_l("Credit"), choices=_choices(CREDIT_LABELS, CREDITS), validate_choice=False)
     team_share_pct = _number(_l("Team share (%) for split credit"))
-    threshold_pct = _number(_l("Threshold (% of target)"))
-    target_pct = _number(_l("Target (% attainment that pays 100 %)"))
-    cap_pct = _number(_l("Cap (% of target pay)"))
+    threshold_pct = _number(_l("Threshold: attainment in %, below which nothing is paid"))
+    target_pct = _number(_l("Target: attainment in % that pays the full amount"))
+    cap_pct = _number(_l("Cap: the most it pays, in % of its target amount"))
     mandate_questions = Checkboxes(_l("Mandate questions it covers"), choices=_choices(MANDATE_LABELS))
     gated = BooleanField(_l("Paid only if the gate holds"), default=True)
 

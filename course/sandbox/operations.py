@@ -6,8 +6,9 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.attributes import set_committed_value
 
 from course.auth.access import STAFF
 from course.auth.operations import RequestUser
@@ -116,10 +117,10 @@ def save_version(design: SandboxDesign, plan: Plan) -> tuple[SandboxVersion, Eva
     weights = current_weights(design.course_id)
     evaluation = evaluate_plan(design, plan, weights)
     grade = evaluation.grade
-    design.latest_version += 1
+    number = _next_version_number(design)
     version = SandboxVersion(
         design=design,
-        number=design.latest_version,
+        number=number,
         plan=plan_data(plan),
         score=grade.score,
         passed=grade.passed,
@@ -132,6 +133,19 @@ def save_version(design: SandboxDesign, plan: Plan) -> tuple[SandboxVersion, Eva
     db.session.flush()
     _record_best(design.user_id, design.course_id, grade.score)
     return version, evaluation
+
+
+def _next_version_number(design: SandboxDesign) -> int:
+    """Take the next number in one UPDATE: two saves at the same moment wait for each other, never collide."""
+    number = db.session.execute(
+        update(SandboxDesign)
+        .where(SandboxDesign.id == design.id)
+        .values(latest_version=SandboxDesign.latest_version + 1)
+        .returning(SandboxDesign.latest_version)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    set_committed_value(design, "latest_version", number)
+    return number
 
 
 def stored_plan(version: SandboxVersion) -> Plan:
