@@ -98,7 +98,11 @@ def test_the_salesperson_example_fails_with_the_reason_and_a_lesson_link(client,
     response = evaluate(client, design_id, posted("Sales", plan_data(salesperson_plan(150_000))))
     page = client.get(response.headers["Location"], headers=EN).get_data(as_text=True)
     assert "Not passed yet" in page
-    row = re.search(r'<tr class="criterion criterion--(\w+)" id="criterion-criteria-title-no_commission_crowding">(.*?)</tr>', page, re.S)
+    row = re.search(
+        r'<tr class="criterion criterion--(\w+)" id="criterion-criteria-title-no_commission_crowding">(.*?)</tr>',
+        page,
+        re.S,
+    )
     assert row.group(1) == "fail"
     assert "/courses/kam-pay/lessons/designing-a-kam-bonus-plan#" in row.group(2)
 
@@ -120,7 +124,12 @@ BAD_INPUT = [
     ("ttc", "1e30", "ttc", "Must be at most 10,000,000."),
     ("components-0-weight_pct", "50", "components", "The weights add up to 110 %; they must add up to 100 %."),
     ("components-0-cap_pct", "80", "components-0-cap_pct", "The cap (80 %) is below the target (100 %)."),
-    ("components-0-threshold_pct", "120", "components-0-threshold_pct", "The threshold (120 %) must be below the target (100 %)."),
+    (
+        "components-0-threshold_pct",
+        "120",
+        "components-0-threshold_pct",
+        "The threshold (120 %) must be below the target (100 %).",
+    ),
     ("components-0-metric", "bitcoin", "components-0-metric", "Unknown metric bitcoin."),
     ("base_salary", "999999", "base_salary", "The base salary is above the target total cash."),
 ]
@@ -155,7 +164,13 @@ def test_every_problem_is_reported_at_once(client, make_user, login_as) -> None:
     login_as(make_user(locale="en"))
     design_id = start(client)
     data = posted("", plan_data(recommended_plan("defend")))
-    data |= {"ttc": "abc", "components-1-cap_pct": "10", "clawback": "y", "clawback_window": "99", "clawback_share": "x"}
+    data |= {
+        "ttc": "abc",
+        "components-1-cap_pct": "10",
+        "clawback": "y",
+        "clawback_window": "99",
+        "clawback_share": "x",
+    }
     errors = field_errors(evaluate(client, design_id, data).get_data(as_text=True))
     assert set(errors) >= {"name", "ttc", "components-1-cap_pct", "clawback_window", "clawback_share"}
 
@@ -301,3 +316,19 @@ def test_the_sandbox_pages_speak_german(client, make_user, login_as) -> None:
     page = client.get(f"/sandbox/designs/{design_id}/versions/1").get_data(as_text=True)
     assert '<html lang="de">' in page
     assert "Bestanden" in page
+
+
+@pytest.mark.parametrize(
+    ("locale", "typed", "amount"),
+    [("de", "150.000", 150_000), ("en", "150,000", 150_000), ("de", "150000,5", 150_000.5)],
+)
+def test_amounts_are_read_with_the_learners_separators(
+    app, client, make_user, login_as, locale: str, typed: str, amount: float
+) -> None:
+    login_as(make_user(locale=locale))
+    design_id = start(client)
+    data = posted("Plan", plan_data(recommended_plan("defend", 150_000)))
+    data |= {"ttc": typed, "base_salary": "120000"}
+    assert client.post(f"/sandbox/designs/{design_id}", data=data).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(SandboxVersion)).plan["ttc"] == amount

@@ -136,7 +136,7 @@ def _effort(value: float) -> str:
     return format_decimal(value, format="#,##0.0")
 
 
-def _money(value: float, currency: str) -> str:
+def money(value: float, currency: str) -> str:
     """Whole amounts in the locale's currency pattern: the pattern without its decimals."""
     pattern = re.sub(r"\.0+", "", get_locale().currency_formats["standard"].pattern)
     return format_currency(round(value), currency, format=pattern, currency_digits=False)
@@ -289,7 +289,7 @@ def pay_chart(series: Sequence[Series], currency: str, ttc: float, prefix: str =
     for tick in ticks:
         x = x_of(tick)
         body.append(_line(x, top, x, bottom, "chart-grid"))
-        body.append(_text(x, bottom + 18, _money(tick, currency), "chart-tick", "middle"))
+        body.append(_text(x, bottom + 18, money(tick, currency), "chart-tick", "middle"))
     body.append(_line(x0, bottom, x1, bottom, "chart-axis"))
     rows = []
     for i, s in enumerate(series):
@@ -306,8 +306,8 @@ def pay_chart(series: Sequence[Series], currency: str, ttc: float, prefix: str =
         ]
         body.append(_text(x0, y + 16, s.label, "chart-label chart-series-label"))
         body.append(_tag("g", Markup("").join(parts), class_=f"chart-series chart-{s.kind}"))
-        rows.append((s.label, *(_money(q[k], currency) for k in (5, 25, 50, 75, 95, "mean"))))
-    target, shown = x_of(ttc), _money(ttc, currency)
+        rows.append((s.label, *(money(q[k], currency) for k in (5, 25, 50, 75, 95, "mean"))))
+    target, shown = x_of(ttc), money(ttc, currency)
     body.append(_line(target, top - 8, target, bottom, "chart-target", "6 4"))
     anchor, dx = ("start", 6) if target < WIDTH / 2 else ("end", -6)
     body.append(_text(target + dx, top - 10, _("Target total cash %(amount)s", amount=shown), "chart-value", anchor))
@@ -331,8 +331,8 @@ def pay_chart(series: Sequence[Series], currency: str, ttc: float, prefix: str =
         summary += " " + _(
             "%(label)s: median %(median)s, average %(mean)s.",
             label=series[0].label,
-            median=_money(pay.percentiles[50], currency),
-            mean=_money(pay.mean, currency),
+            median=money(pay.percentiles[50], currency),
+            mean=money(pay.mean, currency),
         )
     title = _("What the KAM earns")
     columns = (

@@ -28,6 +28,8 @@ from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from course.auth.forms import no_control_characters, strip
+from course.core.errors import CourseError
+from course.core.quiz.numbers import parse_number
 from course.core.sandbox import MAX_COMPONENTS, FieldProblem
 from course.core.sandbox.plan import CREDITS, PERIODS
 from course.sandbox.labels import CREDIT_LABELS, MANDATE_LABELS, METRICS_LABELS, PERIOD_LABELS, REWARD_LABELS
@@ -93,21 +95,33 @@ class PlanForm(FlaskForm):
         """Form row numbers of the components the learner filled in, in order."""
         return [i for i, entry in enumerate(self.components.entries) if entry.form.metric.data]
 
-    def plan_data(self) -> dict:
-        """What the learner typed, in the shape `validate_plan` reads (numbers still as text)."""
+    def plan_data(self, lang: str) -> dict:
+        """What the learner typed, in the shape `validate_plan` reads.
+
+        Numbers are read with the learner's separators (150.000 in German, 150,000 in English); text
+        that is no number is passed on as it is, so the core names the field."""
+
+        def number(text: str | None) -> object:
+            if not text:
+                return text
+            try:
+                return parse_number(text, lang)
+            except CourseError:
+                return text
+
         components = []
         gated = []
         for j, i in enumerate(self.filled_rows()):
             row = self.components.entries[i].form
             item = {
                 "metric": row.metric.data,
-                "weight_pct": row.weight_pct.data,
+                "weight_pct": number(row.weight_pct.data),
                 "period": row.period.data,
                 "credit": row.credit.data,
-                "team_share_pct": row.team_share_pct.data if row.credit.data == "split" else None,
-                "threshold_pct": row.threshold_pct.data,
-                "target_pct": row.target_pct.data,
-                "cap_pct": row.cap_pct.data,
+                "team_share_pct": number(row.team_share_pct.data) if row.credit.data == "split" else None,
+                "threshold_pct": number(row.threshold_pct.data),
+                "target_pct": number(row.target_pct.data),
+                "cap_pct": number(row.cap_pct.data),
                 "mandate_questions": list(row.mandate_questions.data or []),
             }
             components.append(item)
@@ -122,17 +136,24 @@ class PlanForm(FlaskForm):
                 }
             )
         return {
-            "ttc": self.ttc.data,
-            "base_salary": self.base_salary.data,
+            "ttc": number(self.ttc.data),
+            "base_salary": number(self.base_salary.data),
             "currency": (self.currency.data or "EUR").upper(),
             "components": components,
             "gates": gates,
             "clawback": (
-                {"trigger": "churn", "window_months": self.clawback_window.data, "share_pct": self.clawback_share.data}
+                {
+                    "trigger": "churn",
+                    "window_months": number(self.clawback_window.data),
+                    "share_pct": number(self.clawback_share.data),
+                }
                 if self.clawback.data
                 else None
             ),
-            "deferral": {"pct": self.deferral_pct.data or None, "years": self.deferral_years.data or None},
+            "deferral": {
+                "pct": number(self.deferral_pct.data) or None,
+                "years": number(self.deferral_years.data) or None,
+            },
             "indirect_rewards": list(self.indirect_rewards.data or []),
         }
 

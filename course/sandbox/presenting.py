@@ -6,13 +6,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from flask import url_for
-from flask_babel import format_currency, format_decimal, format_percent
+from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 
 from course.core.sandbox import FieldProblem, Scenario, ScenarioParameters, recommended_plan, salesperson_plan
 from course.core.sandbox.evaluation import Evaluation, plan_data
 from course.core.sandbox.rubric import CriterionResult
-from course.sandbox.charts import Chart, Series, effort_chart, pay_chart, retention_chart
+from course.sandbox.charts import Chart, Series, effort_chart, money, pay_chart, retention_chart
 from course.sandbox.labels import CRITERION_LABELS, VERDICT_LABELS
 
 EXAMPLES = ("recommended", "salesperson", "blank")
@@ -87,9 +87,6 @@ def outcome_rows(evaluation: Evaluation) -> list[tuple[str, list[str]]]:
     currency = evaluation.plan.currency
     results = [evaluation.result, evaluation.benchmark.result, evaluation.salesperson]
 
-    def money(value: float) -> str:
-        return format_currency(value, currency, format="¤#,##0", currency_digits=False)
-
     def chance(value: float | None) -> str:
         return "–" if value is None else format_percent(value, format="#,##0 %")
 
@@ -103,10 +100,10 @@ def outcome_rows(evaluation: Evaluation) -> list[tuple[str, list[str]]]:
             (_("Customer still buying after %(n)s years", n=year), [chance(r.retention[year - 1]) for r in results])
         )
     rows += [
-        (_("Company value over three years"), [money(r.company_value) for r in results]),
-        (_("Expected plan cost per year"), [money(r.plan_cost) for r in results]),
-        (_("The KAM's average pay"), [money(r.pay.mean) for r in results]),
-        (_("Spread of the KAM's pay (standard deviation)"), [money(r.pay.sd) for r in results]),
+        (_("Company value over three years"), [money(r.company_value, currency) for r in results]),
+        (_("Expected plan cost per year"), [money(r.plan_cost, currency) for r in results]),
+        (_("The KAM's average pay"), [money(r.pay.mean, currency) for r in results]),
+        (_("Spread of the KAM's pay (standard deviation)"), [money(r.pay.sd, currency) for r in results]),
         (_("Chance the gate pays"), [chance(r.pay.gate_pays) for r in results]),
     ]
     return rows
@@ -117,7 +114,7 @@ def scenario_facts(scenario: Scenario, params: ScenarioParameters, currency: str
     return [
         (
             _("Budget: target total cash per year"),
-            format_currency(params.budget_ttc, currency, format="¤#,##0", currency_digits=False),
+            money(params.budget_ttc, currency),
         ),
         (_("Chance the customer renews without relationship work"), format_percent(params.p0, format="#,##0 %")),
         (_("Renewal rate the company aims for"), format_percent(params.target_retention, format="#,##0 %")),

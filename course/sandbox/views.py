@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_currency
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -31,6 +30,7 @@ from course.i18n import current_language
 from course.models import SandboxDesign, SandboxVersion
 from course.publishing.cache import catalog
 from course.sandbox import operations, presenting
+from course.sandbox.charts import money
 from course.sandbox.forms import CommentForm, PlanForm, StartForm, form_data, weights_form
 from course.sandbox.labels import (
     CREDIT_LABELS,
@@ -58,10 +58,7 @@ def sandbox_names() -> dict:
     return {"labels": LABELS, "pass_score": PASS_SCORE}
 
 
-@bp.app_template_filter("money")
-def money(value: float, currency: str = "EUR") -> str:
-    """Whole amounts in the learner's language: 120.000 € / €120,000."""
-    return format_currency(value, currency, format="¤#,##0", currency_digits=False)
+bp.add_app_template_filter(money, "money")  # whole amounts in the learner's language: 120.000 € / €120,000
 
 
 @bp.app_template_filter("scenario_title")
@@ -153,7 +150,7 @@ def evaluate(design_id: int):
     design = operations.own_design(design_id, current_user)
     form = PlanForm()
     form_ok = form.validate()
-    plan, problems = validate_plan(form.plan_data())
+    plan, problems = validate_plan(form.plan_data(current_language()))
     for problem in problems:
         form.place(problem, presenting.message(problem))
     if not form_ok or plan is None:
@@ -225,9 +222,9 @@ def compare(course_id: str):
                     "charts": presenting.charts(evaluation, prefix=prefix),
                 }
             )
-    status = 400 if request.args and not sides else 200
+    status = 400 if {"a", "b"} <= set(request.args) and not sides else 200
     if status == 400:
-        flash(_("Choose two saved versions to compare."), "error")
+        flash(_("Choose two of your saved versions to compare."), "error")
     return (
         render_template(
             "sandbox/compare.html",

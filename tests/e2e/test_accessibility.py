@@ -9,8 +9,11 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
+from course.sandbox.forms import ComponentForm, PlanForm
+
 from .conftest import LiveServer
 from .helpers import (
+    COURSE_ID,
     PHONE,
     QUIZ_TEXT,
     REGISTER_FORM,
@@ -31,6 +34,7 @@ from .helpers import (
     start_quiz,
     submit_answers,
 )
+from .test_sandbox_journey import component, label, say
 
 BLOCKING_IMPACTS = {"serious", "critical"}
 AXE = Axe()
@@ -182,4 +186,56 @@ def test_quiz_pages(new_page: PageFactory, live_server: LiveServer, color_scheme
     page.get_by_role("button", name=texts["submit_anyway"], exact=True).click()
     expect(page.locator("#result-title")).to_have_text(texts["not_passed"])
     findings[f"the review ({where})"] = blocking_violations(page)
+    fail_on(findings)
+
+
+@pytest.mark.parametrize("color_scheme", ["light", "dark"])
+def test_sandbox_pages(new_page: PageFactory, live_server: LiveServer, color_scheme: Literal["light", "dark"]) -> None:
+    """The sandbox: index, a scenario brief, the editor (with its live preview, and with errors), a result with
+    failing and partial verdicts, compare, and the index listing the design (en)."""
+    app, lang = live_server.app, "en"
+    page = new_page(locale="en-GB", color_scheme=color_scheme)
+    register(page)
+    findings: dict[str, list[dict]] = {}
+    where = f"{lang}, {color_scheme} colour scheme"
+
+    open_ok(page, f"/courses/{COURSE_ID}/sandbox")
+    expect(page.get_by_role("heading", level=1)).to_have_text(say(app, lang, "Bonus-plan sandbox"))
+    findings[f"the sandbox index ({where})"] = blocking_violations(page)
+
+    open_ok(page, f"/courses/{COURSE_ID}/sandbox/scenarios/defend")
+    findings[f"a scenario brief ({where})"] = blocking_violations(page)
+
+    page.get_by_label(say(app, lang, "a plain salesperson plan (base + revenue commission)"), exact=True).check()
+    page.get_by_role("button", name=say(app, lang, "Start a design"), exact=True).click()
+    expect(page.locator("[data-preview]")).to_be_visible()
+    findings[f"the plan editor with its live preview ({where})"] = blocking_violations(page)
+
+    base = page.get_by_label(label(app, lang, PlanForm, "base_salary"), exact=True)
+    salary = base.input_value()
+    base.fill("lots")
+    weight = component(page, app, lang, 1).get_by_label(label(app, lang, ComponentForm, "weight_pct"), exact=True)
+    weight.fill("90")
+    expect(page.locator(".preview-flag")).to_be_visible()
+    page.get_by_role("button", name=say(app, lang, "Evaluate and save as a new version"), exact=True).click()
+    expect(page.get_by_label(label(app, lang, PlanForm, "base_salary"), exact=True)).to_have_attribute(
+        "aria-invalid", "true"
+    )
+    findings[f"the plan editor with errors ({where})"] = blocking_violations(page)
+
+    page.get_by_label(label(app, lang, PlanForm, "base_salary"), exact=True).fill(salary)
+    component(page, app, lang, 1).get_by_label(label(app, lang, ComponentForm, "weight_pct"), exact=True).fill("100")
+    page.get_by_role("button", name=say(app, lang, "Evaluate and save as a new version"), exact=True).click()
+    expect(page.locator(".verdict--fail").first).to_be_visible()
+    expect(page.locator(".verdict--partial").first).to_be_visible()
+    findings[f"a result ({where})"] = blocking_violations(page)
+
+    version = page.url.rsplit("/designs/", 1)[1].replace("/versions/", "-")
+    open_ok(page, f"/courses/{COURSE_ID}/sandbox/compare?a={version}&b={version}")
+    expect(page.locator(".compare__side")).to_have_count(2)
+    findings[f"compare ({where})"] = blocking_violations(page)
+
+    open_ok(page, f"/courses/{COURSE_ID}/sandbox")
+    expect(page.locator("table.designs tbody tr")).to_have_count(1)
+    findings[f"the sandbox index with a design ({where})"] = blocking_violations(page)
     fail_on(findings)

@@ -1,0 +1,286 @@
+"""The bonus-plan sandbox in a real browser: brief, editor with live preview, a failing and a passing version,
+compare, and the best score on the course overview; and the editor without JavaScript.
+
+Labels and messages are the app's own, in the page's language: the tests ask the app's translation catalogue
+(`say`) for the text the learner reads, so they hold in German and English whether or not a string has been
+translated yet. Fields are found by their label (or, for the plain-form run, by id); numbers are typed as plain
+digits, which every language reads the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask_babel import force_locale, gettext
+from playwright.sync_api import Browser, Locator, Page, expect
+
+from course.core.sandbox import INDIRECT_REWARDS, MANDATE_QUESTIONS, SCENARIOS
+from course.sandbox.forms import ComponentForm, PlanForm
+from course.sandbox.labels import CRITERION_LABELS, MANDATE_LABELS, METRICS_LABELS, PERIOD_LABELS, REWARD_LABELS
+
+from .conftest import LiveServer
+from .helpers import COURSE_ID, DESKTOP, PageFactory, course_title, page_language, register
+
+TIMEOUT_MS = 10_000
+SCENARIO = "defend"
+EDITOR = re.compile(r"/sandbox/designs/(\d+)(?:\?.*)?$")
+RESULT = re.compile(r"/sandbox/designs/(\d+)/versions/(\d+)$")
+
+
+def say(app: Flask, lang: str, text: object, **params: object) -> str:
+    """What the learner reads for `text` (an English msgid or a lazy label) in `lang`."""
+    with app.test_request_context(), force_locale(lang):
+        return gettext(text, **params) if isinstance(text, str) else str(text)
+
+
+def label(app: Flask, lang: str, form: type, name: str) -> str:
+    """A plan-editor field's label in `lang`, from the form class itself (the one the page draws)."""
+    return say(app, lang, getattr(form, name).args[0])
+
+
+def number_in(text: str) -> float:
+    """The first whole or decimal number in a text as the page writes it (12 / 92,5 / 92.5)."""
+    match = re.search(r"\d+(?:[.,]\d+)?", text)
+    assert match, f"no number in {text!r}"
+    return float(match.group(0).replace(",", "."))
+
+
+def score_of(page: Page, app: Flask, lang: str) -> tuple[float, str]:
+    """The score on a result page, as a number and as written."""
+    heading = page.locator(".result h2").first
+    pattern = re.escape(say(app, lang, "Score: %(score)s of 100", score="SCORE")).replace("SCORE", r"([\d.,]+)")
+    expect(heading).to_have_text(re.compile(pattern))
+    written = re.search(pattern, heading.inner_text())
+    assert written
+    return number_in(written.group(1)), written.group(1)
+
+
+def component(page: Page, app: Flask, lang: str, n: int) -> Locator:
+    return page.get_by_role("group", name=say(app, lang, "Component %(n)d", n=n), exact=True)
+
+
+def fill_component(
+    row: Locator, app: Flask, lang: str, metric: str, weight: str, period: str = "year", questions: tuple = ()
+) -> None:
+    def field(name: str) -> Locator:
+        return row.get_by_label(label(app, lang, ComponentForm, name), exact=True)
+
+    field("metric").select_option(label=say(app, lang, METRICS_LABELS[metric]))
+    field("weight_pct").fill(weight)
+    field("period").select_option(label=say(app, lang, PERIOD_LABELS[period]))
+    field("gated").check()
+    for question in questions:
+        row.get_by_label(say(app, lang, MANDATE_LABELS[question]), exact=True).check()
+
+
+def criterion_verdict(page: Page, app: Flask, lang: str, criterion_id: str) -> Locator:
+    row = page.locator("table.criteria tr").filter(
+        has=page.get_by_role("rowheader", name=say(app, lang, CRITERION_LABELS[criterion_id]), exact=True)
+    )
+    return row.locator(".verdict")
+
+
+def open_brief_from_overview(page: Page, app: Flask, lang: str) -> None:
+    response = page.goto(f"/courses/{COURSE_ID}")
+    assert response is not None and response.ok
+    page.get_by_role("link", name=say(app, lang, "Open the sandbox"), exact=True).click()
+    expect(page).to_have_url(re.compile(rf"/courses/{COURSE_ID}/sandbox$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(say(app, lang, "Bonus-plan sandbox"))
+    title = SCENARIOS[SCENARIO].title(lang)
+    page.get_by_role("link", name=title, exact=True).click()
+    expect(page).to_have_url(re.compile(rf"/sandbox/scenarios/{SCENARIO}$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    expect(page.locator(".lead")).to_have_text(SCENARIOS[SCENARIO].story(lang))
+
+
+@pytest.mark.parametrize("locale", ["en-GB", "de-DE"])
+def test_a_learner_improves_a_salesperson_plan_until_it_passes(
+    new_page: PageFactory, live_server: LiveServer, locale: str
+) -> None:
+    app, lang = live_server.app, locale[:2]
+    page = new_page(locale=locale)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    # Console errors catch what the Content-Security-Policy blocks (an inline style or script would be refused).
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    register(page)
+    assert page_language(page) == lang
+
+    # The brief, then a design from only the budget.
+    open_brief_from_overview(page, app, lang)
+    page.get_by_label(say(app, lang, "only the budget: design it yourself"), exact=True).check()
+    page.get_by_role("button", name=say(app, lang, "Start a design"), exact=True).click()
+    expect(page).to_have_url(EDITOR)
+    design_id = int(EDITOR.search(page.url).group(1))
+    ttc_field = page.get_by_label(label(app, lang, PlanForm, "ttc"), exact=True)
+    budget = float(ttc_field.input_value())
+    budget_fact = page.locator(".scenario-facts dd").first
+    expect(budget_fact).to_contain_text(re.compile(r"\d"))
+    assert abs(number_in(budget_fact.inner_text().replace(".", "").replace(",", "")) - budget) <= 1
+
+    # The script tidies the form: one empty row, the rest behind "Add a component"; team share only for split.
+    preview = page.locator("[data-preview]")
+    expect(preview).to_be_visible()
+    expect(component(page, app, lang, 1)).to_be_visible()
+    expect(component(page, app, lang, 2)).to_be_hidden()
+    add = page.get_by_role("button", name=say(app, lang, "Add a component"), exact=True)
+    expect(add).to_be_visible()
+    first = component(page, app, lang, 1)
+    team_share = first.get_by_label(label(app, lang, ComponentForm, "team_share_pct"), exact=True)
+    expect(team_share).to_be_hidden()
+    credit = first.get_by_label(label(app, lang, ComponentForm, "credit"), exact=True)
+    credit.select_option(value="split")
+    expect(team_share).to_be_visible()
+    credit.select_option(value="individual")
+    expect(team_share).to_be_hidden()
+
+    # A salesperson plan: 60 % base, all variable pay on quarterly revenue.
+    page.get_by_label(label(app, lang, PlanForm, "base_salary"), exact=True).fill(str(round(0.6 * budget)))
+    fill_component(first, app, lang, "revenue", "100", period="quarter")
+    expect(preview).to_contain_text(say(app, lang, "Fixed pay"))
+    expect(preview).to_contain_text(re.compile(r"\(60\s?%\)"))
+    expect(preview).to_contain_text(re.compile(r"\(40\s?%\)"))
+    expect(preview).to_contain_text(re.compile(r"100\s?%"))
+    expect(preview).to_contain_text(say(app, lang, "no limit: a component has no cap"))
+    expect(preview.locator(".preview-flag")).to_have_count(0)
+    bar, track = preview.locator("[data-fixed-bar]").bounding_box(), preview.locator(".mix-bar").bounding_box()
+    assert bar and track and abs(bar["width"] / track["width"] - 0.6) < 0.03, "the bar shows the fixed share"
+    first.get_by_label(label(app, lang, ComponentForm, "weight_pct"), exact=True).fill("90")
+    expect(preview.locator(".preview-flag")).to_contain_text(re.compile(r"90\s?%"))
+    first.get_by_label(label(app, lang, ComponentForm, "weight_pct"), exact=True).fill("100")
+    expect(preview.locator(".preview-flag")).to_have_count(0)
+
+    page.get_by_role("button", name=say(app, lang, "Evaluate and save as a new version"), exact=True).click()
+    expect(page).to_have_url(re.compile(rf"/sandbox/designs/{design_id}/versions/1$"))
+    first_score, first_written = score_of(page, app, lang)
+    assert first_score < 70
+    expect(page.locator(".result--failed")).to_be_visible()
+    verdict = criterion_verdict(page, app, lang, "no_commission_crowding")
+    expect(verdict).to_have_text(say(app, lang, "fail"))
+    expect(verdict).to_have_class(re.compile(r"\bverdict--fail\b"))
+
+    # Improve it: mostly fixed pay, retention / satisfaction / mandate objectives, the gate, indirect rewards.
+    page.get_by_role("link", name=say(app, lang, "Improve this plan"), exact=True).click()
+    expect(page).to_have_url(re.compile(rf"/sandbox/designs/{design_id}$"))
+    page.get_by_label(label(app, lang, PlanForm, "base_salary"), exact=True).fill(str(round(0.8 * budget)))
+    expect(preview).to_contain_text(re.compile(r"\(80\s?%\)"))
+    fill_component(component(page, app, lang, 1), app, lang, "retention", "40")
+    fill_component(component(page, app, lang, 2), app, lang, "satisfaction", "30")
+    expect(component(page, app, lang, 3)).to_be_hidden()
+    page.get_by_role("button", name=say(app, lang, "Add a component"), exact=True).click()
+    third = component(page, app, lang, 3)
+    expect(third).to_be_visible()
+    expect(third.get_by_label(label(app, lang, ComponentForm, "metric"), exact=True)).to_be_focused()
+    fill_component(third, app, lang, "mandate_objectives", "30", questions=MANDATE_QUESTIONS)
+    page.get_by_label(label(app, lang, PlanForm, "gate"), exact=True).check()
+    rewards = page.get_by_role("group", name=label(app, lang, PlanForm, "indirect_rewards"), exact=True).last
+    for reward in INDIRECT_REWARDS:
+        rewards.get_by_label(say(app, lang, REWARD_LABELS[reward]), exact=True).check()
+    expect(preview).to_contain_text(re.compile(r"100\s?%"))
+    expect(preview.locator(".preview-flag")).to_have_count(0)
+
+    page.get_by_role("button", name=say(app, lang, "Evaluate and save as a new version"), exact=True).click()
+    expect(page).to_have_url(re.compile(rf"/sandbox/designs/{design_id}/versions/2$"))
+    second_score, second_written = score_of(page, app, lang)
+    assert second_score >= 70
+    expect(page.locator(".result--passed")).to_be_visible()
+    expect(criterion_verdict(page, app, lang, "no_commission_crowding")).to_have_text(say(app, lang, "pass"))
+
+    # Compare version 1 with version 2.
+    page.get_by_role("link", name=say(app, lang, "Compare with another version"), exact=True).click()
+    expect(page).to_have_url(re.compile(rf"/sandbox/compare\?a={design_id}-2$"))
+    page.locator("#compare-a").select_option(value=f"{design_id}-1")  # by id: the two choosers' labels
+    page.locator("#compare-b").select_option(value=f"{design_id}-2")
+    page.get_by_role("button", name=say(app, lang, "Compare"), exact=True).click()
+    expect(page).to_have_url(re.compile(rf"a={design_id}-1&b={design_id}-2$"))
+    sides = page.locator(".compare__side")
+    expect(sides).to_have_count(2)
+    for side, number, written in ((sides.nth(0), 1, first_written), (sides.nth(1), 2, second_written)):
+        expect(side.get_by_role("heading", level=2).first).to_contain_text(say(app, lang, "version %(n)d", n=number))
+        expect(side.locator(".result h2")).to_have_text(say(app, lang, "Score: %(score)s of 100", score=written))
+
+    # The course overview shows the best score, and the passed sandbox counts toward progress.
+    page.get_by_role("navigation", name=say(app, lang, "Breadcrumbs")).get_by_role(
+        "link", name=course_title(lang), exact=True
+    ).click()
+    expect(page).to_have_url(re.compile(rf"/courses/{COURSE_ID}$"))
+    teaser = page.locator(".sandbox-teaser")
+    expect(teaser).to_contain_text(say(app, lang, "Your best score: %(score)s of 100", score=second_written))
+    expect(teaser).to_have_class(re.compile(r"\bis-done\b"))
+    expect(page.get_by_role("progressbar")).not_to_have_attribute("value", "0")
+    errors = [error for error in errors if not error.startswith("Failed to load resource")]  # HTTP statuses
+    assert errors == [], f"script or console errors: {errors}"
+
+
+@pytest.fixture
+def no_js_page(
+    browser: Browser, live_server: LiveServer, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[Page]:
+    """A German browser with JavaScript switched off."""
+    width, height = DESKTOP
+    context = browser.new_context(
+        base_url=live_server.url, locale="de-DE", java_script_enabled=False, viewport={"width": width, "height": height}
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        if getattr(request.node, "e2e_failed", False):
+            shot = tmp_path / "no-js-page.png"
+            page.screenshot(path=str(shot), full_page=True)
+            print(f"screenshot of {page.url}: {shot}")
+        context.close()
+
+
+def test_without_javascript_the_editor_shows_every_row_and_the_problems_at_their_fields(
+    no_js_page: Page, live_server: LiveServer
+) -> None:
+    app, lang, page = live_server.app, "de", no_js_page
+    register(page)
+    open_brief_from_overview(page, app, lang)
+    page.locator("#example-blank").check()
+    page.get_by_role("button", name=say(app, lang, "Start a design"), exact=True).click()
+    expect(page).to_have_url(EDITOR)
+
+    # Everything is there without the script: all six rows, the team share; no preview.
+    for n in range(1, 7):
+        expect(component(page, app, lang, n)).to_be_visible()
+    expect(page.locator("#components-0-team_share_pct")).to_be_visible()
+    expect(page.locator("[data-preview]")).to_be_hidden()
+    expect(page.get_by_role("button", name=say(app, lang, "Add a component"))).to_have_count(0)
+
+    # An invalid plan: not a number as base salary, weights adding up to 90. Nothing is saved.
+    budget = float(page.locator("#ttc").input_value())
+    page.locator("#base_salary").fill("viel")
+    page.locator("#components-0-metric").select_option("retention")
+    page.locator("#components-0-weight_pct").fill("90")
+    with page.expect_navigation() as navigation:
+        page.get_by_role("button", name=say(app, lang, "Evaluate and save as a new version"), exact=True).click()
+    assert navigation.value is not None and navigation.value.status == 400
+    base = page.locator("#base_salary")
+    expect(base).to_have_attribute("aria-invalid", "true")
+    expect(base).to_have_accessible_description(say(app, lang, "Enter a number."))
+    expect(page.locator("#base_salary-error")).to_have_text(say(app, lang, "Enter a number."))
+    expect(page.locator("#base_salary")).to_have_value("viel")  # what was typed is kept
+    expect(page.locator("#components-0-weight_pct")).to_have_value("90")
+    flash = say(app, lang, "The plan was not evaluated: please correct the fields marked below.")
+    expect(page.get_by_role("status").filter(has_text=flash)).to_be_visible()
+    weights = say(app, lang, "The weights add up to %(total)s %%; they must add up to 100 %%.", total="90")
+    components = page.get_by_role("group", name=say(app, lang, "Variable components"), exact=True)
+    expect(components).to_have_accessible_description(weights)
+
+    # Corrected: a valid plan is evaluated and saved as version 1.
+    page.locator("#base_salary").fill(str(round(0.8 * budget)))
+    page.locator("#components-0-weight_pct").fill("100")
+    page.locator("#gate").check()
+    page.get_by_role("button", name=say(app, lang, "Evaluate and save as a new version"), exact=True).click()
+    expect(page).to_have_url(RESULT)
+    assert RESULT.search(page.url).group(2) == "1"
+    score_of(page, app, lang)
+    no_commission = criterion_verdict(page, app, lang, "no_commission_crowding")
+    expect(no_commission).not_to_have_text(say(app, lang, "fail"))  # retention is no commission
