@@ -51,6 +51,36 @@ LESSON_ID = "kams-are-not-salespeople"
 QUIZ_ID = "kam-mandate-quiz"  # seven questions, one of each type: every form reader and grader is exercised
 LOGGED_IN_MARK = 'action="/auth/logout"'  # only a logged-in page offers the log-out form
 ANONYMOUS_MARK = 'href="/auth/login'  # only an anonymous page links to the login form
+# The plan the last lesson recommends, for the account to defend (course.core.sandbox.recommended_plan).
+SANDBOX_BODY = json.dumps(
+    {
+        "scenario": "defend",
+        "seed": 20261127,
+        "course": COURSE_ID,
+        "plan": {
+            "ttc": 150000,
+            "base_salary": 120000,
+            "components": [
+                {"metric": "retention", "weight_pct": 40},
+                {"metric": "satisfaction", "weight_pct": 30},
+                {
+                    "metric": "mandate_objectives",
+                    "weight_pct": 30,
+                    "mandate_questions": ["who_contact", "what_achieve", "how_ensure", "where_support"],
+                },
+            ],
+            "gates": [{"condition": "customer_active_at_year_end"}],
+            "indirect_rewards": [
+                "autonomy",
+                "impact_visibility",
+                "company_backing",
+                "recognition",
+                "customer_feedback",
+                "customer_at_kam_meeting",
+            ],
+        },
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -74,6 +104,7 @@ class Target:
     # "fresh": every request submits a different open attempt, each of its own learner (cookie, CSRF token and
     #   the right answers for that attempt's layout), from a pool topped up before every load run (AttemptPool).
     attempt: Literal["open", "fresh"] | None = None
+    csrf_header: bool = False  # send the session's CSRF token as X-CSRFToken (the JSON API's POSTs)
 
 
 FLOOR = Target("hello floor", "/", server="hello", expect_text=("Hello, world!",))
@@ -105,6 +136,19 @@ TARGETS: tuple[Target, ...] = (
         expect_status=302,
         expect_location="/review",
         min_ratio=0.3,
+    ),
+    # The same plan, scenario and seed every time: the evaluation is memoised in-process (course/core/sandbox/
+    # evaluation.py), so this measures the API around it. A new plan's cost is measured by bench/sandbox.py.
+    Target(
+        "sandbox evaluate (API)",
+        "/api/v1/sandbox/evaluate",
+        method="POST",
+        login=True,
+        csrf_header=True,
+        body=SANDBOX_BODY,
+        content_type="application/json",
+        expect_text=('"score":', '"benchmark":'),
+        min_ratio=0.15,
     ),
 )
 
@@ -583,6 +627,8 @@ def build_request(target: Target, port: int, session: Session, lang: str, attemp
     if target.body is not None:
         body = target.body.replace("{csrf_token}", session.csrf_token).encode()
         headers["Content-Type"] = target.content_type
+    if target.csrf_header:
+        headers["X-CSRFToken"] = session.csrf_token
     path = target.path.replace("{attempt_id}", str(attempt_id)) if attempt_id is not None else target.path
     return Request(port, target.method, path, headers, body, target.expect_status, target.expect_location)
 

@@ -28,11 +28,11 @@ from course.core.sandbox import (  # noqa: E402 - after the path set-up, so the 
     INDIRECT_REWARDS,
     MANDATE_QUESTIONS,
     SCENARIOS,
+    evaluation,  # noqa: E402
     metric_names,
     validate_plan,
 )
 from course.core.sandbox import benchmark as benchmark_module  # noqa: E402
-from course.core.sandbox import evaluation  # noqa: E402
 
 TARGET_P95_MS = 20.0
 SEEDS_PER_SCENARIO = 4
@@ -93,10 +93,7 @@ def measure(plans: int) -> dict:
             for i in range(plans // len(SCENARIOS)):
                 plan, problems = validate_plan(random_plan(rng, 150_000))
                 assert plan is not None, problems
-                if case == "warm design":
-                    seed = seeds[i % len(seeds)]
-                else:
-                    seed = rng.randrange(2**31 - 1)
+                seed = seeds[i % len(seeds)] if case == "warm design" else rng.randrange(2**31 - 1)
                 started = time.perf_counter()
                 evaluation.evaluate(plan, scenario_id, seed)
                 times.append((time.perf_counter() - started) * 1000)

@@ -7,11 +7,13 @@ field (`plan.components[1].cap_pct`, `scenario`, `seed`, …); nothing is simula
 
 from __future__ import annotations
 
+import json
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import datetime
 
-from flask import jsonify, url_for
+from flask import Response, jsonify, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -32,6 +34,10 @@ MAX_SEED = 2**31 - 1
 EVALUATE_FIELDS = {"scenario", "seed", "plan", "course"}
 CREATE_FIELDS = {"scenario", "name", "plan"}
 VERSION_FIELDS = {"plan"}
+# The same request always gets the same answer (the evaluation is deterministic and a weights row never changes):
+# keep the finished document of recent ones per language, which is most of the cost of a repeated request.
+DOCUMENT_CACHE_SIZE = 256
+_DOCUMENTS: OrderedDict[tuple, bytes] = OrderedDict()
 
 
 class _Problems:
@@ -227,8 +233,18 @@ def sandbox_evaluate():
     plan = problems.plan(body)
     problems.raise_if_any()
     weights = operations.current_weights(course.id) if course else None
-    evaluation = evaluate(plan, scenario_id, seed, weights.weights if weights else None)
-    return jsonify(_evaluation(evaluation, course.id if course else None))
+    weights_key = tuple(sorted(weights.weights.items())) if weights else None
+    key = (plan, scenario_id, seed, weights_key, course.id if course else None, current_language())
+    document = _DOCUMENTS.get(key)
+    if document is None:
+        evaluation = evaluate(plan, scenario_id, seed, weights.weights if weights else None)
+        document = json.dumps(_evaluation(evaluation, course.id if course else None)).encode()
+        _DOCUMENTS[key] = document
+        if len(_DOCUMENTS) > DOCUMENT_CACHE_SIZE:
+            _DOCUMENTS.popitem(last=False)
+    else:
+        _DOCUMENTS.move_to_end(key)
+    return Response(document, mimetype="application/json")
 
 
 @bp.get("/courses/<course_id>/sandbox/designs")
