@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -265,3 +266,22 @@ def test_the_benchmark_accepts_a_scenario_object_and_its_result_can_be_passed_al
     assert grade(plan, params, result, benchmark) == grade(plan, params, result, benchmark.result)
     with pytest.raises(TypeError):
         grade(plan, params, result, dataclasses.asdict(benchmark.result))
+
+
+def test_feedback_with_a_count_reads_right_for_one() -> None:
+    # Counts stand where no plural form is needed ("Measures on your scorecard: 1"), so "1 measures" or
+    # "1 indirect rewards" never appear.
+    plan = Plan(
+        ttc=100_000,
+        base_salary=80_000,
+        components=(Component("retention", 100.0),),
+        gates=(Gate(),),
+        indirect_rewards=frozenset({"autonomy"}),
+    )
+    graded = evaluate(plan, "defend")
+    scorecard, indirect = graded.criterion("scorecard"), graded.criterion("indirect_rewards")
+    assert scorecard.params["count"] == 1 and indirect.params["count"] == 1
+    assert scorecard.text().startswith("Measures on your scorecard: 1;")
+    assert indirect.text().startswith("Indirect rewards in your plan: 1;")
+    for result in graded.criteria:
+        assert not re.search(r"\b1 (measures|indirect rewards|components|gates)\b", result.text()), result.id

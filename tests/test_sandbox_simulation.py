@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Sequence
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from course.core.errors import NotFound
@@ -15,6 +15,7 @@ from course.core.sandbox import (
     SCENARIOS,
     Clawback,
     Component,
+    Deferral,
     Gate,
     Plan,
     ScenarioParameters,
@@ -240,6 +241,12 @@ def test_more_revenue_commission_never_means_more_relationship_work(
         simulate(plan_paying([(commission, amount), *others], gates=gates, rewards=rewards), params)
         for amount in (low, low + raise_by)
     )
+    # A gate on the other pay ties it to the renewal, and selling beyond s̄ costs renewal chance (λ):
+    # a KAM pushed past s̄ by the commission then adds relationship work to protect his gated bonus,
+    # the clawback's mechanism again (found by hypothesis once the calibration let commissioned
+    # selling pass s̄: at an at-risk account with a large gated satisfaction bonus, r 2.58 → 2.72
+    # while selling rose from 0 to 0.99 beyond s̄ = 0.8). The property holds while selling stays at s̄.
+    assume(not gates or after.selling_effort <= params.s_bar)
     assert after.relationship_effort <= before.relationship_effort + EFFORT_TOLERANCE
 
 
@@ -247,7 +254,7 @@ def test_more_revenue_commission_never_means_more_relationship_work(
 @given(
     params=scenario_draws,
     gated=st.lists(st.tuples(renewal_or_commission, amounts), min_size=1, max_size=3),
-    ungated=st.lists(st.tuples(st.one_of(non_commission, linear_component), amounts), max_size=2),
+    ungated=st.lists(st.tuples(st.one_of(relationship_pay, linear_component), amounts), max_size=2),
     rewards=st.frozensets(st.sampled_from(INDIRECT_REWARDS)),
 )
 def test_a_year_end_renewal_gate_never_lowers_expected_retention(
@@ -257,7 +264,11 @@ def test_a_year_end_renewal_gate_never_lowers_expected_retention(
     # for relationship signals it can backfire (see the next test), so those stay ungated here. And
     # on linear pay with no threshold, whose noise can make a year's payout negative, a gate can
     # make renewal a bad bet for the KAM when the pay's risk outweighs its mean (a very noisy
-    # individual commission in the global account), so the gated commission here has a floor.
+    # individual commission in the global account), so the gated commission here has a floor. Ungated
+    # pay on a metric both efforts drive (share of wallet, team goal) is linear here: with a threshold
+    # the two efforts are complements near it (see the commission test), so the selling a gate removes
+    # can take a little relationship work with it (found by hypothesis once the calibration made both
+    # efforts interior: retention 55.8 % → 55.7 % at an at-risk account).
     gate = (Gate(applies_to=tuple(range(len(gated)))),)
     without = simulate(plan_paying([*gated, *ungated], rewards=rewards), params)
     with_gate = simulate(plan_paying([*gated, *ungated], gates=gate, rewards=rewards), params)
@@ -349,3 +360,88 @@ def test_results_stay_within_bounds(
     percentiles = list(result.pay.percentiles.values())
     assert percentiles == sorted(percentiles)
     assert result.pay.gate_pays is None or 0 <= result.pay.gate_pays <= 1
+
+
+@pytest.mark.parametrize("scenario_id", SCENARIO_IDS)
+def test_the_plans_the_sandbox_compares_have_sensible_economics(scenario_id: str) -> None:
+    # The calibration (scenarios.py): an uncapped commission buys selling of about twice target at well
+    # over budget, and a fixed-heavy plan still gets some selling (the KAM is not idle on the account).
+    params = typical_parameters(scenario(scenario_id))
+    sales = simulate(salesperson_plan(params.budget_ttc), params)
+    assert 1.5 <= sales.selling_effort <= 2.2
+    assert 1.2 * params.budget_ttc <= sales.plan_cost <= 1.5 * params.budget_ttc
+    assert sales.relationship_effort == 0
+    for seed in (None, 1, 2, 3):
+        drawn = params if seed is None else draw_parameters(scenario(scenario_id), seed)
+        recommended = simulate(recommended_plan(scenario_id, drawn.budget_ttc), drawn)
+        assert 0.1 <= recommended.selling_effort <= 0.8
+        assert recommended.relationship_effort > recommended.selling_effort
+
+
+def test_company_value_counts_three_years_of_the_relationship() -> None:
+    params = typical_parameters(scenario("defend"))
+    result = simulate(recommended_plan("defend"), params)
+    p = result.retention[0]
+    yearly = params.budget_ttc * (params.b_s * result.selling_effort + params.b_r * p) - result.plan_cost
+    assert result.company_value == pytest.approx(yearly * (1 + p + p**2))
+
+
+def test_deferring_commission_ties_it_to_the_customer() -> None:
+    params = typical_parameters(scenario("defend"))
+    plain = salesperson_plan(params.budget_ttc)
+    deferred = dataclasses.replace(plain, deferral=Deferral(50.0, 2))
+    assert is_linear(plain) and not is_linear(deferred)
+    before, after = simulate(plain, params), simulate(deferred, params)
+    assert after.solver == "numeric"
+    assert after.selling_effort < before.selling_effort
+    assert after.retention[0] > before.retention[0]
+    assert after.company_value > before.company_value
+    assert after.plan_cost < before.plan_cost  # forfeited on churn, and less overselling to pay for
+    # The price: pay later and only if the customer stays is worth less to the KAM.
+    assert after.certainty_equivalent < before.certainty_equivalent
+    assert simulate(deferred, params) == after
+
+
+def test_deferral_forfeited_on_churn_is_never_paid_for_a_lost_customer() -> None:
+    # All variable pay deferred a year on a retention bonus: paid only if the customer is still buying
+    # after this year's renewal and the next one, so the plan costs the base plus p² of the bonus.
+    params = typical_parameters(scenario("defend"))
+    plan = plan_paying([(Component("retention", 1.0), 10_000.0)])
+    result = simulate(dataclasses.replace(plan, deferral=Deferral(100.0, 1)), params)
+    p = result.retention[0]
+    assert result.plan_cost == pytest.approx(BASE + 10_000 * p**2)
+    assert result.pay.percentiles[5] == BASE
+
+
+@PROPERTY_SETTINGS
+@given(
+    params=scenario_draws,
+    commission=st.builds(
+        Component,
+        metric=st.sampled_from(["revenue", "revenue_growth"]),
+        weight_pct=st.just(1.0),
+        period=st.sampled_from(["quarter", "year"]),
+        threshold_pct=st.sampled_from([0.0, 50.0]),
+        cap_pct=st.sampled_from([None, 200.0]),
+    ),
+    amount=amounts,
+    pct=st.sampled_from([10.0, 30.0, 50.0, 100.0]),
+    years=st.integers(min_value=1, max_value=5),
+    rewards=st.frozensets(st.sampled_from(INDIRECT_REWARDS)),
+)
+def test_deferring_commission_never_lowers_relationship_work_or_retention(
+    params: ScenarioParameters, commission: Component, amount: float, pct: float, years: int, rewards: frozenset[str]
+) -> None:
+    # Deferred commission is paid only if the customer still buys, so it pays less for selling and
+    # something for keeping the customer. Checked with 300 random examples, three times. Where it does
+    # not hold, and why: (1) commission whose noise can make a year's payout negative (no threshold):
+    # forfeiting a negative payout on churn rewards the KAM for losing the customer, a quirk of linear
+    # pay; (2) margin, which pays for relationship work too, so deferring it weakens that pull; (3) a
+    # deferred bonus that already pays on retention: its pull moves to later renewals, worth
+    # (1 + years)·p^years·(1.1)^(−years) of today's, less than 1 at a shaky account with long deferral.
+    plan = plan_paying([(commission, amount)], rewards=rewards)
+    before = simulate(plan, params)
+    after = simulate(dataclasses.replace(plan, deferral=Deferral(pct, years)), params)
+    assert after.relationship_effort >= before.relationship_effort - EFFORT_TOLERANCE
+    assert after.selling_effort <= before.selling_effort + EFFORT_TOLERANCE
+    assert after.retention[0] >= before.retention[0] - params.k * EFFORT_TOLERANCE

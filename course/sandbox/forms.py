@@ -68,7 +68,7 @@ class ComponentForm(Form):
     team_share_pct = _number(_l("Team share (%) for split credit"))
     threshold_pct = _number(_l("Threshold: attainment in %, below which nothing is paid"))
     target_pct = _number(_l("Target: attainment in % that pays the full amount"))
-    cap_pct = _number(_l("Cap: the most it pays, in % of its target amount"))
+    cap_pct = _number(_l("Cap: the most it pays, as a percentage of its target amount"))
     mandate_questions = Checkboxes(_l("Mandate questions it covers"), choices=_choices(MANDATE_LABELS))
     gated = BooleanField(_l("Paid only if the gate holds"), default=True)
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from flask import url_for
-from flask_babel import format_decimal, format_percent
+from flask_babel import format_decimal, format_percent, ngettext
 from flask_babel import gettext as _
 
 from course.core.sandbox import FieldProblem, Scenario, ScenarioParameters, recommended_plan, salesperson_plan
@@ -97,7 +97,10 @@ def outcome_rows(evaluation: Evaluation) -> list[tuple[str, list[str]]]:
     ]
     for year in (1, 2, 3):
         rows.append(
-            (_("Customer still buying after %(n)s years", n=year), [chance(r.retention[year - 1]) for r in results])
+            (
+                ngettext("Customer still buying after %(num)d year", "Customer still buying after %(num)d years", year),
+                [chance(r.retention[year - 1]) for r in results],
+            )
         )
     rows += [
         (_("Company value over three years"), [money(r.company_value, currency) for r in results]),

@@ -22,8 +22,11 @@ and expected cost at most 110 % of the budgeted target total cash (or the recomm
 where that is more). The three-year value already makes overselling lose (a lost customer earns
 nothing in the later years); the retention floor remains so that the benchmark never trades the
 customer for selling value (at a defend account, the growth template would otherwise win by a hair
-with 89 % retention against a 92 % target). Ties go to the first candidate in the fixed order above,
-so the search is deterministic; the simulation itself is seeded.
+with 89 % retention against a 92 % target). And a candidate must earn every point of the rubric when
+graded against itself, so the benchmark never shows a plan the feedback would fault (without that, the
+team account's benchmark dropped team credit and the growth account's its renewal anchor). The
+recommended plan is the fallback and needs no such check. Ties go to the first candidate in the fixed
+order above, so the search is deterministic; the simulation itself is seeded.
 
 **Cost**: the search runs once per scenario, at its typical parameters (`search`, about 1 s, cached
 in-process; `warm_up` runs all of them, for an app's start-up). For a drawn set of numbers and a seed,
@@ -36,9 +39,10 @@ from __future__ import annotations
 
 import itertools
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from course.core.sandbox.plan import INDIRECT_REWARDS, MANDATE_QUESTIONS, Clawback, Component, Gate, Plan
+from course.core.sandbox.rubric import grade
 from course.core.sandbox.scenarios import SCENARIOS, Scenario, ScenarioParameters, scenario, typical_parameters
 from course.core.sandbox.simulation import SOLVER_SEED, SimulationResult, recommended_plan, simulate
 
@@ -77,7 +81,7 @@ class Benchmark:
     result: SimulationResult
     design: str  # which candidate won, e.g. "retention_led, 85 % fixed, gate, year, team 0 %, indirect"
     candidates: int
-    seconds: float  # time of the scenario's design-space search (the first, uncached call)
+    seconds: float = field(compare=False)  # time of the scenario's design-space search (not part of the result)
 
 
 def _components(template: str, period: str, team_share: float) -> tuple[tuple[Component, ...], Clawback | None]:
@@ -155,11 +159,17 @@ class _Conditions:
     """The benchmark's conditions, set by the recommended plan's result (which always meets them)."""
 
     def __init__(self, params: ScenarioParameters, recommended: SimulationResult) -> None:
+        self.params = params
         self.floor = min(params.target_retention, recommended.retention[0]) - RETENTION_TOLERANCE
         self.ceiling = max(params.budget_ttc * COST_SLACK, recommended.plan_cost)
 
-    def met(self, result: SimulationResult) -> bool:
-        return result.retention[0] >= self.floor and result.plan_cost <= self.ceiling
+    def met(self, plan: Plan, result: SimulationResult) -> bool:
+        if result.retention[0] < self.floor or result.plan_cost > self.ceiling:
+            return False
+        # A benchmark the rubric faults would teach the wrong lesson: graded against itself, it must
+        # earn every point (pay mix, retention anchor, team credit where the team serves, …).
+        graded = grade(plan, self.params, result, result)
+        return graded.score >= graded.max_score
 
 
 _SEARCHES: dict[str, Benchmark] = {}
@@ -180,7 +190,7 @@ def search(scenario_or_id: Scenario | str) -> Benchmark:
         result = simulate(plan, params)
         if conditions is None:  # the recommended plan comes first and is always feasible
             conditions = _Conditions(params, result)
-        if conditions.met(result) and (best is None or result.company_value > best[2].company_value):
+        if conditions.met(plan, result) and (best is None or result.company_value > best[2].company_value):
             best = (label, plan, result)
     assert best is not None
     found = Benchmark(
@@ -218,7 +228,7 @@ def benchmark_plan(scenario_or_id: Scenario | str, params: ScenarioParameters, s
     if searched.design != RECOMMENDED:
         plan = _plan(chosen, searched.design, params.budget_ttc)
         result = simulate(plan, params, seed=seed)
-        if _Conditions(params, best[2]).met(result) and result.company_value > best[2].company_value:
+        if _Conditions(params, best[2]).met(plan, result) and result.company_value > best[2].company_value:
             best = (searched.design, plan, result)
     found = Benchmark(
         plan=best[1],

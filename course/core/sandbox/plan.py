@@ -70,7 +70,15 @@ class Clawback:
 
 @dataclass(frozen=True)
 class Deferral:
-    """Part of the variable pay held back for whole years; recorded and validated, not yet simulated."""
+    """`pct` % of each year's variable pay held back `years` whole years (a holdback).
+
+    The simulation pays the deferred share only if the customer is still buying when it falls due and
+    forfeits it otherwise (a churn in the meantime, this year's included), and the KAM values it at his
+    time preference (`ScenarioParameters.time_preference`, 10 % a year). So deferring commission ties
+    it to retention: less overselling, more relationship work, at a price in the KAM's certainty
+    equivalent. Deferring a bonus that already pays on retention spreads its pull over later renewals,
+    which a long deferral at a shaky account weakens.
+    """
 
     pct: float = 0.0
     years: int = 0

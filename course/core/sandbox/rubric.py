@@ -348,6 +348,8 @@ def _scorecard(ctx: Context) -> Check:
     if not any(c.metric in RELATIONSHIP_METRICS for c in components):
         problems += 1
     params = {"count": measures, "fewest": fewest, "most": most, "min": _n(SCORECARD_WEIGHT_MIN)}
+    # Counts stand where no plural form is needed: the pass message's count is always 2–4, and the
+    # others read "Measures …: 1" as well as "Measures …: 5" in both languages.
     if problems == 0:
         return Check(
             "pass",
@@ -357,7 +359,7 @@ def _scorecard(ctx: Context) -> Check:
     return Check(
         _verdict(problems),
         N_(
-            "Your scorecard has %(count)s measures; use %(fewest)s to %(most)s, each with at least %(min)s %% "
+            "Measures on your scorecard: %(count)s; use %(fewest)s to %(most)s, each with at least %(min)s %% "
             "of the bonus, and at least one that reflects the relationship (satisfaction, share of wallet, "
             "mandate objectives)."
         ),
@@ -532,7 +534,7 @@ def _team_credit_check(ctx: Context) -> Check:
 def _indirect_rewards(ctx: Context) -> Check:
     count = len(ctx.plan.indirect_rewards)
     params = {"count": count, "min": INDIRECT_MIN}
-    if count >= INDIRECT_MIN:
+    if count >= INDIRECT_MIN:  # so the count here is at least 2: plural in both languages
         return Check(
             "pass",
             N_("%(count)s indirect rewards back the bonus at no cost: they raise relationship effort."),
@@ -541,7 +543,7 @@ def _indirect_rewards(ctx: Context) -> Check:
     return Check(
         "partial" if count else "fail",
         N_(
-            "Your plan uses %(count)s indirect rewards; add at least %(min)s, such as inviting the customer to "
+            "Indirect rewards in your plan: %(count)s; add at least %(min)s, such as inviting the customer to "
             "thank the team in person: the strongest motivator costs nothing."
         ),
         params,

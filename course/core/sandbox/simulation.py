@@ -9,6 +9,19 @@ closed-form best response; caps, thresholds, growth above baseline, renewal metr
 are solved numerically on a grid plus local refinement, over Monte Carlo noise drawn from a fixed seed,
 so the same plan always gets the same result. Expectations over the renewal are taken exactly (pay if
 renewed × p + pay if lost × (1 − p)), which keeps the objective smooth in the efforts.
+
+**Company value** is the expected value of the account over the relationship's horizon of three years
+(the horizon of the retention chart), net of the plan's cost: a year with the customer is worth
+`budget·(b_s·s + b_r·p)` (this year's selling and the renewal at its end) minus the plan's expected
+cost, and the KAM keeps the same efforts each year, so year 2 happens with chance p and year 3 with
+p². A first-year value would let a plan that oversells and loses the customer look better than one
+that keeps him; over three years the lost renewals count.
+
+**Deferral** (`Plan.deferral`): the deferred share of each year's variable pay is paid `years` later
+only if the customer is still buying then (chance p^years after this year's renewal) and is forfeited
+on a churn; the KAM values it at `(1 + time_preference)^(−years)`. The pay then has three outcomes
+(renewed and still buying at payout, renewed but lost before it, churned), each valued exactly under
+CARA; the plan's cost counts deferred pay at face value when it is paid.
 """
 
 from __future__ import annotations
