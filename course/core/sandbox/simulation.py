@@ -36,8 +36,8 @@ from course.core.sandbox.plan import INDIRECT_REWARDS, MANDATE_QUESTIONS, Clawba
 from course.core.sandbox.scenarios import Scenario, ScenarioParameters, scenario, typical_parameters
 
 EFFORT_MAX = 4.0  # efforts are in target units; beyond 4× target effort the cost dwarfs any plan's pay
-GRID_POINTS = 15  # per effort axis for the global search (step 4/14 ≈ 0.29)
-REFINE_ROUNDS = 11  # 3 × 3 points around the best so far, halving the step: final step 0.29 / 2¹¹ ≈ 0.00014
+GRID_POINTS = 13  # per effort axis for the global search (step 4/12 ≈ 0.33)
+REFINE_ROUNDS = 9  # 3 × 3 points around the best so far, halving the step: final step 0.33 / 2⁹ ≈ 0.00065
 SOLVER_DRAWS = 200  # antithetic pairs, so 400 noise draws per effort pair
 PAY_DRAWS = 4000  # draws (noise and renewal) for the pay distribution at the chosen efforts
 SOLVER_SEED = 20_260_401
