@@ -171,11 +171,25 @@ def test_unknown_course_or_lesson_raises_not_found() -> None:
             "demo/course.yml:13: completion.lessons must be 'all'",
         ),
         ("demo/course.yml", COURSE_YML + "id: again\n", "demo/course.yml:15: duplicate key 'id' (first on line 1)"),
+        *[
+            (
+                "demo/course.yml",
+                COURSE_YML + f"  sandbox: {value}\n",
+                "demo/course.yml:13: completion.sandbox must be a whole score from 1 to 100",
+            )
+            for value in ("0", "101", "70.5", "high", "true")
+        ],
     ],
 )
 def test_every_problem_names_file_and_line(path: str, text: str | None, expected: str) -> None:
     found = messages(course_files(**{path: text}))
     assert any(message.startswith(expected) for message in found), found
+
+
+def test_a_sandbox_score_can_complete_the_course() -> None:
+    build = build_catalog(course_files(**{"demo/course.yml": COURSE_YML + "  sandbox: 70\n"}))
+    assert not build.problems
+    assert build.catalog.course("demo").completion.sandbox == 70
 
 
 def test_duplicate_yaml_keys_are_reported_not_silently_overwritten() -> None:

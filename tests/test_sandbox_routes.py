@@ -332,3 +332,12 @@ def test_amounts_are_read_with_the_learners_separators(
     assert client.post(f"/sandbox/designs/{design_id}", data=data).status_code == 302
     with app.app_context():
         assert db.session.scalar(select(SandboxVersion)).plan["ttc"] == amount
+
+
+def test_a_failing_design_does_not_count_toward_progress(client, make_user, login_as) -> None:
+    login_as(make_user(locale="en"))
+    design_id = start(client, example="salesperson")
+    evaluate(client, design_id, posted("Sales", plan_data(salesperson_plan(150_000))))
+    page = client.get("/courses/kam-pay", headers=EN).get_data(as_text=True)
+    assert 'value="0"' in page
+    assert "Your best score:" in page

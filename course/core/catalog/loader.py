@@ -328,7 +328,8 @@ def _parse_completion(doc: YamlMapping, path: str, found: _Collector) -> Complet
         return CompletionRule()
     for key in value:
         if key not in _COMPLETION_KEYS:
-            found.add(path, doc.line("completion"), f"unknown completion rule {key!r} (allowed: lessons, quizzes, sandbox)")
+            allowed = "lessons, quizzes, sandbox"
+            found.add(path, doc.line("completion"), f"unknown completion rule {key!r} (allowed: {allowed})")
     if value.get("lessons", "all") != "all":
         found.add(path, doc.line("completion"), "completion.lessons must be 'all'")
     if value.get("quizzes", "all") != "all":
