@@ -125,6 +125,7 @@ def new_page(
         locale: str = "de-DE",
         color_scheme: Literal["light", "dark"] = "light",
         viewport: tuple[int, int] = DESKTOP,
+        javascript: bool = True,
     ) -> Page:
         width, height = viewport
         context = browser.new_context(
@@ -132,6 +133,7 @@ def new_page(
             locale=locale,
             color_scheme=color_scheme,
             viewport={"width": width, "height": height},
+            java_script_enabled=javascript,
         )
         context.set_default_timeout(DEFAULT_TIMEOUT_MS)
         contexts.append(context)
@@ -156,6 +158,12 @@ def new_page(
 def page(new_page: PageFactory) -> Page:
     """A page in a German browser (Accept-Language de-DE)."""
     return new_page()
+
+
+@pytest.fixture
+def no_js_page(new_page: PageFactory) -> Page:
+    """A German browser with JavaScript switched off: everything must work with plain links and form posts."""
+    return new_page(javascript=False)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

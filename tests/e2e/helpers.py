@@ -56,6 +56,7 @@ class PageFactory(Protocol):
         locale: str = "de-DE",
         color_scheme: Literal["light", "dark"] = "light",
         viewport: tuple[int, int] = DESKTOP,
+        javascript: bool = True,
     ) -> Page: ...
 
 

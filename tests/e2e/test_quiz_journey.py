@@ -7,16 +7,13 @@ helpers in helpers.py): the page itself never holds the key.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from .conftest import LiveServer
 from .helpers import (
     COURSE_ID,
-    DESKTOP,
     QUIZ_TEXT,
     PageFactory,
     QuestionKey,
@@ -38,32 +35,7 @@ from .helpers import (
     submit_answers,
 )
 
-TIMEOUT_MS = 10_000
 OVERVIEW = re.compile(rf"/courses/{COURSE_ID}$")
-
-
-@pytest.fixture
-def no_js_page(
-    browser: Browser, live_server: LiveServer, request: pytest.FixtureRequest, tmp_path: Path
-) -> Iterator[Page]:
-    """A German browser with JavaScript switched off: everything must work with plain links and form posts."""
-    width, height = DESKTOP
-    context = browser.new_context(
-        base_url=live_server.url,
-        locale="de-DE",
-        java_script_enabled=False,
-        viewport={"width": width, "height": height},
-    )
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    try:
-        yield page
-    finally:
-        if getattr(request.node, "e2e_failed", False):
-            shot = tmp_path / "no-js-page.png"
-            page.screenshot(path=str(shot), full_page=True)
-            print(f"screenshot of {page.url}: {shot}")
-        context.close()
 
 
 def expected_percent(keys: list[QuestionKey], right: set[int]) -> float:

@@ -10,22 +10,19 @@ digits, which every language reads the same way.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask_babel import force_locale, gettext
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from course.core.sandbox import INDIRECT_REWARDS, MANDATE_QUESTIONS, SCENARIOS
 from course.sandbox.forms import ComponentForm, PlanForm
 from course.sandbox.labels import CRITERION_LABELS, MANDATE_LABELS, METRICS_LABELS, PERIOD_LABELS, REWARD_LABELS
 
 from .conftest import LiveServer
-from .helpers import COURSE_ID, DESKTOP, PageFactory, course_title, page_language, register
+from .helpers import COURSE_ID, PageFactory, course_title, page_language, register
 
-TIMEOUT_MS = 10_000
 SCENARIO = "defend"
 EDITOR = re.compile(r"/sandbox/designs/(\d+)(?:\?.*)?$")
 RESULT = re.compile(r"/sandbox/designs/(\d+)/versions/(\d+)$")
@@ -214,27 +211,6 @@ def test_a_learner_improves_a_salesperson_plan_until_it_passes(
     expect(page.get_by_role("progressbar")).not_to_have_attribute("value", "0")
     errors = [error for error in errors if not error.startswith("Failed to load resource")]  # HTTP statuses
     assert errors == [], f"script or console errors: {errors}"
-
-
-@pytest.fixture
-def no_js_page(
-    browser: Browser, live_server: LiveServer, request: pytest.FixtureRequest, tmp_path: Path
-) -> Iterator[Page]:
-    """A German browser with JavaScript switched off."""
-    width, height = DESKTOP
-    context = browser.new_context(
-        base_url=live_server.url, locale="de-DE", java_script_enabled=False, viewport={"width": width, "height": height}
-    )
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    try:
-        yield page
-    finally:
-        if getattr(request.node, "e2e_failed", False):
-            shot = tmp_path / "no-js-page.png"
-            page.screenshot(path=str(shot), full_page=True)
-            print(f"screenshot of {page.url}: {shot}")
-        context.close()
 
 
 def test_without_javascript_the_editor_shows_every_row_and_the_problems_at_their_fields(
