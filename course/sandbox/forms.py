@@ -48,6 +48,17 @@ class Checkboxes(SelectMultipleField):
         pass
 
 
+def read_number(text: str | None, lang: str) -> object:
+    """Typed text as a number with the learner's separators; text that is none is passed on for the core to
+    name (and blank stays blank)."""
+    if not text:
+        return text
+    try:
+        return parse_number(text, lang)
+    except CourseError:
+        return text
+
+
 def _choices(labels: Mapping[str, object], order: Sequence[str] | None = None) -> list[SelectChoice]:
     return [SelectChoice(key, labels[key]) for key in (order or labels)]
 
@@ -102,12 +113,7 @@ class PlanForm(FlaskForm):
         that is no number is passed on as it is, so the core names the field."""
 
         def number(text: str | None) -> object:
-            if not text:
-                return text
-            try:
-                return parse_number(text, lang)
-            except CourseError:
-                return text
+            return read_number(text, lang)
 
         components = []
         gated = []

@@ -7,8 +7,6 @@ comes back with every problem at its field.
 
 from __future__ import annotations
 
-import math
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -31,7 +29,7 @@ from course.models import SandboxDesign, SandboxVersion
 from course.publishing.cache import catalog
 from course.sandbox import operations, presenting
 from course.sandbox.charts import money
-from course.sandbox.forms import CommentForm, PlanForm, StartForm, form_data, weights_form
+from course.sandbox.forms import CommentForm, PlanForm, StartForm, form_data, read_number, weights_form
 from course.sandbox.labels import (
     CREDIT_LABELS,
     CRITERION_LABELS,
@@ -301,15 +299,6 @@ def _weights_page(course_id: str, form, status: int = 200):  # noqa: ANN001 - th
     )
 
 
-def _number(text: str) -> float | str:
-    """A typed weight as a number (decimal comma allowed); text that is none stays text for the message."""
-    try:
-        number = float(text.replace(",", "."))
-    except ValueError:
-        return text
-    return number if math.isfinite(number) else text
-
-
 @bp.get("/courses/<course_id>/sandbox/weights")
 @staff_required
 def weights(course_id: str):
@@ -324,7 +313,8 @@ def save_weights(course_id: str):
     catalog().course(course_id)
     form = weights_form(CRITERION_LABELS, None, formdata=request.form)
     form_ok = form.validate()
-    values = {key: _number(form[key].data) for key in CRITERION_LABELS if form[key].data not in (None, "")}
+    lang = current_language()
+    values = {key: read_number(form[key].data, lang) for key in CRITERION_LABELS if form[key].data not in (None, "")}
     problems = validate_weights(values)
     for problem in problems:
         message = presenting.message(problem)
