@@ -219,7 +219,10 @@ class DesignRow:
     comments: int
 
 
-def course_designs(course_id: str, scenario_id: str | None = None, limit: int = 200) -> list[DesignRow]:
+TRAINER_LIST_LIMIT = 200
+
+
+def course_designs(course_id: str, scenario_id: str | None = None, limit: int = TRAINER_LIST_LIMIT) -> list[DesignRow]:
     """Every learner's designs in a course, newest first, in three queries whatever the number of designs."""
     query = (
         select(SandboxDesign, User.display_name, User.email)

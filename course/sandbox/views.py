@@ -276,6 +276,7 @@ def designs(course_id: str):
         "sandbox/designs.html",
         course=course,
         rows=operations.course_designs(course.id, chosen),
+        limit=operations.TRAINER_LIST_LIMIT,
         scenarios=SCENARIOS.values(),
         chosen=chosen,
         criteria=list(CRITERIA),
