@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy.exc import IntegrityError
 
 from course.auth.operations import RequestUser
@@ -46,6 +48,29 @@ def course_percent(course: Course, done: set[str], passed: set[str], sandbox: bo
     required = set(course.required_quizzes)
     steps = len(course.lessons) + len(required) + (sandbox is not None)
     return percent(len(done) + len(passed & required) + bool(sandbox), steps)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of the certificate checklist: what the completion rule asks, and whether it is done."""
+
+    kind: str  # "lessons" | "quiz" | "sandbox"
+    done: bool
+    item: str = ""  # the quiz id
+    count: int = 0  # lessons completed, or the best sandbox score
+    total: int = 0  # lessons in the course, or the sandbox threshold
+
+
+def checklist(course: Course, done: set[str], passed: set[str], sandbox_score: float | None) -> list[Step]:
+    """The course's completion rule as steps: all lessons, each required quiz, the sandbox threshold."""
+    lessons = len(done & set(course.lesson_ids))
+    steps = [Step("lessons", lessons == len(course.lessons), count=lessons, total=len(course.lessons))]
+    steps += [Step("quiz", quiz_id in passed, item=quiz_id) for quiz_id in course.required_quizzes]
+    threshold = course.completion.sandbox
+    if threshold is not None:
+        score = sandbox_score if sandbox_score is not None else 0.0
+        steps.append(Step("sandbox", score >= threshold, count=round(score), total=threshold))
+    return steps
 
 
 def percent(done: int, total: int) -> int:

@@ -64,6 +64,7 @@ def overview(course_id: str):
         passed=passed,
         percent=operations.course_percent(course, done, passed, operations.sandbox_done(user, course)),
         sandbox_score=sandbox_score,
+        steps=operations.checklist(course, done, passed, sandbox_score),
         next_lesson=next((lesson for lesson in course.lessons if lesson.id not in done), None),
     )
 
