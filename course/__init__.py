@@ -32,6 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from course.api import bp as api_bp
     from course.auth import bp as auth_bp
+    from course.certificates import bp as certificates_bp
     from course.learn import bp as learn_bp
     from course.quiz import bp as quiz_bp
     from course.quiz.fields import check_field_builders
@@ -46,6 +47,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(learn_bp)
     app.register_blueprint(quiz_bp)
     app.register_blueprint(sandbox_bp)
+    app.register_blueprint(certificates_bp)
     app.register_blueprint(api_bp)
 
     from course import cli

@@ -42,6 +42,8 @@ class Defaults:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # a form left open over lunch must still submit; the token is per session
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    CERTIFICATE_ISSUER_NAME: str | None = None  # None → "KAM course" in the learner's language
+    CERTIFICATE_KEY_FILE: str | None = None  # None → certificate-signing-key.pem in the instance folder
 
 
 def default_instance_path() -> Path:

@@ -7,6 +7,7 @@ import pytest
 FIRST = "/courses/kam-pay/lessons/kams-are-not-salespeople"
 QUIZ = "/courses/kam-pay/quizzes/kam-mandate-quiz"
 SANDBOX = "/courses/kam-pay/sandbox"
+NO_CERTIFICATE = "a" * 26
 
 # (endpoint, method, url, anonymous, learner, trainer, admin): the expected status codes.
 ACCESS = [
@@ -60,6 +61,15 @@ ACCESS = [
     ("sandbox.weights", "GET", f"{SANDBOX}/weights", 302, 403, 200, 200),
     # An empty form: the weights do not add up to 100.
     ("sandbox.save_weights", "POST", f"{SANDBOX}/weights", 302, 403, 400, 400),
+    ("certificates.mine", "GET", "/courses/kam-pay/certificate", 302, 200, 200, 200),
+    # Not complete yet: back to the checklist.
+    ("certificates.mine", "POST", "/courses/kam-pay/certificate", 302, 302, 302, 302),
+    # Nobody owns this id: it looks missing, to learners and trainers alike.
+    ("certificates.pdf", "GET", f"/certificates/{NO_CERTIFICATE}/certificate.pdf", 302, 404, 404, 404),
+    ("certificates.credential", "GET", f"/certificates/{NO_CERTIFICATE}/credential.json", 302, 404, 404, 404),
+    ("certificates.lookup", "GET", "/verify", 200, 200, 200, 200),
+    ("certificates.verify", "GET", f"/verify/{NO_CERTIFICATE}", 404, 404, 404, 404),
+    ("certificates.issuer", "GET", "/certificates/issuer.json", 200, 200, 200, 200),
     ("auth.logout", "POST", "/auth/logout", 302, 302, 302, 302),  # last: it ends the session
 ]
 ROLES = ("anonymous", "learner", "trainer", "admin")

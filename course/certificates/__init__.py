@@ -1,0 +1,3 @@
+from course.certificates.views import bp
+
+__all__ = ["bp"]

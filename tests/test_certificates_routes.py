@@ -1,0 +1,228 @@
+"""Certificates in the browser: the checklist, issuing once with a confirmed name, downloads, public checks."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import stat
+
+import pytest
+from flask import Flask
+from pypdf import PdfReader
+from sqlalchemy import func, select, update
+
+from course.certificates.keys import key_path
+from course.certificates.views import PDF_LABELS
+from course.core.certificates import pdf as pdf_module
+from course.core.certificates.credential import verify_credential
+from course.core.certificates.signing import public_key_from_multibase
+from course.extensions import db
+from course.models import Certificate, LessonProgress, QuizResult, SandboxResult, User, utcnow
+from course.publishing.cache import catalog
+from tests.quiz_helpers import client_for, faster_apps
+
+PAGE = "/courses/kam-pay/certificate"
+EN = {"Accept-Language": "en"}
+
+
+@pytest.fixture
+def make_app(make_app, monkeypatch: pytest.MonkeyPatch):
+    return faster_apps(make_app, monkeypatch)
+
+
+def complete_course(app: Flask, user: User, *, sandbox: float = 82.0, skip_quiz: bool = False) -> None:
+    """Record what a learner who finished the course has done, as the learn, quiz and sandbox views would."""
+    with app.test_request_context():
+        course = catalog().course("kam-pay")
+        for lesson_id in course.lesson_ids:
+            db.session.add(LessonProgress(user_id=user.id, course_id=course.id, lesson_id=lesson_id))
+        for quiz in course.quizzes[1:] if skip_quiz else course.quizzes:
+            db.session.add(
+                QuizResult(
+                    user_id=user.id, course_id=course.id, quiz_id=quiz.id, best_percent=90.0, passed=True, attempts=1
+                )
+            )
+        db.session.add(SandboxResult(user_id=user.id, course_id=course.id, best_score=sandbox))
+        db.session.commit()
+
+
+def certificates(app: Flask) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Certificate))
+
+
+def issue(client, name: str = "Zoë Ångström"):
+    return client.post(PAGE, data={"name": name}, headers=EN)
+
+
+def public_id(app: Flask) -> str:
+    with app.app_context():
+        return db.session.scalar(select(Certificate.public_id))
+
+
+def test_an_incomplete_course_shows_the_checklist_and_issues_nothing(app, client, make_user, login_as) -> None:
+    learner = make_user(locale="en")
+    login_as(learner)
+    complete_course(app, learner, skip_quiz=True)
+    page = client.get(PAGE, headers=EN).get_data(as_text=True)
+    assert "The certificate is issued when every step below is done." in page
+    assert page.count('class="checklist__step"') == 1  # exactly one quiz short
+    assert issue(client).status_code == 302
+    assert certificates(app) == 0
+
+
+def test_a_sandbox_score_below_the_threshold_is_one_step_short(app, client, make_user, login_as) -> None:
+    learner = make_user(locale="en")
+    login_as(learner)
+    complete_course(app, learner, sandbox=69.9)
+    issue(client)
+    assert certificates(app) == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("   ", "Enter your name as it should appear on the certificate."),
+        ("Eve\u200bil", "The name contains invisible or control characters (U+200B)."),
+        ("x" * 121, "The name is too long: 121 characters, at most 120."),
+    ],
+)
+def test_a_bad_name_is_refused_with_a_message(app, client, make_user, login_as, name: str, message: str) -> None:
+    learner = make_user(locale="en")
+    login_as(learner)
+    complete_course(app, learner)
+    response = issue(client, name)
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True).replace("&#39;", "'")
+    assert certificates(app) == 0
+
+
+def test_the_certificate_is_issued_once_with_the_confirmed_name(app, client, make_user, login_as) -> None:
+    learner = make_user(locale="en")
+    login_as(learner)
+    complete_course(app, learner)
+    form = client.get(PAGE, headers=EN).get_data(as_text=True)
+    assert 'value="Test Learner"' in form  # the account name, to confirm or change
+    assert issue(client, "  Γιώργος   Παπαδόπουλος ").status_code == 302
+    assert issue(client, "Someone Else").status_code == 302
+    assert certificates(app) == 1
+    page = client.get(PAGE, headers=EN).get_data(as_text=True)
+    assert "Issued to Γιώργος Παπαδόπουλος" in page
+    with app.app_context():
+        row = db.session.scalar(select(Certificate))
+        assert row.record["recipient_name"] == "Γιώργος Παπαδόπουλος"
+        assert row.record["result"]["sandbox"] == 82.0
+        assert row.record["language"] == "en"
+
+
+def test_the_pdf_and_the_credential_download_and_verify(app, client, make_user, login_as) -> None:
+    learner = make_user(locale="en")
+    login_as(learner)
+    complete_course(app, learner)
+    issue(client, "Анна Иванова")
+    pid = public_id(app)
+    response = client.get(f"/certificates/{pid}/certificate.pdf", headers=EN)
+    assert response.mimetype == "application/pdf"
+    text = PdfReader(io.BytesIO(response.data)).pages[0].extract_text()
+    assert "Анна Иванова" in text and pid in text and f"/verify/{pid}" in text
+    credential = json.loads(client.get(f"/certificates/{pid}/credential.json").data)
+    issuer = json.loads(client.get("/certificates/issuer.json").data)
+    method = issuer["verificationMethod"][0]
+    keys = {method["id"]: public_key_from_multibase(method["publicKeyMultibase"])}
+    assert verify_credential(credential, keys).valid
+    credential["validFrom"] = "2020-01-01T00:00:00Z"
+    assert not verify_credential(credential, keys).valid
+
+
+def test_another_learner_cannot_download_but_anyone_can_verify(app, client, make_user, login_as) -> None:
+    learner = make_user(locale="en")
+    login_as(learner)
+    complete_course(app, learner)
+    issue(client, "Zoë Ångström")
+    pid = public_id(app)
+    other = client_for(app, make_user(locale="en"))
+    assert other.get(f"/certificates/{pid}/certificate.pdf").status_code == 404
+    assert other.get(f"/certificates/{pid}/credential.json").status_code == 404
+    page = app.test_client().get(f"/verify/{pid}", headers=EN).get_data(as_text=True)
+    assert "Valid certificate" in page and "Zoë Ångström" in page
+
+
+def test_a_tampered_or_revoked_certificate_does_not_verify(app, client, make_user, login_as) -> None:
+    learner = make_user(locale="en")
+    login_as(learner)
+    complete_course(app, learner)
+    issue(client)
+    pid = public_id(app)
+    with app.app_context():
+        row = db.session.scalar(select(Certificate))
+        row.record = {**row.record, "recipient_name": "Mallory"}
+        db.session.commit()
+    page = client.get(f"/verify/{pid}", headers=EN).get_data(as_text=True)
+    assert "Not valid" in page and "Mallory" not in page
+    assert client.get(f"/certificates/{pid}/certificate.pdf").status_code == 404
+    with app.app_context():
+        row = db.session.scalar(select(Certificate))
+        row.record = {**row.record, "recipient_name": "Zoë Ångström"}
+        db.session.execute(update(Certificate).values(revoked_at=utcnow(), revoked_reason="Issued by mistake"))
+        db.session.commit()
+    page = client.get(f"/verify/{pid}", headers=EN).get_data(as_text=True)
+    assert "Revoked" in page and "Issued by mistake" in page and "Valid certificate" not in page
+
+
+@pytest.mark.parametrize(
+    ("url", "text"),
+    [
+        ("/verify/" + "a" * 26, "We have not issued a certificate with this ID."),
+        ("/verify/not-an-id", "This is not a certificate ID"),
+        ("/verify/%3Cscript%3E", "This is not a certificate ID"),
+    ],
+)
+def test_unknown_and_malformed_ids_get_the_unknown_page(client, url: str, text: str) -> None:
+    response = client.get(url, headers=EN)
+    assert response.status_code == 404
+    assert text in response.get_data(as_text=True)
+
+
+def test_the_lookup_form_sends_a_typed_id_to_its_page(client) -> None:
+    response = client.get("/verify?id=+ABCDEFGHIJKLMNOPQRSTUVWXYZ+")
+    assert response.headers["Location"] == "/verify/abcdefghijklmnopqrstuvwxyz"
+
+
+def test_the_signing_key_is_created_once_in_the_instance_folder(app, client, make_user, login_as) -> None:
+    learner = make_user(locale="en")
+    login_as(learner)
+    complete_course(app, learner)
+    issue(client)
+    path = key_path(app)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    first = path.read_bytes()
+    client.get("/certificates/issuer.json")
+    assert path.read_bytes() == first
+
+
+def test_every_pdf_label_is_marked_for_translation() -> None:
+    assert set(PDF_LABELS) == set(pdf_module.LABELS)
+
+
+def test_the_overview_links_to_the_certificate(client, make_user, login_as) -> None:
+    login_as(make_user(locale="en"))
+    page = client.get("/courses/kam-pay", headers=EN).get_data(as_text=True)
+    assert re.search(r'href="/courses/kam-pay/certificate"', page)
+
+
+def test_a_name_the_pdf_cannot_print_needs_a_confirmation(app, client, make_user, login_as) -> None:
+    learner = make_user(locale="en")
+    login_as(learner)
+    complete_course(app, learner)
+    response = issue(client, "山田太郎")
+    assert response.status_code == 400
+    assert "The PDF cannot print these characters" in response.get_data(as_text=True)
+    assert 'name="confirm"' in response.get_data(as_text=True)
+    assert certificates(app) == 0
+    assert client.post(PAGE, data={"name": "山田太郎", "confirm": "1"}).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(Certificate)).record["recipient_name"] == "山田太郎"
+    pid = public_id(app)
+    assert client.get(f"/certificates/{pid}/certificate.pdf").mimetype == "application/pdf"
+    assert "山田太郎" in client.get(f"/verify/{pid}").get_data(as_text=True)
