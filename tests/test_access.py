@@ -70,6 +70,10 @@ ACCESS = [
     ("certificates.lookup", "GET", "/verify", 200, 200, 200, 200),
     ("certificates.verify", "GET", f"/verify/{NO_CERTIFICATE}", 404, 404, 404, 404),
     ("certificates.issuer", "GET", "/certificates/issuer.json", 200, 200, 200, 200),
+    ("certificates.manage", "GET", "/courses/kam-pay/certificates", 302, 403, 200, 200),
+    ("certificates.export_zip", "GET", "/courses/kam-pay/certificates/export.zip", 302, 403, 200, 200),
+    ("certificates.revoke", "POST", f"/certificates/{NO_CERTIFICATE}/revoke", 302, 403, 404, 404),
+    ("certificates.reissue", "POST", f"/certificates/{NO_CERTIFICATE}/reissue", 302, 403, 404, 404),
     ("auth.logout", "POST", "/auth/logout", 302, 302, 302, 302),  # last: it ends the session
 ]
 ROLES = ("anonymous", "learner", "trainer", "admin")

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import re
 import stat
+import zipfile
 
 import pytest
 from flask import Flask
 from pypdf import PdfReader
 from sqlalchemy import func, select, update
 
+from course.certificates.documents import PDF_LABELS
 from course.certificates.keys import key_path
-from course.certificates.views import PDF_LABELS
 from course.core.certificates import pdf as pdf_module
 from course.core.certificates.credential import verify_credential
 from course.core.certificates.signing import public_key_from_multibase
@@ -226,3 +228,97 @@ def test_a_name_the_pdf_cannot_print_needs_a_confirmation(app, client, make_user
     pid = public_id(app)
     assert client.get(f"/certificates/{pid}/certificate.pdf").mimetype == "application/pdf"
     assert "山田太郎" in client.get(f"/verify/{pid}").get_data(as_text=True)
+
+
+def issued(app: Flask, client, make_user, login_as, name: str = "Zoë Ångström") -> tuple[User, str]:
+    learner = make_user(locale="en")
+    login_as(learner)
+    complete_course(app, learner)
+    issue(client, name)
+    return learner, public_id(app)
+
+
+def test_trainers_list_filter_and_revoke_with_a_reason(app, client, make_user, login_as) -> None:
+    learner, pid = issued(app, client, make_user, login_as)
+    trainer = client_for(app, make_user(role="trainer", locale="en"))
+    page = trainer.get("/courses/kam-pay/certificates", headers=EN).get_data(as_text=True)
+    assert "Zoë Ångström" in page and learner.email in page and pid in page
+    assert "Zoë" not in trainer.get("/courses/kam-pay/certificates?status=revoked", headers=EN).get_data(as_text=True)
+    assert "Zoë" not in trainer.get("/courses/kam-pay/certificates?q=nobody", headers=EN).get_data(as_text=True)
+    assert "Zoë" in trainer.get("/courses/kam-pay/certificates?q=ZOË", headers=EN).get_data(as_text=True)
+    assert trainer.post(f"/certificates/{pid}/revoke", data={"reason": "  "}).status_code == 302
+    assert "Valid certificate" in client.get(f"/verify/{pid}", headers=EN).get_data(as_text=True)  # no reason: kept
+    trainer.post(f"/certificates/{pid}/revoke", data={"reason": "Exam fraud"})
+    page = app.test_client().get(f"/verify/{pid}", headers=EN).get_data(as_text=True)
+    assert "Revoked" in page and "Exam fraud" in page
+    assert client.get(f"/certificates/{pid}/certificate.pdf").status_code == 404
+    assert client.post(f"/certificates/{pid}/revoke", data={"reason": "x"}).status_code == 403  # learners cannot
+
+
+def test_reissuing_gives_a_new_id_and_revokes_the_old_one(app, client, make_user, login_as) -> None:
+    _learner, old = issued(app, client, make_user, login_as, name="Zoe Angstrom")
+    trainer = client_for(app, make_user(role="trainer", locale="en"))
+    assert trainer.post(f"/certificates/{old}/reissue", data={"name": "Zoë Ångström"}).status_code == 302
+    with app.app_context():
+        rows = db.session.scalars(select(Certificate).order_by(Certificate.id)).all()
+        assert len(rows) == 2 and rows[0].revoked_at is not None and rows[0].replaced_by_id == rows[1].id
+        new = rows[1].public_id
+        assert rows[1].record["recipient_name"] == "Zoë Ångström"
+    assert "Revoked" in client.get(f"/verify/{old}", headers=EN).get_data(as_text=True)
+    assert "Valid certificate" in client.get(f"/verify/{new}", headers=EN).get_data(as_text=True)
+    assert "Issued to Zoë Ångström" in client.get(PAGE, headers=EN).get_data(as_text=True)
+    trainer.post(f"/certificates/{old}/reissue")  # a revoked certificate is not re-issued again
+    assert certificates(app) == 2
+
+
+def test_the_bulk_export_holds_a_pdf_per_certificate_and_a_csv(app, client, make_user, login_as) -> None:
+    _learner, pid = issued(app, client, make_user, login_as)
+    trainer = client_for(app, make_user(role="trainer", locale="en"))
+    response = trainer.get("/courses/kam-pay/certificates/export.zip?status=valid")
+    assert response.mimetype == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
+        assert sorted(archive.namelist()) == sorted(["certificates.csv", f"certificate-{pid}.pdf"])
+        assert len(PdfReader(io.BytesIO(archive.read(f"certificate-{pid}.pdf"))).pages) == 1
+        table = list(csv.reader(io.StringIO(archive.read("certificates.csv").decode())))
+    assert table[0][0] == "certificate_id" and table[1][0] == pid and table[1][5] == "valid"
+    empty = trainer.get("/courses/kam-pay/certificates/export.zip?status=revoked")
+    with zipfile.ZipFile(io.BytesIO(empty.data)) as archive:
+        assert archive.namelist() == ["certificates.csv"]
+        assert archive.read("certificates.csv").decode().count("\n") == 1  # the header only
+
+
+def test_the_cli_verifies_a_credential_file_offline(app, client, make_user, login_as, tmp_path) -> None:
+    _learner, pid = issued(app, client, make_user, login_as)
+    good = tmp_path / "credential.json"
+    good.write_bytes(client.get(f"/certificates/{pid}/credential.json").data)
+    issuer = tmp_path / "issuer.json"
+    issuer.write_bytes(client.get("/certificates/issuer.json").data)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["certificates", "verify", str(good)])
+    assert result.exit_code == 0 and "valid" in result.output
+    assert runner.invoke(args=["certificates", "verify", str(good), "--issuer", str(issuer)]).exit_code == 0
+    tampered = json.loads(good.read_text())
+    tampered["name"] = "Something else"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(tampered))
+    result = runner.invoke(args=["certificates", "verify", str(bad)])
+    assert result.exit_code == 1 and "NOT VALID" in result.output
+    garbage = tmp_path / "garbage.json"
+    garbage.write_text("{not json")
+    result = runner.invoke(args=["certificates", "verify", str(garbage)])
+    assert result.exit_code == 1 and "not JSON" in result.output
+    garbage.write_text("[1, 2]")
+    result = runner.invoke(args=["certificates", "verify", str(garbage)])
+    assert result.exit_code == 1 and "not a JSON object" in result.output
+
+
+def test_the_cli_exports_like_the_trainer_page(app, client, make_user, login_as, tmp_path) -> None:
+    _learner, pid = issued(app, client, make_user, login_as)
+    out = tmp_path / "export.zip"
+    result = app.test_cli_runner().invoke(args=["certificates", "export", "--course", "kam-pay", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(out) as archive:
+        assert f"certificate-{pid}.pdf" in archive.namelist()
+        assert f"/verify/{pid}" in archive.read("certificates.csv").decode()
+    result = app.test_cli_runner().invoke(args=["certificates", "export", "--course", "nope", "--out", str(out)])
+    assert result.exit_code != 0

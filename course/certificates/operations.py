@@ -119,6 +119,12 @@ def issue(
     return existing, False
 
 
+def find(public_id: str) -> Certificate | None:
+    if not is_public_id(public_id):
+        return None
+    return db.session.scalar(select(Certificate).where(Certificate.public_id == public_id))
+
+
 def stored_record(certificate: Certificate) -> CertificateRecord | None:
     """The signed record as stored; None if the row no longer reads as one (it was tampered with)."""
     try:
@@ -138,9 +144,7 @@ class Check:
 
 def check(public_id: str, key) -> Check:  # noqa: ANN001 - an Ed25519 private key (its public half is used)
     """Look the id up and check the signature over the stored fields, not only that a row exists."""
-    if not is_public_id(public_id):
-        return Check("unknown")
-    certificate = db.session.scalar(select(Certificate).where(Certificate.public_id == public_id))
+    certificate = find(public_id)
     if certificate is None:
         return Check("unknown")
     record = stored_record(certificate)
@@ -155,3 +159,80 @@ def check(public_id: str, key) -> Check:  # noqa: ANN001 - an Ed25519 private ke
     if certificate.revoked_at is not None:
         return Check("revoked", certificate, record)
     return Check("valid", certificate, record)
+
+
+MAX_REASON = 500
+
+
+def revoke(certificate: Certificate, by: User | RequestUser | None, reason: str) -> None:
+    """Revoke once; the verification page shows the date and the reason from then on."""
+    if certificate.revoked_at is None:
+        certificate.revoked_at = utcnow()
+        certificate.revoked_reason = reason
+        certificate.revoked_by_id = by.id if by else None
+
+
+def reissue(certificate: Certificate, by: User | RequestUser, key, name: str | None, reason: str) -> Certificate:  # noqa: ANN001 - an Ed25519 private key
+    """A new certificate (new id, today's date, the name corrected if given) replacing `certificate`,
+    which is revoked with `reason`. What it states otherwise stays as issued."""
+    old = stored_record(certificate)
+    if old is None:
+        raise ValueError("the stored certificate is not readable")
+    revoke(certificate, by, reason)
+    db.session.flush()  # the old row leaves the one-current-certificate index before the new one enters it
+    record = CertificateRecord(
+        **{
+            **{field: getattr(old, field) for field in old.__dataclass_fields__},
+            "public_id": new_public_id(secrets.token_bytes),
+            "recipient_name": name or old.recipient_name,
+            "issued_at": utcnow(),
+        }
+    )
+    replacement = Certificate(
+        public_id=record.public_id,
+        user_id=certificate.user_id,
+        course_id=certificate.course_id,
+        record=record_to_dict(record),
+        signature=sign_record(record, key),
+        key_id=key_id(key.public_key()),
+        issued_at=record.issued_at,
+    )
+    db.session.add(replacement)
+    db.session.flush()
+    certificate.replaced_by_id = replacement.id
+    return replacement
+
+
+@dataclass(frozen=True)
+class Row:
+    certificate: Certificate
+    record: CertificateRecord | None
+    email: str | None
+
+
+LIST_LIMIT = 500
+
+
+def course_certificates(
+    course_id: str, status: str = "all", query: str = "", limit: int | None = LIST_LIMIT
+) -> list[Row]:
+    """A course's certificates, newest first, filtered by status and by a name or email fragment."""
+    statement = (
+        select(Certificate, User.email)
+        .outerjoin(User, User.id == Certificate.user_id)
+        .where(Certificate.course_id == course_id)
+        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+    )
+    if status == "valid":
+        statement = statement.where(Certificate.revoked_at.is_(None))
+    elif status == "revoked":
+        statement = statement.where(Certificate.revoked_at.is_not(None))
+    rows = [Row(certificate, stored_record(certificate), email) for certificate, email in db.session.execute(statement)]
+    needle = query.strip().casefold()
+    if needle:  # names live in the signed JSON record: filtered here, the same on SQLite and PostgreSQL
+        rows = [
+            row
+            for row in rows
+            if needle in (row.email or "").casefold() or (row.record and needle in row.record.recipient_name.casefold())
+        ]
+    return rows[:limit] if limit else rows

@@ -1,39 +1,26 @@
 """Certificates: the learner's page (checklist, name confirmation, issue, downloads), the public
-verification page and the published key."""
+verification page and the published key, and the trainers' list (revoke, re-issue, export)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from course.certificates import operations
-from course.certificates.forms import NameForm
+from course.auth.access import staff_required
+from course.certificates import documents, export, operations
+from course.certificates.forms import NameForm, ReasonForm, ReissueForm
 from course.certificates.keys import signing_key
-from course.core.certificates.credential import build_credential, sign_credential
-from course.core.certificates.pdf import render_certificate, unsupported_characters
+from course.core.certificates.pdf import unsupported_characters
 from course.core.certificates.record import CertificateRecord, is_public_id, validate_name
-from course.core.certificates.signing import key_id, multikey_document, public_key_jwk
-from course.core.errors import N_, NotFound
+from course.core.certificates.signing import multikey_document, public_key_jwk
+from course.core.errors import NotFound
 from course.extensions import db
 from course.i18n import current_language
 from course.models import Certificate
 from course.publishing.cache import catalog
 
 bp = Blueprint("certificates", __name__)
-
-# The PDF's fixed texts (keys of `render_certificate`'s labels), marked here for translation.
-PDF_LABELS = (
-    N_("Certificate of completion"),
-    N_("awarded to"),
-    N_("for completing"),
-    N_("Issued on"),
-    N_("Result"),
-    N_("Issuer"),
-    N_("Certificate ID"),
-    N_("Verify at"),
-)
 
 
 def _issuer() -> operations.Issuer:
@@ -110,17 +97,11 @@ def _own(public_id: str) -> tuple[Certificate, CertificateRecord]:
     return found.certificate, found.record
 
 
-def _verify_url(public_id: str) -> str:
-    return url_for("certificates.verify", public_id=public_id, _external=True)
-
-
 @bp.get("/certificates/<public_id>/certificate.pdf")
 @login_required
 def pdf(public_id: str):
     _certificate, record = _own(public_id)
-    with force_locale(record.language):
-        fields = pdf_fields(record)
-    data = render_certificate(**fields, verify_url=_verify_url(record.public_id))
+    data = documents.pdf(record)
     return Response(
         data,
         mimetype="application/pdf",
@@ -128,51 +109,11 @@ def pdf(public_id: str):
     )
 
 
-def pdf_fields(record: CertificateRecord) -> dict:
-    """What the PDF prints, in the record's language (the language the learner confirmed it in)."""
-    lang = record.language
-    title = record.course_title.get(lang) or next(iter(record.course_title.values()))
-    return {
-        "name": record.recipient_name,
-        "course_title": title,
-        "issued_on": format_date(record.issued_at, format="long"),
-        "result": result_text(record),
-        "issuer": record.issuer_name,
-        "certificate_id": record.public_id,
-        "labels": {text: _(text) for text in PDF_LABELS},
-        "language": lang,
-    }
-
-
-def result_text(record: CertificateRecord) -> str:
-    result = record.result
-    parts = [_("%(done)s of %(total)s lessons", done=result.get("lessons"), total=result.get("lessons_total"))]
-    quizzes = result.get("quizzes") or {}
-    if quizzes:
-        average = sum(quizzes.values()) / len(quizzes)
-        parts.append(_("quizzes passed, average best result %(percent)s %%", percent=round(average)))
-    if "sandbox" in result:
-        parts.append(_("bonus-plan sandbox: %(score)s of 100 points", score=round(result["sandbox"])))
-    return "; ".join(parts)
-
-
 @bp.get("/certificates/<public_id>/credential.json")
 @login_required
 def credential(public_id: str):
     _certificate, record = _own(public_id)
-    key = signing_key()
-    data = sign_credential(
-        build_credential(
-            record,
-            verify_url=_verify_url(record.public_id),
-            issuer_id=url_for("certificates.issuer", _external=True),
-            achievement_id=url_for("learn.overview", course_id=record.course_id, _external=True),
-            description=_("Completed every lesson, quiz and the bonus-plan sandbox of the course."),
-            criteria=_("Complete every lesson, pass every quiz at its pass mark and reach the sandbox threshold."),
-        ),
-        key,
-        f"{url_for('certificates.issuer', _external=True)}#{key_id(key.public_key())}",
-    )
+    data = documents.credential(record, signing_key())
     response = jsonify(data)
     response.headers["Content-Disposition"] = f'attachment; filename="credential-{record.public_id}.json"'
     return response
@@ -213,4 +154,93 @@ def issuer():
             "verificationMethod": [multikey_document(public_key, profile_id)],
             "keys": [public_key_jwk(public_key)],
         }
+    )
+
+
+STATUSES = ("all", "valid", "revoked")
+
+
+def _filters() -> tuple[str, str]:
+    status = request.args.get("status", "all")
+    return (status if status in STATUSES else "all"), (request.args.get("q") or "").strip()[:120]
+
+
+@bp.get("/courses/<course_id>/certificates")
+@staff_required
+def manage(course_id: str):
+    course = catalog().course(course_id)
+    status, query = _filters()
+    rows = operations.course_certificates(course.id, status, query)
+    return render_template(
+        "certificates/manage.html",
+        course=course,
+        rows=rows,
+        status=status,
+        query=query,
+        limit=operations.LIST_LIMIT,
+        form=ReasonForm(),
+        lang=current_language(),
+    )
+
+
+def _staff_certificate(public_id: str) -> Certificate:
+    certificate = operations.find(public_id)
+    if certificate is None:
+        raise NotFound("There is no such certificate.")
+    return certificate
+
+
+@bp.post("/certificates/<public_id>/revoke")
+@staff_required
+def revoke(public_id: str):
+    certificate = _staff_certificate(public_id)
+    form = ReasonForm()
+    back = url_for("certificates.manage", course_id=certificate.course_id)
+    if not form.validate():
+        for error in form.reason.errors:
+            flash(error, "error")
+        return redirect(back)
+    if certificate.revoked_at is not None:
+        flash(_("This certificate was already revoked."), "info")
+        return redirect(back)
+    operations.revoke(certificate, current_user, form.reason.data)
+    db.session.commit()
+    flash(_("Certificate %(id)s is revoked.", id=public_id), "info")
+    return redirect(back)
+
+
+@bp.post("/certificates/<public_id>/reissue")
+@staff_required
+def reissue(public_id: str):
+    certificate = _staff_certificate(public_id)
+    back = url_for("certificates.manage", course_id=certificate.course_id)
+    form = ReissueForm()
+    if certificate.revoked_at is not None or operations.stored_record(certificate) is None:
+        flash(_("Only a current certificate can be re-issued."), "error")
+        return redirect(back)
+    name = None
+    if form.validate() and form.name.data and form.name.data.strip():
+        name, problems = validate_name(form.name.data)
+        if name is None:
+            for problem in problems:
+                flash(_(problem.message, **problem.params), "error")
+            return redirect(back)
+    replacement = operations.reissue(
+        certificate, current_user, signing_key(), name, _("Replaced by a corrected certificate.")
+    )
+    db.session.commit()
+    flash(_("Re-issued as %(id)s; the old certificate is revoked.", id=replacement.public_id), "info")
+    return redirect(back)
+
+
+@bp.get("/courses/<course_id>/certificates/export.zip")
+@staff_required
+def export_zip(course_id: str):
+    course = catalog().course(course_id)
+    status, query = _filters()
+    data = export.build_zip(operations.course_certificates(course.id, status, query, limit=None))
+    return Response(
+        data,
+        mimetype="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="certificates-{course.id}-{status}.zip"'},
     )
