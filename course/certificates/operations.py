@@ -74,6 +74,19 @@ class Issuer:
     url: str
 
 
+def signed(record: CertificateRecord, user_id: int | None, key) -> Certificate:  # noqa: ANN001 - Ed25519 key
+    """A row holding the record as issued and its signature."""
+    return Certificate(
+        public_id=record.public_id,
+        user_id=user_id,
+        course_id=record.course_id,
+        record=record_to_dict(record),
+        signature=sign_record(record, key),
+        key_id=key_id(key.public_key()),
+        issued_at=record.issued_at,
+    )
+
+
 def issue(
     user: User | RequestUser, course: Course, name: str, language: str, course_version: int, issuer: Issuer, key
 ) -> tuple[Certificate, bool]:  # noqa: ANN001 - an Ed25519 private key
@@ -98,15 +111,7 @@ def issue(
             issuer_url=issuer.url,
             language=language,
         )
-        certificate = Certificate(
-            public_id=record.public_id,
-            user_id=user.id,
-            course_id=course.id,
-            record=record_to_dict(record),
-            signature=sign_record(record, key),
-            key_id=key_id(key.public_key()),
-            issued_at=record.issued_at,
-        )
+        certificate = signed(record, user.id, key)
         try:
             with db.session.begin_nested():
                 db.session.add(certificate)
@@ -188,15 +193,7 @@ def reissue(certificate: Certificate, by: User | RequestUser, key, name: str | N
             "issued_at": utcnow(),
         }
     )
-    replacement = Certificate(
-        public_id=record.public_id,
-        user_id=certificate.user_id,
-        course_id=certificate.course_id,
-        record=record_to_dict(record),
-        signature=sign_record(record, key),
-        key_id=key_id(key.public_key()),
-        issued_at=record.issued_at,
-    )
+    replacement = signed(record, certificate.user_id, key)
     db.session.add(replacement)
     db.session.flush()
     certificate.replaced_by_id = replacement.id
