@@ -264,10 +264,7 @@ def create_design(course_id: str):
     name = _name(body, problems)
     plan = problems.plan(body) if body.get("plan") is not None else None
     problems.raise_if_any()
-    if name is None:
-        count = sum(1 for d in operations.designs_of(current_user, course.id) if d.scenario_id == scenario_id)
-        name = operations.default_name(SCENARIOS[scenario_id].title(current_language()), count)
-    design = operations.start_design(current_user, course, scenario_id, name)
+    design = operations.start_design(current_user, course, scenario_id, name, current_language())
     version = None
     if plan is not None:
         saved, evaluation = operations.save_version(design, plan)

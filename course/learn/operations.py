@@ -34,12 +34,12 @@ def passed_quizzes(user: User | RequestUser, course: Course) -> set[str]:
     return {quiz_id for course_id, quiz_id in user.passed if course_id == course.id} & {q.id for q in course.quizzes}
 
 
-def sandbox_done(user: User | RequestUser, course: Course) -> bool | None:
+def sandbox_done(course: Course, best_score: float | None) -> bool | None:
     """Whether the learner's best sandbox score reaches the course's threshold; None if the course sets none."""
     threshold = course.completion.sandbox
     if threshold is None:
         return None
-    return user.is_authenticated and user.sandbox.get(course.id, -1.0) >= threshold
+    return best_score is not None and best_score >= threshold
 
 
 def course_percent(course: Course, done: set[str], passed: set[str], sandbox: bool | None = None) -> int:

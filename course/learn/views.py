@@ -62,7 +62,7 @@ def overview(course_id: str):
         authenticated=user.is_authenticated,
         done=done,
         passed=passed,
-        percent=operations.course_percent(course, done, passed, operations.sandbox_done(user, course)),
+        percent=operations.course_percent(course, done, passed, operations.sandbox_done(course, sandbox_score)),
         sandbox_score=sandbox_score,
         steps=operations.checklist(course, done, passed, sandbox_score),
         next_lesson=next((lesson for lesson in course.lessons if lesson.id not in done), None),
@@ -76,9 +76,9 @@ def lesson(course_id: str, lesson_id: str):
     current = course.lesson(lesson_id)
     lang = current_language()
     user = current_user._get_current_object()  # one proxy lookup for the whole view
-    done, passed, _score = _progress(user, course)
+    done, passed, sandbox_score = _progress(user, course)
     before, after = course.neighbours(lesson_id)
-    percent = operations.course_percent(course, done, passed, operations.sandbox_done(user, course))
+    percent = operations.course_percent(course, done, passed, operations.sandbox_done(course, sandbox_score))
     holes = {**_holes(user), "percent": lambda: str(percent)}
     authenticated, is_done = user.is_authenticated, lesson_id in done
     return shells().render(

@@ -68,13 +68,23 @@ def designs_of(user: User | RequestUser, course_id: str) -> list[SandboxDesign]:
     )
 
 
-def default_name(scenario_title: str, count: int) -> str:
-    return f"{scenario_title} {count + 1}"[:MAX_NAME]
+def start_design(
+    user: User | RequestUser, course: Course, scenario_id: str, name: str | None, lang: str
+) -> SandboxDesign:
+    """A new design with its own draw of the scenario's numbers (the seed is kept for every version).
 
-
-def start_design(user: User | RequestUser, course: Course, scenario_id: str, name: str) -> SandboxDesign:
-    """A new design with its own draw of the scenario's numbers (the seed is kept for every version)."""
-    scenario(scenario_id)  # NotFound for an unknown scenario
+    Without a name it is called after the scenario and numbered: "Defend a stable strategic account 2".
+    """
+    chosen = scenario(scenario_id)  # NotFound for an unknown scenario
+    if name is None:
+        count = db.session.scalar(
+            select(func.count()).where(
+                SandboxDesign.user_id == user.id,
+                SandboxDesign.course_id == course.id,
+                SandboxDesign.scenario_id == scenario_id,
+            )
+        )
+        name = f"{chosen.title(lang)} {count + 1}"
     design = SandboxDesign(
         user_id=user.id,
         course_id=course.id,

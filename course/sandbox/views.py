@@ -103,10 +103,7 @@ def start(course_id: str):
     if not form.validate():
         abort(400)
     example = form.example.data if form.example.data in presenting.EXAMPLES else "blank"
-    count = sum(1 for d in operations.designs_of(current_user, course.id) if d.scenario_id == chosen.id)
-    design = operations.start_design(
-        current_user, course, chosen.id, operations.default_name(chosen.title(current_language()), count)
-    )
+    design = operations.start_design(current_user, course, chosen.id, None, current_language())
     db.session.commit()
     return redirect(url_for("sandbox.edit", design_id=design.id, example=example))
 
