@@ -34,6 +34,9 @@ class User(UserMixin, db.Model):
 
     quiz_results: Mapped[list[QuizResult]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
     sandbox_results: Mapped[list[SandboxResult]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
+    current_certificates: Mapped[list[Certificate]] = relationship(
+        viewonly=True, primaryjoin="and_(User.id == Certificate.user_id, Certificate.revoked_at.is_(None))"
+    )
 
     @property
     def completed(self) -> frozenset[tuple[str, str]]:
@@ -49,6 +52,11 @@ class User(UserMixin, db.Model):
     def sandbox(self) -> dict[str, float]:
         """Course id → best sandbox score, as on the request's user snapshot."""
         return {row.course_id: row.best_score for row in self.sandbox_results}
+
+    @property
+    def certificates(self) -> dict[str, str]:
+        """Course id → the current (unrevoked) certificate's public id, as on the request's user snapshot."""
+        return {row.course_id: row.public_id for row in self.current_certificates}
 
 
 class ContentRevision(db.Model):

@@ -213,6 +213,26 @@ def test_the_overview_links_to_the_certificate(client, make_user, login_as) -> N
     assert re.search(r'href="/courses/kam-pay/certificate"', page)
 
 
+def test_the_overview_offers_the_downloads_once_issued_and_not_after_revocation(
+    app, client, make_user, login_as
+) -> None:
+    learner = make_user(locale="en")
+    login_as(learner)
+    complete_course(app, learner)
+    issue(client)
+    pid = public_id(app)
+    page = client.get("/courses/kam-pay", headers=EN).get_data(as_text=True)
+    assert f'href="/certificates/{pid}/certificate.pdf"' in page
+    assert f'href="/certificates/{pid}/credential.json"' in page
+    assert "What the certificate needs" not in page
+    with app.app_context():
+        db.session.execute(update(Certificate).values(revoked_at=utcnow(), revoked_reason="wrong person"))
+        db.session.commit()
+    page = client.get("/courses/kam-pay", headers=EN).get_data(as_text=True)
+    assert pid not in page
+    assert "What the certificate needs" in page
+
+
 def test_a_name_the_pdf_cannot_print_needs_a_confirmation(app, client, make_user, login_as) -> None:
     learner = make_user(locale="en")
     login_as(learner)

@@ -13,7 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from course.extensions import db
 from course.fastquery import FastQuery
-from course.models import ROLES, LessonProgress, QuizResult, SandboxResult, User
+from course.models import ROLES, Certificate, LessonProgress, QuizResult, SandboxResult, User
 
 
 @cache
@@ -81,10 +81,12 @@ class RequestUser(UserMixin):
     completed: frozenset[tuple[str, str]]  # (course id, lesson id)
     passed: frozenset[tuple[str, str]] = frozenset()  # (course id, quiz id)
     sandbox: Mapping[str, float] = field(default_factory=dict)  # course id → best sandbox score
+    certificates: Mapping[str, str] = field(default_factory=dict)  # course id → current certificate's public id
 
 
 def _progress_items():  # noqa: ANN202 - a SQLAlchemy subquery
-    """Completed lessons, passed quizzes and best sandbox scores of one user, as (course, item, kind) rows."""
+    """Completed lessons, passed quizzes, best sandbox scores and current certificates of one user, as
+    (course, item, kind) rows."""
     lessons = select(
         LessonProgress.course_id, LessonProgress.lesson_id.label("item"), literal("lesson").label("kind")
     ).where(LessonProgress.user_id == bindparam("user_id"))
@@ -94,7 +96,10 @@ def _progress_items():  # noqa: ANN202 - a SQLAlchemy subquery
     sandbox = select(SandboxResult.course_id, cast(SandboxResult.best_score, String), literal("sandbox")).where(
         SandboxResult.user_id == bindparam("user_id")
     )
-    return union_all(lessons, quizzes, sandbox).subquery()
+    certificates = select(Certificate.course_id, Certificate.public_id, literal("certificate")).where(
+        Certificate.user_id == bindparam("user_id"), Certificate.revoked_at.is_(None)
+    )
+    return union_all(lessons, quizzes, sandbox, certificates).subquery()
 
 
 _ITEMS = _progress_items()
@@ -109,11 +114,12 @@ _REQUEST_USER_QUERY = FastQuery(
 
 
 def load_request_user(user_id: int) -> RequestUser | None:
-    """The user with their completed lessons and passed quizzes: one query, run on the bare driver."""
+    """The user with their progress and certificates: one query, run on the bare driver."""
     rows = _REQUEST_USER_QUERY.all(db.engine, user_id=user_id)
     if not rows:
         return None
     completed = frozenset((course_id, item) for *_, course_id, item, kind in rows if kind == "lesson")
     passed = frozenset((course_id, item) for *_, course_id, item, kind in rows if kind == "quiz")
     sandbox = {course_id: float(item) for *_, course_id, item, kind in rows if kind == "sandbox"}
-    return RequestUser(*rows[0][:5], completed=completed, passed=passed, sandbox=sandbox)
+    certificates = {course_id: item for *_, course_id, item, kind in rows if kind == "certificate"}
+    return RequestUser(*rows[0][:5], completed=completed, passed=passed, sandbox=sandbox, certificates=certificates)

@@ -52,8 +52,9 @@ def overview(course_id: str):
     lang = current_language()
     user = current_user._get_current_object()
     done, passed, sandbox_score = _progress(user, course)
+    certificate_id = user.certificates.get(course.id) if user.is_authenticated else None
     return shells().render(
-        (course_id, lang, user.is_authenticated, frozenset(done), frozenset(passed), sandbox_score),
+        (course_id, lang, user.is_authenticated, frozenset(done), frozenset(passed), sandbox_score, certificate_id),
         current_catalog.version,
         "learn/overview.html",
         _holes(user),
@@ -64,6 +65,7 @@ def overview(course_id: str):
         passed=passed,
         percent=operations.course_percent(course, done, passed, operations.sandbox_done(course, sandbox_score)),
         sandbox_score=sandbox_score,
+        certificate_id=certificate_id,
         steps=operations.checklist(course, done, passed, sandbox_score),
         next_lesson=next((lesson for lesson in course.lessons if lesson.id not in done), None),
     )

@@ -12,6 +12,7 @@ from uuid import uuid4
 
 import yaml
 from flask import Flask
+from flask_babel import force_locale, gettext
 from playwright.sync_api import Locator, Page, expect
 from sqlalchemy import text
 
@@ -97,6 +98,13 @@ def lesson_path(lesson_id: str) -> str:
 
 def new_learner(name: str = "Erika Mustermann") -> Learner:
     return Learner(name=name, email=f"learner-{uuid4().hex[:12]}@example.org")
+
+
+def say(app: Flask, lang: str, text: object, **params: object) -> str:
+    """What the user reads for `text` (an English msgid or a lazy label) in `lang`, from the app's catalogue:
+    the tests hold in German and English whether or not a string has been translated yet."""
+    with app.test_request_context(), force_locale(lang):
+        return gettext(text, **params) if isinstance(text, str) else str(text)
 
 
 def page_language(page: Page) -> str:

@@ -31,10 +31,11 @@ from .helpers import (
     quiz_path,
     quiz_title,
     register,
+    say,
     start_quiz,
     submit_answers,
 )
-from .test_sandbox_journey import component, label, say
+from .test_sandbox_journey import component, label
 
 BLOCKING_IMPACTS = {"serious", "critical"}
 AXE = Axe()

@@ -13,7 +13,6 @@ import re
 
 import pytest
 from flask import Flask
-from flask_babel import force_locale, gettext
 from playwright.sync_api import Locator, Page, expect
 
 from course.core.sandbox import INDIRECT_REWARDS, MANDATE_QUESTIONS, SCENARIOS
@@ -21,17 +20,11 @@ from course.sandbox.forms import ComponentForm, PlanForm
 from course.sandbox.labels import CRITERION_LABELS, MANDATE_LABELS, METRICS_LABELS, PERIOD_LABELS, REWARD_LABELS
 
 from .conftest import LiveServer
-from .helpers import COURSE_ID, PageFactory, course_title, page_language, register
+from .helpers import COURSE_ID, PageFactory, course_title, page_language, register, say
 
 SCENARIO = "defend"
 EDITOR = re.compile(r"/sandbox/designs/(\d+)(?:\?.*)?$")
 RESULT = re.compile(r"/sandbox/designs/(\d+)/versions/(\d+)$")
-
-
-def say(app: Flask, lang: str, text: object, **params: object) -> str:
-    """What the learner reads for `text` (an English msgid or a lazy label) in `lang`."""
-    with app.test_request_context(), force_locale(lang):
-        return gettext(text, **params) if isinstance(text, str) else str(text)
 
 
 def label(app: Flask, lang: str, form: type, name: str) -> str:
