@@ -105,6 +105,9 @@ class Target:
     #   the right answers for that attempt's layout), from a pool topped up before every load run (AttemptPool).
     attempt: Literal["open", "fresh"] | None = None
     csrf_header: bool = False  # send the session's CSRF token as X-CSRFToken (the JSON API's POSTs)
+    # "{certificate_id}" in the path is the certificate of a second learner who completed the course, issued
+    # before the run (certificate_tool); "owner" sends that learner's session cookie, "public" no cookie.
+    certificate: Literal["owner", "public"] | None = None
 
 
 FLOOR = Target("hello floor", "/", server="hello", expect_text=("Hello, world!",))
@@ -149,6 +152,24 @@ TARGETS: tuple[Target, ...] = (
         content_type="application/json",
         expect_text=('"score":', '"benchmark":'),
         min_ratio=0.15,
+    ),
+    # Every download renders the PDF anew (about 25 ms of CPU, bench/certificates.py holds it to ≤ 50 ms p95):
+    # two workers serve about 80 a second, a ratio near 0.01 by nature. The threshold catches a doubling.
+    Target(
+        "certificate PDF (learner)",
+        "/certificates/{certificate_id}/certificate.pdf",
+        certificate="owner",
+        expect_text=("%PDF-", "%%EOF"),
+        min_ratio=0.005,
+    ),
+    # The public check: a database read and an Ed25519 signature check over the stored record on every
+    # request; the page around it is drawn once (course/pages.py).
+    Target(
+        "certificate verify (anonymous)",
+        "/verify/{certificate_id}",
+        certificate="public",
+        expect_text=("status-title", "certificate-facts"),
+        min_ratio=0.1,
     ),
 )
 
@@ -619,10 +640,30 @@ class Request:
     pool: Path | None = None
 
 
-def build_request(target: Target, port: int, session: Session, lang: str, attempt_id: int | None = None) -> Request:
+def build_request(
+    target: Target,
+    port: int,
+    session: Session,
+    lang: str,
+    attempt_id: int | None = None,
+    certificate: dict[str, str] | None = None,
+) -> Request:
     headers = {"Accept-Language": lang}
     if target.login:
         headers["Cookie"] = session.cookie_header
+    if target.certificate is not None:
+        if certificate is None:
+            raise BenchError(f"{target.name}: no certificate was issued for the run")
+        if target.certificate == "owner":
+            headers["Cookie"] = certificate["cookie"]
+        return Request(
+            port,
+            target.method,
+            target.path.replace("{certificate_id}", certificate["public_id"]),
+            headers,
+            None,
+            target.expect_status,
+        )
     body = None
     if target.body is not None:
         body = target.body.replace("{csrf_token}", session.csrf_token).encode()
@@ -803,9 +844,11 @@ class AttemptPool:
 
 
 def quiz_tool(argv: Sequence[str]) -> int:
-    """The app-side helper (runs in the app's environment): answers for an attempt, new pools, pool checks.
+    """The app-side helper (runs in the app's environment): answers for an attempt, new pools, pool checks,
+    and a certificate for the certificate targets.
 
-    Prints one JSON line: {"body": …} for --answers-for, {"made": n} for --make, {"checked": [{…}, …]}.
+    Prints one JSON line: {"body": …} for --answers-for, {"made": n} for --make, {"checked": [{…}, …]},
+    {"certificate": {"public_id": …, "cookie": …}} for --certificate.
     """
     parser = argparse.ArgumentParser(prog=f"python -m bench.run {QUIZ_TOOL}")
     parser.add_argument("--lang", default="de")
@@ -813,6 +856,7 @@ def quiz_tool(argv: Sequence[str]) -> int:
     parser.add_argument("--check", type=Path, action="append", default=[], metavar="POOL", help="count submitted")
     parser.add_argument("--make", type=int, default=0, metavar="N", help="make N learners with an open attempt")
     parser.add_argument("--out", type=Path, help="where --make writes the pool")
+    parser.add_argument("--certificate", action="store_true", help="a learner who completed the course, certified")
     args = parser.parse_args(argv)
     if args.make and args.out is None:
         parser.error("--make needs --out")
@@ -844,6 +888,8 @@ def quiz_tool(argv: Sequence[str]) -> int:
             if attempt is None or attempt.quiz_id != QUIZ_ID:
                 parser.error(f"no attempt {args.answers_for} at {QUIZ_ID}")
             report["body"] = urlencode(right_answers(quiz, attempt.layout, args.lang))
+        if args.certificate:
+            holder = certified_learner(course, catalog().version, args.lang, app)
         made: list[tuple[int, int, list]] = []
         if args.make:
             tag = secrets.token_hex(6)
@@ -864,6 +910,12 @@ def quiz_tool(argv: Sequence[str]) -> int:
                 attempt, _created = operations.start_attempt(user, course, quiz)
                 made.append((user.id, attempt.id, attempt.layout))
             db.session.commit()
+    if args.certificate:
+        public_id = holder[1]
+        with app.test_request_context("/", headers={"Accept-Language": args.lang}):
+            login_user(PoolLearner(holder[0]))
+            cookie = app.session_interface.get_signing_serializer(app).dumps(dict(session))
+        report["certificate"] = {"public_id": public_id, "cookie": f"{app.config['SESSION_COOKIE_NAME']}={cookie}"}
     if made:
         # Each learner's session as the login view leaves it (user id, CSRF secret), signed as Flask signs it.
         # One request context for all: the session is emptied and Flask-WTF's per-request token (kept in `g`)
@@ -883,6 +935,34 @@ def quiz_tool(argv: Sequence[str]) -> int:
         report["made"] = len(made)
     print(json.dumps(report))
     return 0
+
+
+def certified_learner(course, version: int, lang: str, app) -> tuple[int, str]:  # noqa: ANN001 - the app's Course and Flask app
+    """A new learner with every lesson, quiz and the sandbox done, and the certificate issued as the page does."""
+    from course.auth.operations import create_user
+    from course.certificates import operations as certificates
+    from course.certificates.keys import signing_key
+    from course.extensions import db
+    from course.models import LessonProgress, QuizResult, SandboxResult
+
+    user = create_user(f"certified-{secrets.token_hex(6)}@bench.example.org", secrets.token_urlsafe(24), "Zoë Ångström")
+    db.session.flush()
+    db.session.add_all(LessonProgress(user_id=user.id, course_id=course.id, lesson_id=id_) for id_ in course.lesson_ids)
+    db.session.add_all(
+        QuizResult(user_id=user.id, course_id=course.id, quiz_id=quiz_id, best_percent=95.0, passed=True, attempts=1)
+        for quiz_id in course.required_quizzes
+    )
+    db.session.add(SandboxResult(user_id=user.id, course_id=course.id, best_score=85.0))
+    db.session.flush()
+    if not certificates.eligible(user, course):
+        raise BenchError("the certified bench learner does not meet the completion rule")
+    issuer = certificates.Issuer(name="KAM course", url=f"http://{LOOPBACK}")
+    with app.test_request_context("/"):
+        certificate, _created = certificates.issue(
+            user, course, user.display_name, lang, version, issuer, signing_key()
+        )
+    db.session.commit()
+    return user.id, certificate.public_id
 
 
 def check_pool(db, attempt_model, select, pool: Path) -> dict[str, object]:  # noqa: ANN001 - the app's objects
@@ -1479,9 +1559,14 @@ def benchmark(options: Options, work: Path) -> tuple[Measured, dict[str, object]
         session = login(port, options.lang)
         wanted = {row.target.attempt for row in measured.pages}
         attempt_id = open_attempt(port, session, options.lang, env) if "open" in wanted else None
+        certificate = None
+        if any(row.target.certificate for row in measured.pages):
+            certificate = run_quiz_tool(env, "--certificate", "--lang", options.lang)["certificate"]
         plan: list[tuple[Row, Request, AttemptPool | None]] = []
         for row in (measured.floor, *measured.pages):
-            request = build_request(row.target, servers[row.target.server].port, session, options.lang, attempt_id)
+            request = build_request(
+                row.target, servers[row.target.server].port, session, options.lang, attempt_id, certificate
+            )
             attempts = None
             if row.target.attempt == "fresh":
                 attempts = AttemptPool(env, work, options.lang, options.connections)

@@ -44,6 +44,9 @@ class Defaults:
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     CERTIFICATE_ISSUER_NAME: str | None = None  # None → "KAM course" in the learner's language
     CERTIFICATE_KEY_FILE: str | None = None  # None → certificate-signing-key.pem in the instance folder
+    # The trainers' ZIP download renders every PDF in the request (about 25 ms each): 800 take about 20 s,
+    # inside gunicorn's default 30 s worker timeout. `flask certificates export` has no limit.
+    CERTIFICATE_EXPORT_LIMIT = 800
 
 
 def default_instance_path() -> Path:

@@ -13,8 +13,12 @@ import secrets
 import threading
 from collections.abc import Callable, Hashable, Mapping
 
-from flask import Flask, current_app, render_template, request
-from markupsafe import Markup
+from flask import Flask, current_app, get_template_attribute, render_template, request, session
+from flask_login import UserMixin
+from flask_login.mixins import AnonymousUserMixin
+from markupsafe import Markup, escape
+
+from course.security import csrf_token
 
 
 class ShellCache:
@@ -56,9 +60,20 @@ class ShellCache:
         return "".join(part if index % 2 == 0 else str(holes[part]()) for index, part in enumerate(parts))
 
 
+def user_holes(user: UserMixin | AnonymousUserMixin) -> dict[str, Callable[[], str]]:
+    """What every cached page fills in per request: CSRF token, the user's name, pending messages."""
+    return {
+        "csrf_token": csrf_token,
+        "user_name": lambda: escape(user.display_name),
+        "flashes": get_template_attribute("macros.html", "flashes") if "_flashes" in session else str,
+    }
+
+
 def init_app(app: Flask) -> None:
-    app.extensions["course_shells"] = ShellCache()
+    # Certificate checks get their own, smaller cache: many different certificates opened once each (or a
+    # scanner trying ids) must not push the course's pages out.
+    app.extensions["course_shells"] = {"pages": ShellCache(), "verify": ShellCache(limit=512)}
 
 
-def shells() -> ShellCache:
-    return current_app.extensions["course_shells"]
+def shells(kind: str = "pages") -> ShellCache:
+    return current_app.extensions["course_shells"][kind]

@@ -127,13 +127,17 @@ def make_user(app: Flask) -> Callable[..., User]:
     counter = iter(range(1, 10_000))
 
     def make(
-        role: str = "learner", email: str | None = None, password: str = PASSWORD, locale: str | None = None
+        role: str = "learner",
+        email: str | None = None,
+        password: str = PASSWORD,
+        locale: str | None = None,
+        display_name: str | None = None,
     ) -> User:
         with app.app_context():
             user = accounts.create_user(
                 email or f"{role}{next(counter)}@example.org",
                 password,
-                f"Test {role.title()}",
+                display_name or f"Test {role.title()}",
                 role=role,
                 locale=locale,
             )

@@ -12,10 +12,11 @@ import zipfile
 import pytest
 from flask import Flask
 from pypdf import PdfReader
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 
+from course.certificates import operations
 from course.certificates.documents import PDF_LABELS
-from course.certificates.keys import key_path
+from course.certificates.keys import key_path, signing_key
 from course.core.certificates import pdf as pdf_module
 from course.core.certificates.credential import verify_credential
 from course.core.certificates.signing import public_key_from_multibase
@@ -156,6 +157,7 @@ def test_a_tampered_or_revoked_certificate_does_not_verify(app, client, make_use
     complete_course(app, learner)
     issue(client)
     pid = public_id(app)
+    assert "Valid certificate" in client.get(f"/verify/{pid}", headers=EN).get_data(as_text=True)  # page cached
     with app.app_context():
         row = db.session.scalar(select(Certificate))
         row.record = {**row.record, "recipient_name": "Mallory"}
@@ -170,6 +172,21 @@ def test_a_tampered_or_revoked_certificate_does_not_verify(app, client, make_use
         db.session.commit()
     page = client.get(f"/verify/{pid}", headers=EN).get_data(as_text=True)
     assert "Revoked" in page and "Issued by mistake" in page and "Valid certificate" not in page
+
+
+def test_the_verification_page_shows_each_visitor_their_own_header(app, client, make_user, login_as) -> None:
+    learner = make_user(locale="en", display_name="Zoë Ångström")
+    login_as(learner)
+    complete_course(app, learner)
+    issue(client)
+    pid = public_id(app)
+    anonymous = app.test_client()
+    page = anonymous.get(f"/verify/{pid}", headers=EN).get_data(as_text=True)
+    assert "Valid certificate" in page and 'href="/auth/login' in page and 'action="/auth/logout"' not in page
+    login_as(make_user(locale="en", display_name="Olga Other"))
+    page = client.get(f"/verify/{pid}", headers=EN).get_data(as_text=True)
+    assert "Valid certificate" in page and "Olga Other" in page and 'action="/auth/logout"' in page
+    assert anonymous.get(f"/verify/{pid}", headers=EN).get_data(as_text=True).count("Olga Other") == 0
 
 
 @pytest.mark.parametrize(
@@ -342,3 +359,49 @@ def test_the_cli_exports_like_the_trainer_page(app, client, make_user, login_as,
         assert f"/verify/{pid}" in archive.read("certificates.csv").decode()
     result = app.test_cli_runner().invoke(args=["certificates", "export", "--course", "nope", "--out", str(out)])
     assert result.exit_code != 0
+
+
+BULK = 500  # the issue's bar: a bulk export of 500 certificates completes and every PDF in it opens
+BULK_NAMES = ("Zoë Ångström", "Γιώργος Παπαδόπουλος", "Анна Иванова", "山田太郎", "Łukasz Dvořák")
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)  # once, on the database meant for scale
+def test_a_bulk_export_of_500_certificates_completes_and_every_pdf_opens(app, make_user) -> None:
+    with app.test_request_context("/"):
+        course = catalog().course("kam-pay")
+        version, key = catalog().version, signing_key()
+        issuer = operations.Issuer(name="Akademie", url="https://kurs.example.org")
+        db.session.execute(
+            insert(User),
+            [
+                {"email": f"bulk{n}@example.org", "password_hash": "x", "display_name": "Bulk", "role": "learner"}
+                for n in range(BULK)
+            ],
+        )
+        users = db.session.scalars(select(User).where(User.email.like("bulk%")).order_by(User.id)).all()
+        for number, user in enumerate(users):
+            name = f"{BULK_NAMES[number % len(BULK_NAMES)]} {number}"
+            operations.issue(user, course, name, ("de", "en")[number % 2], version, issuer, key)
+        db.session.commit()
+    trainer = client_for(app, make_user(role="trainer", locale="en"))
+
+    app.config["CERTIFICATE_EXPORT_LIMIT"] = BULK - 1
+    refused = trainer.get("/courses/kam-pay/certificates/export.zip?status=valid", headers=EN)
+    assert refused.status_code == 302 and "/courses/kam-pay/certificates?status=valid" in refused.location
+    page = trainer.get(refused.location, headers=EN).get_data(as_text=True)
+    assert f"{BULK} certificates match, more than the {BULK - 1} a download can hold" in page
+
+    app.config["CERTIFICATE_EXPORT_LIMIT"] = BULK
+    response = trainer.get("/courses/kam-pay/certificates/export.zip?status=valid")
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
+        pdfs = [member for member in archive.namelist() if member.endswith(".pdf")]
+        assert len(pdfs) == BULK
+        for member in pdfs:
+            reader = PdfReader(io.BytesIO(archive.read(member)), strict=True)
+            assert len(reader.pages) == 1
+            assert member.removeprefix("certificate-").removesuffix(".pdf") in reader.pages[0].extract_text()
+        table = list(csv.DictReader(io.StringIO(archive.read("certificates.csv").decode())))
+    assert len(table) == BULK
+    assert {f"certificate-{row['certificate_id']}.pdf" for row in table} == set(pdfs)
+    assert {row["email"] for row in table} == {f"bulk{n}@example.org" for n in range(BULK)}

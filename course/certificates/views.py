@@ -18,6 +18,7 @@ from course.core.errors import NotFound
 from course.extensions import db
 from course.i18n import current_language
 from course.models import Certificate
+from course.pages import shells, user_holes
 from course.publishing.cache import catalog
 
 bp = Blueprint("certificates", __name__)
@@ -130,13 +131,25 @@ def lookup():
 
 @bp.get("/verify/<public_id>")
 def verify(public_id: str):
+    """The signature is checked on every request; only the drawing of the page is cached (per path, status,
+    revocation, language and login state), as a shared link to one certificate is opened again and again."""
     found = operations.check(public_id, signing_key())
-    return render_template(
+    lang = current_language()
+    if found.status == "unknown":  # typos and guesses: nothing worth keeping
+        shown_id = public_id if is_public_id(public_id) else None
+        return render_template("certificates/verify.html", found=found, public_id=shown_id, lang=lang), 404
+    user = current_user._get_current_object()
+    revocation = (found.certificate.revoked_at, found.certificate.revoked_reason)
+    return shells("verify").render(
+        (found.status, revocation, lang, user.is_authenticated),
+        catalog().version,
         "certificates/verify.html",
+        user_holes(user),
         found=found,
-        public_id=public_id if is_public_id(public_id) else None,
-        lang=current_language(),
-    ), (404 if found.status == "unknown" else 200)
+        public_id=public_id,
+        lang=lang,
+        authenticated=user.is_authenticated,
+    )
 
 
 @bp.get("/certificates/issuer.json")
@@ -238,7 +251,20 @@ def reissue(public_id: str):
 def export_zip(course_id: str):
     course = catalog().course(course_id)
     status, query = _filters()
-    data = export.build_zip(operations.course_certificates(course.id, status, query, limit=None))
+    rows = operations.course_certificates(course.id, status, query, limit=None)
+    limit = current_app.config["CERTIFICATE_EXPORT_LIMIT"]
+    if len(rows) > limit:
+        flash(
+            _(
+                "%(count)d certificates match, more than the %(limit)d a download can hold: filter the list, or "
+                "ask an operator to run “flask certificates export”.",
+                count=len(rows),
+                limit=limit,
+            ),
+            "error",
+        )
+        return redirect(url_for("certificates.manage", course_id=course.id, status=status, q=query or None))
+    data = export.build_zip(rows)
     return Response(
         data,
         mimetype="application/zip",

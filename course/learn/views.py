@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from flask import Blueprint, get_template_attribute, redirect, render_template, session, url_for
+from flask import Blueprint, redirect, render_template, url_for
 from flask_login import AnonymousUserMixin, current_user, login_required
-from markupsafe import escape
 
 from course.auth.operations import RequestUser
 from course.core.catalog import Course
@@ -10,20 +9,10 @@ from course.extensions import db
 from course.i18n import current_language
 from course.learn import operations
 from course.models import User
-from course.pages import shells
+from course.pages import shells, user_holes
 from course.publishing.cache import catalog
-from course.security import csrf_token
 
 bp = Blueprint("learn", __name__)
-
-
-def _holes(user: User | RequestUser | AnonymousUserMixin) -> dict:
-    """What every cached page fills in per request: CSRF token, the learner's name, pending messages."""
-    return {
-        "csrf_token": csrf_token,
-        "user_name": lambda: escape(user.display_name),
-        "flashes": get_template_attribute("macros.html", "flashes") if "_flashes" in session else str,
-    }
 
 
 def _progress(user: User | RequestUser | AnonymousUserMixin, course: Course) -> tuple[set[str], set[str], float | None]:
@@ -57,7 +46,7 @@ def overview(course_id: str):
         (course_id, lang, user.is_authenticated, frozenset(done), frozenset(passed), sandbox_score, certificate_id),
         current_catalog.version,
         "learn/overview.html",
-        _holes(user),
+        user_holes(user),
         course=course,
         lang=lang,
         authenticated=user.is_authenticated,
@@ -81,7 +70,7 @@ def lesson(course_id: str, lesson_id: str):
     done, passed, sandbox_score = _progress(user, course)
     before, after = course.neighbours(lesson_id)
     percent = operations.course_percent(course, done, passed, operations.sandbox_done(course, sandbox_score))
-    holes = {**_holes(user), "percent": lambda: str(percent)}
+    holes = {**user_holes(user), "percent": lambda: str(percent)}
     authenticated, is_done = user.is_authenticated, lesson_id in done
     return shells().render(
         (course_id, lesson_id, lang, authenticated, is_done),
