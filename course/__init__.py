@@ -30,8 +30,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config["PROXY_FIX_X_FOR"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXY_FIX_X_FOR"]), x_proto=1)  # type: ignore[method-assign]
 
+    from course.analytics import bp as analytics_bp
     from course.api import bp as api_bp
     from course.auth import bp as auth_bp
+    from course.authoring import bp as authoring_bp
     from course.certificates import bp as certificates_bp
     from course.learn import bp as learn_bp
     from course.quiz import bp as quiz_bp
@@ -48,6 +50,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(quiz_bp)
     app.register_blueprint(sandbox_bp)
     app.register_blueprint(certificates_bp)
+    app.register_blueprint(authoring_bp)
+    app.register_blueprint(analytics_bp)
     app.register_blueprint(api_bp)
 
     from course import cli

@@ -150,3 +150,121 @@ def export_files(target: Path, progress: Callable[[str], None] | None = None) ->
         destination.write_bytes(revision.source.encode("utf-8"))
         written.append(revision.path)
     return written
+
+
+# --- Drafts, publishing and history (the studio) ----------------------------------------------------------------
+#
+# Every save is a new numbered revision of one file. The newest revision of a path is what an editor starts from:
+# a form carries its number as `base`, and a save or publish whose base is no longer the newest is refused
+# (ConflictError) instead of overwriting someone else's work. At most one revision per path is "published";
+# the one it replaced becomes "archived"; saved but unpublished revisions stay "draft".
+
+
+class ConflictError(Exception):
+    """The file changed since the editor opened it: `newest` is what is there now (None: it was never saved)."""
+
+    def __init__(self, path: str, base: int | None, newest: ContentRevision | None) -> None:
+        super().__init__(
+            f"{path}: edited from revision {base}, but revision {newest.number if newest else None} is newest"
+        )
+        self.path, self.base, self.newest = path, base, newest
+
+
+def revisions(path: str) -> list[ContentRevision]:
+    """Every revision of one file, newest first: the history."""
+    statement = select(ContentRevision).where(ContentRevision.path == path).order_by(ContentRevision.number.desc())
+    return list(db.session.scalars(statement))
+
+
+def newest_revision(path: str, *, for_update: bool = False) -> ContentRevision | None:
+    statement = (
+        select(ContentRevision).where(ContentRevision.path == path).order_by(ContentRevision.number.desc()).limit(1)
+    )
+    if for_update:
+        statement = statement.with_for_update()
+    return db.session.scalar(statement)
+
+
+def revision(path: str, number: int) -> ContentRevision | None:
+    return db.session.scalar(
+        select(ContentRevision).where(ContentRevision.path == path, ContentRevision.number == number)
+    )
+
+
+def _check_base(path: str, base: int | None) -> ContentRevision | None:
+    newest = newest_revision(path, for_update=True)
+    if (newest.number if newest else None) != base:
+        raise ConflictError(path, base, newest)
+    return newest
+
+
+def save_draft(path: str, text: str, author_id: int | None, base: int | None) -> ContentRevision:
+    """A new draft revision of `path` made from `base` (the newest number the editor saw; None for a new file).
+
+    Saving the newest draft's exact text again adds nothing and returns it. The caller commits; two saves from
+    the same base race on the (path, number) unique constraint, and the loser's commit fails (IntegrityError),
+    which the caller reports as a conflict too.
+    """
+    newest = _check_base(path, base)
+    checksum = _checksum(text)
+    if newest is not None and newest.status == "draft" and newest.checksum == checksum:
+        return newest
+    draft = ContentRevision(
+        path=path,
+        number=(newest.number if newest else 0) + 1,
+        status="draft",
+        source=text,
+        checksum=checksum,
+        author_id=author_id,
+    )
+    db.session.add(draft)
+    db.session.flush()
+    return draft
+
+
+def publish_problems(path: str, text: str) -> list[Problem]:
+    """What `course check` would say about the published course with `text` as `path`, beyond what it says now.
+
+    Problems the published course already has elsewhere are not this file's fault and do not block it.
+    """
+    files = published_files()
+    before = set(build_catalog(files).problems)
+    after = build_catalog({**files, path: text}).problems
+    return sorted(
+        (problem for problem in after if problem not in before), key=lambda p: (p.path, p.line or 0, p.message)
+    )
+
+
+def publish(path: str, number: int, author_id: int | None) -> list[Problem]:
+    """Publish revision `number` of `path` if it is the newest and the course stays valid with it.
+
+    Returns the problems that refuse it (nothing changes then), or [] once published: the old published
+    revision is archived and every process reloads its catalog. Raises ConflictError if a newer revision
+    exists. The caller commits.
+    """
+    chosen = _check_base(path, number)
+    if chosen is None:
+        raise ConflictError(path, number, None)
+    problems = publish_problems(path, chosen.source)
+    if problems:
+        return problems
+    if chosen.status == "published":
+        return []
+    current = db.session.scalar(
+        select(ContentRevision).where(ContentRevision.path == path, ContentRevision.status == "published")
+    )
+    if current is not None:
+        current.status = "archived"
+    chosen.status = "published"
+    chosen.author_id = chosen.author_id or author_id
+    bump_content_version()
+    db.session.flush()
+    return []
+
+
+def restore(path: str, number: int, author_id: int | None, base: int | None) -> ContentRevision:
+    """An old revision's text saved again as a new draft (history is never rewritten)."""
+    old = revision(path, number)
+    if old is None:
+        raise LookupError(f"{path} has no revision {number}")
+    return save_draft(path, old.source, author_id, base)

@@ -1,0 +1,3 @@
+from course.analytics.views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,3 @@
+from course.authoring.views import bp
+
+__all__ = ["bp"]
