@@ -1,0 +1,3 @@
+"""Images for lessons: uploaded by trainers, stored under content-addressed names, served to everyone."""
+
+from __future__ import annotations
