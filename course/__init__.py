@@ -33,7 +33,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from course.analytics import bp as analytics_bp
     from course.api import bp as api_bp
     from course.auth import bp as auth_bp
+    from course.auth.access import STAFF
     from course.authoring import bp as authoring_bp
+    from course.authoring.media import media_bp
     from course.certificates import bp as certificates_bp
     from course.learn import bp as learn_bp
     from course.quiz import bp as quiz_bp
@@ -51,8 +53,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(sandbox_bp)
     app.register_blueprint(certificates_bp)
     app.register_blueprint(authoring_bp)
+    app.register_blueprint(media_bp)
     app.register_blueprint(analytics_bp)
     app.register_blueprint(api_bp)
+    app.jinja_env.globals["STAFF"] = STAFF  # the roles that see trainer links
 
     from course import cli
 

@@ -47,6 +47,10 @@ class Defaults:
     # The trainers' ZIP download renders every PDF in the request (about 25 ms each): 800 take about 20 s,
     # inside gunicorn's default 30 s worker timeout. `flask certificates export` has no limit.
     CERTIFICATE_EXPORT_LIMIT = 800
+    MEDIA_DIR: str | None = None  # None → media/ in the instance folder; shared storage with several servers
+    MEDIA_MAX_BYTES = 1024 * 1024
+    MEDIA_MAX_PIXELS = 16_000_000
+    GIFT_MAX_BYTES = 512 * 1024
 
 
 def default_instance_path() -> Path:

@@ -18,6 +18,7 @@ from flask_login import UserMixin
 from flask_login.mixins import AnonymousUserMixin
 from markupsafe import Markup, escape
 
+from course.auth.access import STAFF
 from course.security import csrf_token
 
 
@@ -61,11 +62,17 @@ class ShellCache:
 
 
 def user_holes(user: UserMixin | AnonymousUserMixin) -> dict[str, Callable[[], str]]:
-    """What every cached page fills in per request: CSRF token, the user's name, pending messages."""
+    """What every cached page fills in per request: CSRF token, the user's name, pending messages, and the
+    studio link (only for trainers and admins: a shell is shared by every role)."""
     return {
         "csrf_token": csrf_token,
         "user_name": lambda: escape(user.display_name),
         "flashes": get_template_attribute("macros.html", "flashes") if "_flashes" in session else str,
+        "studio_link": (
+            get_template_attribute("macros.html", "studio_link")
+            if user.is_authenticated and user.role in STAFF
+            else str
+        ),
     }
 
 

@@ -93,3 +93,43 @@ def test_an_import_of_the_exported_files_adds_no_revision(published: Flask, tmp_
         report = publishing.import_files(files, problems)
         assert report.created == [] and not report.problems
         assert sorted(report.unchanged) == sorted(publishing.published_files())
+
+
+def test_publishing_course_yml_takes_the_new_lessons_it_lists_along(published: Flask) -> None:
+    from course.core.authoring.starters import new_lesson
+
+    course_path = "kam-pay/course.yml"
+    with published.test_request_context():
+        for lang in ("de", "en"):
+            draft = publishing.save_draft(f"kam-pay/fresh-start.{lang}.md", new_lesson("fresh-start", lang), None, None)
+            problems = publishing.publish(draft.path, draft.number, None)
+            assert [p.message for p in problems if p.path == draft.path][0].startswith(
+                "lesson 'fresh-start' is not listed"
+            )
+        old = publishing.newest_revision(course_path)
+        listing = old.source.replace("  - kam-mandate\n", "  - kam-mandate\n  - fresh-start\n")
+        course_draft = publishing.save_draft(course_path, listing, None, old.number)
+        assert publishing.publish_problems(course_path, listing) == []
+        assert publishing.publish(course_path, course_draft.number, None) == []
+        db.session.commit()
+        files = publishing.published_files()
+        assert files["kam-pay/fresh-start.de.md"] == new_lesson("fresh-start", "de")
+        assert files["kam-pay/fresh-start.en.md"] == new_lesson("fresh-start", "en")
+        assert "fresh-start" in catalog().course("kam-pay").lesson_ids
+
+
+def test_a_course_yml_listing_a_lesson_without_every_translation_is_refused_and_publishes_nothing(
+    published: Flask,
+) -> None:
+    from course.core.authoring.starters import new_lesson
+
+    course_path = "kam-pay/course.yml"
+    with published.test_request_context():
+        publishing.save_draft("kam-pay/half-done.de.md", new_lesson("half-done", "de"), None, None)
+        old = publishing.newest_revision(course_path)
+        listing = old.source.replace("  - kam-mandate\n", "  - kam-mandate\n  - half-done\n")
+        draft = publishing.save_draft(course_path, listing, None, old.number)
+        problems = publishing.publish(course_path, draft.number, None)
+        assert any("missing translation" in p.message for p in problems)
+        assert "kam-pay/half-done.de.md" not in publishing.published_files()
+        assert publishing.published_files()[course_path] == old.source

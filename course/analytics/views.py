@@ -1,7 +1,223 @@
-"""How learners do: the progress table, item statistics per quiz question, sandbox scores per scenario."""
+"""How learners do: the progress table, item statistics per quiz question, sandbox scores per scenario.
+
+Trainers and admins only. Every page reads the published course from the catalog (an unknown course or quiz is a
+404) and costs a fixed number of queries whatever the number of learners. Query parameters that make no sense fall
+back to their defaults, so an old or hand-edited link still shows a page.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import csv
+import io
+
+from flask import Blueprint, Response, render_template, request, url_for
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from course.analytics import operations
+from course.analytics.charts import histogram
+from course.auth.access import staff_required
+from course.core.analytics.tables import bin_labels, csv_cell
+from course.core.quiz.statistics import DUBIOUS_EFFICIENCY, VERY_EASY_FACILITY, VERY_HARD_FACILITY, ItemFlag
+from course.core.sandbox import SCENARIOS
+from course.i18n import current_language
+from course.publishing.cache import catalog
 
 bp = Blueprint("analytics", __name__, url_prefix="/studio")
+
+STATUS_LABELS = {
+    "all": _l("All learners"),
+    "certified": _l("Certificate issued"),
+    "completed": _l("Completed, no certificate yet"),
+    "in_progress": _l("In progress"),
+    "not_started": _l("Not started"),
+}
+SORT_LABELS = {
+    "name": _l("Name"),
+    "email": _l("Email"),
+    "lessons": _l("Lessons done"),
+    "quizzes": _l("Quizzes passed"),
+    "sandbox": _l("Sandbox score"),
+}
+ATTEMPT_MODES = ("first", "all")
+
+
+def flag_explanation(flag: ItemFlag) -> str:
+    """Why a flagged question deserves a look, in words a trainer can act on."""
+    if flag is ItemFlag.VERY_EASY:
+        return _(
+            "Very easy: learners scored %(percent)d %% of the marks or more. It barely tells strong and weak "
+            "learners apart; make the wrong options more plausible.",
+            percent=round(100 * VERY_EASY_FACILITY),
+        )
+    if flag is ItemFlag.VERY_HARD:
+        return _(
+            "Very hard: learners scored %(percent)d %% of the marks or less. Check the answer key and the wording.",
+            percent=round(100 * VERY_HARD_FACILITY),
+        )
+    if flag is ItemFlag.NEGATIVE_DISCRIMINATION:
+        return _(
+            "Negative discrimination: learners who did well on the rest of the quiz did worse on this question. "
+            "The key may be wrong, or the question may be misleading."
+        )
+    return _(
+        "Dubious: the discriminative efficiency is below %(percent)d %%, so the question hardly separates learners "
+        "who know the topic from those who do not.",
+        percent=round(DUBIOUS_EFFICIENCY),
+    )
+
+
+@bp.app_template_filter("stat")
+def stat(value: float | None, pattern: str = "#,##0.0") -> str:
+    """A statistic in the reader's number format; a dash where it is undefined."""
+    return "–" if value is None else format_decimal(value, format=pattern)
+
+
+@bp.app_template_filter("status_label")
+def status_label(status: str) -> str:
+    return str(STATUS_LABELS.get(status, status))
+
+
+def _learner_filter() -> operations.LearnerFilter:
+    args = request.args
+    return operations.LearnerFilter.parse(args.get("q"), args.get("status"), args.get("sort"), args.get("dir"))
+
+
+@bp.get("/courses/<course_id>/learners")
+@staff_required
+def learners(course_id: str):
+    course = catalog().course(course_id)
+    wanted = _learner_filter()
+    page = operations.learner_page(course, wanted, request.args.get("page", 1, type=int))
+    return render_template(
+        "analytics/learners.html",
+        course=course,
+        wanted=wanted,
+        result=page,
+        statuses=STATUS_LABELS,
+        sorts=SORT_LABELS,
+        lang=current_language(),
+    )
+
+
+@bp.get("/courses/<course_id>/learners.csv")
+@staff_required
+def learners_csv(course_id: str):
+    course = catalog().course(course_id)
+    wanted = _learner_filter()
+    quiz_ids = [quiz.id for quiz in course.quizzes]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(
+        [
+            _("Name"),
+            _("Email"),
+            _("Status"),
+            _("Lessons done"),
+            _("Lessons in the course"),
+            _("Quizzes passed"),
+            *(_("Best result %(quiz)s (%%)", quiz=quiz_id) for quiz_id in quiz_ids),
+            _("Sandbox score"),
+            _("Certificate"),
+            _("Certificate state"),
+            _("Last activity (UTC)"),
+        ]
+    )
+    for row in operations.all_learners(course, wanted):
+        state = "valid" if row.certificate else ("revoked" if row.revoked else "none")
+        best = [row.quizzes[quiz_id].percent if quiz_id in row.quizzes else None for quiz_id in quiz_ids]
+        cells = [
+            row.name,
+            row.email,
+            status_label(row.status),
+            row.lessons,
+            len(course.lessons),
+            row.quizzes_passed,
+            *best,
+            row.sandbox,
+            row.certificate,
+            {"valid": _("valid"), "revoked": _("revoked"), "none": _("none")}[state],
+            row.last_activity.isoformat(timespec="seconds") if row.last_activity else None,
+        ]
+        writer.writerow([csv_cell(cell) for cell in cells])
+    return Response(
+        buffer.getvalue().encode("utf-8"),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{course.id}-learners.csv"',
+            "Content-Type": "text/csv; charset=utf-8",
+        },
+    )
+
+
+@bp.get("/courses/<course_id>/learners/<int:user_id>")
+@staff_required
+def learner(course_id: str, user_id: int):
+    course = catalog().course(course_id)
+    detail = operations.learner_detail(course, user_id)
+    return render_template(
+        "analytics/learner.html", course=course, detail=detail, scenarios=SCENARIOS, lang=current_language()
+    )
+
+
+@bp.get("/courses/<course_id>/quizzes")
+@staff_required
+def quizzes(course_id: str):
+    course = catalog().course(course_id)
+    lang = current_language()
+    reports = operations.course_reports(course, lang)
+    return render_template("analytics/quizzes.html", course=course, reports=reports, lang=lang)
+
+
+@bp.get("/courses/<course_id>/quizzes/<quiz_id>/statistics")
+@staff_required
+def statistics(course_id: str, quiz_id: str):
+    course = catalog().course(course_id)
+    quiz = course.quiz(quiz_id)
+    mode = request.args.get("attempts", "first")
+    if mode not in ATTEMPT_MODES:
+        mode = "first"
+    lang = current_language()
+    report = operations.quiz_report(course, quiz, mode == "first", lang)
+    editor = url_for("authoring.edit", path=quiz.path) if quiz.path else None
+    return render_template(
+        "analytics/statistics.html",
+        course=course,
+        quiz=quiz,
+        report=report,
+        mode=mode,
+        editor=editor,
+        explain=flag_explanation,
+        lang=lang,
+    )
+
+
+@bp.get("/courses/<course_id>/sandbox")
+@staff_required
+def sandbox(course_id: str):
+    course = catalog().course(course_id)
+    lang = current_language()
+    threshold = course.completion.sandbox
+    scores = operations.scenario_scores(course, list(SCENARIOS))
+    charts = {
+        entry.scenario_id: histogram(
+            f"scores-{entry.scenario_id}", _scenario_title(entry.scenario_id, lang), entry.bins, threshold
+        )
+        for entry in scores
+    }
+    return render_template(
+        "analytics/sandbox.html",
+        course=course,
+        scores=scores,
+        charts=charts,
+        bins=bin_labels(),
+        threshold=threshold,
+        title=_scenario_title,
+        lang=lang,
+    )
+
+
+def _scenario_title(scenario_id: str, lang: str) -> str:
+    found = SCENARIOS.get(scenario_id)
+    return found.title(lang) if found else scenario_id

@@ -10,6 +10,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from course.core.catalog import CatalogBuild, Problem, build_catalog
+from course.core.catalog.loader import COURSE_FILE
+from course.core.catalog.yamldoc import YamlProblem, parse_mapping
 from course.core.quiz import QUIZ_FILE, QUIZ_FOLDER
 from course.extensions import db
 from course.models import ContentRevision, ContentState, utcnow
@@ -222,6 +224,43 @@ def save_draft(path: str, text: str, author_id: int | None, base: int | None) ->
     return draft
 
 
+def new_lessons_listed(path: str, text: str) -> list[ContentRevision]:
+    """The newest drafts of never-published lesson files that `text`, as a course.yml, lists.
+
+    A new lesson cannot be published alone (course.yml does not list it yet), and course.yml cannot list a lesson
+    that has no published file: so publishing course.yml takes the new lessons it lists along, all or none.
+    """
+    folder, _, name = path.partition("/")
+    if name != COURSE_FILE or folder == QUIZ_FOLDER:
+        return []
+    try:
+        listed = parse_mapping(text).data.get("lessons")
+    except YamlProblem:
+        return []
+    if not isinstance(listed, list):
+        return []
+    wanted = {str(lesson_id) for lesson_id in listed}
+    statement = (
+        select(ContentRevision)
+        .where(ContentRevision.path.like(f"{folder}/%.md"))
+        .order_by(ContentRevision.path, ContentRevision.number)
+    )
+    newest: dict[str, ContentRevision] = {}
+    ever_published: set[str] = set()
+    for candidate in db.session.scalars(statement):
+        newest[candidate.path] = candidate
+        if candidate.status != "draft":
+            ever_published.add(candidate.path)
+    return [
+        candidate
+        for candidate_path, candidate in sorted(newest.items())
+        if candidate_path not in ever_published
+        and candidate_path.startswith(f"{folder}/")
+        and "/" not in candidate_path[len(folder) + 1 :]
+        and candidate_path[len(folder) + 1 :].split(".", 1)[0] in wanted
+    ]
+
+
 def publish_problems(path: str, text: str) -> list[Problem]:
     """What `course check` would say about the published course with `text` as `path`, beyond what it says now.
 
@@ -229,7 +268,8 @@ def publish_problems(path: str, text: str) -> list[Problem]:
     """
     files = published_files()
     before = set(build_catalog(files).problems)
-    after = build_catalog({**files, path: text}).problems
+    changed = {**{r.path: r.source for r in new_lessons_listed(path, text)}, path: text}
+    after = build_catalog({**files, **changed}).problems
     return sorted(
         (problem for problem in after if problem not in before), key=lambda p: (p.path, p.line or 0, p.message)
     )
@@ -239,8 +279,8 @@ def publish(path: str, number: int, author_id: int | None) -> list[Problem]:
     """Publish revision `number` of `path` if it is the newest and the course stays valid with it.
 
     Returns the problems that refuse it (nothing changes then), or [] once published: the old published
-    revision is archived and every process reloads its catalog. Raises ConflictError if a newer revision
-    exists. The caller commits.
+    revision is archived and every process reloads its catalog. A course.yml takes the new lessons it lists along
+    (`new_lessons_listed`). Raises ConflictError if a newer revision exists. The caller commits.
     """
     chosen = _check_base(path, number)
     if chosen is None:
@@ -248,15 +288,19 @@ def publish(path: str, number: int, author_id: int | None) -> list[Problem]:
     problems = publish_problems(path, chosen.source)
     if problems:
         return problems
-    if chosen.status == "published":
+    changed = [
+        revision for revision in [chosen, *new_lessons_listed(path, chosen.source)] if revision.status != "published"
+    ]
+    if not changed:
         return []
-    current = db.session.scalar(
-        select(ContentRevision).where(ContentRevision.path == path, ContentRevision.status == "published")
-    )
-    if current is not None:
-        current.status = "archived"
-    chosen.status = "published"
-    chosen.author_id = chosen.author_id or author_id
+    for revision in changed:
+        current = db.session.scalar(
+            select(ContentRevision).where(ContentRevision.path == revision.path, ContentRevision.status == "published")
+        )
+        if current is not None:
+            current.status = "archived"
+        revision.status = "published"
+        revision.author_id = revision.author_id or author_id
     bump_content_version()
     db.session.flush()
     return []

@@ -13,7 +13,7 @@ from flask_babel import gettext
 
 from course.core.catalog import Course
 from course.core.errors import CourseError, NotFound
-from course.core.quiz import Quiz, grade_answer, pick, question_type
+from course.core.quiz import Question, Quiz, Slot, grade_answer, pick, question_type
 from course.models import QuizAttempt
 from course.quiz.operations import layout_of, saved_answers
 
@@ -46,6 +46,46 @@ class QuestionView:
     lesson_title: str | None = None
 
 
+def question_view(
+    number: int,
+    question: Question,
+    slot: Slot,
+    lang: str,
+    *,
+    value: object = None,
+    response: object = None,
+    answered: bool = False,
+    checked: bool = False,
+    error: str | None = None,
+    reveal: bool = False,
+    course: Course | None = None,
+) -> QuestionView:
+    """One question as the templates show it; only with `reveal` does it carry the grade, key and feedback."""
+    kind = question_type(question.type)
+    view = QuestionView(
+        number=number,
+        question_id=question.id,
+        type=question.type,
+        points=question.points,
+        text=pick(question.text, lang),
+        public=kind.public(question.spec, slot.order, lang),
+        value=value,
+        answered=answered,
+        checked=checked,
+        error=error,
+    )
+    if reveal:
+        grade = grade_answer(question, response)
+        view.revealed = True
+        view.verdict = grade.verdict
+        view.mark = round(grade.fraction * question.points, 2)
+        view.feedback = [pick(text, lang) for text in grade.feedback]
+        view.explanation = pick(question.explanation, lang)
+        view.review = kind.review(question.spec, slot.order, response, lang)
+        view.lesson_url, view.lesson_title = _lesson_link(course, question.lesson.get(lang), lang)
+    return view
+
+
 def question_views(
     attempt: QuizAttempt,
     course: Course,
@@ -60,41 +100,33 @@ def question_views(
     views = []
     for number, slot in enumerate(layout_of(attempt), start=1):
         question = quiz.question(slot.question_id)
-        kind = question_type(question.type)
         saved = rows.get(question.id)
         response = saved.response if saved is not None else None
         checked = saved is not None and saved.checked
         if raw is not None and question.id in raw and not checked:
             value = raw[question.id]
         else:
-            value = kind.value(question.spec, slot.order, response)
-        view = QuestionView(
-            number=number,
-            question_id=question.id,
-            type=question.type,
-            points=question.points,
-            text=pick(question.text, lang),
-            public=kind.public(question.spec, slot.order, lang),
-            value=value,
-            answered=response is not None,
-            checked=checked,
-            error=(errors or {}).get(question.id),
+            value = question_type(question.type).value(question.spec, slot.order, response)
+        views.append(
+            question_view(
+                number,
+                question,
+                slot,
+                lang,
+                value=value,
+                response=response,
+                answered=response is not None,
+                checked=checked,
+                error=(errors or {}).get(question.id),
+                reveal=reveal or checked,
+                course=course,
+            )
         )
-        if reveal or checked:
-            grade = grade_answer(question, response)
-            view.revealed = True
-            view.verdict = grade.verdict
-            view.mark = round(grade.fraction * question.points, 2)
-            view.feedback = [pick(text, lang) for text in grade.feedback]
-            view.explanation = pick(question.explanation, lang)
-            view.review = kind.review(question.spec, slot.order, response, lang)
-            view.lesson_url, view.lesson_title = _lesson_link(course, question.lesson.get(lang), lang)
-        views.append(view)
     return views
 
 
-def _lesson_link(course: Course, link, lang: str) -> tuple[str | None, str | None]:  # noqa: ANN001 - LessonLink
-    if link is None:
+def _lesson_link(course: Course | None, link, lang: str) -> tuple[str | None, str | None]:  # noqa: ANN001 - LessonLink
+    if course is None or link is None:
         return None, None
     try:
         lesson = course.lesson(link.lesson_id)

@@ -73,13 +73,18 @@ _ALLOWED_ATTRIBUTES = {
     "li": {"id"},
     "ol": {"start"},
     "abbr": {"title"},
-    "img": {"src", "alt", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
 }
 _ALLOWED_CLASSES = {
     "div": {"admonition", "footnote", *ADMONITION_TYPES},
     "p": {"admonition-title"},
     "a": {"footnote-ref", "footnote-backref", "headerlink"},
 }
+
+# Images only from the studio's own uploads (course.core.media.STORED_NAME): no tracking pixels, no other sites.
+_MEDIA_SRC = re.compile(r"^/media/[0-9a-f]{64}\.(?:png|jpg|svg)$")
+_IMAGE_DIMENSION = re.compile(r"^[1-9][0-9]{0,3}$")
+_IMAGE_WITHOUT_SOURCE = re.compile(r'<img(?![^>]*\ssrc=")(?:\s+[a-z-]+="[^"]*")*\s*/?>')
 
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -265,15 +270,30 @@ def _scrollable_tables(safe_html: str, lang: str) -> str:
 
 
 def sanitize_html(raw_html: str) -> str:
-    """Allow-list sanitising: no scripts, no event handlers, no javascript: URLs, no inline style."""
-    return nh3.clean(
+    """Allow-list sanitising: no scripts, no event handlers, no javascript: URLs, no inline style.
+
+    Images must come from /media/ (uploaded in the studio); an image from anywhere else is removed.
+    """
+    cleaned = nh3.clean(
         raw_html,
         tags=_ALLOWED_TAGS,
         attributes=_ALLOWED_ATTRIBUTES,
         allowed_classes=_ALLOWED_CLASSES,
         url_schemes={"http", "https", "mailto"},
         link_rel=None,
+        attribute_filter=_image_attributes,
     )
+    return _IMAGE_WITHOUT_SOURCE.sub("", cleaned) if "<img" in cleaned else cleaned
+
+
+def _image_attributes(tag: str, attribute: str, value: str) -> str | None:
+    if tag != "img":
+        return value
+    if attribute == "src":
+        return value if _MEDIA_SRC.fullmatch(value) else None
+    if attribute in ("width", "height"):
+        return value if _IMAGE_DIMENSION.fullmatch(value) else None
+    return value
 
 
 def _flatten_toc(tokens: list[dict]) -> list[TocEntry]:

@@ -1,0 +1,504 @@
+"""The analytics queries: learner progress per course, stored answers per quiz, sandbox scores per scenario.
+
+Every page costs a fixed number of queries whatever the number of learners: the progress table aggregates in SQL
+(a count and one page query with grouped subqueries), then fetches the page's quiz results in one more query.
+The same SQLAlchemy Core statements run on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Select, and_, case, func, literal, or_, select
+
+from course.core.analytics import items
+from course.core.analytics.items import QuizReport
+from course.core.analytics.tables import score_bin
+from course.core.catalog import Course
+from course.core.errors import N_, NotFound
+from course.core.quiz import Quiz
+from course.extensions import db
+from course.models import Certificate, LessonProgress, QuizAttempt, QuizResult, SandboxDesign, SandboxResult, User
+from course.quiz.operations import aware
+
+MAX_ID = 2**31 - 1
+PAGE_SIZE = 50
+STATUSES = ("all", "certified", "completed", "in_progress", "not_started")
+SORTS = ("name", "email", "lessons", "quizzes", "sandbox")
+MAX_QUERY = 120
+
+
+@dataclass(frozen=True)
+class LearnerFilter:
+    """What the progress table shows: a name/email fragment, a status, a sort key and direction."""
+
+    query: str = ""
+    status: str = "all"
+    sort: str = "name"
+    descending: bool = False
+
+    @classmethod
+    def parse(cls, query: str | None, status: str | None, sort: str | None, direction: str | None) -> LearnerFilter:
+        """Anything unknown falls back to the default instead of failing: a bad link still shows the table."""
+        return cls(
+            query=(query or "").strip()[:MAX_QUERY],
+            status=status if status in STATUSES else "all",
+            sort=sort if sort in SORTS else "name",
+            descending=direction == "desc",
+        )
+
+
+@dataclass(frozen=True)
+class QuizBest:
+    percent: float
+    passed: bool
+    attempts: int
+
+
+@dataclass(frozen=True)
+class LearnerRow:
+    user_id: int
+    name: str
+    email: str
+    status: str  # one of STATUSES except "all"
+    lessons: int
+    quizzes_passed: int
+    sandbox: float | None
+    certificate: str | None  # the current certificate's public id
+    revoked: bool  # a certificate was revoked (and none is current)
+    last_activity: datetime | None
+    quizzes: dict[str, QuizBest] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LearnerPage:
+    rows: list[LearnerRow]
+    total: int
+    page: int
+    pages: int
+    size: int
+
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * self.size + 1 if self.rows else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.rows) - 1 if self.rows else 0
+
+
+def _learner_table(course: Course, wanted: LearnerFilter) -> Select:
+    """One row per learner account with the course's aggregates; filtered by `wanted`, not yet sorted or paged."""
+    lessons = (
+        select(
+            LessonProgress.user_id.label("user_id"),
+            func.count().label("lessons"),
+            func.max(LessonProgress.completed_at).label("at"),
+        )
+        .where(LessonProgress.course_id == course.id, LessonProgress.lesson_id.in_(course.lesson_ids or ("",)))
+        .group_by(LessonProgress.user_id)
+        .subquery("lessons")
+    )
+    required = course.required_quizzes or ("",)
+    quizzes = (
+        select(
+            QuizResult.user_id.label("user_id"),
+            func.sum(case((and_(QuizResult.passed, QuizResult.quiz_id.in_(required)), 1), else_=0)).label("passed"),
+            func.count().label("taken"),
+            func.max(QuizResult.updated_at).label("at"),
+        )
+        .where(QuizResult.course_id == course.id)
+        .group_by(QuizResult.user_id)
+        .subquery("quizzes")
+    )
+    sandbox = (
+        select(SandboxResult.user_id, SandboxResult.best_score, SandboxResult.updated_at)
+        .where(SandboxResult.course_id == course.id)
+        .subquery("sandbox")
+    )
+    current = (
+        select(Certificate.user_id, Certificate.public_id)
+        .where(Certificate.course_id == course.id, Certificate.revoked_at.is_(None))
+        .subquery("current")
+    )
+    revoked = (
+        select(Certificate.user_id)
+        .where(Certificate.course_id == course.id, Certificate.revoked_at.is_not(None))
+        .group_by(Certificate.user_id)
+        .subquery("revoked")
+    )
+    done_lessons = func.coalesce(lessons.c.lessons, 0)
+    passed = func.coalesce(quizzes.c.passed, 0)
+    threshold = course.completion.sandbox
+    sandbox_done = literal(True) if threshold is None else sandbox.c.best_score >= threshold
+    completed = and_(
+        done_lessons >= len(course.lessons), passed >= len(course.required_quizzes), func.coalesce(sandbox_done, False)
+    )
+    started = or_(done_lessons > 0, quizzes.c.taken.is_not(None), sandbox.c.best_score.is_not(None))
+    status = case(
+        (current.c.public_id.is_not(None), "certified"),
+        (completed, "completed"),
+        (started, "in_progress"),
+        else_="not_started",
+    )
+    table = (
+        select(
+            User.id.label("user_id"),
+            User.display_name.label("name"),
+            User.email.label("email"),
+            status.label("status"),
+            done_lessons.label("lessons"),
+            passed.label("quizzes_passed"),
+            sandbox.c.best_score.label("sandbox"),
+            current.c.public_id.label("certificate"),
+            revoked.c.user_id.is_not(None).label("revoked"),
+            lessons.c.at.label("lessons_at"),
+            quizzes.c.at.label("quizzes_at"),
+            sandbox.c.updated_at.label("sandbox_at"),
+        )
+        .outerjoin(lessons, lessons.c.user_id == User.id)
+        .outerjoin(quizzes, quizzes.c.user_id == User.id)
+        .outerjoin(sandbox, sandbox.c.user_id == User.id)
+        .outerjoin(current, current.c.user_id == User.id)
+        .outerjoin(revoked, revoked.c.user_id == User.id)
+        .where(User.role == "learner")
+    ).subquery("learners")
+    statement = select(table)
+    if wanted.query:
+        needle = wanted.query.lower()
+        statement = statement.where(
+            or_(
+                func.lower(table.c.name).contains(needle, autoescape=True),
+                func.lower(table.c.email).contains(needle, autoescape=True),
+            )
+        )
+    if wanted.status != "all":
+        statement = statement.where(table.c.status == wanted.status)
+    return statement
+
+
+def _ordered(statement: Select, wanted: LearnerFilter) -> Select:
+    table = statement.selected_columns
+    keys = {
+        "name": [func.lower(table.name)],
+        "email": [func.lower(table.email)],
+        "lessons": [table.lessons],
+        "quizzes": [table.quizzes_passed, table.lessons],
+        "sandbox": [func.coalesce(table.sandbox, -1.0)],
+    }[wanted.sort]
+    if wanted.descending:
+        keys = [key.desc() for key in keys]
+    tie = [func.lower(table.name), table.user_id]  # a stable order, so pages never overlap
+    return statement.order_by(*keys, *tie)
+
+
+def _row(row, quizzes: dict[str, QuizBest] | None = None) -> LearnerRow:  # noqa: ANN001 - a result row
+    moments = [aware(moment) for moment in (row.lessons_at, row.quizzes_at, row.sandbox_at) if moment is not None]
+    return LearnerRow(
+        user_id=row.user_id,
+        name=row.name,
+        email=row.email,
+        status=row.status,
+        lessons=int(row.lessons),
+        quizzes_passed=int(row.quizzes_passed),
+        sandbox=row.sandbox,
+        certificate=row.certificate,
+        revoked=bool(row.revoked) and row.certificate is None,
+        last_activity=max(moments, default=None),
+        quizzes=quizzes or {},
+    )
+
+
+def _best_results(course: Course, user_ids: list[int] | None) -> dict[int, dict[str, QuizBest]]:
+    """Best result per learner and quiz; `None` means every learner (the CSV), else only the page's learners."""
+    statement = select(
+        QuizResult.user_id, QuizResult.quiz_id, QuizResult.best_percent, QuizResult.passed, QuizResult.attempts
+    ).where(QuizResult.course_id == course.id)
+    if user_ids is not None:
+        if not user_ids:
+            return {}
+        statement = statement.where(QuizResult.user_id.in_(user_ids))
+    best: dict[int, dict[str, QuizBest]] = {}
+    for user_id, quiz_id, percent, passed, attempts in db.session.execute(statement):
+        best.setdefault(user_id, {})[quiz_id] = QuizBest(percent, bool(passed), attempts)
+    return best
+
+
+def learner_page(course: Course, wanted: LearnerFilter, page: int, size: int = PAGE_SIZE) -> LearnerPage:
+    """One page of the progress table in three queries; a page past the end shows the last page."""
+    statement = _learner_table(course, wanted)
+    total = db.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    pages = max(1, math.ceil(total / size))
+    page = min(max(1, page), pages)
+    rows = db.session.execute(_ordered(statement, wanted).limit(size).offset((page - 1) * size)).all()
+    best = _best_results(course, [row.user_id for row in rows])
+    return LearnerPage([_row(row, best.get(row.user_id)) for row in rows], total, page, pages, size)
+
+
+def all_learners(course: Course, wanted: LearnerFilter) -> Iterator[LearnerRow]:
+    """Every learner the filter selects, in its order, for the CSV export (two queries)."""
+    best = _best_results(course, None)
+    for row in db.session.execute(_ordered(_learner_table(course, wanted), wanted)):
+        yield _row(row, best.get(row.user_id))
+
+
+# --- one learner ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AttemptLine:
+    id: int
+    quiz_id: str
+    number: int
+    status: str
+    started_at: datetime | None
+    submitted_at: datetime | None
+    percent: float | None
+    passed: bool | None
+
+
+@dataclass(frozen=True)
+class DesignLine:
+    id: int
+    scenario_id: str
+    name: str
+    best_score: float | None
+    latest_version: int
+    updated_at: datetime | None
+
+
+@dataclass(frozen=True)
+class LearnerDetail:
+    user: User
+    lessons: dict[str, datetime | None]  # lesson id → completed at
+    attempts: dict[str, list[AttemptLine]]  # quiz id → attempts in order
+    designs: list[DesignLine]
+    certificates: list[Certificate]  # newest first, revoked ones included
+    sandbox: float | None
+
+
+def learner_detail(course: Course, user_id: int) -> LearnerDetail:
+    """Everything the course holds about one learner, in a fixed number of queries."""
+    user = db.session.get(User, user_id) if 0 < user_id <= MAX_ID else None
+    if user is None:
+        raise NotFound(N_("There is no such learner."))
+    lessons = {
+        lesson_id: aware(at)
+        for lesson_id, at in db.session.execute(
+            select(LessonProgress.lesson_id, LessonProgress.completed_at).where(
+                LessonProgress.user_id == user.id, LessonProgress.course_id == course.id
+            )
+        )
+    }
+    attempts: dict[str, list[AttemptLine]] = {}
+    for row in db.session.execute(
+        select(
+            QuizAttempt.id,
+            QuizAttempt.quiz_id,
+            QuizAttempt.number,
+            QuizAttempt.status,
+            QuizAttempt.started_at,
+            QuizAttempt.submitted_at,
+            QuizAttempt.percent,
+            QuizAttempt.passed,
+        )
+        .where(QuizAttempt.user_id == user.id, QuizAttempt.course_id == course.id)
+        .order_by(QuizAttempt.quiz_id, QuizAttempt.number)
+    ):
+        attempts.setdefault(row.quiz_id, []).append(
+            AttemptLine(
+                row.id,
+                row.quiz_id,
+                row.number,
+                row.status,
+                aware(row.started_at),
+                aware(row.submitted_at),
+                row.percent,
+                row.passed,
+            )
+        )
+    designs = [
+        DesignLine(row.id, row.scenario_id, row.name, row.best_score, row.latest_version, aware(row.updated_at))
+        for row in db.session.execute(
+            select(
+                SandboxDesign.id,
+                SandboxDesign.scenario_id,
+                SandboxDesign.name,
+                SandboxDesign.best_score,
+                SandboxDesign.latest_version,
+                SandboxDesign.updated_at,
+            )
+            .where(SandboxDesign.user_id == user.id, SandboxDesign.course_id == course.id)
+            .order_by(SandboxDesign.best_score.desc().nulls_last(), SandboxDesign.id)
+        )
+    ]
+    certificates = list(
+        db.session.scalars(
+            select(Certificate)
+            .where(Certificate.user_id == user.id, Certificate.course_id == course.id)
+            .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+        )
+    )
+    scores = [design.best_score for design in designs if design.best_score is not None]
+    return LearnerDetail(user, lessons, attempts, designs, certificates, max(scores, default=None))
+
+
+# --- quizzes ----------------------------------------------------------------------------------------------------
+
+
+def _submitted(course_id: str, first_only: bool) -> list:
+    conditions = [QuizAttempt.course_id == course_id, QuizAttempt.status == "submitted"]
+    if first_only:
+        conditions.append(QuizAttempt.number == 1)
+    return conditions
+
+
+def stored_answers(course_id: str, quiz_id: str, first_only: bool = True) -> list[dict]:
+    """The stored answers of every submitted attempt at a quiz (first attempts only by default): one query."""
+    return list(
+        db.session.scalars(
+            select(QuizAttempt.answers).where(*_submitted(course_id, first_only), QuizAttempt.quiz_id == quiz_id)
+        )
+    )
+
+
+def course_answers(course_id: str, first_only: bool, quiz_ids: set[str]) -> dict[str, list[dict]]:
+    """Quiz id → stored answers of the submitted attempts, for several quizzes of the course in one query."""
+    answers: dict[str, list[dict]] = {}
+    for quiz_id, stored in db.session.execute(
+        select(QuizAttempt.quiz_id, QuizAttempt.answers).where(
+            *_submitted(course_id, first_only), QuizAttempt.quiz_id.in_(sorted(quiz_ids))
+        )
+    ):
+        answers.setdefault(quiz_id, []).append(stored)
+    return answers
+
+
+# --- sandbox ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScenarioScores:
+    """Best score per learner in one scenario, in ten 10-point bins."""
+
+    scenario_id: str
+    bins: tuple[int, ...]
+    learners: int
+    passed: int  # learners whose best design reaches the course's threshold
+    mean: float | None
+
+
+def scenario_scores(course: Course, scenario_ids: list[str]) -> list[ScenarioScores]:
+    """The score distribution per scenario (each learner's best design there), binned in SQL: one query."""
+    best = (
+        select(
+            SandboxDesign.scenario_id.label("scenario_id"),
+            func.max(SandboxDesign.best_score).label("best"),
+        )
+        .where(SandboxDesign.course_id == course.id, SandboxDesign.best_score.is_not(None))
+        .group_by(SandboxDesign.user_id, SandboxDesign.scenario_id)
+        .subquery("best")
+    )
+    # The bin as a CASE (SQLite has no floor()); it agrees with core.analytics.tables.score_bin.
+    bucket = case(*((best.c.best >= low, low // 10) for low in range(90, 0, -10)), else_=0)
+    threshold = course.completion.sandbox
+    reached = case((best.c.best >= threshold, 1), else_=0) if threshold is not None else literal(0)
+    rows = db.session.execute(
+        select(
+            best.c.scenario_id, bucket.label("bin"), func.count(), func.sum(reached), func.sum(best.c.best)
+        ).group_by(best.c.scenario_id, bucket)
+    ).all()
+    found: dict[str, dict] = {}
+    for scenario_id, bin_index, count, passed, total in rows:
+        entry = found.setdefault(scenario_id, {"bins": [0] * 10, "passed": 0, "total": 0.0})
+        entry["bins"][score_bin(10 * int(bin_index))] += count
+        entry["passed"] += int(passed or 0)
+        entry["total"] += float(total or 0)
+    result = []
+    for scenario_id in [*scenario_ids, *sorted(set(found) - set(scenario_ids))]:
+        entry = found.get(scenario_id, {"bins": [0] * 10, "passed": 0, "total": 0.0})
+        learners = sum(entry["bins"])
+        mean = entry["total"] / learners if learners else None
+        result.append(ScenarioScores(scenario_id, tuple(entry["bins"]), learners, entry["passed"], mean))
+    return result
+
+
+# --- item reports -----------------------------------------------------------------------------------------------
+
+
+class _ReportCache:
+    """Item reports kept per process while the attempts they were computed from are unchanged.
+
+    The key holds a fingerprint of the attempts (how many, the newest submission, the sum of their ids) taken in one
+    aggregate query, so a new submission or a deleted learner computes the report afresh; every server keeps its own.
+    """
+
+    def __init__(self, limit: int = 64) -> None:
+        self.limit = limit
+        self._reports: OrderedDict[tuple, QuizReport] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> QuizReport | None:
+        with self._lock:
+            report = self._reports.get(key)
+            if report is not None:
+                self._reports.move_to_end(key)
+            return report
+
+    def put(self, key: tuple, report: QuizReport) -> None:
+        with self._lock:
+            self._reports[key] = report
+            while len(self._reports) > self.limit:
+                self._reports.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._reports.clear()
+
+
+reports = _ReportCache()
+
+
+def _fingerprints(course_id: str, first_only: bool, quiz_id: str | None = None) -> dict[str, tuple]:
+    statement = (
+        select(QuizAttempt.quiz_id, func.count(), func.max(QuizAttempt.submitted_at), func.sum(QuizAttempt.id))
+        .where(*_submitted(course_id, first_only))
+        .group_by(QuizAttempt.quiz_id)
+    )
+    if quiz_id is not None:
+        statement = statement.where(QuizAttempt.quiz_id == quiz_id)
+    return {quiz: (count, str(newest), int(total or 0)) for quiz, count, newest, total in db.session.execute(statement)}
+
+
+def _key(course: Course, quiz: Quiz, first_only: bool, lang: str, fingerprints: dict[str, tuple]) -> tuple:
+    return (course.id, quiz.id, quiz.checksum, first_only, lang, fingerprints.get(quiz.id, (0, "", 0)))
+
+
+def quiz_report(course: Course, quiz: Quiz, first_only: bool, lang: str) -> QuizReport:
+    """The quiz's item report: one aggregate query, and one query for the answers when they changed."""
+    key = _key(course, quiz, first_only, lang, _fingerprints(course.id, first_only, quiz.id))
+    report = reports.get(key)
+    if report is None:
+        report = items.quiz_report(quiz, stored_answers(course.id, quiz.id, first_only), lang)
+        reports.put(key, report)
+    return report
+
+
+def course_reports(course: Course, lang: str, first_only: bool = True) -> list[tuple[Quiz, QuizReport]]:
+    """Every quiz's item report (first attempts), for the list of quizzes: at most two queries."""
+    fingerprints = _fingerprints(course.id, first_only)
+    keys = {quiz.id: _key(course, quiz, first_only, lang, fingerprints) for quiz in course.quizzes}
+    found = {quiz_id: reports.get(key) for quiz_id, key in keys.items()}
+    missing = {quiz_id for quiz_id, report in found.items() if report is None}
+    if missing:
+        answers = course_answers(course.id, first_only, missing)
+        for quiz in course.quizzes:
+            if quiz.id in missing:
+                found[quiz.id] = items.quiz_report(quiz, answers.get(quiz.id, []), lang)
+                reports.put(keys[quiz.id], found[quiz.id])
+    return [(quiz, found[quiz.id]) for quiz in course.quizzes]
