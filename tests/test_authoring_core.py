@@ -51,6 +51,9 @@ def test_the_three_content_path_shapes_are_editable(path: str, kind: str) -> Non
         "kam-pay/ümlaut.de.md",
         "kam-pay/" + "a" * 300 + ".de.md",
         "kam-pay\\course.yml",
+        "kam-pay/course.yml\n",
+        "quizzes/kam-pay/quiz.yml\n",
+        "kam-pay/lesson.de.md\n",
     ],
 )
 def test_any_other_path_is_refused(path: str) -> None:

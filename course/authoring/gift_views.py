@@ -23,8 +23,9 @@ from course.authoring.media import TOO_LARGE_PAGES
 from course.authoring.media_forms import GiftUploadForm
 from course.authoring.tryout import chosen_revision, course_context
 from course.authoring.views import bp
+from course.core.authoring.paths import parse_path
 from course.core.catalog import Course, Problem
-from course.core.quiz import QUIZ_FILE, QUIZ_FOLDER, gift, parse_quiz
+from course.core.quiz import QUIZ_FOLDER, gift, parse_quiz
 from course.extensions import db
 from course.i18n import LANGUAGE_NAMES, current_language
 from course.publishing import operations as publishing
@@ -198,11 +199,11 @@ def gift_download(path: str):
 
     What GIFT cannot express is listed in a comment block at the top, which Moodle and our import skip.
     """
-    match = QUIZ_FILE.match(path)
-    if not match:
+    target = parse_path(path)
+    if target is None or target.kind != "quiz":
         raise HTTPNotFound()
     revision = chosen_revision(path, published=True)
-    context = course_context(match["course"])
+    context = course_context(target.course_id)
     lang = request.args.get("lang") or context.source_language
     if lang not in context.languages:
         raise HTTPNotFound()
@@ -214,7 +215,7 @@ def gift_download(path: str):
         return render_template("errors/error.html", status=422, title=title, message=message), 422
     text = export_notes(path, revision.number, revision.status, result) + result.text
     response = Response(text, mimetype="text/plain")
-    response.headers.set("Content-Disposition", "attachment", filename=f"{match['id']}.{lang}.gift")
+    response.headers.set("Content-Disposition", "attachment", filename=f"{target.item_id}.{lang}.gift")
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "no-store"
     return response

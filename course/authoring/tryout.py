@@ -17,11 +17,11 @@ from flask import abort, render_template, request
 
 from course.auth.access import staff_required
 from course.authoring.views import bp
+from course.core.authoring.paths import parse_path
 from course.core.catalog import Course, Problem
 from course.core.catalog.loader import SUPPORTED_LANGUAGES
 from course.core.errors import NotFound
 from course.core.quiz import (
-    QUIZ_FILE,
     AnswerError,
     Quiz,
     Slot,
@@ -163,11 +163,11 @@ def _seed() -> int | None:
 @staff_required
 def try_quiz(path: str):
     """GET: the quiz as a learner sees it; POST: graded with the learner's review, and nothing stored."""
-    match = QUIZ_FILE.match(path)
-    if not match:
+    target = parse_path(path)
+    if target is None or target.kind != "quiz":
         abort(404)
     revision = chosen_revision(path)
-    context = course_context(match["course"])
+    context = course_context(target.course_id)
     quiz, problems, languages = parse_for_trying(path, revision.source, context)
     lang = content_language(context, languages)
     page = {"path": path, "revision": revision, "lang_code": lang, "languages": languages, "seed": None}

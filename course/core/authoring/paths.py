@@ -38,11 +38,11 @@ def parse_path(path: str) -> ContentPath | None:
     """The path's meaning, or None if it is not one of the three editable shapes."""
     if len(path) > MAX_PATH or not path.isascii():
         return None
-    if match := _COURSE.match(path):
+    if match := _COURSE.fullmatch(path):
         return ContentPath(path, "course", match["course"])
-    if match := _QUIZ.match(path):
+    if match := _QUIZ.fullmatch(path):
         return ContentPath(path, "quiz", match["course"], match["item"])
-    if (match := _LESSON.match(path)) and match["lang"] in SUPPORTED_LANGUAGES:
+    if (match := _LESSON.fullmatch(path)) and match["lang"] in SUPPORTED_LANGUAGES:
         return ContentPath(path, "lesson", match["course"], match["item"], match["lang"])
     return None
 
