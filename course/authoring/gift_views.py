@@ -31,8 +31,6 @@ from course.i18n import LANGUAGE_NAMES, current_language
 from course.publishing import operations as publishing
 from course.publishing.cache import catalog
 
-DEFAULT_MAX_BYTES = 512 * 1024
-
 
 class UploadRefused(ValueError):
     """An uploaded GIFT file that cannot be read as text; the message is already translated."""
@@ -58,7 +56,7 @@ class Imported:
 
 
 def max_bytes() -> int:
-    return int(current_app.config.get("GIFT_MAX_BYTES", DEFAULT_MAX_BYTES))
+    return int(current_app.config["GIFT_MAX_BYTES"])
 
 
 def read_upload(upload: FileStorage) -> str:

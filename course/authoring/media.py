@@ -34,12 +34,11 @@ from course.auth.access import staff_required
 from course.authoring.media_forms import MediaForm
 from course.authoring.views import bp
 from course.core.errors import CourseError
-from course.core.media import DEFAULT_MAX_PIXELS, CheckedImage, MediaRefused, check_image, is_stored_name, media_type
+from course.core.media import CheckedImage, MediaRefused, check_image, is_stored_name, media_type
 
 #: The public image URLs live outside the studio's /studio prefix; registered by create_app.
 media_bp = Blueprint("media", __name__)
 
-DEFAULT_MAX_BYTES = 1024 * 1024
 LISTED = 200  # newest images shown on the page; all of them stay served
 CACHE_SECONDS = 365 * 24 * 3600
 SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
@@ -65,7 +64,7 @@ def media_dir() -> Path:
 
 
 def max_bytes() -> int:
-    return int(current_app.config.get("MEDIA_MAX_BYTES", DEFAULT_MAX_BYTES))
+    return int(current_app.config["MEDIA_MAX_BYTES"])
 
 
 def store_image(image: CheckedImage, folder: Path) -> bool:
@@ -126,7 +125,7 @@ def media():
     if form.validate_on_submit():
         data = form.image.data.stream.read(max_bytes() + 1)
         try:
-            image = check_image(data, max_bytes(), int(current_app.config.get("MEDIA_MAX_PIXELS", DEFAULT_MAX_PIXELS)))
+            image = check_image(data, max_bytes(), int(current_app.config["MEDIA_MAX_PIXELS"]))
         except MediaRefused as error:
             form.image.errors.append(translated(error))
         else:
