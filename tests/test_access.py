@@ -94,6 +94,7 @@ ACCESS = [
     ("analytics.learners", "GET", "/studio/courses/kam-pay/learners", 302, 403, 200, 200),
     ("analytics.learners_csv", "GET", "/studio/courses/kam-pay/learners.csv", 302, 403, 200, 200),
     ("analytics.learner", "GET", "/studio/courses/kam-pay/learners/999999", 302, 403, 404, 404),
+    ("analytics.attempt_review", "GET", "/studio/courses/kam-pay/learners/1/attempts/999999", 302, 403, 404, 404),
     ("analytics.quizzes", "GET", "/studio/courses/kam-pay/quizzes", 302, 403, 200, 200),
     ("analytics.statistics", "GET", "/studio/courses/kam-pay/quizzes/kam-mandate-quiz/statistics", 302, 403, 200, 200),
     ("analytics.sandbox", "GET", "/studio/courses/kam-pay/sandbox", 302, 403, 200, 200),

@@ -16,7 +16,7 @@ from course.analytics import operations
 from course.analytics.operations import LearnerFilter
 from course.core.quiz.statistics import ItemFlag
 from course.extensions import db
-from tests.quiz_helpers import client_for, faster_apps
+from tests.quiz_helpers import attempt_key, client_for, faster_apps, start_attempt
 from tests.test_analytics_seed import COURSE, MANDATE, add_attempt, add_learner, course_of
 
 PAGES = (
@@ -389,7 +389,7 @@ def test_learner_detail_lists_lessons_attempts_designs_and_certificate(app: Flas
     add_attempt(app, learner, MANDATE, {"pay-depends-on": (WRONG_VISITS, 0)}, number=2)
     body = text_of(trainer(app).get(f"/studio/courses/{COURSE}/learners/{learner}"))
     assert "3 of 6 lessons done." in body
-    assert body.count('<th scope="row">1</th>') == 1 and '<th scope="row">2</th>' in body
+    assert body.count(">Attempt 1</a></th>") == 1 and ">Attempt 2</a></th>" in body  # both submitted: linked
     assert "100 %" in body and "0 %" in body
     assert "/sandbox/designs/" in body and "Plan defend" in body
     assert "/verify/" in body and "valid" in body
@@ -426,3 +426,28 @@ def test_sandbox_histogram_bins_each_learners_best_design(app: Flask) -> None:
     assert body.count("<svg") == 4  # one histogram per scenario
     assert "/courses/kam-pay/sandbox/designs?scenario=defend" in body
     assert 'role="img"' in body and "<desc" in body and "threshold 70" in body
+
+
+def test_a_trainer_reviews_a_learners_submitted_attempt_and_nobody_else_can(app: Flask) -> None:
+    course_of(app)
+    ada_id, bob_id = add_learner(app, "Ada Lovelace"), add_learner(app, "Bob")
+    ada = client_for(app, type("U", (), {"id": ada_id})())
+    attempt_id = start_attempt(ada)
+    url = f"/studio/courses/{COURSE}/learners/{ada_id}/attempts/{attempt_id}"
+    coach = trainer(app)
+    assert coach.get(url).status_code == 404  # still open: nothing to review yet
+    key = attempt_key(app, attempt_id)
+    assert (
+        ada.post(f"/attempts/{attempt_id}", data={**key.form_data(key.right_answers()), "submit": "1"}).status_code
+        == 302
+    )
+
+    page = text_of(coach.get(url, headers={"Accept-Language": "en"}))
+    assert "Ada Lovelace" in page and "Passed" in page
+    assert page.count('class="outcome outcome--right') == len(key.question_ids)
+    assert "Try again" not in page  # the learner's own actions are not offered to the trainer
+    detail = text_of(coach.get(f"/studio/courses/{COURSE}/learners/{ada_id}"))
+    assert f'href="{url}"' in detail
+    assert ada.get(url).status_code == 403
+    assert coach.get(f"/studio/courses/{COURSE}/learners/{bob_id}/attempts/{attempt_id}").status_code == 404
+    assert coach.get(f"/studio/courses/{COURSE}/learners/{ada_id}/attempts/{2**40}").status_code == 404

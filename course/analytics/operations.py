@@ -348,6 +348,14 @@ def learner_detail(course: Course, user_id: int) -> LearnerDetail:
     return LearnerDetail(user, lessons, attempts, designs, certificates, max(scores, default=None))
 
 
+def learner_attempt(course: Course, user_id: int, attempt_id: int) -> tuple[User, QuizAttempt]:
+    """A learner's submitted attempt in this course, for a trainer to review; anything else is missing."""
+    attempt = db.session.get(QuizAttempt, attempt_id) if 0 < attempt_id <= MAX_ID else None
+    if attempt is None or attempt.user_id != user_id or attempt.course_id != course.id or attempt.status != "submitted":
+        raise NotFound(N_("There is no such attempt."))
+    return db.session.get(User, user_id), attempt
+
+
 # --- quizzes ----------------------------------------------------------------------------------------------------
 
 

@@ -23,6 +23,8 @@ from course.core.quiz.statistics import DUBIOUS_EFFICIENCY, VERY_EASY_FACILITY, 
 from course.core.sandbox import SCENARIOS
 from course.i18n import current_language
 from course.publishing.cache import catalog
+from course.quiz.operations import quiz_of
+from course.quiz.presenting import question_views
 
 bp = Blueprint("analytics", __name__, url_prefix="/studio")
 
@@ -158,6 +160,25 @@ def learner(course_id: str, user_id: int):
     detail = operations.learner_detail(course, user_id)
     return render_template(
         "analytics/learner.html", course=course, detail=detail, scenarios=SCENARIOS, lang=current_language()
+    )
+
+
+@bp.get("/courses/<course_id>/learners/<int:user_id>/attempts/<int:attempt_id>")
+@staff_required
+def attempt_review(course_id: str, user_id: int, attempt_id: int):
+    """A learner's submitted attempt as the learner's review shows it, against the quiz revision it was taken on."""
+    course = catalog().course(course_id)
+    user, attempt = operations.learner_attempt(course, user_id, attempt_id)
+    quiz = quiz_of(attempt, course)
+    lang = current_language()
+    return render_template(
+        "analytics/attempt_review.html",
+        course=course,
+        learner=user,
+        quiz=quiz,
+        attempt=attempt,
+        questions=question_views(attempt, course, quiz, lang, reveal=True),
+        lang=lang,
     )
 
 
