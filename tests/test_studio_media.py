@@ -12,7 +12,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
 
-from course.authoring.media import media_bp
 from course.core.catalog.markdown import render_markdown
 from tests.quiz_helpers import client_for
 from tests.test_core_media import png_header_only
@@ -36,16 +35,9 @@ def jpeg() -> bytes:
     return buffer.getvalue()
 
 
-def with_media(app: Flask) -> Flask:
-    """The public /media/ route, until create_app registers it with the other blueprints."""
-    if "media" not in app.blueprints:
-        app.register_blueprint(media_bp)
-    return app
-
-
 @pytest.fixture
 def app(make_app, tmp_path: Path) -> Flask:
-    return with_media(make_app(MEDIA_DIR=str(tmp_path / "media")))
+    return make_app(MEDIA_DIR=str(tmp_path / "media"))
 
 
 @pytest.fixture
@@ -163,7 +155,7 @@ def test_a_missing_file_is_a_message_not_an_error(trainer, media_dir) -> None:
 
 
 def test_the_size_limit_is_a_setting(make_app, tmp_path, make_user) -> None:
-    app = with_media(make_app(MEDIA_DIR=str(tmp_path / "m"), MEDIA_MAX_BYTES=2048))
+    app = make_app(MEDIA_DIR=str(tmp_path / "m"), MEDIA_MAX_BYTES=2048)
     client = client_for(app, make_user(role="trainer", locale="en"))
     response = upload(client, png((200, 200), (1, 1, 1)) + b"\x00" * 4096)
     assert response.status_code == 400
@@ -174,7 +166,7 @@ def test_the_size_limit_is_a_setting(make_app, tmp_path, make_user) -> None:
 
 @pytest.mark.parametrize("csrf", [False, True])  # with CSRF on, the body is read (and refused) before the view
 def test_a_request_over_the_apps_limit_shows_the_form_with_a_message(make_app, tmp_path, make_user, csrf) -> None:
-    app = with_media(make_app(MEDIA_DIR=str(tmp_path / "m"), MAX_CONTENT_LENGTH=8192, WTF_CSRF_ENABLED=csrf))
+    app = make_app(MEDIA_DIR=str(tmp_path / "m"), MAX_CONTENT_LENGTH=8192, WTF_CSRF_ENABLED=csrf)
     client = client_for(app, make_user(role="trainer", locale="en"))
     response = upload(client, b"\x89PNG" + b"\x00" * 20_000)
     assert response.status_code == 413
