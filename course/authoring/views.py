@@ -32,14 +32,6 @@ from course.quiz.presenting import question_view
 bp = Blueprint("authoring", __name__, url_prefix="/studio")
 
 ACTIONS = ("preview", "save", "publish")
-#: links from the studio's home to pages other parts of the app may or may not offer (yet)
-OPTIONAL_PAGES = (
-    "analytics.learners",
-    "analytics.quizzes",
-    "analytics.sandbox",
-    "authoring.gift_upload",
-    "authoring.media",
-)
 
 
 # --- The studio's home ---------------------------------------------------------------------------------------
@@ -109,7 +101,6 @@ def _index(forms: dict[str, dict] | None = None, status: int = 200):
             courses=courses,
             forms=forms,
             titles=_lesson_titles(current_catalog),
-            pages={endpoint for endpoint in OPTIONAL_PAGES if endpoint in current_app.view_functions},
             lang=current_language(),
         ),
         status,
