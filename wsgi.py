@@ -2,7 +2,7 @@
 
 import logging
 
-from course import create_app
+from course.app import create_app
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 app = create_app()

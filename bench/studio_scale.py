@@ -211,7 +211,7 @@ def generate(url: str, parsed, learners: int, seed: int) -> dict[str, int]:  # n
     import psycopg
     from sqlalchemy import text
 
-    from course import create_app
+    from course.app import create_app
     from course.core.quiz import make_layout
     from course.extensions import db
     from course.publishing.cache import catalog
@@ -429,7 +429,7 @@ def generate(url: str, parsed, learners: int, seed: int) -> dict[str, int]:  # n
 def measure(url: str, runs: int) -> list[tuple[Target, list[float], int]]:
     from sqlalchemy import select
 
-    from course import create_app
+    from course.app import create_app
     from course.analytics import operations
     from course.extensions import db
     from course.models import User

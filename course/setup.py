@@ -38,7 +38,7 @@ def main() -> None:
         print(f"Wrote {default_instance_path() / 'config.py'} with a new secret key.")
     from flask_migrate import upgrade
 
-    from course import create_app
+    from course.app import create_app
     from course.extensions import db
     from course.publishing.operations import bundled_files, import_files
 

@@ -16,14 +16,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from course import create_app
+from course.app import create_app
 from course.auth import operations as accounts
 from course.extensions import db
 from course.models import User
+from tests.paths import CONTENT_DIR, PROJECT_ROOT, QUIZ_DIR  # noqa: F401 - re-exported for the tests
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-CONTENT_DIR = PROJECT_ROOT / "content"
-QUIZ_DIR = PROJECT_ROOT / "quizzes"
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/course_test"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 PASSWORD = "correct horse battery"

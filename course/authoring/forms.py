@@ -16,7 +16,7 @@ from wtforms.validators import (
 )
 
 from course.auth.forms import strip
-from course.core.catalog.slug import ID_PATTERN
+from course.core.text.slug import ID_PATTERN
 
 MAX_FILE_CHARS = 200_000  # far above any lesson; the request size limit caps the post anyway
 MAX_ID = 80

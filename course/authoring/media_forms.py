@@ -9,7 +9,7 @@ from wtforms import SelectField, StringField
 from wtforms.validators import Length, Optional, Regexp
 
 from course.auth.forms import no_control_characters, strip
-from course.core.catalog.slug import ID_PATTERN
+from course.core.text.slug import ID_PATTERN
 
 IMAGE_EXTENSIONS = ("png", "jpg", "jpeg", "svg")
 GIFT_EXTENSIONS = ("gift", "txt")

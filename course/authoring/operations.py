@@ -20,8 +20,8 @@ from course.core.authoring.states import (
 )
 from course.core.catalog import Catalog, Problem, build_catalog
 from course.core.catalog.loader import SUPPORTED_LANGUAGES
-from course.core.catalog.yamldoc import YamlProblem, parse_mapping
 from course.core.errors import NotFound
+from course.core.text.yamldoc import YamlProblem, parse_mapping
 from course.extensions import db
 from course.models import ContentRevision, User
 from course.publishing import operations as publishing

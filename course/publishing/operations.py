@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from course.core.catalog import CatalogBuild, Problem, build_catalog
 from course.core.catalog.loader import COURSE_FILE
-from course.core.catalog.yamldoc import YamlProblem, parse_mapping
 from course.core.quiz import QUIZ_FILE, QUIZ_FOLDER
+from course.core.text.yamldoc import YamlProblem, parse_mapping
 from course.extensions import db
 from course.models import ContentRevision, ContentState, utcnow
 

@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 from werkzeug.serving import make_server
 
-from course import create_app
+from course.app import create_app
 from course.extensions import db
 from tests.conftest import require
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from course.core.catalog.loader import split_front_matter
-from course.core.catalog.markdown import render_markdown
-from course.core.catalog.yamldoc import YamlProblem, parse_mapping
+from course.core.text.markdown import render_markdown
+from course.core.text.yamldoc import YamlProblem, parse_mapping
 
 
 @dataclass(frozen=True)

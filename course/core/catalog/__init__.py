@@ -7,9 +7,9 @@ from course.core.catalog.model import (
     Course,
     Lesson,
     LessonText,
-    Problem,
-    TocEntry,
 )
+from course.core.text.markdown import TocEntry
+from course.core.text.problem import Problem
 
 __all__ = [
     "Catalog",

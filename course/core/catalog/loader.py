@@ -10,20 +10,20 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from course.core.catalog.markdown import Rendered, SourceScan, render_markdown, scan_source
 from course.core.catalog.model import (
     Catalog,
     CompletionRule,
     Course,
     Lesson,
     LessonText,
-    Problem,
     frozen_mapping,
 )
-from course.core.catalog.slug import ID_PATTERN
-from course.core.catalog.yamldoc import YamlMapping, YamlProblem, parse_mapping
 from course.core.quiz.loader import QUIZ_FILE, QUIZ_FOLDER, parse_quiz
 from course.core.quiz.model import Quiz
+from course.core.text.markdown import Rendered, SourceScan, render_markdown, scan_source
+from course.core.text.problem import Problem
+from course.core.text.slug import ID_PATTERN
+from course.core.text.yamldoc import YamlMapping, YamlProblem, parse_mapping
 
 SUPPORTED_LANGUAGES = ("de", "en")
 COURSE_FILE = "course.yml"

@@ -8,29 +8,10 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from course.core.errors import NotFound
+from course.core.text.markdown import TocEntry
 
 if TYPE_CHECKING:
     from course.core.quiz.model import Quiz
-
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    """One validation finding, tied to a content file and (where known) a 1-based line."""
-
-    path: str
-    line: int | None
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.message}"
-
-
-@dataclass(frozen=True)
-class TocEntry:
-    level: int
-    anchor: str
-    title: str
 
 
 @dataclass(frozen=True)

@@ -25,9 +25,9 @@ from typing import Any, NamedTuple
 
 import yaml
 
-from course.core.catalog.slug import ID_PATTERN, slugify
-from course.core.catalog.yamldoc import YamlProblem, load_with_lines
 from course.core.quiz.loader import parse_quiz
+from course.core.text.slug import ID_PATTERN, slugify
+from course.core.text.yamldoc import YamlProblem, load_with_lines
 
 FORMATS = ("html", "moodle", "plain", "markdown")
 #: Moodle's answer-weight regex (qformat_gift::readquestion); the sign and decimals are captured here

@@ -7,11 +7,11 @@ import re
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from course.core.catalog.model import Problem
-from course.core.catalog.yamldoc import LineDict, YamlProblem, load_with_lines
 from course.core.quiz.model import LessonLink, Question, Quiz
 from course.core.quiz.parsing import Fields
 from course.core.quiz.types import UnknownQuestionType, question_type
+from course.core.text.problem import Problem
+from course.core.text.yamldoc import LineDict, YamlProblem, load_with_lines
 
 QUIZ_FOLDER = "quizzes"
 QUIZ_FILE = re.compile(rf"^{QUIZ_FOLDER}/(?P<course>[^/]+)/(?P<id>[^/]+)\.yml$")

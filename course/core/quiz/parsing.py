@@ -6,11 +6,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from course.core.catalog.markdown import render_text
-from course.core.catalog.model import Problem
-from course.core.catalog.slug import ID_PATTERN
-from course.core.catalog.yamldoc import LineDict, LineList
 from course.core.quiz.model import Text
+from course.core.text.markdown import render_text
+from course.core.text.problem import Problem
+from course.core.text.slug import ID_PATTERN
+from course.core.text.yamldoc import LineDict, LineList
 
 MAX_TEXT = 4000
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from course.core.catalog.yamldoc import LineDict
 from course.core.errors import CourseError
 from course.core.quiz.model import Grade
 from course.core.quiz.parsing import Fields
+from course.core.text.yamldoc import LineDict
 
 
 class UnknownQuestionType(CourseError):

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from course.core.catalog.yamldoc import LineDict
 from course.core.errors import N_
 from course.core.quiz.model import AnswerError, Grade, pick
 from course.core.quiz.parsing import Choice, Fields
 from course.core.quiz.types import QuestionType, register
 from course.core.quiz.types._common import by_id, choice_id, in_order, is_blank, public_choices, token
+from course.core.text.yamldoc import LineDict
 
 
 @dataclass(frozen=True)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from course.core.catalog.yamldoc import LineDict
 from course.core.errors import N_
 from course.core.quiz.model import AnswerError, Grade
 from course.core.quiz.parsing import Fields
 from course.core.quiz.types import register
 from course.core.quiz.types._common import by_id, choice_id, is_blank, token
 from course.core.quiz.types.single import ChoiceSpec, ChoiceType, parse_options, review_options
+from course.core.text.yamldoc import LineDict
 
 
 def multiple_fraction(correct: int, wrong: int, right_ticks: int, wrong_ticks: int) -> float:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from course.core.catalog.yamldoc import LineDict
 from course.core.errors import N_
 from course.core.quiz.model import AnswerError, Grade, Text, pick
 from course.core.quiz.numbers import format_number, parse_number
 from course.core.quiz.parsing import Fields
 from course.core.quiz.types import QuestionType, register
 from course.core.quiz.types._common import is_blank
+from course.core.text.yamldoc import LineDict
 
 _ANSWER_KEYS = {"value", "tolerance", "min", "max", "percent", "feedback"}
 

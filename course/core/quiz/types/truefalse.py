@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from course.core.catalog.yamldoc import LineDict
 from course.core.errors import N_
 from course.core.quiz.model import AnswerError, Grade, Text, pick
 from course.core.quiz.parsing import Fields
 from course.core.quiz.types import QuestionType, register
 from course.core.quiz.types._common import is_blank
+from course.core.text.yamldoc import LineDict
 
 _WORDS = {"true": True, "false": False}
 

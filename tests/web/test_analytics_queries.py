@@ -12,7 +12,7 @@ from sqlalchemy import event
 from course.analytics import operations
 from course.extensions import db
 from tests.quiz_helpers import client_for, faster_apps
-from tests.test_analytics_seed import COURSE, MANDATE, add_attempt, add_learner, course_of
+from tests.web.test_analytics_seed import COURSE, MANDATE, add_attempt, add_learner, course_of
 
 PAGES = (
     f"/studio/courses/{COURSE}/learners",

@@ -7,8 +7,8 @@ import xml.etree.ElementTree as ET
 import pytest
 from flask import Flask
 
-from course import create_app
 from course.analytics.charts import histogram
+from course.app import create_app
 
 SVG = "{http://www.w3.org/2000/svg}"
 

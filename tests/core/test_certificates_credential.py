@@ -51,8 +51,8 @@ from course.core.certificates.signing import (
     public_key_from_multibase,
 )
 
-FIXTURES = Path(__file__).parent / "fixtures" / "certificates"
-CONTEXT_FILES = Path(__file__).resolve().parent.parent / "course" / "core" / "certificates" / "contexts"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "certificates"
+CONTEXT_FILES = Path(__file__).resolve().parents[2] / "course" / "core" / "certificates" / "contexts"
 ISSUER = "https://kurs.example/certificates/issuer"
 
 

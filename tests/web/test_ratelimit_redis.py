@@ -7,7 +7,7 @@ import os
 import pytest
 import redis
 
-from course import create_app
+from course.app import create_app
 from course.extensions import db
 from tests.conftest import require
 

@@ -11,8 +11,15 @@ import nh3
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
-from course.core.catalog.model import TocEntry
-from course.core.catalog.slug import slugify
+from course.core.text.slug import slugify
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    level: int
+    anchor: str
+    title: str
+
 
 ADMONITION_TYPES = frozenset({"note", "tip", "warning", "example", "important"})
 LESSON_SCHEME = "lesson:"

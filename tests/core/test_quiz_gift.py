@@ -9,7 +9,6 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from course.core.catalog.yamldoc import load_with_lines
 from course.core.quiz import parse_quiz
 from course.core.quiz.gift import (
     Converted,
@@ -22,9 +21,10 @@ from course.core.quiz.gift import (
     import_gift,
     unescape,
 )
-from tests.conftest import QUIZ_DIR
+from course.core.text.yamldoc import load_with_lines
+from tests.paths import QUIZ_DIR
 
-FIXTURE = Path(__file__).parent / "fixtures" / "every-feature.gift"
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "every-feature.gift"
 LANGUAGES = ("de", "en")
 LESSON = "kam-mandate"
 

@@ -22,7 +22,7 @@ from course.core.quiz import (
 from course.core.quiz.types import unregister
 from course.core.quiz.types.single import SingleChoice
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LANGS = ("de", "en")
 BUILTIN_TYPES = ("matching", "multiple", "numeric", "ordering", "shorttext", "single", "truefalse")
 KNOWN = ", ".join(BUILTIN_TYPES)

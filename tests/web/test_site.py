@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from course import create_app
+from course.app import create_app
 from course.extensions import db
 from course.models import User
 

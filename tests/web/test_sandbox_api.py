@@ -11,7 +11,7 @@ from course.core.sandbox import draw_parameters, recommended_plan, salesperson_p
 from course.core.sandbox.evaluation import plan_data
 from course.models import SandboxDesign, SandboxResult, SandboxVersion
 from tests.quiz_helpers import client_for, count, faster_apps
-from tests.test_quiz_api import conforms
+from tests.web.test_quiz_api import conforms
 
 API = "/api/v1"
 COURSE = "kam-pay"

@@ -11,7 +11,7 @@ from course.core.quiz import parse_quiz
 from course.core.quiz.gift import import_gift
 from course.extensions import db
 from course.publishing import operations as publishing
-from tests.test_gift import ENGLISH, FIXTURE, GERMAN
+from tests.core.test_quiz_gift import ENGLISH, FIXTURE, GERMAN
 
 LESSON = "kam-mandate"
 

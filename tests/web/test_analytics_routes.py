@@ -17,7 +17,7 @@ from course.analytics.operations import LearnerFilter
 from course.core.quiz.statistics import ItemFlag
 from course.extensions import db
 from tests.quiz_helpers import attempt_key, client_for, faster_apps, start_attempt
-from tests.test_analytics_seed import COURSE, MANDATE, add_attempt, add_learner, course_of
+from tests.web.test_analytics_seed import COURSE, MANDATE, add_attempt, add_learner, course_of
 
 PAGES = (
     f"/studio/courses/{COURSE}/learners",

@@ -13,7 +13,7 @@ from course import warmup
 from course.core.certificates import pdf
 from course.core.sandbox import SCENARIOS, benchmark
 
-HOOKS = runpy.run_path(str(Path(__file__).resolve().parents[1] / "gunicorn.conf.py"))
+HOOKS = runpy.run_path(str(Path(__file__).resolve().parents[2] / "gunicorn.conf.py"))
 
 
 def test_warm_up_runs_every_scenario_search_and_loads_the_fonts() -> None:

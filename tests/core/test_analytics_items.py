@@ -12,7 +12,7 @@ from course.core.analytics.tables import csv_cell, score_bin
 from course.core.quiz import parse_quiz
 from course.core.quiz.distribution import distribution
 
-QUIZ_FILE = Path(__file__).resolve().parent.parent / "quizzes" / "kam-pay" / "kam-mandate-quiz.yml"
+QUIZ_FILE = Path(__file__).resolve().parents[2] / "quizzes" / "kam-pay" / "kam-mandate-quiz.yml"
 
 
 @pytest.fixture(scope="module")

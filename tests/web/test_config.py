@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from course import create_app
+from course.app import create_app
 from course.config import DEV_SECRET_KEY, InsecureConfigError, database_url
 from course.extensions import db
 

@@ -7,9 +7,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from course.core.catalog import build_catalog
-from course.core.catalog.markdown import sanitize_html
-from course.core.catalog.slug import ID_PATTERN, slugify
 from course.core.errors import NotFound
+from course.core.text.markdown import sanitize_html
+from course.core.text.slug import ID_PATTERN, slugify
 
 COURSE_YML = """\
 id: demo

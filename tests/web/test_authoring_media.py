@@ -12,9 +12,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
 
-from course.core.catalog.markdown import render_markdown
+from course.core.text.markdown import render_markdown
+from tests.core.test_media import png_header_only
 from tests.quiz_helpers import client_for
-from tests.test_core_media import png_header_only
 
 UPLOAD = "/studio/media"
 SVG_WITH_SCRIPT = (

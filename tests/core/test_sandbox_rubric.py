@@ -31,7 +31,7 @@ from course.core.sandbox import (
 )
 from course.core.sandbox.rubric import UnknownCriterion
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCENARIO_IDS = sorted(SCENARIOS)
 
 

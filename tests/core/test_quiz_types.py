@@ -27,7 +27,7 @@ from course.core.quiz.numbers import format_number, parse_number
 from course.core.quiz.types.multiple import multiple_fraction
 
 LANGS = ("de", "en")
-QUIZ_DIR = Path(__file__).resolve().parent.parent / "quizzes"
+QUIZ_DIR = Path(__file__).resolve().parents[2] / "quizzes"
 PUBLIC_KEYS = {"id", "text", "prompts", "choices", "items", "options", "unit"}
 SHUFFLED_TYPES = ("single", "multiple", "matching", "ordering")
 

@@ -1,0 +1,88 @@
+"""The application factory: config, extensions, blueprints, catalog cache, error pages; no side effects."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import event
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from course import errors, i18n, pages, ratelimit, security
+from course.config import PROJECT_ROOT, default_instance_path, load_config
+from course.extensions import babel, csrf, db, login_manager, migrate
+from course.i18n import select_locale
+from course.publishing.cache import CatalogCache
+from course.sessions import CookieSessions
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: config, extensions, blueprints, catalog cache, error pages. No I/O beyond config."""
+    app = Flask("course", instance_path=str(default_instance_path()), instance_relative_config=True)
+    load_config(app, test_config)
+    app.session_interface = CookieSessions()
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    ratelimit.init_app(app)
+    _tune_sqlite(app)
+    if app.config["PROXY_FIX_X_FOR"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXY_FIX_X_FOR"]), x_proto=1)  # type: ignore[method-assign]
+
+    from course.analytics import bp as analytics_bp
+    from course.api import bp as api_bp
+    from course.auth import bp as auth_bp
+    from course.auth.access import STAFF
+    from course.authoring import bp as authoring_bp
+    from course.authoring.media import media_bp
+    from course.certificates import bp as certificates_bp
+    from course.learn import bp as learn_bp
+    from course.quiz import bp as quiz_bp
+    from course.quiz.fields import check_field_builders
+    from course.sandbox import bp as sandbox_bp
+    from course.sandbox.labels import check_labels
+    from course.site import bp as site_bp
+
+    check_field_builders()
+    check_labels()
+    app.register_blueprint(site_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(learn_bp)
+    app.register_blueprint(quiz_bp)
+    app.register_blueprint(sandbox_bp)
+    app.register_blueprint(certificates_bp)
+    app.register_blueprint(authoring_bp)
+    app.register_blueprint(media_bp)
+    app.register_blueprint(analytics_bp)
+    app.register_blueprint(api_bp)
+    app.jinja_env.globals["STAFF"] = STAFF  # the roles that see trainer links
+
+    from course import cli
+
+    cli.init_app(app)
+    i18n.init_app(app)
+    pages.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    app.extensions["course_catalog"] = CatalogCache(app)
+    return app
+
+
+def _tune_sqlite(app: Flask) -> None:
+    """WAL lets readers and a writer work side by side; the busy timeout waits instead of failing."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    timeout = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    with app.app_context():
+
+        @event.listens_for(db.engine, "connect")
+        def set_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API connection
+            cursor = dbapi_connection.cursor()
+            cursor.execute(f"PRAGMA busy_timeout = {timeout}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            # In WAL mode NORMAL never corrupts the database; a power cut (not an app crash) may lose the
+            # last commits. It saves an fsync per commit, which is most of the cost of saving an answer.
+            cursor.execute("PRAGMA synchronous = NORMAL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.close()

@@ -1,0 +1,1 @@
+"""Tests through the Flask app: routes, operations, the database, the CLI."""
