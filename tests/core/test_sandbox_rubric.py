@@ -29,7 +29,7 @@ from course.core.sandbox import (
     typical_parameters,
     validate_weights,
 )
-from course.core.sandbox.rubric import UnknownCriterion
+from course.core.sandbox.rubric import UnknownCriterion, register
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO_IDS = sorted(SCENARIOS)
@@ -63,6 +63,13 @@ def test_default_weights_add_up_to_100_over_about_ten_criteria() -> None:
 def test_an_unknown_criterion_is_a_domain_error() -> None:
     with pytest.raises(UnknownCriterion):
         criterion("charisma")
+
+
+def test_a_criterion_id_is_registered_once_only() -> None:
+    registered = dict(CRITERIA)
+    with pytest.raises(ValueError, match="registered twice"):
+        register("pay_mix", 10, "designing-a-kam-bonus-plan", "step-1", "schritt-1")(lambda ctx: None)
+    assert registered == CRITERIA  # the first registration stands
 
 
 @pytest.mark.parametrize(

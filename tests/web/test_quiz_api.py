@@ -51,6 +51,17 @@ def resolve(document: dict, ref: str) -> dict:
     return node
 
 
+def followed(document: dict, node: dict) -> dict:
+    """`node`, or what it refers to when it is a $ref to a shared component (a response or a parameter)."""
+    return resolve(document, node["$ref"]) if "$ref" in node else node
+
+
+def response_schema(document: dict, path: str, method: str, status: int) -> dict:
+    """The JSON schema the document gives for a response of `path` and `method` with `status`."""
+    described = followed(document, document["paths"][path][method]["responses"][str(status)])
+    return described["content"]["application/json"]["schema"]
+
+
 def conforms(document: dict, schema: dict, value: object, where: str = "$") -> list[str]:
     """The ways `value` breaks `schema` (the subset of JSON Schema the API document uses)."""
     if "$ref" in schema:
@@ -91,8 +102,8 @@ def conforms(document: dict, schema: dict, value: object, where: str = "$") -> l
 def assert_documented(client, path: str, method: str, response) -> None:
     """The response has the shape the OpenAPI document gives for its path, method and status."""
     document = client.get(f"{API}/openapi.json").get_json()
-    described = document["paths"][path][method]["responses"][str(response.status_code)]
-    assert conforms(document, described["content"]["application/json"]["schema"], response.get_json()) == []
+    schema = response_schema(document, path, method, response.status_code)
+    assert conforms(document, schema, response.get_json()) == []
 
 
 # --- The OpenAPI document --------------------------------------------------------------------------------------
@@ -120,7 +131,8 @@ def test_openapi_document_is_3_1_and_describes_every_api_route(app, client) -> N
     assert described == routes
 
     for path, item in document["paths"].items():
-        declared = {p["name"] for p in item.get("parameters", []) if p["in"] == "path"}
+        parameters = [followed(document, p) for p in item.get("parameters", [])]
+        declared = {p["name"] for p in parameters if p["in"] == "path"}
         assert declared == set(re.findall(r"{(\w+)}", path)), path
 
 

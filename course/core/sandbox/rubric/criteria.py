@@ -1,44 +1,18 @@
-"""The grading rubric of the bonus-plan sandbox (DESIGN §5, reference/kam-compensation.md §5.2).
+"""The ten criteria of the rubric, in the order they are shown, with the thresholds each one applies.
 
-Ten criteria, each in a registry (STYLE "Registries") with a default weight; the default weights add up
-to 100. Each criterion looks at the plan, the scenario's numbers and the simulation (the learner's plan
-and the scenario's benchmark) and returns a verdict: "pass" earns the criterion's full weight, "partial"
-half of it, "fail" nothing. Every verdict carries one or two sentences of feedback (an English template
-marked with `N_()` plus its parameters, translated by the web layer) and a link to the lesson section
-that teaches the point.
-
-The rubric judges an account by its numbers, not by the scenario's name, so a drawn scenario and a
-trainer's own scenario are graded alike: an account is *team-served* when the team decides at least
-`TEAM_SERVED` of its result, a *growth* account when a unit of selling is worth at least `GROWTH_B_S`
-target total cash a year, and *at risk* when it renews with less than `AT_RISK_P0` chance without any
-relationship work.
-
-A plan passes with `PASS_SCORE` (70) of 100 points: it may miss about a quarter of the points (say the
-simulated outcome, 14, and half of two more criteria), but a plan that misses the core of the lesson
-cannot pass: pay mix, commission and retention anchor together are 36 points, and a commission-led
-plan fails all three (the salesperson plan scores 4–17 in the four scenarios).
+Each looks at the plan, the scenario's numbers and the simulation (the learner's plan and the scenario's
+benchmark) and returns a verdict with one or two sentences of feedback: an English template marked with
+`N_()` plus its parameters, translated by the web layer. Importing this module registers them.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 
-from course.core.errors import N_, CourseError
+from course.core.errors import N_
 from course.core.sandbox.metrics import METRICS, metric
-from course.core.sandbox.plan import MANDATE_QUESTIONS, FieldProblem, Plan
-from course.core.sandbox.scenarios import ScenarioParameters
-from course.core.sandbox.simulation import SimulationResult
-
-PASS_SCORE = 70.0  # points out of 100 a plan needs to pass; see the module docstring for why 70
-VERDICTS = ("pass", "partial", "fail")
-VERDICT_SHARE = {"pass": 1.0, "partial": 0.5, "fail": 0.0}  # share of a criterion's weight each verdict earns
-WEIGHT_TOLERANCE = 0.01  # percentage points, as for component weights
-
-TEAM_SERVED = 0.4  # team dependence from which an account counts as team-served (global_team: 0.5–0.7)
-GROWTH_B_S = 2.75  # value of selling from which an account has white space (growth: 3–5, others ≤ 2.5)
-AT_RISK_P0 = 0.65  # renewal chance without relationship work below which the account is at risk (0.5–0.6)
+from course.core.sandbox.plan import MANDATE_QUESTIONS, Plan
+from course.core.sandbox.rubric.registry import WEIGHT_TOLERANCE, Check, Context, default_weights, register
 
 FIXED_SHARE_BAND = (0.15, 0.25)  # variable share of target total cash: the 75–85 % fixed practice range
 GROWTH_FIXED_SHARE_BAND = (0.15, 0.35)  # white space justifies up to 35 % variable
@@ -62,115 +36,6 @@ COST_SLACK = 1.10  # expected plan cost may exceed the budgeted target total cas
 
 _COMMISSION = frozenset(m.name for m in METRICS.values() if m.commission)  # revenue, growth, margin
 _ANCHORS = "designing-a-kam-bonus-plan"
-
-
-class UnknownCriterion(CourseError):
-    pass
-
-
-@dataclass(frozen=True)
-class LessonLink:
-    """A lesson of the course and the section, per language, that explains a criterion."""
-
-    lesson_id: str
-    anchors: Mapping[str, str]  # language → heading anchor
-
-    def anchor(self, lang: str) -> str:
-        return self.anchors.get(lang) or self.anchors["en"]
-
-
-@dataclass(frozen=True)
-class Context:
-    """Everything a criterion may look at."""
-
-    plan: Plan
-    params: ScenarioParameters
-    result: SimulationResult
-    benchmark: SimulationResult
-
-    @property
-    def team_served(self) -> bool:
-        return self.params.team_dependence >= TEAM_SERVED
-
-    @property
-    def growth(self) -> bool:
-        return self.params.b_s >= GROWTH_B_S
-
-    @property
-    def at_risk(self) -> bool:
-        return self.params.p0 < AT_RISK_P0
-
-
-@dataclass(frozen=True)
-class Check:
-    """A criterion's verdict and its feedback template with parameters."""
-
-    verdict: str
-    message: str
-    params: Mapping[str, object] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Criterion:
-    id: str
-    weight: float  # default points out of 100
-    lesson: LessonLink
-    check: Callable[[Context], Check]
-
-
-@dataclass(frozen=True)
-class CriterionResult:
-    id: str
-    verdict: str
-    points: float
-    max_points: float
-    message: str  # English template with %(name)s placeholders, marked with N_()
-    params: Mapping[str, object]
-    lesson: LessonLink
-
-    def text(self) -> str:
-        return self.message % dict(self.params)
-
-
-@dataclass(frozen=True)
-class Grade:
-    score: float
-    max_score: float
-    passed: bool
-    criteria: tuple[CriterionResult, ...]
-    weights: Mapping[str, float]
-
-    def criterion(self, criterion_id: str) -> CriterionResult:
-        for result in self.criteria:
-            if result.id == criterion_id:
-                return result
-        raise UnknownCriterion(N_("There is no rubric criterion %(criterion)s."), criterion=criterion_id)
-
-
-CRITERIA: dict[str, Criterion] = {}
-
-
-def register(criterion_id: str, weight: float, lesson_id: str, en: str, de: str):
-    """Register the decorated check as a criterion; refuses an id registered twice."""
-
-    def decorator(check: Callable[[Context], Check]) -> Callable[[Context], Check]:
-        if criterion_id in CRITERIA:
-            raise ValueError(f"criterion {criterion_id!r} is registered twice")
-        CRITERIA[criterion_id] = Criterion(criterion_id, weight, LessonLink(lesson_id, {"en": en, "de": de}), check)
-        return check
-
-    return decorator
-
-
-def criterion(criterion_id: str) -> Criterion:
-    try:
-        return CRITERIA[criterion_id]
-    except KeyError:
-        raise UnknownCriterion(N_("There is no rubric criterion %(criterion)s."), criterion=criterion_id) from None
-
-
-def default_weights() -> dict[str, float]:
-    return {c.id: c.weight for c in CRITERIA.values()}
 
 
 def _pct(value: float) -> int | float:
@@ -602,89 +467,3 @@ def _outcome(ctx: Context) -> Check:
 
 
 assert math.isclose(sum(default_weights().values()), 100.0), "the default rubric weights must add up to 100"
-
-
-# Grading -------------------------------------------------------------------------------------------
-
-
-def validate_weights(weights: object) -> list[FieldProblem]:
-    """Every problem with a trainer's criterion weights: numbers ≥ 0 for known criteria, adding up to 100.
-
-    A criterion left out weighs 0 (a trainer may switch one off). Each problem's path is the criterion id.
-    """
-    if not isinstance(weights, Mapping):
-        return [FieldProblem("", N_("Must be an object with named fields."))]
-    problems: list[FieldProblem] = []
-    total = 0.0
-    for key in sorted(weights, key=str):
-        value = weights[key]
-        if key not in CRITERIA:
-            problems.append(
-                FieldProblem(str(key), N_("There is no rubric criterion %(criterion)s."), {"criterion": str(key)})
-            )
-            continue
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            problems.append(FieldProblem(str(key), N_("Enter a number.")))
-            continue
-        if value < 0:
-            problems.append(FieldProblem(str(key), N_("Must not be negative.")))
-            continue
-        total += float(value)
-    if not problems and abs(total - 100) > WEIGHT_TOLERANCE:
-        shown = round(total, 2)
-        problems.append(
-            FieldProblem(
-                "",
-                N_("The rubric weights add up to %(total)s; they must add up to 100."),
-                {"total": int(shown) if shown.is_integer() else shown},
-            )
-        )
-    return problems
-
-
-def grade(
-    plan: Plan,
-    scenario_params: ScenarioParameters,
-    result: SimulationResult,
-    benchmark: object,
-    weights: Mapping[str, float] | None = None,
-) -> Grade:
-    """Grade `plan` (simulated as `result`) against the scenario's benchmark.
-
-    `benchmark` is the benchmark plan's SimulationResult, or a `benchmark.Benchmark` (its `.result` is
-    used). `weights` default to each criterion's weight; pass validated weights (`validate_weights`).
-    """
-    bench = getattr(benchmark, "result", benchmark)
-    if not isinstance(bench, SimulationResult):
-        raise TypeError("benchmark must be a SimulationResult or a Benchmark")
-    if weights is None:
-        chosen = default_weights()
-    else:
-        problems = validate_weights(weights)
-        if problems:
-            raise ValueError(f"invalid rubric weights: {[p.text() for p in problems]}")
-        chosen = {criterion_id: float(weights.get(criterion_id, 0.0)) for criterion_id in CRITERIA}
-    ctx = Context(plan=plan, params=scenario_params, result=result, benchmark=bench)
-    results = []
-    for item in CRITERIA.values():
-        check = item.check(ctx)
-        max_points = chosen[item.id]
-        results.append(
-            CriterionResult(
-                id=item.id,
-                verdict=check.verdict,
-                points=round(max_points * VERDICT_SHARE[check.verdict], 2),
-                max_points=max_points,
-                message=check.message,
-                params=dict(check.params),
-                lesson=item.lesson,
-            )
-        )
-    score = round(sum(r.points for r in results), 2)
-    return Grade(
-        score=score,
-        max_score=round(sum(chosen.values()), 2),
-        passed=score >= PASS_SCORE,
-        criteria=tuple(results),
-        weights=chosen,
-    )

@@ -1,0 +1,243 @@
+"""Our quiz file → GIFT, for Moodle: each question type we share with GIFT, in one language.
+
+Export works from the quiz file's YAML source (texts as the author wrote them, Markdown included), after
+the file has been validated with `parse_quiz`; what GIFT cannot say is skipped or noted, never dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from course.core.quiz.gift.syntax import FORMATS, WEIGHT, GiftError, Skip, escape, format_percent
+from course.core.quiz.loader import parse_quiz
+from course.core.text.yamldoc import YamlProblem, load_with_lines
+
+#: the grade fractions Moodle's import accepts without "nearest grade" matching, in percent
+MOODLE_GRADES = (100, 90, 83.33333, 80, 75, 70, 66.66667, 60, 50, 40, 33.33333, 30, 25, 20, 16.66667,
+                 14.28571, 12.5, 11.11111, 10, 5, 0)  # fmt: skip
+_MARKDOWN = re.compile(r"[*_`\n]|\[[^\]]*\]\(|^\s*(?:#|[-+>] |\d+\. )|<[a-zA-Z/]", re.M)
+_SETTINGS = ("intro", "pass_percent", "max_attempts", "cooldown_minutes", "draw")
+
+
+class ExportSkipped(NamedTuple):
+    """A question of ours that GIFT cannot say, and why."""
+
+    question_id: str
+    type: str
+    reason: str
+
+
+class ExportNote(NamedTuple):
+    """A detail the GIFT text loses (points, units, patterns …)."""
+
+    question_id: str | None  # None: about the quiz as a whole
+    message: str
+
+
+@dataclass
+class GiftExport:
+    """A quiz as GIFT text, with what was skipped and what was lost."""
+
+    text: str
+    skipped: list[ExportSkipped] = field(default_factory=list)
+    notes: list[ExportNote] = field(default_factory=list)
+
+
+def export_gift(
+    source_yaml: str, lang: str, languages: Iterable[str] | None = None, course_id: str = "course"
+) -> GiftExport:
+    """A quiz file (its YAML source) → GIFT in `lang`.
+
+    The file is validated with `parse_quiz` first (for `languages`, by default the languages its title is
+    written in); an invalid quiz raises GiftError. Ordering questions have no GIFT type: they are skipped,
+    with a `//` comment in the output and an entry in `skipped`.
+    """
+    try:
+        data = load_with_lines(source_yaml.removeprefix("\ufeff"))
+    except YamlProblem as problem:
+        raise GiftError(f"line {problem.line}: {problem.message}") from None
+    title = data.get("title")
+    if languages is None:
+        languages = tuple(title) if isinstance(title, dict) else ()
+    languages = tuple(languages)
+    if lang not in languages:
+        raise GiftError(f"{lang!r} is not one of the quiz's languages ({', '.join(languages) or 'none'})")
+    quiz_id = data.get("id")
+    path = f"quizzes/{course_id}/{quiz_id}.yml"
+    quiz, problems = parse_quiz(path, source_yaml, course_id, languages)
+    if quiz is None:
+        listed = "; ".join(f"line {p.line}: {p.message}" if p.line else p.message for p in problems[:10])
+        raise GiftError(f"quiz {quiz_id!r} is not valid, so it is not exported: {listed}")
+    result = GiftExport(text="")
+    header = [f"// Quiz '{quiz_id}' ({lang}): {len(quiz.questions)} question(s)"]
+    header.append(f"$CATEGORY: {_text(title, lang).replace('/', '//')}")
+    if settings := [key for key in _SETTINGS if key in data] + (["shuffle"] if data.get("shuffle") is False else []):
+        result.notes.append(ExportNote(None, f"quiz settings have no GIFT form: {', '.join(settings)}"))
+    blocks = ["\n".join(header)]
+    for question in data["questions"]:
+        blocks.append(_write_question(question, lang, result))
+    result.text = "\n\n".join(blocks) + "\n"
+    return result
+
+
+def _text(value: Any, lang: str) -> str:
+    return str(value[lang]).strip()
+
+
+def _write_question(question: Mapping[str, Any], lang: str, result: GiftExport) -> str:
+    question_id, kind = question["id"], question["type"]
+    writer = _WRITERS.get(kind)
+    if writer is None:
+        reason = "GIFT has no ordering type" if kind == "ordering" else f"GIFT has no {kind} type"
+        result.skipped.append(ExportSkipped(question_id, kind, reason))
+        return f"// {kind} question '{question_id}' skipped: {reason}"
+    notes: list[str] = []
+    try:
+        answers = writer(question, lang, notes)
+    except Skip as skip:
+        result.skipped.append(ExportSkipped(question_id, kind, skip.reason))
+        return f"// {kind} question '{question_id}' skipped: {skip.reason}"
+    if question.get("points", 1) != 1:
+        notes.append(f"points: {question['points']} has no GIFT form; set the question's default mark in Moodle")
+    result.notes.extend(ExportNote(question_id, message) for message in notes)
+    texts = [_text(question["text"], lang), _text(question["explanation"], lang), *_all_texts(question, lang)]
+    prefix = "[markdown]" if any(_MARKDOWN.search(text) for text in texts) else ""
+    text = prefix + _guard(escape(_text(question["text"], lang)), bool(prefix))
+    explanation = "####" + _guard(escape(_text(question["explanation"], lang)))
+    head = f"// [id:{question_id}]\n::{escape(question_id)}::{text}"
+    if isinstance(answers, str):  # one line: true/false
+        return f"{head}{{{answers}{explanation}}}"
+    lines = [f"\t{line}" for line in answers] + [f"\t{explanation}"]
+    opener = "{#" if kind == "numeric" else "{"
+    return head + opener + "\n" + "\n".join(lines) + "\n}"
+
+
+def _all_texts(question: Mapping[str, Any], lang: str) -> list[str]:
+    texts = []
+    for key in ("feedback_true", "feedback_false", "feedback_wrong"):
+        if key in question:
+            texts.append(_text(question[key], lang))
+    for key in ("options", "prompts", "answers"):
+        for item in question.get(key) or ():
+            texts.extend(_text(item[part], lang) for part in ("text", "feedback") if part in item)
+    return texts
+
+
+def _guard(escaped: str, prefixed: bool = False) -> str:
+    """A text that itself starts with `[html]` (etc.) would lose that as a format prefix: give it one."""
+    if not prefixed and escaped.startswith("[") and "]" in escaped and escaped[1 : escaped.index("]")] in FORMATS:
+        return "[markdown]" + escaped
+    return escaped
+
+
+def _feedback(item: Mapping[str, Any], lang: str, key: str = "feedback") -> str:
+    return "#" + _guard(escape(_text(item[key], lang))) if key in item else ""
+
+
+def _write_choice(question: Mapping[str, Any], lang: str, notes: list[str]) -> list[str]:
+    options = question["options"]
+    lines = []
+    if question["type"] == "single":
+        for option in options:
+            text = _guard(escape(_text(option["text"], lang)))
+            if option.get("correct"):
+                lines.append(f"={text}{_feedback(option, lang)}")
+            else:
+                guard = "%0%" if WEIGHT.match(text) else ""
+                lines.append(f"~{guard}{text}{_feedback(option, lang)}")
+        return lines
+    right = sum(1 for option in options if option.get("correct"))
+    wrong = len(options) - right
+    for share in {100 / right, *((100 / wrong,) if wrong else ())}:
+        if not any(abs(share - grade) < 1e-4 for grade in MOODLE_GRADES):
+            notes.append(
+                f"weight {format_percent(share)}% is not one of Moodle's grade steps: import it in Moodle with "
+                "'nearest grade' matching (it then rounds)"
+            )
+    for option in options:
+        weight = format_percent(100 / right) if option.get("correct") else "-" + format_percent(100 / wrong)
+        text = _guard(escape(_text(option["text"], lang)))
+        lines.append(f"~%{weight}%{text}{_feedback(option, lang)}")
+    return lines
+
+
+def _write_truefalse(question: Mapping[str, Any], lang: str, notes: list[str]) -> str:
+    value = bool(question["answer"])
+    right_key, wrong_key = ("feedback_true", "feedback_false") if value else ("feedback_false", "feedback_true")
+    right = _feedback(question, lang, right_key)
+    wrong = _feedback(question, lang, wrong_key)
+    if right and not wrong:
+        wrong = "#"
+    return ("TRUE" if value else "FALSE") + wrong + right
+
+
+def _write_shorttext(question: Mapping[str, Any], lang: str, notes: list[str]) -> list[str]:
+    accepted = [str(text).strip() for text in question["accept"][lang]]
+    feedback = _text(question["feedback_wrong"], lang) if "feedback_wrong" in question else ""
+    if any("->" in text for text in (*accepted, feedback)):
+        raise Skip("'->' in an accepted answer or the feedback would make GIFT read the question as matching")
+    if question.get("patterns"):
+        notes.append("patterns (regular expressions) have no GIFT form: only the accepted answers are exported")
+    lines = []
+    for text in accepted:
+        written = _guard(escape(text).replace("*", "\\*"))  # '*' is Moodle's short-answer wildcard
+        lines.append(("=%100%" if WEIGHT.match(written) else "=") + written)
+    if "feedback_wrong" in question:
+        lines.append("=%0%*" + _feedback(question, lang, "feedback_wrong"))
+    return lines
+
+
+def _write_numeric(question: Mapping[str, Any], lang: str, notes: list[str]) -> list[str]:
+    if "unit" in question:
+        notes.append(f"the unit '{_text(question['unit'], lang)}' has no GIFT form: mention it in the question")
+    if "answer" in question:
+        answers = [{"value": question["answer"], "tolerance": question.get("tolerance", 0), "percent": 100}]
+    else:
+        answers = question["answers"]
+    lines = []
+    for answer in answers:
+        percent = format_percent(float(answer.get("percent", 100)))
+        if "value" in answer:
+            tolerance = float(answer.get("tolerance", 0))
+            number = _gift_number(answer["value"]) + (f":{_gift_number(tolerance)}" if tolerance else "")
+        else:
+            number = f"{_gift_number(answer['min'])}..{_gift_number(answer['max'])}"
+        lines.append(f"=%{percent}%{number}{_feedback(answer, lang)}")
+    if "feedback_wrong" in question:
+        lines.append("~" + _feedback(question, lang, "feedback_wrong"))
+    return lines
+
+
+def _gift_number(value: Any) -> str:
+    number = float(value)
+    return str(int(number)) if number.is_integer() and abs(number) < 1e15 else repr(number)
+
+
+def _write_matching(question: Mapping[str, Any], lang: str, notes: list[str]) -> list[str]:
+    choices = {choice["id"]: _text(choice["text"], lang) for choice in question["choices"]}
+    if len(set(choices.values())) < len(choices):
+        notes.append("two choices have the same text: GIFT tells choices apart by their text, so they merge")
+    lines = []
+    for prompt in question["prompts"]:
+        text = _text(prompt["text"], lang)
+        if "->" in text:
+            raise Skip("a prompt contains '->', which GIFT cannot escape")
+        lines.append(f"={_guard(escape(text))} -> {escape(choices[prompt['match']])}")
+    matched = {prompt["match"] for prompt in question["prompts"]}
+    for choice_id, text in choices.items():
+        if choice_id not in matched:
+            lines.append(f"= -> {escape(text)}")
+    return lines
+
+
+_WRITERS = {
+    "single": _write_choice,
+    "multiple": _write_choice,
+    "truefalse": _write_truefalse,
+    "shorttext": _write_shorttext,
+    "numeric": _write_numeric,
+    "matching": _write_matching,
+}
