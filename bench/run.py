@@ -163,7 +163,7 @@ TARGETS: tuple[Target, ...] = (
         min_ratio=0.005,
     ),
     # The public check: a database read and an Ed25519 signature check over the stored record on every
-    # request; the page around it is drawn once (course/pages.py).
+    # request; the page around it is drawn once (course/fast/shells.py).
     Target(
         "certificate verify (anonymous)",
         "/verify/{certificate_id}",

@@ -429,8 +429,8 @@ def generate(url: str, parsed, learners: int, seed: int) -> dict[str, int]:  # n
 def measure(url: str, runs: int) -> list[tuple[Target, list[float], int]]:
     from sqlalchemy import select
 
-    from course.app import create_app
     from course.analytics import operations
+    from course.app import create_app
     from course.extensions import db
     from course.models import User
 

@@ -9,9 +9,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from course import errors, i18n, pages, ratelimit, security
 from course.config import PROJECT_ROOT, default_instance_path, load_config
 from course.extensions import babel, csrf, db, login_manager, migrate
+from course.fast.sessions import CookieSessions
 from course.i18n import select_locale
 from course.publishing.cache import CatalogCache
-from course.sessions import CookieSessions
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -33,7 +33,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     from course.analytics import bp as analytics_bp
     from course.api import bp as api_bp
     from course.auth import bp as auth_bp
-    from course.auth.access import STAFF
     from course.authoring import bp as authoring_bp
     from course.authoring.media import media_bp
     from course.certificates import bp as certificates_bp
@@ -56,7 +55,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(media_bp)
     app.register_blueprint(analytics_bp)
     app.register_blueprint(api_bp)
-    app.jinja_env.globals["STAFF"] = STAFF  # the roles that see trainer links
 
     from course import cli
 

@@ -19,6 +19,8 @@ class InsecureConfigError(RuntimeError):
 
 
 class Defaults:
+    # The deliberate departures from plain Flask for speed (course/fast/); False serves every page the plain way.
+    FAST_PATHS = True
     SECRET_KEY = DEV_SECRET_KEY
     SQLALCHEMY_DATABASE_URI: str | None = None  # None → SQLite file in the instance folder
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import Babel
-from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
+
+from course.fast.login import CourseLoginManager
 
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -17,14 +18,6 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-
-class CourseLoginManager(LoginManager):
-    """Flask-Login, minus hashing the client's address and browser on every request when session
-    protection is off (it is: see course/auth/views.py); the check would return False anyway."""
-
-    def _session_protection_failed(self) -> bool:
-        return bool(self.session_protection) and super()._session_protection_failed()
 
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))

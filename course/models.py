@@ -2,19 +2,59 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Protocol
 
-from flask_login import UserMixin
-from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, Index, String, Text, UniqueConstraint, text
+from flask_login import AnonymousUserMixin, UserMixin
+from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from course.dbtypes import UTCDateTime
 from course.extensions import db
 
 ROLES = ("learner", "trainer", "admin")
+STAFF_ROLES = ("trainer", "admin")  # author, follow learners, manage certificates
 
 
 def utcnow() -> datetime:
+    """Now, timezone-aware in UTC: the only kind of datetime the columns below accept."""
     return datetime.now(UTC)
+
+
+class CurrentUser(Protocol):
+    """What views and operations read of the user a request acts for: the ORM `User`, or the read-only
+    snapshot the fast path loads instead (course/fast/request_user.py)."""
+
+    id: int
+    email: str
+    display_name: str
+    role: str
+    locale: str | None
+
+    @property
+    def is_authenticated(self) -> bool: ...
+
+    @property
+    def is_staff(self) -> bool: ...
+
+    @property
+    def completed(self) -> frozenset[tuple[str, str]]: ...
+
+    @property
+    def passed(self) -> frozenset[tuple[str, str]]: ...
+
+    @property
+    def sandbox(self) -> Mapping[str, float]: ...
+
+    @property
+    def certificates(self) -> Mapping[str, str]: ...
+
+
+class Visitor(AnonymousUserMixin):
+    """Who `current_user` is before logging in: no role, so no staff links."""
+
+    is_staff = False
 
 
 class User(UserMixin, db.Model):
@@ -26,7 +66,7 @@ class User(UserMixin, db.Model):
     display_name: Mapped[str] = mapped_column(String(120))
     role: Mapped[str] = mapped_column(String(16), default="learner")
     locale: Mapped[str | None] = mapped_column(String(8))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     progress: Mapped[list[LessonProgress]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -37,6 +77,10 @@ class User(UserMixin, db.Model):
     current_certificates: Mapped[list[Certificate]] = relationship(
         viewonly=True, primaryjoin="and_(User.id == Certificate.user_id, Certificate.revoked_at.is_(None))"
     )
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
 
     @property
     def completed(self) -> frozenset[tuple[str, str]]:
@@ -74,7 +118,7 @@ class ContentRevision(db.Model):
     status: Mapped[str] = mapped_column(String(16))  # draft | published | archived
     source: Mapped[str] = mapped_column(Text)
     checksum: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
@@ -85,7 +129,7 @@ class ContentState(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(default=0)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class LessonProgress(db.Model):
@@ -96,7 +140,7 @@ class LessonProgress(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     course_id: Mapped[str] = mapped_column(String(64))
     lesson_id: Mapped[str] = mapped_column(String(64))
-    completed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    completed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="progress")
 
@@ -119,8 +163,8 @@ class QuizAttempt(db.Model):
     seed: Mapped[int] = mapped_column(BigInteger)
     layout: Mapped[list] = mapped_column(JSON)  # [[question id, [option ids in display order]], ...]
     status: Mapped[str] = mapped_column(String(16), default="open")  # open | submitted
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     score: Mapped[float | None] = mapped_column(Float)
     max_score: Mapped[float | None] = mapped_column(Float)
     percent: Mapped[float | None] = mapped_column(Float)
@@ -143,7 +187,7 @@ class QuizResult(db.Model):
     best_percent: Mapped[float] = mapped_column(Float)
     passed: Mapped[bool]
     attempts: Mapped[int]  # submitted attempts
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class SandboxDesign(db.Model):
@@ -160,8 +204,8 @@ class SandboxDesign(db.Model):
     name: Mapped[str] = mapped_column(String(120))
     best_score: Mapped[float | None] = mapped_column(Float)
     latest_version: Mapped[int] = mapped_column(default=0)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     user: Mapped[User] = relationship()
     versions: Mapped[list[SandboxVersion]] = relationship(
@@ -186,7 +230,7 @@ class SandboxVersion(db.Model):
     passed: Mapped[bool]
     verdicts: Mapped[dict] = mapped_column(JSON)  # criterion id → verdict, for lists and the trainer view
     weights_id: Mapped[int | None] = mapped_column(ForeignKey("sandbox_rubric_weights.id"))  # None: defaults
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     design: Mapped[SandboxDesign] = relationship(back_populates="versions")
     weights: Mapped[RubricWeights | None] = relationship()
@@ -202,7 +246,7 @@ class SandboxComment(db.Model):
     version_number: Mapped[int | None]
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     author: Mapped[User | None] = relationship()
 
@@ -218,7 +262,7 @@ class RubricWeights(db.Model):
     number: Mapped[int]
     weights: Mapped[dict] = mapped_column(JSON)  # criterion id → points, adding up to 100
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class SandboxResult(db.Model):
@@ -231,7 +275,7 @@ class SandboxResult(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     course_id: Mapped[str] = mapped_column(String(64))
     best_score: Mapped[float] = mapped_column(Float)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Certificate(db.Model):
@@ -262,8 +306,8 @@ class Certificate(db.Model):
     record: Mapped[dict] = mapped_column(JSON)  # the signed record's fields, as issued
     signature: Mapped[str] = mapped_column(String(200))
     key_id: Mapped[str] = mapped_column(String(100))
-    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_reason: Mapped[str | None] = mapped_column(Text)
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id", ondelete="SET NULL"))

@@ -1,12 +1,15 @@
-"""Security headers for every response, cached CSRF tokens, and the one safe-redirect check forms share."""
+"""Security headers for every response, the CSRF token pages show, and the one safe-redirect check forms share."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g, session
+from flask import Flask
 from flask_wtf.csrf import generate_csrf
+
+from course import fast
+from course.fast.csrf import signed_token
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -43,30 +46,6 @@ class SecurityHeaders:
         return self.wsgi_app(environ, start)
 
 
-class CsrfTokens:
-    """Signed CSRF tokens, kept per session token so a page does not sign one on every request.
-
-    Only while tokens never expire (WTF_CSRF_TIME_LIMIT = None): a cached token is then exactly as valid
-    as a freshly signed one. Bounded: the cache is emptied when it grows past `limit` sessions.
-    """
-
-    def __init__(self, limit: int = 10_000) -> None:
-        self.limit = limit
-        self._signed: dict[str, str] = {}
-
-    def __call__(self) -> str:
-        raw = session.get("csrf_token")
-        signed = self._signed.get(raw) if raw else None
-        if signed is None:
-            signed = generate_csrf()
-            if current_app.config["WTF_CSRF_TIME_LIMIT"] is None:
-                if len(self._signed) >= self.limit:
-                    self._signed.clear()
-                self._signed[session["csrf_token"]] = signed
-        g.csrf_token = signed  # what Flask-WTF's own generate_csrf returns for the rest of the request
-        return signed
-
-
 def init_app(app: Flask) -> None:
     headers = [
         ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
@@ -79,13 +58,12 @@ def init_app(app: Flask) -> None:
     if app.config["SESSION_COOKIE_SECURE"]:
         headers.append(("Strict-Transport-Security", "max-age=31536000"))
     app.wsgi_app = SecurityHeaders(app.wsgi_app, headers)  # type: ignore[method-assign]
-    tokens = CsrfTokens()
-    app.extensions["course_csrf_tokens"] = tokens
-    app.jinja_env.globals["csrf_token"] = tokens
+    app.jinja_env.globals["csrf_token"] = csrf_token
 
 
 def csrf_token() -> str:
-    return current_app.extensions["course_csrf_tokens"]()
+    """The session's CSRF token (signed once per session on the fast path, course/fast/csrf.py)."""
+    return signed_token() if fast.enabled() else generate_csrf()
 
 
 def is_safe_redirect(target: str | None) -> bool:

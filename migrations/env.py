@@ -6,6 +6,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from course.dbtypes import render_migration_type
+
 config = context.config
 if config.config_file_name:
     fileConfig(config.config_file_name, disable_existing_loggers=False)
@@ -23,6 +25,7 @@ def run_migrations_offline() -> None:
         target_metadata=target_db.metadata,
         literal_binds=True,
         render_as_batch=True,
+        render_item=render_migration_type,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -37,6 +40,7 @@ def run_migrations_online() -> None:
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     conf_args.setdefault("render_as_batch", True)  # SQLite can only alter tables by copying them
+    conf_args.setdefault("render_item", render_migration_type)  # UTC datetimes as plain sa.DateTime(timezone=True)
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
         with context.begin_transaction():

@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 
 from course.app import create_app
 from course.auth import operations as accounts
+from course.core import caching
 from course.extensions import db
 from course.models import User
 from tests.paths import CONTENT_DIR, PROJECT_ROOT, QUIZ_DIR  # noqa: F401 - re-exported for the tests
@@ -32,6 +33,13 @@ def require(reason: str) -> None:
     if IN_CI:
         pytest.fail(f"required in CI: {reason}")
     pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _empty_process_caches() -> None:
+    """Every test starts from empty process caches: keys such as a revision id mean another row in each test's
+    database, and no test may pass only because an earlier one filled a cache."""
+    caching.clear_all()
 
 
 @pytest.fixture(scope="session")

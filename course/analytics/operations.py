@@ -8,27 +8,26 @@ The same SQLAlchemy Core statements run on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import math
-import threading
-from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Select, and_, case, func, literal, or_, select
 
+from course.core import completion
 from course.core.analytics import items
 from course.core.analytics.items import QuizReport
 from course.core.analytics.tables import score_bin
+from course.core.caching import Cache, cache
 from course.core.catalog import Course
 from course.core.errors import N_, NotFound
 from course.core.quiz import Quiz
 from course.extensions import db
 from course.models import Certificate, LessonProgress, QuizAttempt, QuizResult, SandboxDesign, SandboxResult, User
-from course.quiz.operations import aware
 
 MAX_ID = 2**31 - 1
 PAGE_SIZE = 50
-STATUSES = ("all", "certified", "completed", "in_progress", "not_started")
+STATUSES = ("all", *completion.STATUSES)
 SORTS = ("name", "email", "lessons", "quizzes", "sandbox")
 MAX_QUERY = 120
 
@@ -93,18 +92,23 @@ class LearnerPage:
 
 
 def _learner_table(course: Course, wanted: LearnerFilter) -> Select:
-    """One row per learner account with the course's aggregates; filtered by `wanted`, not yet sorted or paged."""
+    """One row per learner account with the course's aggregates; filtered by `wanted`, not yet sorted or paged.
+
+    The status is the completion rule (course/core/completion.py `status`) written in SQL, so one query classifies
+    every learner; tests/web/test_analytics_completion.py checks that both give the same answer.
+    """
+    rule = completion.Requirements.of(course)
     lessons = (
         select(
             LessonProgress.user_id.label("user_id"),
             func.count().label("lessons"),
             func.max(LessonProgress.completed_at).label("at"),
         )
-        .where(LessonProgress.course_id == course.id, LessonProgress.lesson_id.in_(course.lesson_ids or ("",)))
+        .where(LessonProgress.course_id == course.id, LessonProgress.lesson_id.in_(rule.lesson_ids or ("",)))
         .group_by(LessonProgress.user_id)
         .subquery("lessons")
     )
-    required = course.required_quizzes or ("",)
+    required = rule.required_quizzes or ("",)
     quizzes = (
         select(
             QuizResult.user_id.label("user_id"),
@@ -134,17 +138,18 @@ def _learner_table(course: Course, wanted: LearnerFilter) -> Select:
     )
     done_lessons = func.coalesce(lessons.c.lessons, 0)
     passed = func.coalesce(quizzes.c.passed, 0)
-    threshold = course.completion.sandbox
-    sandbox_done = literal(True) if threshold is None else sandbox.c.best_score >= threshold
+    sandbox_done = literal(True) if rule.sandbox is None else sandbox.c.best_score >= rule.sandbox
     completed = and_(
-        done_lessons >= len(course.lessons), passed >= len(course.required_quizzes), func.coalesce(sandbox_done, False)
+        done_lessons >= len(rule.lesson_ids),
+        passed >= len(rule.required_quizzes),
+        func.coalesce(sandbox_done, False),  # no sandbox score: NULL, not done
     )
     started = or_(done_lessons > 0, quizzes.c.taken.is_not(None), sandbox.c.best_score.is_not(None))
     status = case(
-        (current.c.public_id.is_not(None), "certified"),
-        (completed, "completed"),
-        (started, "in_progress"),
-        else_="not_started",
+        (current.c.public_id.is_not(None), completion.CERTIFIED),
+        (completed, completion.COMPLETED),
+        (started, completion.IN_PROGRESS),
+        else_=completion.NOT_STARTED,
     )
     table = (
         select(
@@ -198,7 +203,7 @@ def _ordered(statement: Select, wanted: LearnerFilter) -> Select:
 
 
 def _row(row, quizzes: dict[str, QuizBest] | None = None) -> LearnerRow:  # noqa: ANN001 - a result row
-    moments = [aware(moment) for moment in (row.lessons_at, row.quizzes_at, row.sandbox_at) if moment is not None]
+    moments = [moment for moment in (row.lessons_at, row.quizzes_at, row.sandbox_at) if moment is not None]
     return LearnerRow(
         user_id=row.user_id,
         name=row.name,
@@ -288,7 +293,7 @@ def learner_detail(course: Course, user_id: int) -> LearnerDetail:
     if user is None:
         raise NotFound(N_("There is no such learner."))
     lessons = {
-        lesson_id: aware(at)
+        lesson_id: at
         for lesson_id, at in db.session.execute(
             select(LessonProgress.lesson_id, LessonProgress.completed_at).where(
                 LessonProgress.user_id == user.id, LessonProgress.course_id == course.id
@@ -316,14 +321,14 @@ def learner_detail(course: Course, user_id: int) -> LearnerDetail:
                 row.quiz_id,
                 row.number,
                 row.status,
-                aware(row.started_at),
-                aware(row.submitted_at),
+                row.started_at,
+                row.submitted_at,
                 row.percent,
                 row.passed,
             )
         )
     designs = [
-        DesignLine(row.id, row.scenario_id, row.name, row.best_score, row.latest_version, aware(row.updated_at))
+        DesignLine(row.id, row.scenario_id, row.name, row.best_score, row.latest_version, row.updated_at)
         for row in db.session.execute(
             select(
                 SandboxDesign.id,
@@ -439,37 +444,12 @@ def scenario_scores(course: Course, scenario_ids: list[str]) -> list[ScenarioSco
 # --- item reports -----------------------------------------------------------------------------------------------
 
 
-class _ReportCache:
-    """Item reports kept per process while the attempts they were computed from are unchanged.
-
-    The key holds a fingerprint of the attempts (how many, the newest submission, the sum of their ids) taken in one
-    aggregate query, so a new submission or a deleted learner computes the report afresh; every server keeps its own.
-    """
-
-    def __init__(self, limit: int = 64) -> None:
-        self.limit = limit
-        self._reports: OrderedDict[tuple, QuizReport] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple) -> QuizReport | None:
-        with self._lock:
-            report = self._reports.get(key)
-            if report is not None:
-                self._reports.move_to_end(key)
-            return report
-
-    def put(self, key: tuple, report: QuizReport) -> None:
-        with self._lock:
-            self._reports[key] = report
-            while len(self._reports) > self.limit:
-                self._reports.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._reports.clear()
-
-
-reports = _ReportCache()
+# Item reports kept per process while the attempts they were computed from are unchanged, the most recently used
+# `REPORTS_KEPT` (a trainer looks at a few quizzes, in both languages, first attempts or all). The key holds a
+# fingerprint of the attempts (how many, the newest submission, the sum of their ids) taken in one aggregate query,
+# so a new submission or a deleted learner computes the report afresh; every server keeps its own.
+REPORTS_KEPT = 64
+reports: Cache[QuizReport] = cache("analytics.item-reports", REPORTS_KEPT)
 
 
 def _fingerprints(course_id: str, first_only: bool, quiz_id: str | None = None) -> dict[str, tuple]:

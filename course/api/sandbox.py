@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import datetime
 
@@ -26,7 +25,6 @@ from course.extensions import db
 from course.i18n import current_language
 from course.models import SandboxDesign, SandboxVersion
 from course.publishing.cache import catalog
-from course.quiz.operations import aware
 from course.sandbox import operations, presenting
 from course.sandbox.labels import CRITERION_LABELS
 
@@ -34,10 +32,6 @@ MAX_SEED = 2**31 - 1
 EVALUATE_FIELDS = {"scenario", "seed", "plan", "course"}
 CREATE_FIELDS = {"scenario", "name", "plan"}
 VERSION_FIELDS = {"plan"}
-# The same request always gets the same answer (the evaluation is deterministic and a weights row never changes):
-# keep the finished document of recent ones per language, which is most of the cost of a repeated request.
-DOCUMENT_CACHE_SIZE = 256
-_DOCUMENTS: OrderedDict[tuple, bytes] = OrderedDict()
 
 
 class _Problems:
@@ -187,7 +181,7 @@ def _evaluation(evaluation: Evaluation, course_id: str | None) -> dict:
 
 
 def _time(value: datetime) -> str:
-    return aware(value).isoformat()
+    return value.isoformat()
 
 
 def _design(design: SandboxDesign) -> dict:
@@ -233,17 +227,13 @@ def sandbox_evaluate():
     plan = problems.plan(body)
     problems.raise_if_any()
     weights = operations.current_weights(course.id) if course else None
-    weights_key = tuple(sorted(weights.weights.items())) if weights else None
-    key = (plan, scenario_id, seed, weights_key, course.id if course else None, current_language())
-    document = _DOCUMENTS.get(key)
-    if document is None:
-        evaluation = evaluate(plan, scenario_id, seed, weights.weights if weights else None)
-        document = json.dumps(_evaluation(evaluation, course.id if course else None)).encode()
-        _DOCUMENTS[key] = document
-        if len(_DOCUMENTS) > DOCUMENT_CACHE_SIZE:
-            _DOCUMENTS.popitem(last=False)
-    else:
-        _DOCUMENTS.move_to_end(key)
+    evaluation = evaluate(plan, scenario_id, seed, weights.weights if weights else None)
+    # The same request always gets the same answer (the evaluation is deterministic and a weights row never
+    # changes), and building the document is most of a repeated request's cost: it is kept with the evaluation.
+    course_id = course.id if course else None
+    document = evaluation.document(
+        ("api", course_id, current_language()), lambda: json.dumps(_evaluation(evaluation, course_id)).encode()
+    )
     return Response(document, mimetype="application/json")
 
 

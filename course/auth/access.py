@@ -9,8 +9,7 @@ from flask import abort
 from flask_login import current_user
 
 from course.extensions import login_manager
-
-STAFF = ("trainer", "admin")
+from course.models import STAFF_ROLES
 
 
 def roles_required(*roles: str) -> Callable:
@@ -28,4 +27,4 @@ def roles_required(*roles: str) -> Callable:
     return decorator
 
 
-staff_required = roles_required(*STAFF)
+staff_required = roles_required(*STAFF_ROLES)

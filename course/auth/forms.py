@@ -1,6 +1,6 @@
-from __future__ import annotations
+"""The account forms: logging in and registering."""
 
-import unicodedata
+from __future__ import annotations
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -8,16 +8,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
+from course.forms import no_control_characters, strip
+
 MAX_PASSWORD = 256
-
-
-def no_control_characters(form: FlaskForm, field: StringField) -> None:
-    if field.data and any(unicodedata.category(ch) in {"Cc", "Cf"} for ch in field.data):
-        raise ValidationError(_l("Please remove invisible control characters."))
-
-
-def strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
 
 
 class LoginForm(FlaskForm):

@@ -4,16 +4,19 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from course import ratelimit
+from course import fast, ratelimit
 from course.auth import operations
 from course.auth.forms import LoginForm, RegisterForm
 from course.extensions import db, login_manager
+from course.fast.request_user import load_request_user
 from course.i18n import current_language
+from course.models import CurrentUser, User, Visitor
 from course.security import is_safe_redirect
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 login_manager.login_view = "auth.login"
+login_manager.anonymous_user = Visitor
 login_manager.login_message = None  # the login page explains itself; a flash would repeat it
 # "basic" protection only marks a session non-fresh when the address or browser changes, and no view here
 # asks for a fresh login; it would hash both and carry a 128-character id in every cookie for nothing.
@@ -21,8 +24,10 @@ login_manager.session_protection = None
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> operations.RequestUser | None:
-    return operations.load_request_user(int(user_id)) if user_id.isdigit() else None
+def load_user(user_id: str) -> CurrentUser | None:
+    if not user_id.isdigit():
+        return None
+    return load_request_user(int(user_id)) if fast.enabled() else db.session.get(User, int(user_id))
 
 
 def _next_url(candidate: str | None) -> str:
@@ -65,7 +70,7 @@ def login():
         form.form_errors.append(_("Invalid email or password."))
         return render_template("auth/login.html", form=form), 400
     if not user.locale and session.get("lang"):
-        user.locale = session["lang"]
+        operations.set_locale(user.id, session["lang"])
         db.session.commit()
     login_user(user, remember=form.remember.data)
     return redirect(_next_url(form.next.data))

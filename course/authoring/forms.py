@@ -15,8 +15,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from course.auth.forms import strip
 from course.core.text.slug import ID_PATTERN
+from course.forms import strip
 
 MAX_FILE_CHARS = 200_000  # far above any lesson; the request size limit caps the post anyway
 MAX_ID = 80

@@ -1,6 +1,6 @@
 """Moodle GIFT in the studio: upload a GIFT file as a draft quiz, download a quiz as GIFT.
 
-The conversion is the core's (course/core/quiz/gift.py), the same one `flask quiz import-gift` and
+The conversion is the core's (course/core/quiz/gift/), the same one `flask quiz import-gift` and
 `export-gift` use; these views only read the upload, pick the options and store the result as a new
 draft revision, which the trainer then edits, tries and publishes like any other quiz.
 """

@@ -3,7 +3,7 @@
 The folder is the store (MEDIA_DIR, default <instance>/media): a file's name is the SHA-256 of its bytes,
 so it never changes once written, a second upload of the same image stores nothing new, and browsers may
 cache it for good. Lesson Markdown refers to an image as `![Description](/media/<name>)`; the sanitiser
-keeps only such images (course/core/catalog/markdown.py).
+keeps only such images (course/core/text/markdown.py).
 """
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import SelectField, StringField
 from wtforms.validators import Length, Optional, Regexp
 
-from course.auth.forms import no_control_characters, strip
 from course.core.text.slug import ID_PATTERN
+from course.forms import no_control_characters, strip
 
 IMAGE_EXTENSIONS = ("png", "jpg", "jpeg", "svg")
 GIFT_EXTENSIONS = ("gift", "txt")

@@ -36,7 +36,7 @@ from course.models import ContentRevision
 from course.publishing import operations as publishing
 from course.publishing.cache import catalog
 from course.quiz.fields import read_form_value
-from course.quiz.presenting import QuestionView, question_view, translated
+from course.quiz.presenting import QuestionView, layout_views, translated
 
 MAX_SEED = 10**9
 
@@ -125,29 +125,9 @@ def question_views(
     responses: Mapping[str, object] | None = None,
 ) -> list[QuestionView]:
     """The learner's question views without an attempt: `responses` given means graded and revealed."""
-    views = []
-    for number, slot in enumerate(layout, start=1):
-        question = quiz.question(slot.question_id)
-        response = (responses or {}).get(question.id)
-        if responses is None:
-            value = (raw or {}).get(question.id)
-        else:
-            value = type_of(question.type).value(question.spec, slot.order, response)
-        views.append(
-            question_view(
-                number,
-                question,
-                slot,
-                lang,
-                value=value,
-                response=response,
-                answered=response is not None,
-                error=(errors or {}).get(question.id),
-                reveal=responses is not None,
-                course=course,
-            )
-        )
-    return views
+    return layout_views(
+        quiz, course, layout, lang, responses=responses or {}, raw=raw, errors=errors, reveal=responses is not None
+    )
 
 
 def _seed() -> int | None:

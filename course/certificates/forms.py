@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from course.auth.forms import no_control_characters, strip
+from course.forms import no_control_characters, strip
 
 MAX_TYPED_NAME = 400  # the core refuses names over 120 characters with a clear message; this only caps the post
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from course.auth.operations import RequestUser
+from course.core import completion
 from course.core.catalog import Course
 from course.core.certificates.record import (
     CertificateRecord,
@@ -20,7 +20,7 @@ from course.core.certificates.record import (
 from course.core.certificates.signing import key_id, sign_record, verify_record
 from course.extensions import db
 from course.learn import operations as progress
-from course.models import Certificate, QuizResult, User, utcnow
+from course.models import Certificate, CurrentUser, QuizResult, User, utcnow
 
 MAX_ISSUE_TRIES = 3  # a public id collision (2⁻¹²⁸) or a parallel issue: read again and decide again
 
@@ -34,21 +34,19 @@ def current_certificate(user_id: int, course_id: str) -> Certificate | None:
     )
 
 
-def steps(user: User | RequestUser, course: Course) -> list[progress.Step]:
-    return progress.checklist(
-        course,
-        progress.completed_lessons(user, course),
-        progress.passed_quizzes(user, course),
-        user.sandbox.get(course.id),
-    )
+def steps(user: CurrentUser, course: Course) -> list[completion.Step]:
+    """The certificate checklist: the course's completion rule as steps, each done or not yet."""
+    rule = completion.Requirements.of(course)
+    return completion.checklist(rule, progress.progress(user, rule))
 
 
-def eligible(user: User | RequestUser, course: Course) -> bool:
+def eligible(user: CurrentUser, course: Course) -> bool:
     """Whether the course's completion rule is met now (every step of the checklist done)."""
-    return all(step.done for step in steps(user, course))
+    rule = completion.Requirements.of(course)
+    return completion.complete(rule, progress.progress(user, rule))
 
 
-def result_summary(user: User | RequestUser, course: Course) -> dict[str, object]:
+def result_summary(user: CurrentUser, course: Course) -> dict[str, object]:
     """What the certificate states as the result: lessons, best quiz percentages, best sandbox score."""
     best = dict(
         db.session.execute(
@@ -58,7 +56,7 @@ def result_summary(user: User | RequestUser, course: Course) -> dict[str, object
         ).all()
     )
     summary: dict[str, object] = {
-        "lessons": len(progress.completed_lessons(user, course)),
+        "lessons": len(progress.progress(user, completion.Requirements.of(course)).lessons),
         "lessons_total": len(course.lessons),
         "quizzes": {quiz_id: round(best[quiz_id], 1) for quiz_id in course.required_quizzes if quiz_id in best},
     }
@@ -88,7 +86,7 @@ def signed(record: CertificateRecord, user_id: int | None, key) -> Certificate: 
 
 
 def issue(
-    user: User | RequestUser, course: Course, name: str, language: str, course_version: int, issuer: Issuer, key
+    user: CurrentUser, course: Course, name: str, language: str, course_version: int, issuer: Issuer, key
 ) -> tuple[Certificate, bool]:  # noqa: ANN001 - an Ed25519 private key
     """Issue the certificate once: an existing current one is returned (False), never a second one.
 
@@ -169,7 +167,7 @@ def check(public_id: str, key) -> Check:  # noqa: ANN001 - an Ed25519 private ke
 MAX_REASON = 500
 
 
-def revoke(certificate: Certificate, by: User | RequestUser | None, reason: str) -> None:
+def revoke(certificate: Certificate, by: CurrentUser | None, reason: str) -> None:
     """Revoke once; the verification page shows the date and the reason from then on."""
     if certificate.revoked_at is None:
         certificate.revoked_at = utcnow()
@@ -177,7 +175,7 @@ def revoke(certificate: Certificate, by: User | RequestUser | None, reason: str)
         certificate.revoked_by_id = by.id if by else None
 
 
-def reissue(certificate: Certificate, by: User | RequestUser, key, name: str | None, reason: str) -> Certificate:  # noqa: ANN001 - an Ed25519 private key
+def reissue(certificate: Certificate, by: CurrentUser, key, name: str | None, reason: str) -> Certificate:  # noqa: ANN001 - an Ed25519 private key
     """A new certificate (new id, today's date, the name corrected if given) replacing `certificate`,
     which is revoked with `reason`. What it states otherwise stays as issued."""
     old = stored_record(certificate)

@@ -18,7 +18,7 @@ from course.core.errors import NotFound
 from course.extensions import db
 from course.i18n import current_language
 from course.models import Certificate
-from course.pages import shells, user_holes
+from course.pages import render_page
 from course.publishing.cache import catalog
 
 bp = Blueprint("certificates", __name__)
@@ -131,24 +131,23 @@ def lookup():
 
 @bp.get("/verify/<public_id>")
 def verify(public_id: str):
-    """The signature is checked on every request; only the drawing of the page is cached (per path, status,
+    """The signature is checked on every request; only the drawing of the page is cached (per status, record,
     revocation, language and login state), as a shared link to one certificate is opened again and again."""
     found = operations.check(public_id, signing_key())
     lang = current_language()
     if found.status == "unknown":  # typos and guesses: nothing worth keeping
         shown_id = public_id if is_public_id(public_id) else None
-        return render_template("certificates/verify.html", found=found, public_id=shown_id, lang=lang), 404
-    user = current_user._get_current_object()
-    revocation = (found.certificate.revoked_at, found.certificate.revoked_reason)
-    return shells("verify").render(
-        (found.status, revocation, lang, user.is_authenticated),
-        catalog().version,
+        return render_template("certificates/verify.html", status="unknown", public_id=shown_id, lang=lang), 404
+    return render_page(
         "certificates/verify.html",
-        user_holes(user),
-        found=found,
+        shells="verify",
+        status=found.status,
+        record=found.record,
+        revoked_at=found.certificate.revoked_at,
+        revoked_reason=found.certificate.revoked_reason,
         public_id=public_id,
         lang=lang,
-        authenticated=user.is_authenticated,
+        authenticated=current_user.is_authenticated,
     )
 
 

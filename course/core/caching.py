@@ -26,6 +26,7 @@ V = TypeVar("V")
 # Weak: a cache owned by one app object (the page shells) leaves the registry with that app.
 _REGISTRY: weakref.WeakValueDictionary[str, Cache] = weakref.WeakValueDictionary()
 _REGISTRY_LOCK = threading.Lock()
+_MISSING = object()
 
 
 @dataclass(frozen=True)
@@ -40,11 +41,12 @@ class CacheStats:
 class Cache(Generic[V]):
     """A named LRU map of at most `limit` entries; every method is safe to call from several threads."""
 
-    def __init__(self, name: str, limit: int) -> None:
+    def __init__(self, name: str, limit: int, *, survives_clear_all: bool = False) -> None:
         if limit < 1:
             raise ValueError(f"cache {name!r}: the limit must be at least 1, not {limit}")
         self.name = name
         self.limit = limit
+        self.survives_clear_all = survives_clear_all
         self._data: LRUCache[Hashable, V] = LRUCache(maxsize=limit)
         self._lock = threading.Lock()
         self._hits = 0
@@ -52,12 +54,17 @@ class Cache(Generic[V]):
 
     def get(self, key: Hashable) -> V | None:
         """The value (now the most recently used), or None."""
+        found = self._lookup(key)
+        return None if found is _MISSING else found
+
+    def _lookup(self, key: Hashable) -> V | object:
+        """The value or `_MISSING`: a kept None is a hit too, so `get_or_compute` never recomputes it."""
         with self._lock:
             try:
                 value = self._data[key]
             except KeyError:
                 self._misses += 1
-                return None
+                return _MISSING
             self._hits += 1
             return value
 
@@ -69,9 +76,9 @@ class Cache(Generic[V]):
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], V]) -> V:
         """The cached value, else `compute()` run outside the lock and kept."""
-        found = self.get(key)
-        if found is not None:
-            return found
+        found = self._lookup(key)
+        if found is not _MISSING:
+            return found  # type: ignore[return-value]
         return self.put(key, compute())
 
     def clear(self) -> None:
@@ -91,13 +98,18 @@ class Cache(Generic[V]):
             return CacheStats(self.name, len(self._data), self.limit, self._hits, self._misses)
 
 
-def cache(name: str, limit: int) -> Cache:
+def cache(name: str, limit: int, *, survives_clear_all: bool = False) -> Cache:
     """Create and register a cache. A name is taken while its cache lives: modules create theirs once at import;
-    a cache that belongs to one app object carries that app in its name."""
+    a cache that belongs to one app object carries that app in its name.
+
+    `survives_clear_all` is only for values that depend on nothing but their key and the code (no database, config
+    or clock) and are dear to compute, such as the sandbox's design-space searches (about 1 s each): emptying them
+    before every test would repeat the same work and change no result. `Cache.clear()` still empties them.
+    """
     with _REGISTRY_LOCK:
         if name in _REGISTRY:
             raise ValueError(f"a cache named {name!r} exists already")
-        created: Cache = Cache(name, limit)
+        created: Cache = Cache(name, limit, survives_clear_all=survives_clear_all)
         _REGISTRY[name] = created
         return created
 
@@ -108,9 +120,11 @@ def registered() -> Iterator[Cache]:
 
 
 def clear_all() -> None:
-    """Empty every registered cache (tests start each app from a clean process state)."""
+    """Empty every registered cache but those made `survives_clear_all` (tests start each app from a clean process
+    state)."""
     for each in registered():
-        each.clear()
+        if not each.survives_clear_all:
+            each.clear()
 
 
 def stats() -> list[CacheStats]:

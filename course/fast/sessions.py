@@ -1,4 +1,4 @@
-"""Flask's signed-cookie sessions, with the signing serializer built once per key set, not per request."""
+"""Flask's signed-cookie sessions, with the signing serializer built once per key set, not twice per request."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ class CookieSessions(SecureCookieSessionInterface):
         self._serializers: dict[tuple, URLSafeTimedSerializer | None] = {}
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        if not app.config["FAST_PATHS"]:
+            return super().get_signing_serializer(app)
         key = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
         serializer = self._serializers.get(key)
         if serializer is None:

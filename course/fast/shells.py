@@ -1,86 +1,118 @@
-"""Pages that are the same for every visitor but a few holes, rendered once per catalog version.
+"""Page shells: a page that is the same for every visitor but a few holes is rendered once, then only filled.
 
-A lesson page is mostly the lesson: rendering it with Jinja on every request would redo identical work.
-The template is rendered once with `hole(name)` markers; each request only fills the holes (the user's
-name, CSRF tokens, progress). Markers carry a random nonce that never leaves the process, and hole values
+A lesson page is mostly the lesson: rendering it with Jinja on every request would redo identical work. The
+template is rendered once with `hole(name)` markers; each request only fills the holes (the user's name, the
+CSRF token, progress, messages). Markers carry a random nonce that never leaves the process, and hole values
 are inserted after the page is split, so neither content nor a learner's name can forge a hole.
+
+Two rules keep a shell from showing one user's data to another:
+- The key is derived from everything the render depends on: the template, the catalog version, the path and
+  every context value (`shell_key`). No view builds a key by hand.
+- While a shell renders, the per-request state a template could reach (`current_user`, `session`, `g`,
+  `request` beyond its path, `csrf_token()`, flashed messages) raises `ShellLeak`. Per-user values reach a
+  shell only through its holes, or as context values, which are part of the key.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import secrets
-import threading
 from collections.abc import Callable, Hashable, Mapping
+from typing import Any
 
-from flask import Flask, current_app, get_template_attribute, render_template, request, session
-from flask_login import UserMixin
-from flask_login.mixins import AnonymousUserMixin
-from markupsafe import Markup, escape
+from flask import render_template, request
+from markupsafe import Markup
 
-from course.auth.access import STAFF
-from course.security import csrf_token
+from course.core.caching import cache
+from course.core.catalog import Course, Lesson, LessonText
+
+# Catalog objects are immutable within a catalog version, which is part of every key: their ids stand for them
+# (hashing a whole course, lessons and quizzes included, on every request would cost more than the render saves).
+_CATALOG_KEYS: dict[type, Callable[[Any], Hashable]] = {
+    Course: lambda course: course.id,
+    Lesson: lambda lesson: lesson.id,
+    LessonText: lambda text: (text.lesson_id, text.lang),
+}
+
+
+class ShellLeak(RuntimeError):
+    """A shell template read per-request state outside a hole: the page would show one user's data to all."""
+
+
+class _Forbidden:
+    """Stands in for per-request state while a shell renders; any use of it raises ShellLeak."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def _leak(self, *_args: object, **_kwargs: object) -> None:
+        raise ShellLeak(f"a cached page shell read {self._name!r}; pass it as a hole or a context value")
+
+    __getattr__ = __call__ = __getitem__ = __iter__ = __bool__ = __str__ = __html__ = __contains__ = _leak
+
+
+class _ShellRequest:
+    """The request as a shell may see it: only its path, which is part of the key."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __getattr__(self, name: str) -> None:
+        raise ShellLeak(f"a cached page shell read request.{name}; only request.path is part of its key")
+
+
+_GUARDS = {name: _Forbidden(name) for name in ("current_user", "session", "g", "csrf_token", "get_flashed_messages")}
+# Values the app's context processors give every page per request: a shell must get them as context (keyed).
+_UNLESS_GIVEN = {name: _Forbidden(name) for name in ("lang", "authenticated")}
+
+
+def frozen(value: object) -> Hashable:
+    """A hashable stand-in that is equal for equal values: the part of a shell key one context value makes."""
+    kind = type(value)
+    if kind in _CATALOG_KEYS:
+        return (kind.__name__, _CATALOG_KEYS[kind](value))
+    if value is None or kind in (str, int, float, bool):
+        return value
+    if isinstance(value, Mapping):
+        return ("mapping", tuple(sorted((key, frozen(item)) for key, item in value.items())))
+    if isinstance(value, set | frozenset):
+        return ("set", frozenset(frozen(item) for item in value))
+    if isinstance(value, list | tuple):
+        return ("seq", tuple(frozen(item) for item in value))
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        params = getattr(kind, "__dataclass_params__", None)
+        if params is not None and params.frozen:
+            return (kind.__name__, tuple(frozen(getattr(value, f.name)) for f in dataclasses.fields(value)))
+    if isinstance(value, Hashable) and kind.__hash__ is not object.__hash__:
+        return value  # a value type (datetime, Decimal …), not an object compared by identity
+    raise TypeError(f"a page shell cannot be keyed on a {kind.__name__}: pass plain or frozen data")
+
+
+def shell_key(template: str, version: int, path: str, context: Mapping[str, object]) -> tuple:
+    return (template, version, path, tuple(sorted((name, frozen(value)) for name, value in context.items())))
 
 
 class ShellCache:
-    """Rendered pages split at their holes, for the current catalog version; at most `limit` pages."""
+    """Rendered pages split at their holes; a bounded cache of its own per kind of page and app."""
 
-    def __init__(self, limit: int = 2048) -> None:
-        self.limit = limit
+    def __init__(self, name: str, limit: int) -> None:
         self._nonce = secrets.token_hex(8)
         self._marker = re.compile(rf"\ue000{self._nonce}:(\w+)\ue001")
-        self._pages: dict[Hashable, list[str]] = {}
-        self._version: int | None = None
-        self._lock = threading.Lock()
+        self._pages = cache(name, limit)
 
     def hole(self, name: str) -> Markup:
         return Markup(f"\ue000{self._nonce}:{name}\ue001")  # noqa: S704 - name is ours, never user input
 
     def render(
-        self,
-        key: Hashable,
-        version: int,
-        template: str,
-        holes: Mapping[str, Callable[[], str]],
-        **context: object,
+        self, template: str, version: int, holes: Mapping[str, Callable[[], str]], context: Mapping[str, object]
     ) -> str:
-        """Render `template` once per (path, key, version); then fill each hole with its callable's (safe) HTML."""
-        key = (request.path, key)  # the page links back to its own path (language switch)
-        with self._lock:
-            if version != self._version:
-                self._pages.clear()
-                self._version = version
-            parts = self._pages.get(key)
+        """Render `template` once per key; then fill each hole with its callable's (already safe) HTML."""
+        key = shell_key(template, version, request.path, context)
+        parts = self._pages.get(key)
         if parts is None:
-            parts = self._marker.split(render_template(template, hole=self.hole, **context))
-            with self._lock:
-                if len(self._pages) >= self.limit:  # e.g. many combinations of completed lessons
-                    self._pages.clear()
-                self._pages[key] = parts
+            guarded = {**_UNLESS_GIVEN, **context, **_GUARDS, "request": _ShellRequest(request.path), "hole": self.hole}
+            html = render_template(template, **guarded)
+            parts = self._pages.put(key, self._marker.split(html))
         # split() alternates literal text and hole names: even indexes are text, odd ones holes.
         return "".join(part if index % 2 == 0 else str(holes[part]()) for index, part in enumerate(parts))
-
-
-def user_holes(user: UserMixin | AnonymousUserMixin) -> dict[str, Callable[[], str]]:
-    """What every cached page fills in per request: CSRF token, the user's name, pending messages, and the
-    studio link (only for trainers and admins: a shell is shared by every role)."""
-    return {
-        "csrf_token": csrf_token,
-        "user_name": lambda: escape(user.display_name),
-        "flashes": get_template_attribute("macros.html", "flashes") if "_flashes" in session else str,
-        "studio_link": (
-            get_template_attribute("macros.html", "studio_link")
-            if user.is_authenticated and user.role in STAFF
-            else str
-        ),
-    }
-
-
-def init_app(app: Flask) -> None:
-    # Certificate checks get their own, smaller cache: many different certificates opened once each (or a
-    # scanner trying ids) must not push the course's pages out.
-    app.extensions["course_shells"] = {"pages": ShellCache(), "verify": ShellCache(limit=512)}
-
-
-def shells(kind: str = "pages") -> ShellCache:
-    return current_app.extensions["course_shells"][kind]

@@ -3,27 +3,22 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import AnonymousUserMixin, current_user, login_required
 
-from course.auth.operations import RequestUser
-from course.core.catalog import Course
+from course.core import completion
 from course.extensions import db
 from course.i18n import current_language
 from course.learn import operations
-from course.models import User
-from course.pages import shells, user_holes
+from course.models import CurrentUser
+from course.pages import render_page
 from course.publishing.cache import catalog
 
 bp = Blueprint("learn", __name__)
 
 
-def _progress(user: User | RequestUser | AnonymousUserMixin, course: Course) -> tuple[set[str], set[str], float | None]:
-    """(completed lesson ids, passed quiz ids, best sandbox score or None); empty for visitors."""
+def _progress(user: CurrentUser | AnonymousUserMixin, rule: completion.Requirements) -> completion.Progress:
+    """What the user has done in the course; nothing for visitors."""
     if not user.is_authenticated:
-        return set(), set(), None
-    return (
-        operations.completed_lessons(user, course),
-        operations.passed_quizzes(user, course),
-        user.sandbox.get(course.id),
-    )
+        return completion.Progress()
+    return operations.progress(user, rule)
 
 
 @bp.get("/")
@@ -40,22 +35,21 @@ def overview(course_id: str):
     course = current_catalog.course(course_id)
     lang = current_language()
     user = current_user._get_current_object()
-    done, passed, sandbox_score = _progress(user, course)
+    rule = completion.Requirements.of(course)
+    learner = _progress(user, rule)
+    done, passed, sandbox_score = learner.lessons, learner.passed, learner.sandbox
     certificate_id = user.certificates.get(course.id) if user.is_authenticated else None
-    return shells().render(
-        (course_id, lang, user.is_authenticated, frozenset(done), frozenset(passed), sandbox_score, certificate_id),
-        current_catalog.version,
+    return render_page(
         "learn/overview.html",
-        user_holes(user),
         course=course,
         lang=lang,
         authenticated=user.is_authenticated,
         done=done,
         passed=passed,
-        percent=operations.course_percent(course, done, passed, operations.sandbox_done(course, sandbox_score)),
+        percent=completion.percent(rule, learner),
         sandbox_score=sandbox_score,
         certificate_id=certificate_id,
-        steps=operations.checklist(course, done, passed, sandbox_score),
+        steps=completion.checklist(rule, learner),
         next_lesson=next((lesson for lesson in course.lessons if lesson.id not in done), None),
     )
 
@@ -67,16 +61,15 @@ def lesson(course_id: str, lesson_id: str):
     current = course.lesson(lesson_id)
     lang = current_language()
     user = current_user._get_current_object()  # one proxy lookup for the whole view
-    done, passed, sandbox_score = _progress(user, course)
+    rule = completion.Requirements.of(course)
+    learner = _progress(user, rule)
+    done = learner.lessons
     before, after = course.neighbours(lesson_id)
-    percent = operations.course_percent(course, done, passed, operations.sandbox_done(course, sandbox_score))
-    holes = {**user_holes(user), "percent": lambda: str(percent)}
-    authenticated, is_done = user.is_authenticated, lesson_id in done
-    return shells().render(
-        (course_id, lesson_id, lang, authenticated, is_done),
-        current_catalog.version,
+    percent = completion.percent(rule, learner)
+    authenticated = user.is_authenticated
+    return render_page(
         "learn/lesson.html",
-        holes,
+        {"percent": lambda: str(percent)},
         course=course,
         lesson=current,
         text=current.text(lang, (course.source_language,)),
@@ -84,7 +77,7 @@ def lesson(course_id: str, lesson_id: str):
         before=before,
         after=after,
         authenticated=authenticated,
-        done=is_done,
+        done=lesson_id in done,
     )
 
 

@@ -36,7 +36,11 @@ class CatalogCache:
             version = self._import_bundled_content()
         with self._lock:
             if self._catalog is None or self._catalog.version != version:
-                self._catalog = self._build(version)
+                # Asked again under the lock: a thread that read the version before another thread rebuilt
+                # must not build the newer files under its older number (page shells are keyed by it).
+                version = content_version()
+                if self._catalog is None or self._catalog.version != version:
+                    self._catalog = self._build(version)
             self._checked_at = now
             return self._catalog
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -13,9 +11,8 @@ from functools import cache
 from sqlalchemy import bindparam, case, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.attributes import set_committed_value
 
-from course.auth.operations import RequestUser
+from course.core import caching
 from course.core.catalog import Course
 from course.core.errors import N_, CourseError, NotFound
 from course.core.quiz import (
@@ -32,7 +29,7 @@ from course.core.quiz import (
     ready_at,
 )
 from course.extensions import db
-from course.models import ContentRevision, QuizAttempt, QuizResult, User, utcnow
+from course.models import ContentRevision, CurrentUser, QuizAttempt, QuizResult, utcnow
 
 
 class AttemptClosed(CourseError):
@@ -43,16 +40,11 @@ class AnswerLocked(CourseError):
     """The question was already checked; its answer can no longer change."""
 
 
-def aware(moment: datetime | None) -> datetime | None:
-    """SQLite returns naive datetimes; everything here is UTC."""
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
-
-
 def layout_of(attempt: QuizAttempt) -> tuple[Slot, ...]:
     return tuple(Slot(question_id, tuple(order)) for question_id, order in attempt.layout)
 
 
-def attempts_of(user: User | RequestUser, course_id: str, quiz_id: str) -> list[QuizAttempt]:
+def attempts_of(user: CurrentUser, course_id: str, quiz_id: str) -> list[QuizAttempt]:
     return list(
         db.session.scalars(
             select(QuizAttempt)
@@ -72,7 +64,7 @@ _OWN_ATTEMPT = select(QuizAttempt).where(
 _OWN_ATTEMPT_FOR_UPDATE = _OWN_ATTEMPT.with_for_update()
 
 
-def own_attempt(attempt_id: int, user: User | RequestUser, *, for_update: bool = False) -> QuizAttempt:
+def own_attempt(attempt_id: int, user: CurrentUser, *, for_update: bool = False) -> QuizAttempt:
     """The user's own attempt; someone else's is reported exactly like a missing one."""
     if not 0 < attempt_id <= MAX_ID:
         raise NotFound(N_("There is no such attempt."))
@@ -83,13 +75,13 @@ def own_attempt(attempt_id: int, user: User | RequestUser, *, for_update: bool =
     return attempt
 
 
-def start_attempt(user: User | RequestUser, course: Course, quiz: Quiz) -> tuple[QuizAttempt, bool]:
+def start_attempt(user: CurrentUser, course: Course, quiz: Quiz) -> tuple[QuizAttempt, bool]:
     """Resume the open attempt, or start a new one if the limit and cooldown allow it; True if new."""
     attempts = attempts_of(user, course.id, quiz.id)
     for attempt in attempts:
         if attempt.status == "open":
             return attempt, False
-    submitted = [aware(a.submitted_at) for a in attempts if a.submitted_at is not None]
+    submitted = [a.submitted_at for a in attempts if a.submitted_at is not None]
     check_can_start(quiz, len(attempts), max(submitted, default=None), datetime.now(UTC))
     revision_id = db.session.scalar(
         select(ContentRevision.id)
@@ -119,33 +111,24 @@ def start_attempt(user: User | RequestUser, course: Course, quiz: Quiz) -> tuple
     return attempt, True
 
 
-class _RevisionQuizzes:
-    """Old quiz revisions parsed once per process: attempts are graded and reviewed against their own revision."""
-
-    def __init__(self, limit: int = 64) -> None:
-        self.limit = limit
-        self._quizzes: OrderedDict[int, Quiz] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, revision_id: int, course: Course) -> Quiz:
-        with self._lock:
-            if revision_id in self._quizzes:
-                self._quizzes.move_to_end(revision_id)
-                return self._quizzes[revision_id]
-        revision = db.session.get(ContentRevision, revision_id)
-        if revision is None:
-            raise NotFound(N_("The quiz revision of this attempt is gone."))
-        quiz, problems = parse_quiz(revision.path, revision.source, course.id, course.languages)
-        if quiz is None:
-            raise NotFound(N_("The quiz revision of this attempt cannot be read: %(problem)s"), problem=problems[0])
-        with self._lock:
-            self._quizzes[revision_id] = quiz
-            while len(self._quizzes) > self.limit:
-                self._quizzes.popitem(last=False)
-        return quiz
+# Old quiz revisions, parsed once per process: attempts are graded and reviewed against their own revision, and
+# only attempts started before a quiz changed need one. A revision never changes, so its id is the whole key.
+REVISIONS_KEPT = 64
+_revisions: caching.Cache[Quiz] = caching.cache("quiz.revisions", REVISIONS_KEPT)
 
 
-_revisions = _RevisionQuizzes()
+def _revision_quiz(revision_id: int, course: Course) -> Quiz:
+    """The quiz of an old revision (raises NotFound when it is gone or unreadable)."""
+    found = _revisions.get(revision_id)
+    if found is not None:
+        return found
+    revision = db.session.get(ContentRevision, revision_id)
+    if revision is None:
+        raise NotFound(N_("The quiz revision of this attempt is gone."))
+    quiz, problems = parse_quiz(revision.path, revision.source, course.id, course.languages)
+    if quiz is None:
+        raise NotFound(N_("The quiz revision of this attempt cannot be read: %(problem)s"), problem=problems[0])
+    return _revisions.put(revision_id, quiz)
 
 
 def quiz_of(attempt: QuizAttempt, course: Course) -> Quiz:
@@ -156,18 +139,21 @@ def quiz_of(attempt: QuizAttempt, course: Course) -> Quiz:
         current = None
     if current is not None and _revision_checksum(attempt.revision_id) == current.checksum:
         return current
-    return _revisions.get(attempt.revision_id, course)
+    return _revision_quiz(attempt.revision_id, course)
 
 
-_checksums: dict[int, str] = {}  # revisions never change, so their checksums can be remembered for good
+# Every attempt page asks which revision its attempt started: a revision never changes, so its checksum is kept
+# (a short string per revision that attempts refer to; far more than a course ever publishes fit).
+CHECKSUMS_KEPT = 4096
+_checksums: caching.Cache[str] = caching.cache("quiz.revision-checksums", CHECKSUMS_KEPT)
 
 
 def _revision_checksum(revision_id: int) -> str | None:
     checksum = _checksums.get(revision_id)
     if checksum is None:
         checksum = db.session.scalar(select(ContentRevision.checksum).where(ContentRevision.id == revision_id))
-        if checksum is not None:
-            _checksums[revision_id] = checksum
+        if checksum is not None:  # a missing revision is asked again: it may be published later
+            _checksums.put(revision_id, checksum)
     return checksum
 
 
@@ -259,26 +245,17 @@ def submit_attempt(attempt: QuizAttempt, quiz: Quiz, responses: Mapping[str, obj
         "passed": result.passed(quiz),
         "answers": {question_id: answer.stored() for question_id, answer in answers.items()},
     }
-    # One prepared UPDATE that only closes a still open attempt: a second tab's submit changes nothing.
-    done = db.session.execute(_CLOSE_ATTEMPT, {"attempt_id": attempt.id, **{f"new_{k}": v for k, v in closed.items()}})
+    # One UPDATE that only closes a still open attempt: a second tab's submit changes nothing. The session's
+    # copy of the attempt takes the new values without a reload.
+    done = db.session.execute(
+        update(QuizAttempt)
+        .where(QuizAttempt.id == attempt.id, QuizAttempt.status == "open")
+        .values(closed)
+        .execution_options(synchronize_session="evaluate")
+    )
     if done.rowcount != 1:
         raise AttemptClosed(N_("This attempt was already submitted."))
-    for key, value in closed.items():
-        set_committed_value(attempt, key, value)
     _record_best(attempt)
-
-
-_ATTEMPTS = QuizAttempt.__table__
-_CLOSE_ATTEMPT = (
-    update(_ATTEMPTS)
-    .where(_ATTEMPTS.c.id == bindparam("attempt_id"), _ATTEMPTS.c.status == "open")
-    .values(
-        {
-            name: bindparam(f"new_{name}")
-            for name in ("status", "submitted_at", "score", "max_score", "percent", "passed", "answers")
-        }
-    )
-)
 
 
 def _record_best(attempt: QuizAttempt) -> None:
@@ -334,10 +311,10 @@ class QuizStanding:
     ready_at: datetime | None
 
 
-def standing(user: User | RequestUser, course: Course, quiz: Quiz) -> QuizStanding:
+def standing(user: CurrentUser, course: Course, quiz: Quiz) -> QuizStanding:
     attempts = attempts_of(user, course.id, quiz.id)
     submitted = [a for a in attempts if a.status == "submitted"]
-    last = max((aware(a.submitted_at) for a in submitted), default=None)
+    last = max((a.submitted_at for a in submitted), default=None)
     ready = ready_at(quiz, last)
     return QuizStanding(
         attempts=attempts,

@@ -6,6 +6,7 @@ Before a question is checked or the attempt submitted, a view holds only the typ
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from flask import url_for
@@ -96,14 +97,41 @@ def question_views(
     errors: dict[str, str] | None = None,
     reveal: bool = False,
 ) -> list[QuestionView]:
+    """An attempt's questions with its saved answers; checked questions are revealed."""
     rows = saved_answers(attempt)
+    return layout_views(
+        quiz,
+        course,
+        layout_of(attempt),
+        lang,
+        responses={question_id: row.response for question_id, row in rows.items()},
+        checked={question_id for question_id, row in rows.items() if row.checked},
+        raw=raw,
+        errors=errors,
+        reveal=reveal,
+    )
+
+
+def layout_views(
+    quiz: Quiz,
+    course: Course | None,
+    layout: Sequence[Slot],
+    lang: str,
+    *,
+    responses: Mapping[str, object],
+    checked: Collection[str] = (),
+    raw: Mapping[str, object] | None = None,
+    errors: Mapping[str, str] | None = None,
+    reveal: bool = False,
+) -> list[QuestionView]:
+    """The questions in `layout` order with `responses`; what was typed but could not be read (`raw`) is shown
+    again as typed, except on a checked question, which shows its saved answer revealed."""
     views = []
-    for number, slot in enumerate(layout_of(attempt), start=1):
+    for number, slot in enumerate(layout, start=1):
         question = quiz.question(slot.question_id)
-        saved = rows.get(question.id)
-        response = saved.response if saved is not None else None
-        checked = saved is not None and saved.checked
-        if raw is not None and question.id in raw and not checked:
+        response = responses.get(question.id)
+        is_checked = question.id in checked
+        if raw is not None and question.id in raw and not is_checked:
             value = raw[question.id]
         else:
             value = question_type(question.type).value(question.spec, slot.order, response)
@@ -116,9 +144,9 @@ def question_views(
                 value=value,
                 response=response,
                 answered=response is not None,
-                checked=checked,
+                checked=is_checked,
                 error=(errors or {}).get(question.id),
-                reveal=reveal or checked,
+                reveal=reveal or is_checked,
                 course=course,
             )
         )

@@ -27,11 +27,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from course.auth.forms import no_control_characters, strip
 from course.core.errors import CourseError
 from course.core.quiz.numbers import parse_number
 from course.core.sandbox import MAX_COMPONENTS, FieldProblem
 from course.core.sandbox.plan import CREDITS, PERIODS
+from course.forms import no_control_characters, strip
 from course.sandbox.labels import CREDIT_LABELS, MANDATE_LABELS, METRICS_LABELS, PERIOD_LABELS, REWARD_LABELS
 from course.sandbox.operations import MAX_COMMENT, MAX_NAME
 

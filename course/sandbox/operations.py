@@ -10,22 +10,25 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 
-from course.auth.access import STAFF
-from course.auth.operations import RequestUser
 from course.core.catalog import Course
 from course.core.errors import N_, NotFound
 from course.core.sandbox import Plan, scenario, validate_plan
 from course.core.sandbox.evaluation import Evaluation, evaluate, plan_data
 from course.extensions import db
-from course.models import RubricWeights, SandboxComment, SandboxDesign, SandboxResult, SandboxVersion, User, utcnow
+from course.models import (
+    CurrentUser,
+    RubricWeights,
+    SandboxComment,
+    SandboxDesign,
+    SandboxResult,
+    SandboxVersion,
+    User,
+    utcnow,
+)
 
 MAX_ID = 2**31 - 1
 MAX_NAME = 120
 MAX_COMMENT = 4000
-
-
-def is_staff(user: User | RequestUser) -> bool:
-    return user.is_authenticated and user.role in STAFF
 
 
 def _design(design_id: int) -> SandboxDesign:
@@ -35,7 +38,7 @@ def _design(design_id: int) -> SandboxDesign:
     return design
 
 
-def own_design(design_id: int, user: User | RequestUser) -> SandboxDesign:
+def own_design(design_id: int, user: CurrentUser) -> SandboxDesign:
     """The user's own design; someone else's is reported exactly like a missing one."""
     design = _design(design_id)
     if design.user_id != user.id:
@@ -43,10 +46,10 @@ def own_design(design_id: int, user: User | RequestUser) -> SandboxDesign:
     return design
 
 
-def visible_design(design_id: int, user: User | RequestUser) -> SandboxDesign:
+def visible_design(design_id: int, user: CurrentUser) -> SandboxDesign:
     """A design its owner, or a trainer or admin, may read."""
     design = _design(design_id)
-    if design.user_id != user.id and not is_staff(user):
+    if design.user_id != user.id and not user.is_staff:
         raise NotFound(N_("There is no such design."))
     return design
 
@@ -58,7 +61,7 @@ def version_of(design: SandboxDesign, number: int) -> SandboxVersion:
     raise NotFound(N_("There is no such version."))
 
 
-def designs_of(user: User | RequestUser, course_id: str) -> list[SandboxDesign]:
+def designs_of(user: CurrentUser, course_id: str) -> list[SandboxDesign]:
     return list(
         db.session.scalars(
             select(SandboxDesign)
@@ -68,9 +71,7 @@ def designs_of(user: User | RequestUser, course_id: str) -> list[SandboxDesign]:
     )
 
 
-def start_design(
-    user: User | RequestUser, course: Course, scenario_id: str, name: str | None, lang: str
-) -> SandboxDesign:
+def start_design(user: CurrentUser, course: Course, scenario_id: str, name: str | None, lang: str) -> SandboxDesign:
     """A new design with its own draw of the scenario's numbers (the seed is kept for every version).
 
     Without a name it is called after the scenario and numbered: "Defend a stable strategic account 2".
@@ -104,7 +105,7 @@ def current_weights(course_id: str) -> RubricWeights | None:
     )
 
 
-def set_weights(course_id: str, weights: Mapping[str, float], author: User | RequestUser) -> RubricWeights:
+def set_weights(course_id: str, weights: Mapping[str, float], author: CurrentUser) -> RubricWeights:
     """A new numbered row: grades made with the old weights keep pointing at theirs."""
     newest = current_weights(course_id)
     row = RubricWeights(
@@ -171,7 +172,7 @@ def version_evaluation(design: SandboxDesign, version: SandboxVersion) -> Evalua
     return evaluate_plan(design, stored_plan(version), version.weights)
 
 
-def duplicate(design: SandboxDesign, user: User | RequestUser, name: str) -> SandboxDesign:
+def duplicate(design: SandboxDesign, user: CurrentUser, name: str) -> SandboxDesign:
     """A copy with the same scenario draw whose first version is the original's newest plan."""
     copy = SandboxDesign(
         user_id=user.id, course_id=design.course_id, scenario_id=design.scenario_id, seed=design.seed, name=name
@@ -188,9 +189,7 @@ def rename(design: SandboxDesign, name: str) -> None:
     design.updated_at = utcnow()
 
 
-def add_comment(
-    design: SandboxDesign, author: User | RequestUser, body: str, version_number: int | None
-) -> SandboxComment:
+def add_comment(design: SandboxDesign, author: CurrentUser, body: str, version_number: int | None) -> SandboxComment:
     if version_number is not None:
         version_of(design, version_number)
     comment = SandboxComment(design_id=design.id, author_id=author.id, body=body, version_number=version_number)

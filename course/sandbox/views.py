@@ -78,7 +78,7 @@ def index(course_id: str):
         lang=current_language(),
         threshold=course.completion.sandbox,
         best=user.sandbox.get(course.id) if user.is_authenticated else None,
-        staff=operations.is_staff(user),
+        staff=user.is_staff,
     )
 
 
@@ -167,7 +167,7 @@ def result(design_id: int, number: int):
     evaluation = operations.version_evaluation(design, version)
     course = catalog().course(design.course_id)
     lang = current_language()
-    staff = operations.is_staff(current_user)
+    staff = current_user.is_staff
     return render_template(
         "sandbox/result.html",
         design=design,

@@ -7,9 +7,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms import HiddenField, SelectChoice, SelectField
 
+from course.auth import operations as accounts
 from course.extensions import db
 from course.i18n import LANGUAGE_NAMES, LANGUAGES
-from course.models import User
 from course.security import is_safe_redirect
 
 bp = Blueprint("site", __name__)
@@ -39,6 +39,6 @@ def set_language():
         return redirect(target)
     session["lang"] = form.lang.data
     if current_user.is_authenticated:
-        db.session.get(User, current_user.id).locale = form.lang.data
+        accounts.set_locale(current_user.id, form.lang.data)
         db.session.commit()
     return redirect(target)

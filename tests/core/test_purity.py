@@ -66,7 +66,11 @@ def forbidden_imports(source: str) -> list[str]:
             names = [node.module]
         for name in names:
             root = name.split(".")[0]
-            if root in FORBIDDEN or root.startswith("flask_") or (root == "course" and not name.startswith("course.core")):
+            if (
+                root in FORBIDDEN
+                or root.startswith("flask_")
+                or (root == "course" and not name.startswith("course.core"))
+            ):
                 found.append(name)
     return found
 

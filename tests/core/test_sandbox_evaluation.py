@@ -1,4 +1,5 @@
-"""What the results page compares: the learner's plan, the benchmark and the salesperson plan (DESIGN §5)."""
+"""What the results page compares: the learner's plan, the benchmark and the salesperson plan
+(docs/sandbox-model.md)"""
 
 from __future__ import annotations
 
@@ -84,4 +85,24 @@ def test_evaluations_are_reproducible_and_memoised() -> None:
 
 def test_warm_up_runs_every_scenarios_search() -> None:
     benchmark_module.warm_up()
-    assert set(benchmark_module._SEARCHES) == set(SCENARIOS)
+    assert benchmark_module.searched_scenarios() == set(SCENARIOS)
+
+
+def test_documents_are_kept_inside_their_evaluation_once_per_key_and_bounded() -> None:
+    from course.core.sandbox import evaluation
+
+    found = evaluate(recommended_plan("defend"), "defend", 8)
+    renders: list[str] = []
+
+    def render(text: str):
+        return lambda: renders.append(text) or text.encode()
+
+    assert found.document(("api", None, "de"), render("de")) == b"de"
+    assert evaluate(recommended_plan("defend"), "defend", 8).document(("api", None, "de"), render("again")) == b"de"
+    assert renders == ["de"]
+    for number in range(evaluation.DOCUMENTS_KEPT + 2):
+        found.document(("api", f"course-{number}", "en"), render(str(number)))
+    assert len(found.documents) == evaluation.DOCUMENTS_KEPT
+    assert found == evaluation._evaluate(found.plan, found.scenario, found.seed, None)  # documents are no part of it
+    evaluation.clear_cache()
+    assert evaluate(recommended_plan("defend"), "defend", 8).documents == {}  # they went with their evaluation

@@ -1,4 +1,4 @@
-"""The sandbox rubric and the scenario benchmark (DESIGN §5, issue #4's bar)."""
+"""The sandbox rubric and the scenario benchmark (docs/sandbox-model.md)."""
 
 from __future__ import annotations
 

@@ -7,6 +7,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from course.auth import operations as accounts
 from course.extensions import db
 from course.models import User
 from tests.conftest import PASSWORD
@@ -151,3 +152,13 @@ def test_logged_in_user_is_sent_away_from_login_and_register(client, login_as, m
     login_as(make_user())
     assert client.get("/auth/login").status_code == 302
     assert client.get("/auth/register").status_code == 302
+
+
+def test_set_locale_changes_only_the_account_and_leaves_the_commit_to_the_view(app, make_user) -> None:
+    user = make_user(locale="de")
+    with app.app_context():
+        accounts.set_locale(user.id, "en")
+        assert db.session.get(User, user.id).locale == "en"
+        db.session.rollback()  # not committed by the operation
+        assert db.session.get(User, user.id).locale == "de"
+        accounts.set_locale(10**6, "en")  # an account deleted meanwhile: nothing to change, no error

@@ -1,4 +1,4 @@
-"""The bundled course: valid, complete in both languages, and teaching every fact of DESIGN §1."""
+"""The bundled course: valid, complete in both languages, and teaching every fact it must teach."""
 
 from __future__ import annotations
 
@@ -49,7 +49,8 @@ def _course_text(build, lang: str) -> str:
     ).lower()
 
 
-# Each fact of DESIGN §1, as phrases that must appear somewhere in the course, per language.
+# Each fact the course must teach (docs/content-authoring.md), as phrases that must appear in the course, per
+# language.
 FACTS = {
     "de": [
         ["provision", "verkäufer"],

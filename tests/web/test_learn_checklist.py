@@ -1,53 +1,19 @@
-"""The certificate checklist: the course's completion rule as steps, on the overview."""
+"""The certificate checklist on the overview: the course's completion rule as steps (the rule itself is tested in
+tests/core/test_completion.py)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-from course.core.catalog import CompletionRule
-from course.learn.operations import checklist, course_percent
+from course.core import completion
 from course.publishing.cache import catalog
 
 
-def kam_course(app, **rule: object):
+def test_the_bundled_course_asks_for_every_lesson_and_quiz_and_a_sandbox_score(app) -> None:
     with app.test_request_context():
         course = catalog().course("kam-pay")
-    return replace(course, completion=replace(course.completion, **rule)) if rule else course
-
-
-def test_every_requirement_is_a_step(app) -> None:
-    course = kam_course(app)
-    steps = checklist(course, set(), set(), None)
-    assert [s.kind for s in steps] == ["lessons"] + ["quiz"] * len(course.quizzes) + ["sandbox"]
-    assert not any(s.done for s in steps)
-    assert steps[-1].total == 70
-
-
-def test_one_quiz_short_is_one_step_open(app) -> None:
-    course = kam_course(app)
-    quizzes = {q.id for q in course.quizzes}
-    missing = sorted(quizzes)[0]
-    steps = checklist(course, set(course.lesson_ids), quizzes - {missing}, 70.0)
-    assert [s.item for s in steps if not s.done] == [missing]
-    assert course_percent(course, set(course.lesson_ids), quizzes - {missing}, True) == 92
-
-
-def test_a_score_below_the_threshold_is_not_done_and_shows_the_best(app) -> None:
-    step = checklist(kam_course(app), set(), set(), 69.6)[-1]
-    assert (step.done, step.count, step.total) == (False, 70, 70)  # shown rounded, compared exactly
-    assert checklist(kam_course(app), set(), set(), 70.0)[-1].done
-
-
-def test_a_course_without_quiz_or_sandbox_rules_has_only_the_lessons(app) -> None:
-    course = kam_course(app, quizzes=None, sandbox=None)
-    assert [s.kind for s in checklist(course, set(), set(), 95.0)] == ["lessons"]
-    assert CompletionRule().sandbox is None
-
-
-def test_lessons_removed_from_the_course_do_not_count(app) -> None:
-    course = kam_course(app)
-    step = checklist(course, {"an-old-lesson", course.lesson_ids[0]}, set(), None)[0]
-    assert (step.count, step.total, step.done) == (1, len(course.lessons), False)
+    rule = completion.Requirements.of(course)
+    assert rule.lesson_ids == course.lesson_ids and len(rule.lesson_ids) == 6
+    assert rule.required_quizzes == rule.quiz_ids == tuple(quiz.id for quiz in course.quizzes)
+    assert rule.sandbox == 70
 
 
 def test_the_overview_shows_the_checklist(client, make_user, login_as) -> None:

@@ -1,4 +1,4 @@
-"""Every question type of the core can be drawn as a form field and reviewed (STYLE: Registries)."""
+"""Every question type of the core can be drawn as a form field and reviewed (docs/architecture.md, "Registries")."""
 
 from __future__ import annotations
 

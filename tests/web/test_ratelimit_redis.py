@@ -1,4 +1,4 @@
-"""With REDIS_URL set, login limits live in Redis, so they hold across app servers (DESIGN §8)."""
+"""With REDIS_URL set, login limits live in Redis, so they hold across app servers (docs/operations.md)."""
 
 from __future__ import annotations
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 
-from course.sessions import CookieSessions
+from course.fast.sessions import CookieSessions
 
 
 def flask_app(secret: str, fallbacks: list[str] | None = None) -> Flask:
     app = Flask(__name__)
     app.secret_key = secret
     app.config["SECRET_KEY_FALLBACKS"] = fallbacks
+    app.config["FAST_PATHS"] = True
     return app
 
 

@@ -1,4 +1,4 @@
-"""The bonus-plan sandbox (DESIGN §5): plans, account scenarios, the simulation of the KAM's response, the
+"""The bonus-plan sandbox (docs/sandbox-model.md): plans, account scenarios, the simulation of the KAM's response, the
 scenario benchmark and the grading rubric."""
 
 from course.core.sandbox.benchmark import Benchmark, benchmark_plan

@@ -28,11 +28,12 @@ team account's benchmark dropped team credit and the growth account's its renewa
 recommended plan is the fallback and needs no such check. Ties go to the first candidate in the fixed
 order above, so the search is deterministic; the simulation itself is seeded.
 
-**Cost**: the search runs once per scenario, at its typical parameters (`search`, about 1 s, cached
-in-process; `warm_up` runs all of them, for an app's start-up). For a drawn set of numbers and a seed,
-`benchmark_plan` then simulates only the search's winner and the recommended plan, both at the drawn
-budget, and keeps the better under the same objective and conditions: two simulations per new seed,
-so the benchmark is never worse than the recommended plan in any draw.
+**Cost**: the search runs once per scenario, at its typical parameters (`search`, about 1 s, kept in the
+"sandbox.searches" cache, one entry per scenario; `warm_up` runs all of them, for an app's start-up). For a
+drawn set of numbers and a seed, `benchmark_plan` then simulates only the search's winner and the
+recommended plan, both at the drawn budget, and keeps the better under the same objective and conditions:
+two simulations per new seed, so the benchmark is never worse than the recommended plan in any draw. The
+newest `BENCHMARKS_KEPT` of those per-draw benchmarks stay in the "sandbox.benchmarks" cache.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ import itertools
 import time
 from dataclasses import dataclass, field, replace
 
+from course.core.caching import Cache, cache
 from course.core.sandbox.plan import INDIRECT_REWARDS, MANDATE_QUESTIONS, Clawback, Component, Gate, Plan
 from course.core.sandbox.rubric import grade
 from course.core.sandbox.scenarios import SCENARIOS, Scenario, ScenarioParameters, scenario, typical_parameters
@@ -172,15 +174,18 @@ class _Conditions:
         return graded.score >= graded.max_score
 
 
-_SEARCHES: dict[str, Benchmark] = {}
+# One search per scenario: the limit is the number of scenarios, so none is ever searched twice in a process. A
+# search depends on nothing but the code, so it also outlives `caching.clear_all()` (tests would only repeat it).
+_SEARCHES: Cache[Benchmark] = cache("sandbox.searches", max(len(SCENARIOS), 1), survives_clear_all=True)
 
 
 def search(scenario_or_id: Scenario | str) -> Benchmark:
     """The best candidate at the scenario's typical parameters: the full search, once per scenario."""
     chosen = scenario(scenario_or_id) if isinstance(scenario_or_id, str) else scenario_or_id
-    found = _SEARCHES.get(chosen.id)
-    if found is not None:
-        return found
+    return _SEARCHES.get_or_compute(chosen.id, lambda: _search(chosen))
+
+
+def _search(chosen: Scenario) -> Benchmark:
     started = time.perf_counter()
     params = typical_parameters(chosen)
     space = candidates(chosen, params)
@@ -193,15 +198,13 @@ def search(scenario_or_id: Scenario | str) -> Benchmark:
         if conditions.met(plan, result) and (best is None or result.company_value > best[2].company_value):
             best = (label, plan, result)
     assert best is not None
-    found = Benchmark(
+    return Benchmark(
         plan=best[1],
         result=best[2],
         design=best[0],
         candidates=len(space),
         seconds=time.perf_counter() - started,
     )
-    _SEARCHES[chosen.id] = found
-    return found
 
 
 def warm_up() -> None:
@@ -210,18 +213,20 @@ def warm_up() -> None:
         search(scenario_id)
 
 
-CACHE_SIZE = 256  # drawn parameters differ per attempt: keep the newest, drop the oldest
-_CACHE: dict[tuple[str, ScenarioParameters, int], Benchmark] = {}
+# Per (scenario, drawn parameters, seed): every design draws its own seed, so keep the most recently used ones
+# (the designs learners are working on); the evaluations above them are kept in "sandbox.evaluations".
+BENCHMARKS_KEPT = 256
+_BENCHMARKS: Cache[Benchmark] = cache("sandbox.benchmarks", BENCHMARKS_KEPT)
 
 
 def benchmark_plan(scenario_or_id: Scenario | str, params: ScenarioParameters, seed: int = SOLVER_SEED) -> Benchmark:
     """The scenario's benchmark for this draw: the better of the search's winner and the recommended
     plan at the drawn numbers (two simulations; the per-scenario search is cached in-process)."""
     chosen = scenario(scenario_or_id) if isinstance(scenario_or_id, str) else scenario_or_id
-    key = (chosen.id, params, seed)
-    found = _CACHE.get(key)
-    if found is not None:
-        return found
+    return _BENCHMARKS.get_or_compute((chosen.id, params, seed), lambda: _benchmark(chosen, params, seed))
+
+
+def _benchmark(chosen: Scenario, params: ScenarioParameters, seed: int) -> Benchmark:
     searched = search(chosen)
     recommended = recommended_plan(chosen, params.budget_ttc)
     best = (RECOMMENDED, recommended, simulate(recommended, params, seed=seed))
@@ -230,20 +235,21 @@ def benchmark_plan(scenario_or_id: Scenario | str, params: ScenarioParameters, s
         result = simulate(plan, params, seed=seed)
         if _Conditions(params, best[2]).met(plan, result) and result.company_value > best[2].company_value:
             best = (searched.design, plan, result)
-    found = Benchmark(
+    return Benchmark(
         plan=best[1],
         result=best[2],
         design=best[0],
         candidates=searched.candidates,
         seconds=searched.seconds,
     )
-    if len(_CACHE) >= CACHE_SIZE:
-        del _CACHE[next(iter(_CACHE))]
-    _CACHE[key] = found
-    return found
 
 
 def clear_cache() -> None:
     """Forget the per-draw benchmarks and the per-scenario searches."""
-    _CACHE.clear()
+    _BENCHMARKS.clear()
     _SEARCHES.clear()
+
+
+def searched_scenarios() -> set[str]:
+    """The scenarios whose search this process has run (what `warm_up` fills)."""
+    return {scenario_id for scenario_id in SCENARIOS if scenario_id in _SEARCHES}

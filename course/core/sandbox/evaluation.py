@@ -1,8 +1,11 @@
 """One evaluation of a plan in a scenario draw: simulation, benchmark, salesperson comparison and grade.
 
 This is what the web pages and the JSON API call. The result depends only on the plan, the scenario,
-the seed of the scenario draw and the rubric weights, so it is memoised in-process: a learner who
-reloads a result, compares two saved versions or sends the same plan twice costs a dictionary lookup.
+the seed of the scenario draw and the rubric weights, so the most recently used `EVALUATIONS_KEPT` are
+kept in the "sandbox.evaluations" cache: a learner who reloads a result, compares two saved versions or
+sends the same plan twice costs a lookup. It is the only cache of evaluations: the web layer keeps what it
+makes of one (the API's finished JSON, per course and language; localised feedback and lesson links cost
+more than the lookup) inside that evaluation (`Evaluation.document`), so it is held once and dropped with it.
 
 A new seed costs four simulations, about 25 ms: the plan, the salesperson plan and the benchmark's two
 (`benchmark.benchmark_plan`). The benchmark's design-space search runs once per scenario and process,
@@ -12,17 +15,20 @@ that wait.
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from collections.abc import Mapping
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, field
 
+from course.core.caching import Cache, cache
 from course.core.sandbox.benchmark import Benchmark, benchmark_plan
 from course.core.sandbox.plan import Plan
 from course.core.sandbox.rubric import Grade, grade
 from course.core.sandbox.scenarios import Scenario, ScenarioParameters, draw_parameters, scenario
 from course.core.sandbox.simulation import SimulationResult, salesperson_plan, simulate
 
-CACHE_SIZE = 512
+EVALUATIONS_KEPT = 512  # a few per learner at work in the sandbox, each a plan's whole result
+DOCUMENTS_KEPT = 4  # per evaluation: two languages, with and without a course's lesson links
+_DOCUMENTS_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -35,9 +41,23 @@ class Evaluation:
     grade: Grade
     benchmark: Benchmark
     salesperson: SimulationResult  # the plain salesperson plan at the scenario's budget
+    # What the web layer made of this evaluation, by its own key; not part of the result (see `document`).
+    documents: dict[Hashable, bytes] = field(default_factory=dict, init=False, compare=False, hash=False, repr=False)
+
+    def document(self, key: Hashable, render: Callable[[], bytes]) -> bytes:
+        """`render()` of this evaluation, made once per `key` (e.g. a language and a course) and kept with it, so the
+        evaluation cache holds the evaluation and its documents together; at most `DOCUMENTS_KEPT` are kept."""
+        with _DOCUMENTS_LOCK:
+            found = self.documents.get(key)
+        if found is None:
+            found = render()  # outside the lock, like the cache's own computations
+            with _DOCUMENTS_LOCK:
+                if key in self.documents or len(self.documents) < DOCUMENTS_KEPT:
+                    self.documents[key] = found
+        return found
 
 
-_CACHE: OrderedDict[tuple, Evaluation] = OrderedDict()
+_EVALUATIONS: Cache[Evaluation] = cache("sandbox.evaluations", EVALUATIONS_KEPT)
 
 
 def evaluate(plan: Plan, scenario_id: str, seed: int, weights: Mapping[str, float] | None = None) -> Evaluation:
@@ -47,14 +67,14 @@ def evaluate(plan: Plan, scenario_id: str, seed: int, weights: Mapping[str, floa
     """
     chosen = scenario(scenario_id)
     key = (plan, chosen.id, seed, tuple(sorted(weights.items())) if weights is not None else None)
-    found = _CACHE.get(key)
-    if found is not None:
-        _CACHE.move_to_end(key)
-        return found
+    return _EVALUATIONS.get_or_compute(key, lambda: _evaluate(plan, chosen, seed, weights))
+
+
+def _evaluate(plan: Plan, chosen: Scenario, seed: int, weights: Mapping[str, float] | None) -> Evaluation:
     params = draw_parameters(chosen, seed)
     result = simulate(plan, params, seed=seed)
     benchmark = benchmark_plan(chosen, params, seed)
-    found = Evaluation(
+    return Evaluation(
         scenario=chosen,
         seed=seed,
         params=params,
@@ -64,14 +84,11 @@ def evaluate(plan: Plan, scenario_id: str, seed: int, weights: Mapping[str, floa
         benchmark=benchmark,
         salesperson=simulate(salesperson_plan(params.budget_ttc), params, seed=seed),
     )
-    _CACHE[key] = found
-    if len(_CACHE) > CACHE_SIZE:
-        _CACHE.popitem(last=False)
-    return found
 
 
 def clear_cache() -> None:
-    _CACHE.clear()
+    """Forget the kept evaluations (the benchmarks below them stay: `benchmark.clear_cache`)."""
+    _EVALUATIONS.clear()
 
 
 def plan_data(plan: Plan) -> dict:

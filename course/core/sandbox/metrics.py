@@ -1,7 +1,7 @@
 """The metrics a plan component can pay on, in a registry: what each one measures in the KAM model.
 
 Every metric is a noisy signal of the KAM's two efforts (selling `s`, relationship work `r`), except
-`retention`, which is the customer's year-end renewal itself (DESIGN §5).
+`retention`, which is the customer's year-end renewal itself (docs/sandbox-model.md).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ always be reproduced. Units: efforts are in "target" units (1 = the effort the p
 `b_s` and `b_r` are the company's yearly value of one unit of selling and of the account's renewal, in
 multiples of the KAM's target total cash; `pay_scale` converts pay in target total cash into the
 model's utility units, so 20 % variable pay is one unit (the size of the retention bonus in the
-reference's toy example, reference/kam-compensation.md §1).
+textbook toy example of docs/sandbox-model.md).
 
 **Calibration of the KAM** (`KAM_RANGES`; the reference's toy numbers c = 1, δ = 0.5, m = 0.5 are
 illustrative, not calibrated). Two checks on the plans the sandbox compares fix the ranges:

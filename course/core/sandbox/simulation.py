@@ -1,8 +1,10 @@
-"""The KAM's best response to a plan: a multitask principal–agent model (DESIGN §5, after Holmström & Milgrom 1991).
+"""The KAM's best response to a plan: a multitask principal–agent model after Holmström & Milgrom (1991).
+
+docs/sandbox-model.md gives the model's equations, assumptions and calibration in full.
 
 The KAM splits effort between selling `s` and relationship work `r` to maximise his certainty equivalent
 `CE[pay] − C(s, r) + m_s·s + m_r·r`, with `C = ½c_s·s² + ½c_r·r² + δ·s·r` and CE[pay] the exact CARA
-certainty equivalent (DESIGN's `E[pay] − (ρ/2)·Var[pay]` when pay is normal; see
+certainty equivalent (the mean-variance `E[pay] − (ρ/2)·Var[pay]` when pay is normal; see
 `_pay_certainty_equivalent`). Each component pays on a noisy signal of the efforts (see `metrics`); the
 customer renews with probability `p = clip(p0 + k·r − λ·max(0, s − s̄), 0, 1)`. Linear plans have a
 closed-form best response; caps, thresholds, growth above baseline, renewal metrics, gates and clawbacks
@@ -283,7 +285,7 @@ def closed_form_response(plan: Plan, params: ScenarioParameters) -> tuple[float,
 def _pay_certainty_equivalent(renewed: np.ndarray, churned: np.ndarray, p: np.ndarray, rho: float) -> np.ndarray:
     """The CARA certainty equivalent −(1/ρ)·ln E[exp(−ρ·pay)] per effort pair, renewal taken exactly.
 
-    For normally distributed (linear) pay it is DESIGN §5's E[pay] − (ρ/2)·Var[pay]; for capped,
+    For normally distributed (linear) pay it is the mean-variance E[pay] − (ρ/2)·Var[pay]; for capped,
     floored or gated pay it is the exact value, which never prefers a plan that pays less in every
     outcome (the mean–variance formula would, since it penalises upside spread too).
     """

@@ -1,4 +1,4 @@
-"""The grading rubric of the bonus-plan sandbox (reference/kam-compensation.md §5.2).
+"""The grading rubric of the bonus-plan sandbox (docs/sandbox-model.md, "The rubric").
 
 Ten criteria, each in a registry with a default weight; the default weights add up to 100. Each criterion
 looks at the plan, the scenario's numbers and the simulation (the learner's plan and the scenario's

@@ -19,7 +19,7 @@ VERDICTS = ("pass", "partial", "fail")
 WEIGHT_TOLERANCE = 0.01  # percentage points, as for component weights
 
 TEAM_SERVED = 0.4  # team dependence from which an account counts as team-served (global_team: 0.5–0.7)
-GROWTH_B_S = 2.75  # value of selling from which an account has white space (growth: 3–5, others ≤ 2.5)
+GROWTH_B_S = 2.75  # value of selling from which an account has white space (growth: 3.0–3.6, others ≤ 2.5)
 AT_RISK_P0 = 0.65  # renewal chance without relationship work below which the account is at risk (0.5–0.6)
 
 

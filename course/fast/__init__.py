@@ -1,0 +1,23 @@
+"""The deliberate fast paths: every place the app leaves the plain Flask way for speed lives in this package.
+
+- `shells.py`: the lesson, overview and verification pages rendered once per context, then only filled
+  (plain: `render_template` with the holes filled as it renders);
+- `request_user.py` with `query.py`: the logged-in user as a snapshot from one precompiled query
+  (plain: Flask-Login loads the ORM `User`);
+- `csrf.py`: the CSRF token signed once per session (plain: Flask-WTF signs one per request);
+- `sessions.py`: the cookie signer built once per key set (plain: Flask's `SecureCookieSessionInterface`);
+- `login.py`: no address-and-browser hash when session protection is off (plain: Flask-Login as shipped).
+
+docs/architecture.md ("Fast paths") gives for each the benchmark figure that justifies it and how it fails.
+`FAST_PATHS = False` (env COURSE_FAST_PATHS=false) serves everything the plain way. The switch is read
+per request, so a test can serve the same request both ways and compare the pages.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+
+
+def enabled() -> bool:
+    """Whether this request takes the fast paths (config FAST_PATHS, env COURSE_FAST_PATHS)."""
+    return bool(current_app.config["FAST_PATHS"])

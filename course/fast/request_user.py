@@ -1,0 +1,83 @@
+"""The logged-in user as a read-only snapshot, loaded with one precompiled query on the bare driver.
+
+Flask-Login would load the ORM `User` and then its progress through four relationships, each through
+SQLAlchemy's execution layer. Every page needs who the user is and what they have completed, so that is one
+UNION query here, compiled once (course/fast/query.py). Pages only read the user; a view that changes the
+account loads the `User` row itself. `User` offers the same read-only attributes (`completed`, `passed`,
+`sandbox`, `certificates`, `is_staff`), so every view works with either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from flask_login import UserMixin
+from sqlalchemy import String, bindparam, cast, literal, select, true, union_all
+
+from course.extensions import db
+from course.fast.query import FastQuery
+from course.models import STAFF_ROLES, Certificate, LessonProgress, QuizResult, SandboxResult, User
+
+
+@dataclass(frozen=True, eq=False)
+class RequestUser(UserMixin):
+    """A read-only snapshot of the logged-in user for one request, loaded in one light query.
+
+    Pages only read the user; a view that changes the account loads the `User` row itself.
+    """
+
+    id: int
+    email: str
+    display_name: str
+    role: str
+    locale: str | None
+    completed: frozenset[tuple[str, str]]  # (course id, lesson id)
+    passed: frozenset[tuple[str, str]] = frozenset()  # (course id, quiz id)
+    sandbox: Mapping[str, float] = field(default_factory=dict)  # course id → best sandbox score
+    certificates: Mapping[str, str] = field(default_factory=dict)  # course id → current certificate's public id
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+
+def _progress_items():  # noqa: ANN202 - a SQLAlchemy subquery
+    """Completed lessons, passed quizzes, best sandbox scores and current certificates of one user, as
+    (course, item, kind) rows."""
+    lessons = select(
+        LessonProgress.course_id, LessonProgress.lesson_id.label("item"), literal("lesson").label("kind")
+    ).where(LessonProgress.user_id == bindparam("user_id"))
+    quizzes = select(QuizResult.course_id, QuizResult.quiz_id, literal("quiz")).where(
+        QuizResult.user_id == bindparam("user_id"), QuizResult.passed.is_(True)
+    )
+    sandbox = select(SandboxResult.course_id, cast(SandboxResult.best_score, String), literal("sandbox")).where(
+        SandboxResult.user_id == bindparam("user_id")
+    )
+    certificates = select(Certificate.course_id, Certificate.public_id, literal("certificate")).where(
+        Certificate.user_id == bindparam("user_id"), Certificate.revoked_at.is_(None)
+    )
+    return union_all(lessons, quizzes, sandbox, certificates).subquery()
+
+
+_ITEMS = _progress_items()
+# Built once: constructing a SELECT costs more than running this one on SQLite.
+_REQUEST_USER_QUERY = FastQuery(
+    select(
+        User.id, User.email, User.display_name, User.role, User.locale, _ITEMS.c.course_id, _ITEMS.c.item, _ITEMS.c.kind
+    )
+    .outerjoin(_ITEMS, true())
+    .where(User.id == bindparam("user_id"))
+)
+
+
+def load_request_user(user_id: int) -> RequestUser | None:
+    """The user with their progress and certificates: one query, run on the bare driver."""
+    rows = _REQUEST_USER_QUERY.all(db.engine, user_id=user_id)
+    if not rows:
+        return None
+    completed = frozenset((course_id, item) for *_, course_id, item, kind in rows if kind == "lesson")
+    passed = frozenset((course_id, item) for *_, course_id, item, kind in rows if kind == "quiz")
+    sandbox = {course_id: float(item) for *_, course_id, item, kind in rows if kind == "sandbox"}
+    certificates = {course_id: item for *_, course_id, item, kind in rows if kind == "certificate"}
+    return RequestUser(*rows[0][:5], completed=completed, passed=passed, sandbox=sandbox, certificates=certificates)

@@ -1,0 +1,66 @@
+"""Pages with holes: the per-request parts every page shows (who is logged in, the CSRF token, messages).
+
+Every template calls `hole(name)` for these, and views with pages that are the same for every visitor render
+them with `render_page`. On the plain path a hole is filled as the template renders; on the fast path
+(course/fast/shells.py) the page is rendered once with markers and each request only fills them. Either way
+the template is the same, so both paths give the same HTML (tests/web/test_fast_paths.py checks).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from flask import Flask, current_app, get_template_attribute, has_request_context, render_template, request, session
+from flask_login import current_user
+from markupsafe import Markup, escape
+
+from course import fast
+from course.fast.shells import ShellCache
+from course.publishing.cache import catalog
+from course.security import csrf_token
+
+Holes = Mapping[str, Callable[[], str]]
+
+
+def user_holes() -> dict[str, Callable[[], str]]:
+    """The holes of every page: the CSRF token, the user's name, the studio link (only for staff), pending
+    messages, and the page's own address for the language switch to come back to."""
+    user = current_user._get_current_object()
+    return {
+        "csrf_token": csrf_token,
+        "user_name": lambda: escape(user.display_name) if user.is_authenticated else "",
+        "studio_link": get_template_attribute("macros.html", "studio_link") if user.is_staff else str,
+        "flashes": get_template_attribute("macros.html", "flashes") if "_flashes" in session else str,
+        "here": lambda: escape(request.full_path.rstrip("?")),
+    }
+
+
+def _filled(holes: Holes) -> Callable[[str], Markup]:
+    return lambda name: Markup(holes[name]())  # noqa: S704 - every hole returns escaped or template-made HTML
+
+
+def render_page(template: str, holes: Holes | None = None, *, shells: str = "pages", **context: object) -> str:
+    """A page whose context is the same for every visitor with the same context values: with the fast paths,
+    rendered once per context (`shells` names the cache: the course's pages, or certificate checks, which must
+    not push lesson pages out); without, rendered now."""
+    every = {**user_holes(), **(holes or {})}
+    if fast.enabled():
+        return current_app.extensions["course_shells"][shells].render(template, catalog().version, every, context)
+    return render_template(template, **context, hole=_filled(every))
+
+
+def _page_context() -> dict[str, object]:
+    """`hole` and `authenticated` for every template rendered in a request (render_page passes its own)."""
+    if not has_request_context():
+        return {}
+    return {"hole": _filled(user_holes()), "authenticated": current_user.is_authenticated}
+
+
+def init_app(app: Flask) -> None:
+    app.context_processor(_page_context)
+    # Certificate checks get their own, smaller cache: many different certificates opened once each (or a
+    # scanner trying ids) must not push the course's pages out.
+    app.extensions["course_shells"] = {
+        "pages": ShellCache(f"shells.pages@{id(app):x}", 2048),
+        "verify": ShellCache(f"shells.verify@{id(app):x}", 512),
+    }

@@ -1,0 +1,149 @@
+"""The fast paths (course/fast/) and the plain Flask path serve the same pages, for every kind of visitor.
+
+Every page that is cached as a shell is fetched by learners with different names, languages and progress, a
+trainer and anonymous visitors in both languages: first all through the fast paths (so one visitor's shell is
+served to the next), then all through the plain path, and each visitor's two pages must be identical.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from jinja2 import ChoiceLoader, DictLoader
+
+from course.certificates import operations as certificates
+from course.extensions import db
+from course.fast.shells import ShellLeak
+from course.models import Certificate, LessonProgress, QuizResult, SandboxResult
+from course.pages import render_page
+from course.publishing.cache import catalog
+from tests.quiz_helpers import client_for, faster_apps
+
+COURSE = "kam-pay"
+TOKEN = re.compile(r'value="[\w-]+\.[\w-]+\.[\w-]+"')  # a signed CSRF token (time-stamped on the plain path)
+
+
+@pytest.fixture
+def make_app(make_app, monkeypatch: pytest.MonkeyPatch):
+    return faster_apps(make_app, monkeypatch)
+
+
+def record_progress(app: Flask, user_id: int, lessons: int, quizzes: int, sandbox: float | None) -> None:
+    with app.test_request_context():
+        course = catalog().course(COURSE)
+        for lesson_id in course.lesson_ids[:lessons]:
+            db.session.add(LessonProgress(user_id=user_id, course_id=COURSE, lesson_id=lesson_id))
+        for quiz in course.quizzes[:quizzes]:
+            db.session.add(
+                QuizResult(
+                    user_id=user_id, course_id=COURSE, quiz_id=quiz.id, best_percent=95.0, passed=True, attempts=1
+                )
+            )
+        if sandbox is not None:
+            db.session.add(SandboxResult(user_id=user_id, course_id=COURSE, best_score=sandbox))
+        db.session.commit()
+
+
+def visitors(app: Flask, make_user) -> dict[str, FlaskClient]:
+    """Learners and a trainer with different names, languages and progress (two of them certified, one of those
+    certificates revoked), and anonymous visitors in German and English."""
+    everything = len(catalog_of(app).lesson_ids), len(catalog_of(app).quizzes)
+    people = {
+        "ana": (make_user(display_name="Ana <Ölmez> & Co", locale="de"), (2, 1, 40.0)),
+        "ben": (make_user(role="trainer", display_name="Ben Trainer", locale="en"), (0, 0, None)),
+        "carla": (make_user(display_name="Carla Certified", locale="en"), (*everything, 90.0)),
+        "dora": (make_user(display_name="Dora Revoked", locale="de"), (*everything, 85.0)),
+    }
+    clients = {}
+    for name, (user, progress) in people.items():
+        record_progress(app, user.id, *progress)
+        clients[name] = client_for(app, user)
+    for name in ("carla", "dora"):
+        assert clients[name].post(f"/courses/{COURSE}/certificate", data={"name": name.title()}).status_code == 302
+        clients[name].get("/")  # shows (and so clears) the "issued" message
+    with app.app_context():
+        revoked = db.session.query(Certificate).filter_by(user_id=people["dora"][0].id).one()
+        certificates.revoke(revoked, None, "Issued by mistake")
+        db.session.commit()
+    for lang in ("de", "en"):
+        anonymous = app.test_client()
+        anonymous.environ_base["HTTP_ACCEPT_LANGUAGE"] = lang
+        clients[f"anonymous-{lang}"] = anonymous
+    return clients
+
+
+def catalog_of(app: Flask):
+    with app.test_request_context():
+        return catalog().course(COURSE)
+
+
+def shell_pages(app: Flask) -> list[str]:
+    course = catalog_of(app)
+    with app.app_context():
+        ids = [public_id for (public_id,) in db.session.query(Certificate.public_id)]
+    return [
+        "/",
+        f"/courses/{COURSE}",
+        *(f"/courses/{COURSE}/lessons/{lesson_id}" for lesson_id in course.lesson_ids),
+        *(f"/verify/{public_id}" for public_id in ids),
+    ]
+
+
+def fetch(client: FlaskClient, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return TOKEN.sub('value="TOKEN"', response.get_data(as_text=True))
+
+
+def test_every_shell_page_is_the_same_through_the_fast_and_the_plain_path(app: Flask, make_user) -> None:
+    clients = visitors(app, make_user)
+    pages = shell_pages(app)
+    assert len(pages) == 2 + len(catalog_of(app).lesson_ids) + 2
+    served: dict[str, dict[str, str]] = {}
+    for fast in (True, False):
+        app.config["FAST_PATHS"] = fast
+        for url in pages:
+            for name, client in clients.items():
+                served.setdefault(f"{name} {url}", {})[str(fast)] = fetch(client, url)
+    for page, both in served.items():
+        assert both["True"] == both["False"], page
+    # The pages really differ between visitors, so equal pages are not equal by accident.
+    overview = f"/courses/{COURSE}"
+    assert "Ana &lt;Ölmez&gt; &amp; Co" in served[f"ana {overview}"]["True"]
+    assert "Ana" not in served[f"ben {overview}"]["True"] and "Ben Trainer" in served[f"ben {overview}"]["True"]
+    assert "/studio" in served[f"ben {overview}"]["True"] and "/studio" not in served[f"ana {overview}"]["True"]
+    assert served["anonymous-de /"]["True"] != served["anonymous-en /"]["True"]
+    assert served[f"ana {overview}"]["True"] != served[f"dora {overview}"]["True"]
+
+
+def test_the_plain_path_loads_the_orm_user_and_the_fast_path_a_snapshot(app: Flask, make_user) -> None:
+    user = make_user()
+    client = client_for(app, user)
+    seen = []
+
+    @app.get("/whoami-test")
+    def whoami() -> str:
+        from flask_login import current_user
+
+        seen.append(type(current_user._get_current_object()).__name__)
+        return ""
+
+    for fast in (True, False):
+        app.config["FAST_PATHS"] = fast
+        client.get("/whoami-test")
+    assert seen == ["RequestUser", "User"]
+
+
+def test_a_shell_template_that_reads_the_user_outside_a_hole_fails(app: Flask, make_user) -> None:
+    app.jinja_env.loader = ChoiceLoader(
+        [DictLoader({"leaky.html": "<p>{{ current_user.display_name }}</p>"}), app.jinja_env.loader]
+    )
+    client_for(app, make_user())
+    with app.test_request_context("/"), pytest.raises(ShellLeak, match="current_user"):
+        render_page("leaky.html", lang="de", authenticated=False)
+    app.config["FAST_PATHS"] = False
+    with app.test_request_context("/"):
+        assert render_page("leaky.html", lang="de", authenticated=False) == "<p></p>"
