@@ -11,6 +11,9 @@ median and p95 per request. A fast path is turned off by putting the plain piece
 - sessions: Flask's own cookie interface (serializer built per call);
 - login: Flask-Login's session-protection check as shipped.
 
+Then `--submissions` quiz submissions (all answers right) of fresh attempts, each closed by the prepared UPDATE
+(course/fast/attempts.py) or by the plain ORM UPDATE.
+
 Usage: .venv/bin/python bench/fast_paths.py [--requests N] [--page URL] [--json PATH]
 """
 
@@ -20,12 +23,14 @@ import argparse
 import contextlib
 import json
 import os
+import secrets
 import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -34,10 +39,13 @@ from flask.sessions import SecureCookieSessionInterface  # noqa: E402
 from flask_login import LoginManager  # noqa: E402
 from flask_wtf.csrf import generate_csrf  # noqa: E402
 
+from bench.run import right_answers  # noqa: E402
 from course import pages, security  # noqa: E402
 from course.extensions import db  # noqa: E402
+from course.fast import attempts as fast_attempts  # noqa: E402
 from course.models import LessonProgress, User  # noqa: E402
 from course.publishing.cache import catalog  # noqa: E402
+from course.quiz import operations as quiz_operations  # noqa: E402
 
 LESSON = "/courses/kam-pay/lessons/kams-are-not-salespeople"
 
@@ -124,10 +132,39 @@ def measure(app: Flask, user_id: int, url: str, requests: int) -> tuple[float, f
     return statistics.median(times), times[int(0.95 * (len(times) - 1))]
 
 
+def measure_submissions(app: Flask, count: int) -> tuple[float, float]:
+    """Median and p95 ms of submitting `count` fresh attempts, each of its own learner."""
+    with app.test_request_context():
+        course = catalog().course("kam-pay")
+        quiz = course.quiz("kam-mandate-quiz")
+        made = []
+        for _ in range(count):
+            email = f"submit-{secrets.token_hex(6)}@example.org"
+            user = User(email=email, password_hash="!", display_name="Learner", locale="de")
+            db.session.add(user)
+            db.session.flush()
+            attempt, _created = quiz_operations.start_attempt(user, course, quiz)
+            made.append((user.id, attempt.id, attempt.layout))
+        db.session.commit()
+    times = []
+    for user_id, attempt_id, layout in made:
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = str(user_id)
+        body = urlencode([*right_answers(quiz, layout, "de"), ("submit", "1")])
+        started = time.perf_counter()
+        response = client.post(f"/attempts/{attempt_id}", data=body, content_type="application/x-www-form-urlencoded")
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 302
+    times = sorted(times[len(times) // 10 :])  # the first tenth warms up
+    return statistics.median(times), times[int(0.95 * (len(times) - 1))]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--page", default=LESSON)
+    parser.add_argument("--submissions", type=int, default=500)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
@@ -137,6 +174,19 @@ def main() -> int:
             with context():
                 median, p95 = measure(app, user_id, args.page, args.requests)
             results[name] = {"median_ms": round(median, 3), "p95_ms": round(p95, 3)}
+        app.config["WTF_CSRF_ENABLED"] = False  # the submissions post without a page to take a token from
+        submissions = {}
+        plain_close = quiz_operations.close_attempt
+        for name, context in (
+            ("quiz submission, prepared UPDATE", contextlib.nullcontext),
+            (
+                "quiz submission, ORM UPDATE",
+                lambda: swapped(fast_attempts, "close_attempt", plain_close),
+            ),
+        ):
+            with context():
+                median, p95 = measure_submissions(app, args.submissions)
+            submissions[name] = {"median_ms": round(median, 3), "p95_ms": round(p95, 3)}
     base = results["all fast paths"]["median_ms"]
     print(f"{args.page}, {args.requests} requests per case, in-process (Flask test client, SQLite)")
     print(f"{'case':<40} {'median ms':>10} {'p95 ms':>8} {'vs all fast':>12}")
@@ -144,8 +194,11 @@ def main() -> int:
         print(
             f"{name:<40} {figures['median_ms']:>10.3f} {figures['p95_ms']:>8.3f} {figures['median_ms'] / base:>11.2f}×"
         )
+    print(f"\nquiz submissions, {args.submissions} per case")
+    for name, figures in submissions.items():
+        print(f"{name:<40} {figures['median_ms']:>10.3f} {figures['p95_ms']:>8.3f}")
     if args.json:
-        args.json.write_text(json.dumps(results, indent=2))
+        args.json.write_text(json.dumps({**results, **submissions}, indent=2))
     return 0
 
 

@@ -97,7 +97,7 @@ def _learner_table(course: Course, wanted: LearnerFilter) -> Select:
     The status is the completion rule (course/core/completion.py `status`) written in SQL, so one query classifies
     every learner; tests/web/test_analytics_completion.py checks that both give the same answer.
     """
-    rule = completion.Requirements.of(course)
+    rule = course.requirements
     lessons = (
         select(
             LessonProgress.user_id.label("user_id"),

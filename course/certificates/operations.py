@@ -36,13 +36,13 @@ def current_certificate(user_id: int, course_id: str) -> Certificate | None:
 
 def steps(user: CurrentUser, course: Course) -> list[completion.Step]:
     """The certificate checklist: the course's completion rule as steps, each done or not yet."""
-    rule = completion.Requirements.of(course)
+    rule = course.requirements
     return completion.checklist(rule, progress.progress(user, rule))
 
 
 def eligible(user: CurrentUser, course: Course) -> bool:
     """Whether the course's completion rule is met now (every step of the checklist done)."""
-    rule = completion.Requirements.of(course)
+    rule = course.requirements
     return completion.complete(rule, progress.progress(user, rule))
 
 
@@ -56,7 +56,7 @@ def result_summary(user: CurrentUser, course: Course) -> dict[str, object]:
         ).all()
     )
     summary: dict[str, object] = {
-        "lessons": len(progress.progress(user, completion.Requirements.of(course)).lessons),
+        "lessons": len(progress.progress(user, course.requirements).lessons),
         "lessons_total": len(course.lessons),
         "quizzes": {quiz_id: round(best[quiz_id], 1) for quiz_id in course.required_quizzes if quiz_id in best},
     }

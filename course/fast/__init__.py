@@ -6,6 +6,7 @@
   (plain: Flask-Login loads the ORM `User`);
 - `csrf.py`: the CSRF token signed once per session (plain: Flask-WTF signs one per request);
 - `sessions.py`: the cookie signer built once per key set (plain: Flask's `SecureCookieSessionInterface`);
+- `attempts.py`: a quiz attempt closed by an UPDATE built once (plain: the ORM UPDATE in quiz/operations.py);
 - `login.py`: no address-and-browser hash when session protection is off (plain: Flask-Login as shipped).
 
 docs/architecture.md ("Fast paths") gives for each the benchmark figure that justifies it and how it fails.

@@ -67,30 +67,55 @@ _GUARDS = {name: _Forbidden(name) for name in ("current_user", "session", "g", "
 _UNLESS_GIVEN = {name: _Forbidden(name) for name in ("lang", "authenticated")}
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def frozen(value: object) -> Hashable:
     """A hashable stand-in that is equal for equal values: the part of a shell key one context value makes."""
     kind = type(value)
-    if kind in _CATALOG_KEYS:
-        return (kind.__name__, _CATALOG_KEYS[kind](value))
-    if value is None or kind in (str, int, float, bool):
+    if kind in _SCALARS:
         return value
+    key_of = _CATALOG_KEYS.get(kind)
+    if key_of is not None:
+        return (kind.__name__, key_of(value))
+    if kind.__hash__ is not None and kind.__hash__ is not object.__hash__:
+        try:
+            hash(value)  # a value type: a frozen dataclass, a tuple of them, a datetime …
+        except TypeError:
+            pass  # it holds something unhashable (a catalog object, a dict): taken apart below
+        else:
+            return value
     if isinstance(value, Mapping):
         return ("mapping", tuple(sorted((key, frozen(item)) for key, item in value.items())))
     if isinstance(value, set | frozenset):
         return ("set", frozenset(frozen(item) for item in value))
     if isinstance(value, list | tuple):
         return ("seq", tuple(frozen(item) for item in value))
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        params = getattr(kind, "__dataclass_params__", None)
-        if params is not None and params.frozen:
-            return (kind.__name__, tuple(frozen(getattr(value, f.name)) for f in dataclasses.fields(value)))
-    if isinstance(value, Hashable) and kind.__hash__ is not object.__hash__:
-        return value  # a value type (datetime, Decimal …), not an object compared by identity
+    params = getattr(kind, "__dataclass_params__", None)
+    if params is not None and params.frozen:
+        return (kind.__name__, tuple(frozen(getattr(value, f.name)) for f in dataclasses.fields(value)))
     raise TypeError(f"a page shell cannot be keyed on a {kind.__name__}: pass plain or frozen data")
 
 
-def shell_key(template: str, version: int, path: str, context: Mapping[str, object]) -> tuple:
-    return (template, version, path, tuple(sorted((name, frozen(value)) for name, value in context.items())))
+class ShellKey:
+    """A shell's key with its hash computed once: the cache hashes a key more than once per lookup, and a key
+    holds the whole context."""
+
+    __slots__ = ("_hash", "parts")
+
+    def __init__(self, parts: tuple) -> None:
+        self.parts = parts
+        self._hash = hash(parts)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ShellKey) and self._hash == other._hash and self.parts == other.parts
+
+
+def shell_key(template: str, version: int, path: str, context: Mapping[str, object]) -> ShellKey:
+    return ShellKey((template, version, path, tuple(sorted((name, frozen(value)) for name, value in context.items()))))
 
 
 class ShellCache:
@@ -114,5 +139,10 @@ class ShellCache:
             guarded = {**_UNLESS_GIVEN, **context, **_GUARDS, "request": _ShellRequest(request.path), "hole": self.hole}
             html = render_template(template, **guarded)
             parts = self._pages.put(key, self._marker.split(html))
-        # split() alternates literal text and hole names: even indexes are text, odd ones holes.
-        return "".join(part if index % 2 == 0 else str(holes[part]()) for index, part in enumerate(parts))
+        # split() alternates literal text and hole names: even indexes are text, odd ones holes; a hole that
+        # appears twice (the CSRF token) is computed once.
+        filled: dict[str, str] = {}
+        for name in parts[1::2]:
+            if name not in filled:
+                filled[name] = str(holes[name]())
+        return "".join(part if index % 2 == 0 else filled[part] for index, part in enumerate(parts))

@@ -35,7 +35,7 @@ def overview(course_id: str):
     course = current_catalog.course(course_id)
     lang = current_language()
     user = current_user._get_current_object()
-    rule = completion.Requirements.of(course)
+    rule = course.requirements
     learner = _progress(user, rule)
     done, passed, sandbox_score = learner.lessons, learner.passed, learner.sandbox
     certificate_id = user.certificates.get(course.id) if user.is_authenticated else None
@@ -61,7 +61,7 @@ def lesson(course_id: str, lesson_id: str):
     current = course.lesson(lesson_id)
     lang = current_language()
     user = current_user._get_current_object()  # one proxy lookup for the whole view
-    rule = completion.Requirements.of(course)
+    rule = course.requirements
     learner = _progress(user, rule)
     done = learner.lessons
     before, after = course.neighbours(lesson_id)

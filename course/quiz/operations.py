@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, case, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from course import fast
 from course.core import caching
 from course.core.catalog import Course
 from course.core.errors import N_, CourseError, NotFound
@@ -29,6 +30,7 @@ from course.core.quiz import (
     ready_at,
 )
 from course.extensions import db
+from course.fast import attempts as fast_attempts
 from course.models import ContentRevision, CurrentUser, QuizAttempt, QuizResult, utcnow
 
 
@@ -245,17 +247,22 @@ def submit_attempt(attempt: QuizAttempt, quiz: Quiz, responses: Mapping[str, obj
         "passed": result.passed(quiz),
         "answers": {question_id: answer.stored() for question_id, answer in answers.items()},
     }
-    # One UPDATE that only closes a still open attempt: a second tab's submit changes nothing. The session's
-    # copy of the attempt takes the new values without a reload.
+    closing = fast_attempts.close_attempt if fast.enabled() else close_attempt
+    if not closing(attempt, closed):
+        raise AttemptClosed(N_("This attempt was already submitted."))
+    _record_best(attempt)
+
+
+def close_attempt(attempt: QuizAttempt, values: Mapping[str, object]) -> bool:
+    """Close `attempt` with `values` in one UPDATE if it is still open (a second tab's submit changes nothing);
+    the session's copy takes the new values without a reload. False if it was already closed."""
     done = db.session.execute(
         update(QuizAttempt)
         .where(QuizAttempt.id == attempt.id, QuizAttempt.status == "open")
-        .values(closed)
+        .values(dict(values))
         .execution_options(synchronize_session="evaluate")
     )
-    if done.rowcount != 1:
-        raise AttemptClosed(N_("This attempt was already submitted."))
-    _record_best(attempt)
+    return done.rowcount == 1
 
 
 def _record_best(attempt: QuizAttempt) -> None:

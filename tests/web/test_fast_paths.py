@@ -16,11 +16,13 @@ from jinja2 import ChoiceLoader, DictLoader
 
 from course.certificates import operations as certificates
 from course.extensions import db
+from course.fast import attempts as fast_attempts
 from course.fast.shells import ShellLeak
-from course.models import Certificate, LessonProgress, QuizResult, SandboxResult
+from course.models import Certificate, LessonProgress, QuizAttempt, QuizResult, SandboxResult, utcnow
 from course.pages import render_page
 from course.publishing.cache import catalog
-from tests.quiz_helpers import client_for, faster_apps
+from course.quiz import operations as quiz_operations
+from tests.quiz_helpers import attempt_key, client_for, faster_apps, start_attempt
 
 COURSE = "kam-pay"
 TOKEN = re.compile(r'value="[\w-]+\.[\w-]+\.[\w-]+"')  # a signed CSRF token (time-stamped on the plain path)
@@ -147,3 +149,43 @@ def test_a_shell_template_that_reads_the_user_outside_a_hole_fails(app: Flask, m
     app.config["FAST_PATHS"] = False
     with app.test_request_context("/"):
         assert render_page("leaky.html", lang="de", authenticated=False) == "<p></p>"
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_both_ways_of_closing_an_attempt_close_it_once_and_keep_the_session_copy_true(
+    app: Flask, make_user, fast: bool
+) -> None:
+    user = make_user()
+    closing = fast_attempts.close_attempt if fast else quiz_operations.close_attempt
+    with app.test_request_context():
+        course = catalog().course(COURSE)
+        attempt, _created = quiz_operations.start_attempt(user, course, course.quizzes[0])
+        db.session.commit()
+        values = {
+            "status": "submitted",
+            "submitted_at": utcnow(),
+            "score": 3.0,
+            "max_score": 4.0,
+            "percent": 75.0,
+            "passed": True,
+            "answers": {"q": {"response": "a"}},
+        }
+        assert closing(attempt, values) is True
+        assert attempt.status == "submitted" and attempt.percent == 75.0  # no reload needed
+        assert closing(attempt, {**values, "percent": 10.0}) is False  # a second tab changes nothing
+        db.session.commit()
+        db.session.expire_all()
+        stored = db.session.get(QuizAttempt, attempt.id)
+        assert (stored.status, stored.percent, stored.answers) == ("submitted", 75.0, {"q": {"response": "a"}})
+
+
+def test_a_quiz_is_submitted_and_reviewed_on_the_plain_path(app: Flask, client, login_as, make_user) -> None:
+    app.config["FAST_PATHS"] = False
+    login_as(make_user(locale="en"))
+    attempt_id = start_attempt(client)
+    key = attempt_key(app, attempt_id)
+    response = client.post(f"/attempts/{attempt_id}", data={**key.form_data(key.right_answers()), "submit": "1"})
+    assert response.headers["Location"] == f"/attempts/{attempt_id}/review"
+    assert "100" in client.get(response.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(QuizAttempt, attempt_id).status == "submitted"

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+from course.core.completion import Requirements
 from course.core.errors import NotFound
 from course.core.text.markdown import TocEntry
 
@@ -67,6 +69,11 @@ class Course:
 
     def title(self, lang: str) -> str:
         return self.titles.get(lang) or self.titles[self.source_language]
+
+    @cached_property
+    def requirements(self) -> Requirements:
+        """What the completion rule asks of a learner in this course; built once per catalog, read per request."""
+        return Requirements.of(self)
 
     def description(self, lang: str) -> str:
         return self.descriptions.get(lang) or self.descriptions[self.source_language]
