@@ -31,7 +31,7 @@ def user_holes() -> dict[str, Callable[[], str]]:
         "user_name": lambda: escape(user.display_name) if user.is_authenticated else "",
         "studio_link": get_template_attribute("macros.html", "studio_link") if user.is_staff else str,
         "flashes": get_template_attribute("macros.html", "flashes") if "_flashes" in session else str,
-        "here": lambda: escape(request.full_path.rstrip("?")),
+        "here": lambda: escape(request.full_path if request.query_string else request.path),
     }
 
 

@@ -34,7 +34,7 @@ def current_certificate(user_id: int, course_id: str) -> Certificate | None:
     )
 
 
-def steps(user: CurrentUser, course: Course) -> list[completion.Step]:
+def steps(user: CurrentUser, course: Course) -> tuple[completion.Step, ...]:
     """The certificate checklist: the course's completion rule as steps, each done or not yet."""
     rule = course.requirements
     return completion.checklist(rule, progress.progress(user, rule))

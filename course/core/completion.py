@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from course.core.catalog import Course
@@ -99,9 +99,10 @@ def percent(rule: Requirements, learner: Progress) -> int:
     return round(100 * done / steps) if steps else 0
 
 
-@dataclass(frozen=True)
-class Step:
-    """One line of the certificate checklist: what the completion rule asks, and whether it is done."""
+class Step(NamedTuple):
+    """One line of the certificate checklist: what the completion rule asks, and whether it is done.
+
+    A named tuple: pages are cached per checklist, and a tuple hashes and compares without Python code."""
 
     kind: str  # "lessons" | "quiz" | "sandbox"
     done: bool
@@ -110,7 +111,7 @@ class Step:
     total: int = 0  # lessons in the course, or the sandbox threshold
 
 
-def checklist(rule: Requirements, learner: Progress) -> list[Step]:
+def checklist(rule: Requirements, learner: Progress) -> tuple[Step, ...]:
     """The completion rule as steps a learner can follow: all lessons, each required quiz, the sandbox threshold.
     Every step is done exactly when `complete` holds."""
     lessons = len(lessons_done(rule, learner))
@@ -119,7 +120,7 @@ def checklist(rule: Requirements, learner: Progress) -> list[Step]:
     if rule.sandbox is not None:
         score = learner.sandbox if learner.sandbox is not None else 0.0
         steps.append(Step("sandbox", bool(sandbox_done(rule, learner)), count=round(score), total=rule.sandbox))
-    return steps
+    return tuple(steps)
 
 
 def status(rule: Requirements, learner: Progress, *, certified: bool, quizzes_taken: bool = False) -> str:

