@@ -27,6 +27,9 @@ _CLOSE = (
 
 def close_attempt(attempt: QuizAttempt, values: Mapping[str, object]) -> bool:
     """Close `attempt` with `values` (exactly CLOSED_FIELDS) if it is still open; False if it was not."""
+    if values.keys() != set(CLOSED_FIELDS):
+        # A field the statement does not write would be marked as stored below while the row never got it.
+        raise ValueError(f"closing an attempt writes exactly {', '.join(CLOSED_FIELDS)}, not {', '.join(values)}")
     done = db.session.execute(_CLOSE, {"attempt_id": attempt.id, **{f"new_{k}": v for k, v in values.items()}})
     if done.rowcount != 1:
         return False

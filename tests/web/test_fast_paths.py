@@ -189,3 +189,13 @@ def test_a_quiz_is_submitted_and_reviewed_on_the_plain_path(app: Flask, client, 
     assert "100" in client.get(response.headers["Location"]).get_data(as_text=True)
     with app.app_context():
         assert db.session.get(QuizAttempt, attempt_id).status == "submitted"
+
+
+def test_the_prepared_close_refuses_a_field_it_would_not_write(app: Flask, make_user) -> None:
+    user = make_user()
+    with app.test_request_context():
+        course = catalog().course(COURSE)
+        attempt, _created = quiz_operations.start_attempt(user, course, course.quizzes[0])
+        with pytest.raises(ValueError, match="exactly"):
+            fast_attempts.close_attempt(attempt, {"status": "submitted", "score": 1.0})
+        assert attempt.status == "open"
