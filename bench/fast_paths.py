@@ -36,11 +36,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask import Flask  # noqa: E402 - after the path set-up, so the script runs from anywhere
 from flask.sessions import SecureCookieSessionInterface  # noqa: E402
+from flask.testing import FlaskClient  # noqa: E402
 from flask_login import LoginManager  # noqa: E402
 from flask_wtf.csrf import generate_csrf  # noqa: E402
 
 from bench.run import right_answers  # noqa: E402
 from course import pages, security  # noqa: E402
+from course.auth.operations import session_user, start_session  # noqa: E402
 from course.extensions import db  # noqa: E402
 from course.fast import attempts as fast_attempts  # noqa: E402
 from course.models import LessonProgress, User  # noqa: E402
@@ -88,13 +90,10 @@ def swapped(owner: object, name: str, value: object) -> Iterator[None]:
 def cases(app: Flask) -> dict[str, Callable[[], contextlib.AbstractContextManager]]:
     manager = app.login_manager
 
-    def orm_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
-
     return {
         "all fast paths": contextlib.nullcontext,
         "without page shells": lambda: swapped(pages, "fast", _PlainPages),
-        "without the request-user snapshot": lambda: swapped(manager, "_user_callback", orm_user),
+        "without the request-user snapshot": lambda: swapped(manager, "_user_callback", session_user),
         "without the CSRF token cache": lambda: swapped(security, "signed_token", generate_csrf),
         "without the session serializer cache": lambda: swapped(
             app, "session_interface", SecureCookieSessionInterface()
@@ -116,11 +115,22 @@ def swapped_config(app: Flask, name: str, value: object) -> Iterator[None]:
         app.config[name] = original
 
 
-def measure(app: Flask, user_id: int, url: str, requests: int) -> tuple[float, float]:
+def signed_in(app: Flask, user_id: int) -> FlaskClient:
+    """A test client with a live server-side session of the user, as the login form starts one."""
     client = app.test_client()
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        start_session(user, remember=False)
+        db.session.commit()
+        session_id = user.get_id()
     with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
+        session["_user_id"] = session_id
         session["_fresh"] = True
+    return client
+
+
+def measure(app: Flask, user_id: int, url: str, requests: int) -> tuple[float, float]:
+    client = signed_in(app, user_id)
     for _ in range(50):
         assert client.get(url).status_code == 200
     times = []
@@ -148,9 +158,7 @@ def measure_submissions(app: Flask, count: int) -> tuple[float, float]:
         db.session.commit()
     times = []
     for user_id, attempt_id, layout in made:
-        client = app.test_client()
-        with client.session_transaction() as session:
-            session["_user_id"] = str(user_id)
+        client = signed_in(app, user_id)
         body = urlencode([*right_answers(quiz, layout, "de"), ("submit", "1")])
         started = time.perf_counter()
         response = client.post(f"/attempts/{attempt_id}", data=body, content_type="application/x-www-form-urlencoded")

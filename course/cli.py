@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from pathlib import Path
@@ -13,24 +12,19 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from course.auth import operations as accounts
-from course.certificates import export as certificate_export
-from course.certificates import operations as certificate_operations
-from course.certificates.keys import signing_key
+from course.backup.cli import backup_cli
+from course.certificates.cli import certificates_cli
 from course.core.catalog import Problem, build_catalog
-from course.core.certificates.credential import verify_credential
-from course.core.certificates.signing import key_id, public_key_from_multibase
 from course.core.errors import NotFound
 from course.core.quiz import QUIZ_FILE, QUIZ_FOLDER, gift, parse_quiz
 from course.extensions import db
-from course.models import ROLES
+from course.models import ROLES, User
 from course.publishing import operations as publishing
-from course.publishing.cache import catalog
 
 _DIR_HELP = "Read this folder (lessons, quizzes in DIR/quizzes) instead of CONTENT_DIR and QUIZ_DIR."
 course_cli = AppGroup("course", help="Check, import and export course content files.")
 users_cli = AppGroup("users", help="Manage accounts.")
 quiz_cli = AppGroup("quiz", help="Convert quizzes from and to Moodle GIFT.")
-certificates_cli = AppGroup("certificates", help="Verify credential files and export certificates.")
 
 
 def _read(directory: str | None) -> tuple[str, dict[str, str], list]:
@@ -102,13 +96,7 @@ def export_command(target: str) -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of prompting.")
 def create_user_command(email: str, role: str, display_name: str | None, password_stdin: bool) -> None:
     """Create an account. The password is prompted for (or read from stdin): there are no defaults."""
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
-    if len(password) < minimum:
-        raise click.UsageError(f"the password must have at least {minimum} characters")
+    password = _password_from(password_stdin)
     try:
         user = accounts.create_user(email, password, display_name or email.split("@")[0], role=role)
     except accounts.AccountError as error:
@@ -117,14 +105,62 @@ def create_user_command(email: str, role: str, display_name: str | None, passwor
     click.echo(f"Created {user.role} {user.email}.")
 
 
+def _password_from(stdin: bool) -> str:
+    """A new password from standard input (for scripts) or a hidden prompt; there are no defaults."""
+    if stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if len(password) < minimum:
+        raise click.UsageError(f"the password must have at least {minimum} characters")
+    return password
+
+
+def _existing_user(email: str) -> User:
+    user = accounts.find_user(email)
+    if user is None:
+        raise click.UsageError(f"no account with email {email}")
+    return user
+
+
+@users_cli.command("set-password")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of prompting.")
+def set_password_command(email: str, password_stdin: bool) -> None:
+    """Set an account's password and end all of its sessions."""
+    user = _existing_user(email)
+    accounts.set_password(user, _password_from(password_stdin))
+    db.session.commit()
+    click.echo(f"New password set for {user.email}; all of its sessions have ended.")
+
+
+@users_cli.command("deactivate")
+@click.argument("email")
+def deactivate_command(email: str) -> None:
+    """Stop an account from logging in and end all of its sessions; its data stays."""
+    user = _existing_user(email)
+    accounts.set_active(user, False)
+    db.session.commit()
+    click.echo(f"{user.email} is deactivated; all of its sessions have ended.")
+
+
+@users_cli.command("activate")
+@click.argument("email")
+def activate_command(email: str) -> None:
+    """Let a deactivated account log in again."""
+    user = _existing_user(email)
+    accounts.set_active(user, True)
+    db.session.commit()
+    click.echo(f"{user.email} can log in again.")
+
+
 @users_cli.command("set-role")
 @click.argument("email")
 @click.argument("role", type=click.Choice(ROLES))
 def set_role_command(email: str, role: str) -> None:
     """Change an account's role."""
-    user = accounts.find_user(email)
-    if user is None:
-        raise click.UsageError(f"no account with email {email}")
+    user = _existing_user(email)
     user.role = role
     db.session.commit()
     click.echo(f"{user.email} is now {role}.")
@@ -296,68 +332,9 @@ def _course_languages(source: str) -> tuple[str, ...]:
     return tuple(str(lang) for lang in languages) if isinstance(languages, list) else ()
 
 
-@certificates_cli.command("verify")
-@click.argument("file", type=click.Path(dir_okay=False))
-@click.option(
-    "--issuer",
-    "issuer_file",
-    type=click.Path(exists=True, dir_okay=False),
-    help="The issuer profile (/certificates/issuer.json) whose keys to trust, instead of this site's key.",
-)
-def verify_certificate_command(file: str, issuer_file: str | None) -> None:
-    """Check an Open Badges credential file offline: its shape and its signature. Exit 1 if not valid."""
-    try:
-        data = json.loads(Path(file).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as error:
-        raise click.ClickException(f"{file}: cannot be read ({error})") from None
-    except json.JSONDecodeError as error:
-        click.echo(f"{file}: not JSON (line {error.lineno}, column {error.colno}: {error.msg})", err=True)
-        sys.exit(1)
-    keys = _trusted_keys(issuer_file)
-    result = verify_credential(data, keys)
-    message = result.reason % dict(result.params) if result.params else result.reason
-    if not result.valid:
-        click.echo(f"{file}: NOT VALID: {message}", err=True)
-        sys.exit(1)
-    click.echo(f"{file}: valid. {message}")
-
-
-def _trusted_keys(issuer_file: str | None) -> dict:
-    if issuer_file is None:
-        public_key = signing_key().public_key()
-        return {key_id(public_key): public_key}  # matched by the key id after the "#" of the proof's method
-    try:
-        profile = json.loads(Path(issuer_file).read_text(encoding="utf-8"))
-        return {
-            method["id"]: public_key_from_multibase(method["publicKeyMultibase"])
-            for method in profile["verificationMethod"]
-        }
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        raise click.ClickException(f"{issuer_file}: not an issuer profile with keys ({error})") from None
-
-
-@certificates_cli.command("export")
-@click.option("--course", "course_id", required=True, help="The course whose certificates to export.")
-@click.option("--status", type=click.Choice(("all", "valid", "revoked")), default="all", show_default=True)
-@click.option("--query", default="", help="Only certificates whose name or email contains this text.")
-@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The ZIP file to write.")
-@click.option("--base-url", help="The site's public address for the QR codes (default: where they were issued).")
-def export_certificates_command(course_id: str, status: str, query: str, out: str, base_url: str | None) -> None:
-    """Write the course's certificates as a ZIP of PDFs plus certificates.csv, like the trainer page."""
-    try:
-        course = catalog().course(course_id)
-    except NotFound as error:
-        raise click.ClickException(str(error)) from None
-    rows = certificate_operations.course_certificates(course.id, status, query, limit=None)
-    issued_at = next((row.record.issuer_url for row in rows if row.record), None)
-    with current_app.test_request_context(base_url=base_url or issued_at or "http://localhost"):
-        data = certificate_export.build_zip(rows)
-    Path(out).write_bytes(data)
-    click.echo(f"Wrote {out}: {len(rows)} certificate(s) and certificates.csv.")
-
-
 def init_app(app: Flask) -> None:
     app.cli.add_command(course_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(quiz_cli)
     app.cli.add_command(certificates_cli)
+    app.cli.add_command(backup_cli)

@@ -6,12 +6,18 @@ Every setting is documented in the README ("Configuration").
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "dev-only-insecure-secret-key"  # noqa: S105 - refused outside debug and tests
+LOCAL_PUBLIC_URL = "http://127.0.0.1:5000"  # `flask run`'s address: the default in debug and tests only
+# Always accepted as Host, so a health check or a benchmark on the machine itself reaches the app; harmless,
+# since no URL the app writes is built from the Host header.
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1")
 
 
 class InsecureConfigError(RuntimeError):
@@ -27,6 +33,14 @@ class Defaults:
     SQLITE_BUSY_TIMEOUT_MS = 5000
     RATELIMIT_STORAGE_URI = "memory://"
     LOGIN_RATE_LIMIT = "10 per minute"
+    # Failed logins per account name, counted in the database: free ones, then a doubling wait up to a ceiling.
+    LOGIN_FREE_FAILURES = 5
+    LOGIN_FIRST_DELAY_SECONDS = 2
+    LOGIN_MAX_DELAY_SECONDS = 900
+    LOGIN_FAILURES_FORGOTTEN_AFTER = timedelta(hours=24)
+    # A login without "stay logged in" ends when the browser closes and, on the server, after this long.
+    LOGIN_SESSION_LIFETIME = timedelta(hours=12)
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)  # Flask-Login's default is a year
     REGISTER_RATE_LIMIT = "20 per hour"
     CONTENT_DIR = str(PROJECT_ROOT / "content")
     QUIZ_DIR = str(PROJECT_ROOT / "quizzes")
@@ -44,6 +58,10 @@ class Defaults:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # a form left open over lunch must still submit; the token is per session
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    # The site's public address (scheme, host, port, path prefix): every absolute URL the app writes
+    # (certificates, QR codes, the issuer profile) is built on it, never on the request's Host header.
+    PUBLIC_URL: str | None = None  # required outside debug and tests
+    TRUSTED_HOSTS: list[str] | None = None  # None → PUBLIC_URL's host plus LOOPBACK_HOSTS; others get 400
     CERTIFICATE_ISSUER_NAME: str | None = None  # None → "KAM course" in the learner's language
     CERTIFICATE_KEY_FILE: str | None = None  # None → certificate-signing-key.pem in the instance folder
     # The trainers' ZIP download renders every PDF in the request (about 25 ms each): 800 take about 20 s,
@@ -53,6 +71,9 @@ class Defaults:
     MEDIA_MAX_BYTES = 1024 * 1024
     MEDIA_MAX_PIXELS = 16_000_000
     GIFT_MAX_BYTES = 512 * 1024
+
+
+_DURATIONS = ("LOGIN_FAILURES_FORGOTTEN_AFTER", "LOGIN_SESSION_LIFETIME", "REMEMBER_COOKIE_DURATION")
 
 
 def default_instance_path() -> Path:
@@ -88,7 +109,34 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     if app.config.get("REDIS_URL"):
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
     app.config["BABEL_DEFAULT_LOCALE"] = app.config["DEFAULT_LANGUAGE"]
+    for name in _DURATIONS:  # the environment gives seconds
+        if isinstance(app.config[name], int | float):
+            app.config[name] = timedelta(seconds=app.config[name])
+    _public_address(app)
     _refuse_insecure(app)
+
+
+def _public_address(app: Flask) -> None:
+    """Check PUBLIC_URL (a laptop default in debug and tests) and derive TRUSTED_HOSTS from it if unset."""
+    url = app.config.get("PUBLIC_URL")
+    if not url:
+        if not (app.debug or app.testing):
+            raise InsecureConfigError(
+                "Refusing to start without PUBLIC_URL, the site's public address: certificates, QR codes and\n"
+                "the issuer profile are built on it, never on the request's Host header. Set it, e.g.\n"
+                "  export COURSE_PUBLIC_URL=https://kurs.example.org\n"
+                f"or put PUBLIC_URL = 'https://kurs.example.org' into {Path(app.instance_path) / 'config.py'}\n"
+                f"(python -m course.setup writes {LOCAL_PUBLIC_URL!r} for a laptop)."
+            )
+        url = LOCAL_PUBLIC_URL
+    parts = urlsplit(str(url))
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise InsecureConfigError(f"PUBLIC_URL must be an http(s) address like https://kurs.example.org, not {url!r}.")
+    app.config["PUBLIC_URL"] = str(url).rstrip("/")
+    hosts = app.config.get("TRUSTED_HOSTS")
+    if isinstance(hosts, str):  # COURSE_TRUSTED_HOSTS=a.example,b.example
+        hosts = [host.strip() for host in hosts.split(",") if host.strip()]
+    app.config["TRUSTED_HOSTS"] = list(hosts) if hosts else list(dict.fromkeys([parts.hostname, *LOOPBACK_HOSTS]))
 
 
 def _refuse_insecure(app: Flask) -> None:

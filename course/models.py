@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from flask_login import AnonymousUserMixin, UserMixin
-from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from course.dbtypes import UTCDateTime
@@ -67,6 +67,8 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(16), default="learner")
     locale: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # A deactivated account keeps its data but cannot log in; deactivating ends its sessions.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
 
     progress: Mapped[list[LessonProgress]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -77,6 +79,20 @@ class User(UserMixin, db.Model):
     current_certificates: Mapped[list[Certificate]] = relationship(
         viewonly=True, primaryjoin="and_(User.id == Certificate.user_id, Certificate.revoked_at.is_(None))"
     )
+
+    # Set by `auth.operations.start_session` for the request that logs in; Flask-Login stores `get_id()`.
+    session_token = None  # str once set; not a column
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        """`<user id>:<session token>`: the session cookie and the remember cookie name a server-side session,
+        so ending that session (logout, password change, deactivation) ends both cookies everywhere."""
+        if self.session_token is None:
+            raise RuntimeError("log in through auth.operations.start_session, which gives the session a token")
+        return f"{self.id}:{self.session_token}"
 
     @property
     def is_staff(self) -> bool:
@@ -101,6 +117,37 @@ class User(UserMixin, db.Model):
     def certificates(self) -> dict[str, str]:
         """Course id → the current (unrevoked) certificate's public id, as on the request's user snapshot."""
         return {row.course_id: row.public_id for row in self.current_certificates}
+
+
+class UserSession(db.Model):
+    """A login: the cookie carries a random token, the database only its SHA-256.
+
+    A session is valid while its row exists and has not expired; deleting rows ends sessions on every
+    server at once (logout ends one, a password change or deactivation all of a user's).
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Unix seconds: every logged-in request compares it in the one-query fast path, which runs on the bare
+    # driver without SQLAlchemy's type processing (course/fast/query.py).
+    expires_epoch: Mapped[int] = mapped_column(BigInteger)
+
+
+class LoginFailures(db.Model):
+    """Failed logins per account name (the SHA-256 of the normalised email, known account or not), so the
+    growing delay after repeated failures holds across workers and servers without Redis."""
+
+    __tablename__ = "login_failures"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class ContentRevision(db.Model):
@@ -297,6 +344,7 @@ class Certificate(db.Model):
             postgresql_where=text("revoked_at IS NULL"),
         ),
         Index("ix_certificates_course", "course_id", "issued_at"),
+        Index("uq_certificates_status_index", "status_index", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -311,3 +359,18 @@ class Certificate(db.Model):
     revoked_reason: Mapped[str | None] = mapped_column(Text)
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id", ondelete="SET NULL"))
+    # The certificate's bit in the published revocation status list; never changes once the credential carries it.
+    status_index: Mapped[int | None] = mapped_column()
+
+
+class CertificateKey(db.Model):
+    """Every key that ever signed certificates, by kid: only the public half, so every server publishes the
+    same keys and a rotation never invalidates what a retired key signed. Private keys stay in files."""
+
+    __tablename__ = "certificate_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kid: Mapped[str] = mapped_column(String(100), unique=True)
+    public_key: Mapped[str] = mapped_column(String(100))  # Multikey spelling, z6Mk...
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # None: the active key (at most one)

@@ -22,6 +22,7 @@ from course.core import caching
 from course.extensions import db
 from course.models import User
 from tests.paths import CONTENT_DIR, PROJECT_ROOT, QUIZ_DIR  # noqa: F401 - re-exported for the tests
+from tests.sessions import sign_in
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/course_test"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -160,9 +161,6 @@ def login_as(client: FlaskClient) -> Callable[[User], FlaskClient]:
     """Log a user in through the session (the login form itself is tested in test_auth)."""
 
     def login(user: User) -> FlaskClient:
-        with client.session_transaction() as session:
-            session["_user_id"] = str(user.id)
-            session["_fresh"] = True
-        return client
+        return sign_in(client, user.id)
 
     return login

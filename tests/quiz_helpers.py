@@ -31,6 +31,7 @@ from course.models import ContentRevision, QuizAttempt, QuizResult, User
 from course.publishing import cache as catalog_cache
 from course.publishing import operations as publishing
 from tests.conftest import QUIZ_DIR
+from tests.sessions import sign_in
 
 COURSE = "kam-pay"
 QUIZ_IDS = tuple(sorted(path.stem for path in (QUIZ_DIR / COURSE).glob("*.yml")))
@@ -112,11 +113,7 @@ def start_attempt(client: FlaskClient, quiz_id: str = MANDATE, csrf_token: str |
 
 def client_for(app: Flask, user: User) -> FlaskClient:
     """A second browser, logged in as `user`."""
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
-        session["_fresh"] = True
-    return client
+    return sign_in(app.test_client(), user.id)
 
 
 def answer_count(app: Flask) -> int:

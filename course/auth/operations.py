@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+import time
+from datetime import timedelta
 from functools import cache
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import case, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from course.core.login_delay import LoginDelay
 from course.extensions import db
-from course.models import ROLES, User
+from course.models import ROLES, LoginFailures, User, UserSession, utcnow
 
 
 @cache
@@ -67,3 +74,136 @@ def set_locale(user_id: int, lang: str) -> None:
     user = db.session.get(User, user_id)
     if user is not None:  # an account deleted since the request began has nothing to remember it on
         user.locale = lang
+
+
+def set_password(user: User, password: str) -> None:
+    """Store a new password and end every session of the account; the caller commits."""
+    user.password_hash = generate_password_hash(password)
+    end_all_sessions(user.id)
+
+
+def set_active(user: User, active: bool) -> None:
+    """Deactivate (ending every session at once) or reactivate an account; the caller commits."""
+    user.active = active
+    if not active:
+        end_all_sessions(user.id)
+
+
+# Sessions: the cookie holds "<user id>:<token>"; the database holds the token's SHA-256 and an expiry.
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def session_lifetime(remember: bool) -> timedelta:
+    return current_app.config["REMEMBER_COOKIE_DURATION" if remember else "LOGIN_SESSION_LIFETIME"]
+
+
+def start_session(user: User, remember: bool) -> None:
+    """Record a new login for `user` and give it its token (`user.get_id()` then names it); the caller
+    commits before logging the user in. Expired sessions of the account are tidied away on the way."""
+    now = int(time.time())
+    token = secrets.token_urlsafe(32)
+    db.session.execute(delete(UserSession).where(UserSession.user_id == user.id, UserSession.expires_epoch <= now))
+    expires = now + int(session_lifetime(remember).total_seconds())
+    db.session.add(
+        UserSession(user_id=user.id, token_hash=_token_hash(token), remember=remember, expires_epoch=expires)
+    )
+    user.session_token = token
+
+
+def parse_session_id(session_id: str) -> tuple[int, str] | None:
+    """(user id, token) from what Flask-Login keeps in the session and the remember cookie, or None."""
+    user_id, _, token = session_id.partition(":")
+    if not user_id.isdigit() or len(user_id) > 18 or not token or len(token) > 100:
+        return None
+    return int(user_id), _token_hash(token)
+
+
+def session_user(session_id: str) -> User | None:
+    """The active account whose unexpired session this is, or None (the ORM twin of the fast path's query)."""
+    parsed = parse_session_id(session_id)
+    if parsed is None:
+        return None
+    user_id, token_hash = parsed
+    user = db.session.scalar(
+        select(User)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(
+            User.id == user_id,
+            User.active.is_(True),
+            UserSession.token_hash == token_hash,
+            UserSession.expires_epoch > int(time.time()),
+        )
+    )
+    if user is not None:
+        user.session_token = session_id.partition(":")[2]
+    return user
+
+
+def end_session(session_id: str | None) -> None:
+    """End one session (logout): its cookie, and any copy of it, stops working on every server."""
+    parsed = parse_session_id(session_id or "")
+    if parsed is not None:
+        user_id, token_hash = parsed
+        db.session.execute(
+            delete(UserSession).where(UserSession.user_id == user_id, UserSession.token_hash == token_hash)
+        )
+
+
+def end_all_sessions(user_id: int) -> None:
+    db.session.execute(delete(UserSession).where(UserSession.user_id == user_id))
+
+
+# Failed logins, counted per account name in the database so the limit holds across workers and servers.
+
+
+def _login_key(email: str) -> str:
+    return hashlib.sha256(("login:" + normalise_email(email)).encode()).hexdigest()
+
+
+def _login_delay() -> LoginDelay:
+    config = current_app.config
+    return LoginDelay(
+        config["LOGIN_FREE_FAILURES"], config["LOGIN_FIRST_DELAY_SECONDS"], config["LOGIN_MAX_DELAY_SECONDS"]
+    )
+
+
+def login_wait(email: str) -> int:
+    """Seconds before this account name may try again (0: now). Known and unknown names behave alike."""
+    blocked_until = db.session.scalar(select(LoginFailures.blocked_until).where(LoginFailures.key == _login_key(email)))
+    if blocked_until is None:
+        return 0
+    return max(0, int((blocked_until - utcnow()).total_seconds() + 0.999))
+
+
+def record_login_failure(email: str) -> None:
+    """Count one failure atomically (two servers at once both count) and set the wait it earns; commits."""
+    now = utcnow()
+    key = _login_key(email)
+    forgotten = now - current_app.config["LOGIN_FAILURES_FORGOTTEN_AFTER"]
+    insert = (postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert)(LoginFailures)
+    statement = (
+        insert.values(key=key, failures=1, last_failure_at=now)
+        .on_conflict_do_update(
+            index_elements=[LoginFailures.key],
+            set_={
+                "failures": case((LoginFailures.last_failure_at < forgotten, 1), else_=LoginFailures.failures + 1),
+                "last_failure_at": now,
+            },
+        )
+        .returning(LoginFailures.failures)
+    )
+    failures = db.session.execute(statement).scalar_one()
+    wait = _login_delay().after(failures)
+    if wait:
+        db.session.execute(
+            update(LoginFailures).where(LoginFailures.key == key).values(blocked_until=now + timedelta(seconds=wait))
+        )
+    db.session.commit()
+
+
+def forget_login_failures(email: str) -> None:
+    """A successful login starts the count afresh; the caller commits."""
+    db.session.execute(delete(LoginFailures).where(LoginFailures.key == _login_key(email)))

@@ -9,15 +9,16 @@ account loads the `User` row itself. `User` offers the same read-only attributes
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from flask_login import UserMixin
-from sqlalchemy import String, bindparam, cast, literal, select, true, union_all
+from sqlalchemy import String, bindparam, cast, exists, literal, select, true, union_all
 
 from course.extensions import db
 from course.fast.query import FastQuery
-from course.models import STAFF_ROLES, Certificate, LessonProgress, QuizResult, SandboxResult, User
+from course.models import STAFF_ROLES, Certificate, LessonProgress, QuizResult, SandboxResult, User, UserSession
 
 
 @dataclass(frozen=True, eq=False)
@@ -36,10 +37,14 @@ class RequestUser(UserMixin):
     passed: frozenset[tuple[str, str]] = frozenset()  # (course id, quiz id)
     sandbox: Mapping[str, float] = field(default_factory=dict)  # course id → best sandbox score
     certificates: Mapping[str, str] = field(default_factory=dict)  # course id → current certificate's public id
+    session_id: str = ""  # what Flask-Login keeps: "<user id>:<session token>"
 
     @property
     def is_staff(self) -> bool:
         return self.role in STAFF_ROLES
+
+    def get_id(self) -> str:
+        return self.session_id
 
 
 def _progress_items():  # noqa: ANN202 - a SQLAlchemy subquery
@@ -67,17 +72,32 @@ _REQUEST_USER_QUERY = FastQuery(
         User.id, User.email, User.display_name, User.role, User.locale, _ITEMS.c.course_id, _ITEMS.c.item, _ITEMS.c.kind
     )
     .outerjoin(_ITEMS, true())
-    .where(User.id == bindparam("user_id"))
+    .where(
+        User.id == bindparam("user_id"),
+        User.active.is_(True),
+        exists().where(
+            UserSession.user_id == User.id,
+            UserSession.token_hash == bindparam("token_hash"),
+            UserSession.expires_epoch > bindparam("now"),
+        ),
+    )
 )
 
 
-def load_request_user(user_id: int) -> RequestUser | None:
-    """The user with their progress and certificates: one query, run on the bare driver."""
-    rows = _REQUEST_USER_QUERY.all(db.engine, user_id=user_id)
+def load_request_user(user_id: int, token_hash: str, session_id: str) -> RequestUser | None:
+    """The user with their progress and certificates, if the session is live: one query on the bare driver."""
+    rows = _REQUEST_USER_QUERY.all(db.engine, user_id=user_id, token_hash=token_hash, now=int(time.time()))
     if not rows:
         return None
     completed = frozenset((course_id, item) for *_, course_id, item, kind in rows if kind == "lesson")
     passed = frozenset((course_id, item) for *_, course_id, item, kind in rows if kind == "quiz")
     sandbox = {course_id: float(item) for *_, course_id, item, kind in rows if kind == "sandbox"}
     certificates = {course_id: item for *_, course_id, item, kind in rows if kind == "certificate"}
-    return RequestUser(*rows[0][:5], completed=completed, passed=passed, sandbox=sandbox, certificates=certificates)
+    return RequestUser(
+        *rows[0][:5],
+        completed=completed,
+        passed=passed,
+        sandbox=sandbox,
+        certificates=certificates,
+        session_id=session_id,
+    )

@@ -19,6 +19,7 @@ from course.models import ContentRevision, QuizAttempt, User
 from course.publishing import operations as publishing
 from course.publishing.cache import catalog
 from tests.conftest import CONTENT_DIR, QUIZ_DIR
+from tests.sessions import sign_in
 
 LESSON = "kam-pay/kam-mandate.de.md"
 QUIZ = "quizzes/kam-pay/kam-mandate-quiz.yml"
@@ -40,9 +41,7 @@ def browser(app: Flask, user: User | None = None) -> FlaskClient:
     client = app.test_client()
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "de"
     if user is not None:
-        with client.session_transaction() as session:
-            session["_user_id"] = str(user.id)
-            session["_fresh"] = True
+        sign_in(client, user.id)
     return client
 
 

@@ -18,6 +18,7 @@ from course.extensions import db
 from course.models import ContentRevision, User
 from course.publishing import operations as publishing
 from course.publishing.cache import catalog
+from tests.sessions import sign_in
 
 LESSON = "kam-pay/kam-mandate.de.md"
 LESSON_EN = "kam-pay/kam-mandate.en.md"
@@ -55,10 +56,7 @@ def other_client(app: Flask, user: User) -> FlaskClient:
     """A second browser, logged in as `user`."""
     client = app.test_client()
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
-        session["_fresh"] = True
-    return client
+    return sign_in(client, user.id)
 
 
 def newest(app: Flask, path: str) -> tuple[int, str, str]:

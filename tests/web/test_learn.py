@@ -10,6 +10,7 @@ from course.auth import operations
 from course.extensions import db
 from course.models import ContentRevision, LessonProgress, User
 from course.publishing.operations import bundled_files
+from tests.sessions import sign_in
 
 FIRST = "/courses/kam-pay/lessons/kams-are-not-salespeople"
 LAST = "/courses/kam-pay/lessons/designing-a-kam-bonus-plan"
@@ -137,8 +138,7 @@ def test_cached_lesson_page_shows_each_learner_their_own_name_and_progress(clien
     assert "Test Learner" in page and 'value="8"' in page and "Mark as completed" not in page
 
     second = make_user(locale="en")
-    with client.session_transaction() as session:
-        session["_user_id"] = str(second.id)
+    sign_in(client, second.id)
     page = client.get(FIRST).get_data(as_text=True)
     assert 'value="0"' in page and "Mark as completed and continue" in page
 
@@ -161,8 +161,7 @@ def test_csrf_token_on_the_cached_lesson_page_is_accepted(make_app, make_user) -
         user = operations.create_user("csrf@example.org", "long enough pw", "Csrf", locale="en")
         db.session.commit()
         user_id = user.id
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
+    sign_in(client, user_id)
     for _ in range(2):  # the second page comes from the cache; its token must still be valid
         page = client.get(FIRST).get_data(as_text=True)
     token = re.search(r'action="[^"]+/complete">\s*<input type="hidden" name="csrf_token" value="([^"]+)"', page)

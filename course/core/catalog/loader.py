@@ -210,7 +210,7 @@ def _build_quizzes(
 
 
 def _lesson_text(doc: _LessonDoc) -> LessonText:
-    assert doc.rendered is not None
+    assert doc.rendered is not None  # noqa: S101 - narrows the type: every lesson is rendered before this runs
     return LessonText(
         lesson_id=doc.id,
         lang=doc.lang,

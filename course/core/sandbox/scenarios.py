@@ -97,7 +97,8 @@ class Scenario:
 
 def _ranges(**account: tuple[float, float]) -> dict[str, tuple[float, float]]:
     ranges = {**KAM_RANGES, **account}
-    assert set(ranges) == {f.name for f in fields(ScenarioParameters)}, "a scenario must give every parameter a range"
+    if set(ranges) != {f.name for f in fields(ScenarioParameters)}:  # checked at import, also under python -O
+        raise RuntimeError("a scenario must give every parameter a range")
     return ranges
 
 
