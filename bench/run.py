@@ -427,6 +427,7 @@ def app_env(database_url: str, instance: Path) -> dict[str, str]:
         SECRET_KEY=secrets.token_hex(32),
         DATABASE_URL=database_url,
         COURSE_INSTANCE_PATH=str(instance),
+        COURSE_PUBLIC_URL=f"http://{LOOPBACK}",  # required in production; the bench never follows absolute URLs
         COURSE_SESSION_COOKIE_SECURE="false",
         COURSE_REMEMBER_COOKIE_SECURE="false",
         COURSE_LOGIN_RATE_LIMIT="100000 per minute",
@@ -867,6 +868,7 @@ def quiz_tool(argv: Sequence[str]) -> int:
     from sqlalchemy import insert, select
     from werkzeug.security import generate_password_hash
 
+    from course.auth.operations import start_session
     from course.extensions import db
     from course.models import QuizAttempt, User
     from course.publishing.cache import catalog
@@ -874,8 +876,13 @@ def quiz_tool(argv: Sequence[str]) -> int:
     from wsgi import app
 
     class PoolLearner(UserMixin):
-        def __init__(self, user_id: int) -> None:
-            self.id = user_id
+        """A learner with a server-side session, as the login view leaves one (`<user id>:<token>`)."""
+
+        def __init__(self, session_id: str) -> None:
+            self.session_id = session_id
+
+        def get_id(self) -> str:
+            return self.session_id
 
     report: dict[str, object] = {}
     with app.app_context():
@@ -890,7 +897,7 @@ def quiz_tool(argv: Sequence[str]) -> int:
             report["body"] = urlencode(right_answers(quiz, attempt.layout, args.lang))
         if args.certificate:
             holder = certified_learner(course, catalog().version, args.lang, app)
-        made: list[tuple[int, int, list]] = []
+        made: list[tuple[str, int, list]] = []
         if args.make:
             tag = secrets.token_hex(6)
             password_hash = generate_password_hash(secrets.token_urlsafe(24))  # nobody logs in with it
@@ -908,7 +915,8 @@ def quiz_tool(argv: Sequence[str]) -> int:
             users = db.session.scalars(select(User).where(User.email.like(f"quiz-{tag}-%")).order_by(User.id)).all()
             for user in users:
                 attempt, _created = operations.start_attempt(user, course, quiz)
-                made.append((user.id, attempt.id, attempt.layout))
+                start_session(user, remember=False)
+                made.append((user.get_id(), attempt.id, attempt.layout))
             db.session.commit()
     if args.certificate:
         public_id = holder[1]
@@ -924,10 +932,10 @@ def quiz_tool(argv: Sequence[str]) -> int:
         cookie_name = app.config["SESSION_COOKIE_NAME"]
         context = app.test_request_context("/", headers={"Accept-Language": args.lang})
         with context, args.out.open("w") as out:
-            for user_id, attempt_id, layout in made:
+            for session_id, attempt_id, layout in made:
                 session.clear()
                 g.pop("csrf_token", None)
-                login_user(PoolLearner(user_id))
+                login_user(PoolLearner(session_id))
                 token = generate_csrf()
                 cookie = serializer.dumps(dict(session))
                 fields = [("csrf_token", token), *right_answers(quiz, layout, args.lang), ("submit", "1")]
@@ -937,9 +945,10 @@ def quiz_tool(argv: Sequence[str]) -> int:
     return 0
 
 
-def certified_learner(course, version: int, lang: str, app) -> tuple[int, str]:  # noqa: ANN001 - the app's Course and Flask app
-    """A new learner with every lesson, quiz and the sandbox done, and the certificate issued as the page does."""
-    from course.auth.operations import create_user
+def certified_learner(course, version: int, lang: str, app) -> tuple[str, str]:  # noqa: ANN001 - the app's Course and Flask app
+    """A new learner with every lesson, quiz and the sandbox done, and the certificate issued as the page does;
+    returns the learner's session id (as Flask-Login keeps it) and the certificate's public id."""
+    from course.auth.operations import create_user, start_session
     from course.certificates import operations as certificates
     from course.certificates.keys import signing_key
     from course.extensions import db
@@ -953,6 +962,7 @@ def certified_learner(course, version: int, lang: str, app) -> tuple[int, str]: 
         for quiz_id in course.required_quizzes
     )
     db.session.add(SandboxResult(user_id=user.id, course_id=course.id, best_score=85.0))
+    start_session(user, remember=False)
     db.session.flush()
     if not certificates.eligible(user, course):
         raise BenchError("the certified bench learner does not meet the completion rule")
@@ -962,7 +972,7 @@ def certified_learner(course, version: int, lang: str, app) -> tuple[int, str]: 
             user, course, user.display_name, lang, version, issuer, signing_key()
         )
     db.session.commit()
-    return user.id, certificate.public_id
+    return user.get_id(), certificate.public_id
 
 
 def check_pool(db, attempt_model, select, pool: Path) -> dict[str, object]:  # noqa: ANN001 - the app's objects

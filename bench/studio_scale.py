@@ -111,7 +111,12 @@ def reset(parsed) -> None:  # noqa: ANN001 - a SQLAlchemy URL
 
 def app_env(url: str, instance: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DATABASE_URL", "REDIS_URL", "FLASK_APP"}}
-    env.update(SECRET_KEY=secrets.token_hex(32), DATABASE_URL=url, COURSE_INSTANCE_PATH=str(instance))
+    env.update(
+        SECRET_KEY=secrets.token_hex(32),
+        DATABASE_URL=url,
+        COURSE_INSTANCE_PATH=str(instance),
+        COURSE_PUBLIC_URL="http://127.0.0.1",  # required in production; only the CLI runs here
+    )
     return env
 
 

@@ -1,16 +1,34 @@
-"""The documents a certificate is handed out as: the PDF and the signed Open Badges credential."""
+"""The documents a certificate is handed out as (the PDF, the signed Open Badges credential), and the documents
+a verifier fetches: the issuer profile with every published key, and the signed revocation status list.
+
+Every URL in them is built on PUBLIC_URL (course/urls.py), never on the request's Host header.
+"""
 
 from __future__ import annotations
 
-from flask import url_for
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from flask import current_app
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 
-from course.core.certificates.credential import build_credential, sign_credential
+from course.core.certificates.credential import CONTEXTS, build_credential, sign_credential, status_entry
 from course.core.certificates.pdf import render_certificate
 from course.core.certificates.record import CertificateRecord
 from course.core.certificates.signing import key_id
+from course.core.certificates.status_list import build_list_credential
 from course.core.errors import N_
+from course.models import CertificateKey
+from course.urls import external_url, public_url
+
+DID_CONTEXT = "https://www.w3.org/ns/did/v1"
+MULTIKEY_CONTEXT = "https://w3id.org/security/multikey/v1"
+# The issuer profile is also the keys' controller document: the Open Badges contexts for the profile, the
+# DID context for `verificationMethod` and `assertionMethod`, the Multikey context for the keys.
+ISSUER_CONTEXTS = (*CONTEXTS, DID_CONTEXT, MULTIKEY_CONTEXT)
 
 # The PDF's fixed texts (keys of `render_certificate`'s labels), marked here for translation.
 PDF_LABELS = (
@@ -26,7 +44,24 @@ PDF_LABELS = (
 
 
 def verify_url(public_id: str) -> str:
-    return url_for("certificates.verify", public_id=public_id, _external=True)
+    return external_url("certificates.verify", public_id=public_id)
+
+
+def issuer_id() -> str:
+    """The issuer's id in every credential: the URL of the issuer profile, which also publishes the keys."""
+    return external_url("certificates.issuer")
+
+
+def status_list_url() -> str:
+    return external_url("certificates.status_list")
+
+
+def issuer_name() -> str:
+    return current_app.config.get("CERTIFICATE_ISSUER_NAME") or _("KAM course")
+
+
+def verification_method(public_key_kid: str) -> str:
+    return f"{issuer_id()}#{public_key_kid}"
 
 
 def pdf(record: CertificateRecord) -> bytes:
@@ -64,18 +99,51 @@ def result_text(record: CertificateRecord) -> str:
     return "; ".join(parts)
 
 
-def credential(record: CertificateRecord, key) -> dict:  # noqa: ANN001 - an Ed25519 private key
-    """The Open Badges 3.0 credential, signed with the issuer's key (eddsa-rdfc-2022)."""
-    issuer_id = url_for("certificates.issuer", _external=True)
+def credential(record: CertificateRecord, key: Ed25519PrivateKey, status_index: int | None) -> dict:
+    """The Open Badges 3.0 credential, signed with the issuer's key (eddsa-rdfc-2022), with its revocation entry."""
     with force_locale(record.language):
         description = _("Completed every lesson, quiz and the bonus-plan sandbox of the course.")
         criteria = _("Complete every lesson, pass every quiz at its pass mark and reach the sandbox threshold.")
     unsigned = build_credential(
         record,
         verify_url=verify_url(record.public_id),
-        issuer_id=issuer_id,
-        achievement_id=url_for("learn.overview", course_id=record.course_id, _external=True),
+        issuer_id=issuer_id(),
+        achievement_id=external_url("learn.overview", course_id=record.course_id),
         description=description,
         criteria=criteria,
+        credential_status=status_entry(status_list_url(), status_index) if status_index is not None else None,
     )
-    return sign_credential(unsigned, key, f"{issuer_id}#{key_id(key.public_key())}")
+    return sign_credential(unsigned, key, verification_method(key_id(key.public_key())))
+
+
+def status_list(revoked_indexes: Iterable[int], key: Ed25519PrivateKey, now: datetime) -> dict[str, Any]:
+    """The signed revocation list (BitstringStatusListCredential) that every credential's `credentialStatus` names."""
+    unsigned = build_list_credential(status_list_url(), issuer_id(), revoked_indexes, now)
+    return sign_credential(unsigned, key, verification_method(key_id(key.public_key())))
+
+
+def issuer_profile(keys: Iterable[CertificateKey]) -> dict[str, Any]:
+    """The Open Badges issuer profile, also the controller document of every key that ever signed (by kid).
+
+    Retired keys stay listed, so what they signed stays valid; `assertionMethod` authorises each key for
+    credentials. Every term is defined by the listed contexts, as a JSON-LD processor in safe mode demands.
+    """
+    profile_id = issuer_id()
+    methods = [
+        {
+            "id": f"{profile_id}#{row.kid}",
+            "type": "Multikey",
+            "controller": profile_id,
+            "publicKeyMultibase": row.public_key,
+        }
+        for row in keys
+    ]
+    return {
+        "@context": list(ISSUER_CONTEXTS),
+        "id": profile_id,
+        "type": ["Profile"],
+        "name": issuer_name(),
+        "url": public_url(),
+        "verificationMethod": methods,
+        "assertionMethod": [method["id"] for method in methods],
+    }

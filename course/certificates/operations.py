@@ -1,11 +1,14 @@
-"""Certificates in the database: eligibility, issuing exactly once, and checking one by its public id."""
+"""Certificates in the database: eligibility, issuing exactly once, checking one by its public id, the
+published keys (public halves only) and the revocation status list."""
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from course.core import completion
@@ -17,10 +20,16 @@ from course.core.certificates.record import (
     record_from_dict,
     record_to_dict,
 )
-from course.core.certificates.signing import key_id, sign_record, verify_record
+from course.core.certificates.signing import (
+    key_id,
+    public_key_from_multibase,
+    public_key_multibase,
+    sign_record,
+    verify_record,
+)
 from course.extensions import db
 from course.learn import operations as progress
-from course.models import Certificate, CurrentUser, QuizResult, User, utcnow
+from course.models import Certificate, CertificateKey, CurrentUser, QuizResult, User, utcnow
 
 MAX_ISSUE_TRIES = 3  # a public id collision (2⁻¹²⁸) or a parallel issue: read again and decide again
 
@@ -73,7 +82,7 @@ class Issuer:
 
 
 def signed(record: CertificateRecord, user_id: int | None, key) -> Certificate:  # noqa: ANN001 - Ed25519 key
-    """A row holding the record as issued and its signature."""
+    """A row holding the record as issued and its signature (its status index is set by `_take_status_index`)."""
     return Certificate(
         public_id=record.public_id,
         user_id=user_id,
@@ -113,6 +122,7 @@ def issue(
         try:
             with db.session.begin_nested():
                 db.session.add(certificate)
+                _take_status_index(certificate)
         except IntegrityError:
             continue
         return certificate, True
@@ -145,17 +155,18 @@ class Check:
     record: CertificateRecord | None = None
 
 
-def check(public_id: str, key) -> Check:  # noqa: ANN001 - an Ed25519 private key (its public half is used)
-    """Look the id up and check the signature over the stored fields, not only that a row exists."""
+def check(public_id: str) -> Check:
+    """Look the id up and check the signature over the stored fields, with the published key the row names."""
     certificate = find(public_id)
     if certificate is None:
         return Check("unknown")
     record = stored_record(certificate)
+    public_key = public_key_of(certificate.key_id)
     genuine = (
         record is not None
+        and public_key is not None
         and record.public_id == certificate.public_id
-        and certificate.key_id == key_id(key.public_key())
-        and verify_record(record, certificate.signature, key.public_key())
+        and verify_record(record, certificate.signature, public_key)
     )
     if not genuine:
         return Check("invalid", certificate, record)
@@ -193,7 +204,7 @@ def reissue(certificate: Certificate, by: CurrentUser, key, name: str | None, re
     )
     replacement = signed(record, certificate.user_id, key)
     db.session.add(replacement)
-    db.session.flush()
+    _take_status_index(replacement)
     certificate.replaced_by_id = replacement.id
     return replacement
 
@@ -231,3 +242,81 @@ def course_certificates(
             if needle in (row.email or "").casefold() or (row.record and needle in row.record.recipient_name.casefold())
         ]
     return rows[:limit] if limit else rows
+
+
+def _take_status_index(certificate: Certificate) -> None:
+    """The certificate's bit in the revocation status list: its row id, unique and never reused."""
+    db.session.flush()
+    certificate.status_index = certificate.id
+    db.session.flush()
+
+
+def revoked_status_indexes() -> list[int]:
+    """The status list's set bits, read from the database on every call: a revocation on any server shows at once."""
+    return list(
+        db.session.scalars(
+            select(Certificate.status_index).where(
+                Certificate.revoked_at.is_not(None), Certificate.status_index.is_not(None)
+            )
+        )
+    )
+
+
+# --- keys: the public half of every key that ever signed --------------------------------------------------
+
+
+def published_keys() -> list[CertificateKey]:
+    """Every key that ever signed, oldest first; the active one has no `retired_at`."""
+    return list(db.session.scalars(select(CertificateKey).order_by(CertificateKey.created_at, CertificateKey.id)))
+
+
+def key_row(kid: str) -> CertificateKey | None:
+    return db.session.scalar(select(CertificateKey).where(CertificateKey.kid == kid))
+
+
+def active_key_row() -> CertificateKey | None:
+    """The key certificates are signed with now (the newest, should two servers ever have raced)."""
+    return db.session.scalar(
+        select(CertificateKey)
+        .where(CertificateKey.retired_at.is_(None))
+        .order_by(CertificateKey.created_at.desc(), CertificateKey.id.desc())
+        .limit(1)
+    )
+
+
+def public_key_of(kid: str) -> Ed25519PublicKey | None:
+    """The published key with this kid (active or retired), or None."""
+    row = key_row(kid)
+    return public_key_from_multibase(row.public_key) if row is not None else None
+
+
+def public_keys() -> dict[str, Ed25519PublicKey]:
+    """Every published key by kid: what verification trusts."""
+    return {row.kid: public_key_from_multibase(row.public_key) for row in published_keys()}
+
+
+def latest_certificate_key_id() -> str | None:
+    """The kid the newest certificate was signed with, or None if there is no certificate at all."""
+    return db.session.scalar(select(Certificate.key_id).order_by(Certificate.id.desc()).limit(1))
+
+
+def register_key(public_key: Ed25519PublicKey) -> CertificateKey:
+    """Publish a key (idempotent: two servers registering the same key at once end with one row)."""
+    kid = key_id(public_key)
+    try:
+        with db.session.begin_nested():
+            row = CertificateKey(kid=kid, public_key=public_key_multibase(public_key), created_at=utcnow())
+            db.session.add(row)
+    except IntegrityError:
+        existing = key_row(kid)
+        if existing is None:
+            raise
+        return existing
+    return row
+
+
+def retire_active_keys(now: datetime) -> list[str]:
+    """Mark every active key retired at `now`; their public keys stay published. Returns their kids."""
+    kids = list(db.session.scalars(select(CertificateKey.kid).where(CertificateKey.retired_at.is_(None))))
+    db.session.execute(update(CertificateKey).where(CertificateKey.retired_at.is_(None)).values(retired_at=now))
+    return kids

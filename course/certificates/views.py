@@ -1,7 +1,10 @@
 """Certificates: the learner's page (checklist, name confirmation, issue, downloads), the public
-verification page and the published key, and the trainers' list (revoke, re-issue, export)."""
+verification page, the issuer profile with every published key and the revocation status list, and the
+trainers' list (revoke, re-issue, export)."""
 
 from __future__ import annotations
+
+import logging
 
 from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -10,25 +13,36 @@ from flask_login import current_user, login_required
 from course.auth.access import staff_required
 from course.certificates import documents, export, operations
 from course.certificates.forms import NameForm, ReasonForm, ReissueForm
-from course.certificates.keys import signing_key
+from course.certificates.keys import KeyUnavailable, signing_key
 from course.core.certificates.pdf import unsupported_characters
 from course.core.certificates.record import CertificateRecord, is_public_id, validate_name
-from course.core.certificates.signing import multikey_document, public_key_jwk
 from course.core.errors import NotFound
 from course.extensions import db
 from course.i18n import current_language
-from course.models import Certificate
+from course.models import Certificate, utcnow
 from course.pages import render_page
 from course.publishing.cache import catalog
+from course.urls import public_url
 
 bp = Blueprint("certificates", __name__)
+log = logging.getLogger(__name__)
 
 
 def _issuer() -> operations.Issuer:
-    return operations.Issuer(
-        name=current_app.config.get("CERTIFICATE_ISSUER_NAME") or _("KAM course"),
-        url=request.url_root.rstrip("/"),
-    )
+    return operations.Issuer(name=documents.issuer_name(), url=public_url())
+
+
+@bp.errorhandler(KeyUnavailable)
+def key_unavailable(error: KeyUnavailable):
+    """The signing key needs an operator (the log says which file to restore); the visitor learns it is temporary."""
+    db.session.rollback()
+    message = _("Certificates cannot be issued or downloaded at the moment. Please try again later.")
+    if request.path.startswith("/courses/") and request.method == "POST":
+        flash(message, "error")
+        return redirect(request.path)
+    return render_template(
+        "errors/error.html", status=503, title=_("Temporarily unavailable"), message=message
+    ), 503
 
 
 @bp.route("/courses/<course_id>/certificate", methods=["GET", "POST"])
@@ -82,6 +96,7 @@ def mine(course_id: str):
             eligible=eligible,
             certificate=certificate,
             record=operations.stored_record(certificate) if certificate else None,
+            verify_url=documents.verify_url(certificate.public_id) if certificate else None,
             form=form,
             unprintable=request.method == "POST" and bool(unsupported_characters(form.name.data or "")),
             lang=lang,
@@ -92,7 +107,7 @@ def mine(course_id: str):
 
 def _own(public_id: str) -> tuple[Certificate, CertificateRecord]:
     """The learner's own current certificate; anyone else's looks missing (404)."""
-    found = operations.check(public_id, signing_key())
+    found = operations.check(public_id)
     if found.certificate is None or found.certificate.user_id != current_user.id or found.status != "valid":
         raise NotFound("There is no such certificate.")
     return found.certificate, found.record
@@ -113,8 +128,9 @@ def pdf(public_id: str):
 @bp.get("/certificates/<public_id>/credential.json")
 @login_required
 def credential(public_id: str):
-    _certificate, record = _own(public_id)
-    data = documents.credential(record, signing_key())
+    certificate, record = _own(public_id)
+    data = documents.credential(record, signing_key(), certificate.status_index)
+    db.session.commit()  # the first use of a key file publishes its key
     response = jsonify(data)
     response.headers["Content-Disposition"] = f'attachment; filename="credential-{record.public_id}.json"'
     return response
@@ -133,7 +149,7 @@ def lookup():
 def verify(public_id: str):
     """The signature is checked on every request; only the drawing of the page is cached (per status, record,
     revocation, language and login state), as a shared link to one certificate is opened again and again."""
-    found = operations.check(public_id, signing_key())
+    found = operations.check(public_id)
     lang = current_language()
     if found.status == "unknown":  # typos and guesses: nothing worth keeping
         shown_id = public_id if is_public_id(public_id) else None
@@ -153,20 +169,20 @@ def verify(public_id: str):
 
 @bp.get("/certificates/issuer.json")
 def issuer():
-    """The issuer profile with its published key: what credentials and the CLI check signatures with."""
-    public_key = signing_key().public_key()
-    profile_id = url_for("certificates.issuer", _external=True)
-    return jsonify(
-        {
-            "@context": ["https://www.w3.org/ns/credentials/v2", "https://w3id.org/security/multikey/v1"],
-            "id": profile_id,
-            "type": ["Profile"],
-            "name": _issuer().name,
-            "url": request.url_root.rstrip("/"),
-            "verificationMethod": [multikey_document(public_key, profile_id)],
-            "keys": [public_key_jwk(public_key)],
-        }
-    )
+    """The issuer profile and controller document: every key that ever signed, by kid, from the database."""
+    response = jsonify(documents.issuer_profile(operations.published_keys()))
+    response.headers["Cache-Control"] = "no-cache"  # a rotation on another server shows at once
+    return response
+
+
+@bp.get("/certificates/status/revocation")
+def status_list():
+    """The signed revocation status list, built from the database on every request (no cache anywhere)."""
+    data = documents.status_list(operations.revoked_status_indexes(), signing_key(), utcnow())
+    db.session.commit()  # the first use of a key file publishes its key
+    response = jsonify(data)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 STATUSES = ("all", "valid", "revoked")

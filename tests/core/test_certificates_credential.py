@@ -404,7 +404,7 @@ def test_bundled_context_files_are_unchanged() -> None:
     """Editing a context changes what every issued credential means; see contexts/README.md."""
     digests = {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in CONTEXT_FILES.glob("*.json*")}
     assert digests == {
-        "credentials-v2.jsonld": "c15efde6c48fa6e07ed5962f19530b58e6956bcabe86a4ee2341b7fac84ebe12",
+        "credentials-v2.jsonld": "59955ced6697d61e03f2b2556febe5308ab16842846f5b586d7f1f7adec92734",
         "ob-context-3.0.3.json": "01d87cc8b5357af557bfb09428f603c4691c49ef8a6089945a70bda1b96b1db2",
     }
     assert set(bundled_contexts()) == set(CONTEXTS)

@@ -85,6 +85,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             client.get("/").close()
 
         server = make_server("127.0.0.1", 0, app, threaded=True)
+        app.config["PUBLIC_URL"] = f"http://127.0.0.1:{server.server_port}"  # what QR codes and credentials name
         thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
         thread.start()
         try:

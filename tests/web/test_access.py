@@ -70,6 +70,7 @@ ACCESS = [
     ("certificates.lookup", "GET", "/verify", 200, 200, 200, 200),
     ("certificates.verify", "GET", f"/verify/{NO_CERTIFICATE}", 404, 404, 404, 404),
     ("certificates.issuer", "GET", "/certificates/issuer.json", 200, 200, 200, 200),
+    ("certificates.status_list", "GET", "/certificates/status/revocation", 200, 200, 200, 200),
     ("certificates.manage", "GET", "/courses/kam-pay/certificates", 302, 403, 200, 200),
     ("certificates.export_zip", "GET", "/courses/kam-pay/certificates/export.zip", 302, 403, 200, 200),
     ("certificates.revoke", "POST", f"/certificates/{NO_CERTIFICATE}/revoke", 302, 403, 404, 404),

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from course import setup
 from course.app import create_app
-from course.config import DEV_SECRET_KEY, InsecureConfigError, database_url
+from course.config import DEV_SECRET_KEY, LOCAL_PUBLIC_URL, InsecureConfigError, database_url
 from course.extensions import db
 
 
@@ -24,9 +25,47 @@ def instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_production_refuses_the_development_secret_key(instance: Path) -> None:
     with pytest.raises(InsecureConfigError, match="SECRET_KEY"):
-        create_app()
+        create_app({"PUBLIC_URL": "https://kurs.example.org"})
     with pytest.raises(InsecureConfigError):
-        create_app({"SECRET_KEY": DEV_SECRET_KEY})
+        create_app({"SECRET_KEY": DEV_SECRET_KEY, "PUBLIC_URL": "https://kurs.example.org"})
+
+
+def test_production_refuses_to_start_without_a_public_url(instance: Path) -> None:
+    with pytest.raises(InsecureConfigError, match="COURSE_PUBLIC_URL=https://kurs.example.org"):
+        create_app({"SECRET_KEY": "s3cret"})
+
+
+@pytest.mark.parametrize("url", ["kurs.example.org", "ftp://kurs.example.org", "https://", "https://a.example/?x=1"])
+def test_a_public_url_that_is_no_web_address_is_refused(instance: Path, url: str) -> None:
+    with pytest.raises(InsecureConfigError, match="PUBLIC_URL must be an http"):
+        create_app({"SECRET_KEY": "s3cret", "PUBLIC_URL": url})
+
+
+def test_trusted_hosts_default_to_the_public_host_and_loopback(instance: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COURSE_PUBLIC_URL", "https://Kurs.Example.org/academy/")
+    app = create_app({"SECRET_KEY": "s3cret"})
+    assert app.config["PUBLIC_URL"] == "https://Kurs.Example.org/academy"
+    assert app.config["TRUSTED_HOSTS"] == ["kurs.example.org", "localhost", "127.0.0.1"]
+    monkeypatch.setenv("COURSE_TRUSTED_HOSTS", "kurs.example.org, .kurs.example.org")
+    assert create_app({"SECRET_KEY": "s3cret"}).config["TRUSTED_HOSTS"] == ["kurs.example.org", ".kurs.example.org"]
+    monkeypatch.delenv("COURSE_PUBLIC_URL")
+    assert create_app({"TESTING": True}).config["PUBLIC_URL"] == LOCAL_PUBLIC_URL  # debug and tests: a laptop
+
+
+def test_setup_writes_a_laptop_public_url_and_adds_it_to_an_older_config(
+    instance: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert setup.write_local_config()
+    app = create_app()  # production settings, as the README's `flask run` starts it
+    assert app.config["PUBLIC_URL"] == "http://127.0.0.1:5000"
+    config = instance / "config.py"
+    config.write_text("SECRET_KEY = 'older'\n")  # written by a setup that knew no PUBLIC_URL
+    assert not setup.write_local_config()
+    assert create_app().config["PUBLIC_URL"] == "http://127.0.0.1:5000"
+    assert "Added PUBLIC_URL" in capsys.readouterr().out
+    before = config.read_text()
+    setup.write_local_config()
+    assert config.read_text() == before  # once
 
 
 def test_debug_and_testing_may_use_the_development_key(instance: Path) -> None:
@@ -36,6 +75,7 @@ def test_debug_and_testing_may_use_the_development_key(instance: Path) -> None:
 def test_instance_config_then_environment_then_test_override(instance: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (instance / "config.py").write_text(
         "SECRET_KEY = 'from-file'\nLOGIN_RATE_LIMIT = '1 per hour'\nAUTO_IMPORT = True\n"
+        "PUBLIC_URL = 'https://kurs.example.org'\n"
     )
     app = create_app()
     assert app.config["SECRET_KEY"] == "from-file"

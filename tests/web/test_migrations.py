@@ -30,3 +30,35 @@ def test_upgrade_matches_models_and_downgrade_removes_everything(backend, reques
                 connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
             db.create_all()
         db.engine.dispose()
+
+
+def test_certificates_issued_before_0006_take_their_row_id_as_status_index(
+    backend, request, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setenv("COURSE_INSTANCE_PATH", str(tmp_path / "instance"))
+    url = request.getfixturevalue("postgres_url") if backend == "postgresql" else f"sqlite:///{tmp_path / 'm.sqlite3'}"
+    app = create_app({"TESTING": True, "DATABASE_URL": url})
+    with app.app_context():
+        if backend == "postgresql":
+            with db.engine.begin() as connection:
+                connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        upgrade(revision="0005")
+        with db.engine.begin() as connection:
+            for public_id in ("a" * 26, "b" * 26):
+                connection.execute(
+                    text(
+                        "INSERT INTO certificates (public_id, course_id, record, signature, key_id, issued_at) "
+                        "VALUES (:p, 'kam-pay', '{}', 'sig', 'kid', CURRENT_TIMESTAMP)"
+                    ),
+                    {"p": public_id},
+                )
+        upgrade()
+        with db.engine.connect() as connection:
+            rows = connection.execute(text("SELECT id, status_index FROM certificates ORDER BY id")).all()
+        assert [(row.id, row.status_index) for row in rows] == [(1, 1), (2, 2)]
+        downgrade(revision="base")
+        if backend == "postgresql":  # leave the schema as the other tests expect it
+            with db.engine.begin() as connection:
+                connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            db.create_all()
+        db.engine.dispose()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -38,7 +39,12 @@ CONTEXTS = (VC_CONTEXT, OB_CONTEXT)
 PROOF_TYPE = "DataIntegrityProof"
 CRYPTOSUITE = "eddsa-rdfc-2022"
 PROOF_PURPOSE = "assertionMethod"
+STATUS_ENTRY_TYPE = "BitstringStatusListEntry"
+STATUS_PURPOSE = "revocation"
 _BUNDLED_FILES = {VC_CONTEXT: "credentials-v2.jsonld", OB_CONTEXT: "ob-context-3.0.3.json"}
+MAX_JSON_DEPTH = 64  # a credential is 6 levels deep; Python's JSON parser fails with RecursionError near 1,000
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_JSON_BRACKET = re.compile(r"[\[\]{}]")
 
 VALID = N_("The credential is valid.")
 NOT_AN_OBJECT = N_("The credential is not a JSON object.")
@@ -52,6 +58,16 @@ MALFORMED_SIGNATURE = N_("The proof value is not a base58btc-encoded Ed25519 sig
 BAD_PROOF = N_("The signature does not match: the credential was changed after issue, or signed with another key.")
 UNREADABLE = N_("The credential cannot be read as linked data: %(detail)s")
 NOT_YET_VALID = N_("The credential is not valid before %(valid_from)s.")
+
+
+def json_too_deep(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether JSON text nests arrays or objects more than `limit` deep; checked before parsing, without recursion."""
+    depth = 0
+    for match in _JSON_BRACKET.finditer(_JSON_STRING.sub("", text)):
+        depth += 1 if match.group() in "[{" else -1
+        if depth > limit:
+            return True
+    return False
 
 
 class UnknownContext(ValueError):
@@ -119,6 +135,22 @@ def identity_hash(name: str, salt: str) -> str:
     return "sha256$" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def status_entry(list_url: str, index: int) -> dict[str, str]:
+    """A `credentialStatus` (W3C Bitstring Status List): the credential's revocation bit in the issuer's list.
+
+    The index is written as a string, as the spec asks.
+    """
+    if index < 0:
+        raise ValueError("a status list index is never negative")
+    return {
+        "id": f"{list_url}#{index}",
+        "type": STATUS_ENTRY_TYPE,
+        "statusPurpose": STATUS_PURPOSE,
+        "statusListIndex": str(index),
+        "statusListCredential": list_url,
+    }
+
+
 def build_credential(
     record: CertificateRecord,
     *,
@@ -127,13 +159,15 @@ def build_credential(
     achievement_id: str,
     description: str,
     criteria: str,
+    credential_status: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The unsigned OpenBadgeCredential for a record.
+    """The unsigned OpenBadgeCredential for a record, with `credential_status` (see `status_entry`) if given.
 
     The learner is named only by a salted hash (the salt is the public id), so the file reveals the
     name only to someone who already knows it; the course title is in the record's language.
     """
     title = record.course_title.get(record.language) or next(iter(record.course_title.values()), record.course_id)
+    status = {"credentialStatus": dict(credential_status)} if credential_status is not None else {}
     return {
         "@context": list(CONTEXTS),
         "id": verify_url,
@@ -160,6 +194,7 @@ def build_credential(
                 "criteria": {"narrative": criteria},
             },
         },
+        **status,
     }
 
 
@@ -244,7 +279,7 @@ def _check_shape(data: dict) -> None:
         data,
         "",
         {"@context", "id", "type", "name", "issuer", "validFrom", "credentialSubject"},
-        frozenset({"proof"}),
+        frozenset({"proof", "credentialStatus"}),
     )
     if data["@context"] != list(CONTEXTS):
         raise _ShapeError(WRONG_FIELD, "@context")
@@ -282,6 +317,24 @@ def _check_shape(data: dict) -> None:
         _text(achievement[key], f"credentialSubject.achievement.{key}")
     criteria = _object(achievement["criteria"], "credentialSubject.achievement.criteria", {"narrative"})
     _text(criteria["narrative"], "credentialSubject.achievement.criteria.narrative")
+    if "credentialStatus" in data:
+        _check_status_shape(data["credentialStatus"])
+
+
+def _check_status_shape(value: object) -> None:
+    status = _object(
+        value, "credentialStatus", {"id", "type", "statusPurpose", "statusListIndex", "statusListCredential"}
+    )
+    if status["type"] != STATUS_ENTRY_TYPE:
+        raise _ShapeError(WRONG_FIELD, "credentialStatus.type")
+    if status["statusPurpose"] != STATUS_PURPOSE:
+        raise _ShapeError(WRONG_FIELD, "credentialStatus.statusPurpose")
+    index = status["statusListIndex"]
+    if not isinstance(index, str) or not index.isascii() or not index.isdigit():
+        raise _ShapeError(WRONG_FIELD, "credentialStatus.statusListIndex")
+    list_url = _text(status["statusListCredential"], "credentialStatus.statusListCredential")
+    if status["id"] != f"{list_url}#{index}":
+        raise _ShapeError(WRONG_FIELD, "credentialStatus.id")
 
 
 def _check_proof_shape(proof: object) -> dict:
