@@ -6,7 +6,7 @@ from flask import Flask
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from course import errors, i18n, pages, ratelimit, security
+from course import errors, forms, i18n, pages, ratelimit, security
 from course.config import PROJECT_ROOT, default_instance_path, load_config
 from course.extensions import babel, csrf, db, login_manager, migrate
 from course.fast.sessions import CookieSessions
@@ -62,13 +62,18 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)
     pages.init_app(app)
     security.init_app(app)
+    forms.init_app(app)
     errors.init_app(app)
     app.extensions["course_catalog"] = CatalogCache(app)
     return app
 
 
 def _tune_sqlite(app: Flask) -> None:
-    """WAL lets readers and a writer work side by side; the busy timeout waits instead of failing."""
+    """WAL lets readers and a writer work side by side; the busy timeout waits instead of failing.
+
+    The driver's transaction handling stays as shipped (a transaction begins at the first write, reads before
+    it are not in one): `extensions.lock_for_writing` relies on it (docs/architecture.md, "Concurrent writes").
+    """
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return
     timeout = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])

@@ -25,3 +25,18 @@ migrate = Migrate()
 login_manager = CourseLoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+
+
+def lock_for_writing() -> None:
+    """On SQLite, take the database's write lock now, before reading what the coming write depends on.
+
+    PostgreSQL locks the rows such a read selects (`SELECT … FOR UPDATE`). SQLite has no row locks, and its
+    driver starts a transaction only at the first INSERT, UPDATE or DELETE, so anything read before that may be
+    changed by another request before this one writes. `BEGIN IMMEDIATE` takes SQLite's one write lock at once
+    (waiting up to the busy timeout); until the commit no one else can write, and what this session reads is
+    the latest. Readers are not held up (WAL). Nothing to do when the transaction has written already: it holds
+    the lock since its first write. See docs/architecture.md, "Concurrent writes".
+    """
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

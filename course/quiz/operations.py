@@ -29,7 +29,7 @@ from course.core.quiz import (
     parse_quiz,
     ready_at,
 )
-from course.extensions import db
+from course.extensions import db, lock_for_writing
 from course.fast import attempts as fast_attempts
 from course.models import ContentRevision, CurrentUser, QuizAttempt, QuizResult, utcnow
 
@@ -63,13 +63,20 @@ MAX_ID = 2**31 - 1  # INTEGER on PostgreSQL: a larger id in a URL cannot exist (
 _OWN_ATTEMPT = select(QuizAttempt).where(
     QuizAttempt.id == bindparam("attempt_id"), QuizAttempt.user_id == bindparam("user_id")
 )
-_OWN_ATTEMPT_FOR_UPDATE = _OWN_ATTEMPT.with_for_update()
+_OWN_ATTEMPT_FOR_UPDATE = _OWN_ATTEMPT.with_for_update().execution_options(populate_existing=True)
 
 
 def own_attempt(attempt_id: int, user: CurrentUser, *, for_update: bool = False) -> QuizAttempt:
-    """The user's own attempt; someone else's is reported exactly like a missing one."""
+    """The user's own attempt; someone else's is reported exactly like a missing one.
+
+    `for_update` is for a request that changes the attempt (save, check, submit): the attempt is read under a
+    lock held until the commit (PostgreSQL: its row; SQLite: the write lock), so a second request on it waits
+    and then sees what the first stored, e.g. a checked answer or the closed attempt.
+    """
     if not 0 < attempt_id <= MAX_ID:
         raise NotFound(N_("There is no such attempt."))
+    if for_update:
+        lock_for_writing()
     query = _OWN_ATTEMPT_FOR_UPDATE if for_update else _OWN_ATTEMPT
     attempt = db.session.scalar(query, {"attempt_id": attempt_id, "user_id": user.id})
     if attempt is None:
@@ -197,7 +204,11 @@ def _merge(attempt: QuizAttempt, quiz: Quiz, responses: Mapping[str, object]) ->
 
 
 def save_responses(attempt: QuizAttempt, quiz: Quiz, responses: Mapping[str, object]) -> None:
-    """Keep what the learner entered so far; checked answers stay as they were checked."""
+    """Keep what the learner entered so far; checked answers stay as they were checked.
+
+    Like `check_question` and `submit_attempt`, it merges into the answers as stored: the attempt must come
+    from `own_attempt(..., for_update=True)`, so no other request changes them before the commit.
+    """
     require_open(attempt)
     _store(attempt, _merge(attempt, quiz, responses))
 

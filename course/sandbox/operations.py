@@ -6,7 +6,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -128,7 +128,7 @@ def save_version(design: SandboxDesign, plan: Plan) -> tuple[SandboxVersion, Eva
     weights = current_weights(design.course_id)
     evaluation = evaluate_plan(design, plan, weights)
     grade = evaluation.grade
-    number = _next_version_number(design)
+    number = _next_version(design, grade.score)
     version = SandboxVersion(
         design=design,
         number=number,
@@ -139,23 +139,32 @@ def save_version(design: SandboxDesign, plan: Plan) -> tuple[SandboxVersion, Eva
         weights_id=weights.id if weights else None,
     )
     db.session.add(version)
-    design.best_score = max(design.best_score or 0.0, grade.score)
-    design.updated_at = utcnow()
     db.session.flush()
     _record_best(design.user_id, design.course_id, grade.score)
     return version, evaluation
 
 
-def _next_version_number(design: SandboxDesign) -> int:
-    """Take the next number in one UPDATE: two saves at the same moment wait for each other, never collide."""
-    number = db.session.execute(
+def _next_version(design: SandboxDesign, score: float) -> int:
+    """Take the next version number and raise the best score to `score` if higher, in one UPDATE.
+
+    Two saves at the same moment wait for each other and never collide; the best score is the maximum of
+    what the row holds when each writes, never of what a request read earlier (a stale read could lower it).
+    """
+    now = utcnow()
+    best = SandboxDesign.best_score
+    number, best_score = db.session.execute(
         update(SandboxDesign)
         .where(SandboxDesign.id == design.id)
-        .values(latest_version=SandboxDesign.latest_version + 1)
-        .returning(SandboxDesign.latest_version)
+        .values(
+            latest_version=SandboxDesign.latest_version + 1,
+            best_score=case((or_(best.is_(None), best < score), score), else_=best),
+            updated_at=now,
+        )
+        .returning(SandboxDesign.latest_version, SandboxDesign.best_score)
         .execution_options(synchronize_session=False)
-    ).scalar_one()
-    set_committed_value(design, "latest_version", number)
+    ).one()
+    for key, value in (("latest_version", number), ("best_score", best_score), ("updated_at", now)):
+        set_committed_value(design, key, value)  # what the row now holds
     return number
 
 
