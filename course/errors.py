@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from flask import Flask, render_template, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from markupsafe import escape
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from course.core.errors import CourseError, NotFound
 from course.extensions import db
+from course.forms import UnstorableText
 
 
 def _wants_json() -> bool:
@@ -29,10 +32,12 @@ _CODES = {
 }
 
 
-def _page(status: int, title: str, message: str):
-    if _wants_json():  # a stable code for programs, the translated message for people
-        return {"error": _CODES.get(status, "error"), "message": message}, status
-    return render_template("errors/error.html", status=status, title=title, message=message), status
+def _page(status: int, title: str, message: str, headers: dict[str, str] | None = None, **details: str):
+    """The error as JSON for programs (a stable code, the translated message, `details`) or as a page."""
+    if _wants_json():
+        code = details.pop("error", _CODES.get(status, "error"))
+        return {"error": code, "message": message, **details}, status, headers
+    return render_template("errors/error.html", status=status, title=title, message=message), status, headers
 
 
 def init_app(app: Flask) -> None:
@@ -53,6 +58,31 @@ def init_app(app: Flask) -> None:
             _("For your security the form could not be accepted. Please go back, reload the page and send it again."),
         )
 
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error: SecurityError):
+        """A Host header outside TRUSTED_HOSTS: no URL can be built for it, so a page without links."""
+        title, message = escape(_("Bad request")), escape(_("The request could not be understood."))
+        lang = escape(str(get_locale() or ""))
+        page = (
+            f'<!doctype html>\n<html lang="{lang}">\n<meta charset="utf-8">\n<title>{title}</title>\n'
+            f"<h1>{title}</h1>\n<p>{message}</p>\n</html>\n"
+        )
+        return page, 400, {"Content-Type": "text/html; charset=utf-8"}
+
+    @app.errorhandler(UnstorableText)
+    def unstorable_text(error: UnstorableText):
+        return _page(
+            400,
+            _("Bad request"),
+            _(
+                "The field %(name)s contains a character that cannot be stored (a zero byte). "
+                "Please remove it and send the form again.",
+                name=error.field,
+            ),
+            error="invalid_text",
+            field=error.field,
+        )
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         messages = {
@@ -64,7 +94,9 @@ def init_app(app: Flask) -> None:
             429: (_("Too many attempts"), _("Please wait a minute before you try again.")),
         }
         title, message = messages.get(error.code or 500, (error.name, error.description or ""))
-        return _page(error.code or 500, title, message)
+        # werkzeug's own headers (Allow on a 405, Retry-After, …) are part of the answer; its body is not.
+        headers = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
+        return _page(error.code or 500, title, message, headers)
 
     @app.errorhandler(500)
     def server_error(error: Exception):

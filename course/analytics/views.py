@@ -21,6 +21,7 @@ from course.auth.access import staff_required
 from course.core.analytics.tables import bin_labels, csv_cell
 from course.core.quiz.statistics import DUBIOUS_EFFICIENCY, VERY_EASY_FACILITY, VERY_HARD_FACILITY, ItemFlag
 from course.core.sandbox import SCENARIOS
+from course.forms import whole_number
 from course.i18n import current_language
 from course.publishing.cache import catalog
 from course.quiz.operations import quiz_of
@@ -91,7 +92,7 @@ def _learner_filter() -> operations.LearnerFilter:
 def learners(course_id: str):
     course = catalog().course(course_id)
     wanted = _learner_filter()
-    page = operations.learner_page(course, wanted, request.args.get("page", 1, type=int))
+    page = operations.learner_page(course, wanted, whole_number(request.args.get("page"), 1) or 1)
     return render_template(
         "analytics/learners.html",
         course=course,

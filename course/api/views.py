@@ -1,14 +1,16 @@
 """JSON API v1 for quizzes: the same operations as the pages, for scripts and other clients.
 
 Authentication is the browser session (log in through the site); every POST carries the CSRF token in
-the `X-CSRFToken` header, which `GET /api/v1/session` returns. Answer keys appear only in results.
+the `X-CSRFToken` header, which `GET /api/v1/session` returns. The login is checked before the token, so a
+client that is not logged in hears 401 as the OpenAPI document says, not a CSRF 400. Answer keys appear only
+in results.
 """
 
 from __future__ import annotations
 
 import json
 
-from flask import Blueprint, jsonify, request, url_for
+from flask import Blueprint, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -16,7 +18,8 @@ from course.api.openapi import openapi_document
 from course.core.catalog import Course
 from course.core.errors import CourseError
 from course.core.quiz import AttemptRefused, Quiz, read_answers
-from course.extensions import db
+from course.extensions import csrf, db
+from course.forms import shown_name, unstorable
 from course.i18n import current_language
 from course.models import QuizAttempt
 from course.publishing.cache import catalog
@@ -25,6 +28,7 @@ from course.quiz.presenting import QuestionView, question_views, translated
 from course.security import csrf_token
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # checked in require_login, after the login: see the module docstring
 
 
 class ApiError(Exception):
@@ -42,6 +46,9 @@ def api_error(error: ApiError):
 def require_login():
     if request.endpoint not in {"api.openapi", "api.session"} and not current_user.is_authenticated:
         raise ApiError(401, "unauthenticated", _("Log in first."))
+    config = current_app.config
+    if config["WTF_CSRF_ENABLED"] and request.method in config["WTF_CSRF_METHODS"]:
+        csrf.protect()  # a CSRFError: the app's 400 (course/errors.py)
     return None
 
 
@@ -194,7 +201,35 @@ def _body() -> dict:
         raise ApiError(400, "invalid_body", _("The body is not valid JSON.")) from None
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_body", _("Send a JSON object with Content-Type: application/json."))
+    field = _unstorable_field(body)
+    if field is not None:
+        raise ApiError(
+            400,
+            "invalid_text",
+            _("The field %(name)s contains a character that cannot be stored (a zero byte).", name=field),
+            field=field,
+        )
     return body
+
+
+def _unstorable_field(body: dict) -> str | None:
+    """The path (`answers.q1`, `plan.components[0].metric`) of the first key or text the database cannot store.
+
+    Iterative: a body nested as deep as the JSON parser allows must not exhaust the stack here."""
+    pending: list[tuple[str, object]] = [("", body)]
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, str) and unstorable(value):
+            return path
+        if isinstance(value, dict):
+            for key, item in value.items():
+                inner = f"{path}.{key}" if path else key
+                if unstorable(key):
+                    return shown_name(inner)
+                pending.append((inner, item))
+        elif isinstance(value, list):
+            pending.extend((f"{path}[{index}]", item) for index, item in enumerate(value))
+    return None
 
 
 def _read_answers(attempt: QuizAttempt, quiz: Quiz, answers: object) -> dict[str, object]:

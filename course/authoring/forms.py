@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -16,11 +16,11 @@ from wtforms.validators import (
 )
 
 from course.core.text.slug import ID_PATTERN
-from course.forms import strip
+from course.forms import MAX_INT, WholeNumberField, strip, whole_number
 
 MAX_FILE_CHARS = 200_000  # far above any lesson; the request size limit caps the post anyway
 MAX_ID = 80
-MAX_REVISION = 2**31 - 1  # the column is a 32-bit integer on PostgreSQL
+MAX_REVISION = MAX_INT  # the column is a 32-bit integer on PostgreSQL
 
 
 def _newlines(value: str | None) -> str | None:
@@ -41,8 +41,7 @@ def _no_control_characters(form: FlaskForm, field: TextAreaField) -> None:
 
 
 def _base_number(form: FlaskForm, field: HiddenField) -> None:
-    text = field.data or ""
-    if not (text.isascii() and text.isdigit()) or int(text) < 1 or int(text) > MAX_REVISION:
+    if whole_number(field.data, 1, MAX_REVISION) is None:
         raise ValidationError(_l("This form is out of date: reload the page (your text is kept below)."))
 
 
@@ -84,5 +83,5 @@ class NewQuizForm(FlaskForm):
 class RestoreForm(FlaskForm):
     """Restore revision `number` as a new draft, made from the newest revision the history page showed."""
 
-    number = IntegerField(validators=[InputRequired(), NumberRange(min=1, max=MAX_REVISION)])
-    base = IntegerField(validators=[InputRequired(), NumberRange(min=1, max=MAX_REVISION)])
+    number = WholeNumberField(validators=[InputRequired(), NumberRange(min=1, max=MAX_REVISION)])
+    base = WholeNumberField(validators=[InputRequired(), NumberRange(min=1, max=MAX_REVISION)])

@@ -31,6 +31,7 @@ from course.core.quiz import (
     read_answers,
 )
 from course.core.quiz import question_type as type_of
+from course.forms import whole_number
 from course.i18n import LANGUAGE_NAMES, current_language
 from course.models import ContentRevision
 from course.publishing import operations as publishing
@@ -62,7 +63,7 @@ def course_context(course_id: str) -> CourseContext:
     saved = publishing.newest_revision(f"{course_id}/course.yml")
     try:
         data = yaml.safe_load(saved.source) if saved is not None else None
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError):  # ValueError: a value Python cannot hold (a 5,000-digit integer)
         data = None
     languages = data.get("languages") if isinstance(data, dict) else None
     languages = tuple(lang for lang in languages or () if lang in SUPPORTED_LANGUAGES)
@@ -76,9 +77,10 @@ def chosen_revision(path: str, *, published: bool = False) -> ContentRevision:
     """`?revision=N`, else the newest revision (`published`: the published one); 404 if there is none."""
     number = request.args.get("revision")
     if number is not None:
-        if not (number.isascii() and number.isdigit()) or not 0 < int(number) <= 2**31 - 1:
+        wanted = whole_number(number, 1)
+        if wanted is None:
             abort(404)
-        found = publishing.revision(path, int(number))
+        found = publishing.revision(path, wanted)
     elif published:
         found = next((r for r in publishing.revisions(path) if r.status == "published"), None)
     else:
@@ -134,9 +136,10 @@ def _seed() -> int | None:
     value = request.args.get("seed")
     if value is None or value == "":
         return None
-    if not (value.isascii() and value.isdigit()) or int(value) > MAX_SEED:
+    seed = whole_number(value, 0, MAX_SEED)
+    if seed is None:
         abort(404)
-    return int(value)
+    return seed
 
 
 @bp.route("/files/<path:path>/try", methods=["GET", "POST"])
@@ -204,7 +207,7 @@ def _written_languages(source: str, languages: tuple[str, ...]) -> tuple[str, ..
     """The course languages the quiz title is written in (the same guess `gift.export_gift` makes)."""
     try:
         data = yaml.safe_load(source)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError):  # ValueError: a value Python cannot hold (a 5,000-digit integer)
         return ()
     title = data.get("title") if isinstance(data, dict) else None
     return tuple(code for code in languages if isinstance(title, dict) and code in title)

@@ -23,6 +23,7 @@ from course.core.catalog.loader import SUPPORTED_LANGUAGES
 from course.core.errors import NotFound
 from course.core.quiz import make_layout, parse_quiz
 from course.extensions import db
+from course.forms import shows_back_text, whole_number
 from course.i18n import LANGUAGE_NAMES, current_language
 from course.models import ContentRevision
 from course.publishing import operations as publishing
@@ -146,6 +147,7 @@ def _file_or_404(path: str) -> tuple[ContentPath, ContentRevision]:
 
 @bp.route("/files/<path:path>", methods=["GET", "POST"])
 @staff_required
+@shows_back_text("text")
 def edit(path: str):
     target, newest = _file_or_404(path)
     if request.method == "GET":
@@ -216,6 +218,7 @@ def _conflict(target: ContentPath, form: EditForm, newest: ContentRevision | Non
 
 @bp.post("/files/<path:path>/preview")
 @staff_required
+@shows_back_text("text")
 def preview(path: str):
     """The live preview: the text rendered as learners would see it, and what publishing would say about it."""
     target, _newest = _file_or_404(path)
@@ -350,11 +353,12 @@ def history(path: str):
 @staff_required
 def diff(path: str):
     target, newest = _file_or_404(path)
-    numbers = [request.args.get(name, type=int) for name in ("a", "b")]
-    if any(number is None for number in numbers):
+    texts = [request.args.get(name) for name in ("a", "b")]
+    if not all(text and text.lstrip("-").isdigit() for text in texts):
         flash(_("Choose two revisions to compare."), "warning")
         return redirect(url_for("authoring.history", path=target.path))
-    if not all(1 <= number <= MAX_REVISION for number in numbers):
+    numbers = [whole_number(text, 1, MAX_REVISION) for text in texts]
+    if None in numbers:
         abort(404)
     old, new = (publishing.revision(target.path, number) for number in sorted(numbers))
     if old is None or new is None:

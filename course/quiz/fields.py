@@ -12,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 
 from course.core.errors import N_
 from course.core.quiz import AnswerError, type_names
+from course.forms import whole_number
 
 FormReader = Callable[[MultiDict, str], object]
 
@@ -42,9 +43,10 @@ def _positions(form: MultiDict, name: str) -> list[str] | None:
     positions = _per_key(form, name)
     if not any(value.strip() for value in positions.values()):
         return None
-    if not all(value.strip().isascii() and value.strip().isdigit() for value in positions.values()):
+    numbers = {token: whole_number(value.strip()) for token, value in positions.items()}
+    if any(number is None for number in numbers.values()):
         raise AnswerError(N_("Give every item a position."))
-    by_position = {int(value): token for token, value in positions.items()}
+    by_position = {number: token for token, number in numbers.items()}
     if len(by_position) != len(positions) or set(by_position) != set(range(1, len(positions) + 1)):
         raise AnswerError(N_("Give every item a different position."))
     return [by_position[number] for number in sorted(by_position)]

@@ -11,6 +11,7 @@ from course.core.catalog import Course
 from course.core.errors import CourseError
 from course.core.quiz import AnswerError, AttemptRefused, Quiz, Slot, read_answers
 from course.extensions import db
+from course.forms import whole_number
 from course.i18n import current_language
 from course.models import QuizAttempt
 from course.publishing.cache import catalog
@@ -148,9 +149,10 @@ def _checked_slot(slots: tuple[Slot, ...]) -> Slot | None:
     value = request.form.get("check")
     if value is None:
         return None
-    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= len(slots):
+    number = whole_number(value, 1, len(slots))
+    if number is None:
         abort(400)
-    return slots[int(value) - 1]
+    return slots[number - 1]
 
 
 def _read_form(quiz: Quiz, slots: tuple[Slot, ...], lang: str) -> tuple[dict, dict, dict]:

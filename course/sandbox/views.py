@@ -24,6 +24,7 @@ from course.core.sandbox import (
 )
 from course.core.sandbox.rubric import validate_weights
 from course.extensions import db
+from course.forms import whole_number
 from course.i18n import current_language
 from course.models import SandboxDesign, SandboxVersion
 from course.publishing.cache import catalog
@@ -247,14 +248,14 @@ def _pick(
 def comment(design_id: int):
     design = operations.visible_design(design_id, current_user)
     form = CommentForm()
-    version = form.version.data if form.version.data and form.version.data.isdigit() else None
-    number = int(version) if version else design.latest_version
+    version = whole_number(form.version.data, 1)
+    number = version or design.latest_version
     if not form.validate():
         for error in form.body.errors:
             flash(error, "error")
         return redirect(url_for("sandbox.result", design_id=design.id, number=number, _anchor="comment-form"))
     try:
-        operations.add_comment(design, current_user, form.body.data, int(version) if version else None)
+        operations.add_comment(design, current_user, form.body.data, version)
     except NotFound:
         abort(400)
     db.session.commit()

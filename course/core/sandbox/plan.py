@@ -289,7 +289,7 @@ def validate_plan(data: object) -> tuple[Plan | None, list[FieldProblem]]:
     rewards: set[str] = set()
     for i, reward in enumerate(check.items(plan_data.get("indirect_rewards"), "indirect_rewards")):
         path = f"indirect_rewards[{i}]"
-        if reward not in INDIRECT_REWARDS:
+        if not isinstance(reward, str) or reward not in INDIRECT_REWARDS:  # a list or object is no id
             check.add(path, N_("Unknown indirect reward %(value)s."), value=str(reward))
         elif reward in rewards:
             check.add(path, N_("Listed twice."))
@@ -318,7 +318,7 @@ def _component(check: _Checker, item: object, path: str) -> Component | None:
     metric = data.get("metric")
     if _missing(metric):
         check.add(f"{path}.metric", _REQUIRED)
-    elif metric not in METRICS:
+    elif not isinstance(metric, str) or metric not in METRICS:
         check.add(f"{path}.metric", N_("Unknown metric %(value)s."), value=str(metric))
     weight = check.number(data, "weight_pct", f"{path}.weight_pct", low=0, high=100, above_low=True)
     period = check.choice(data, "period", f"{path}.period", PERIODS, "year")
@@ -361,13 +361,14 @@ def _component(check: _Checker, item: object, path: str) -> Component | None:
         )
     questions: list[str] = []
     for i, question in enumerate(check.items(data.get("mandate_questions"), f"{path}.mandate_questions")):
-        if question not in MANDATE_QUESTIONS:
+        if not isinstance(question, str) or question not in MANDATE_QUESTIONS:
             check.add(f"{path}.mandate_questions[{i}]", N_("Unknown mandate question %(value)s."), value=str(question))
         elif question in questions:
             check.add(f"{path}.mandate_questions[{i}]", N_("Listed twice."))
         else:
             questions.append(question)
-    if None in (metric, weight, period, credit, team_share, target) or metric not in METRICS:
+    known_metric = isinstance(metric, str) and metric in METRICS
+    if None in (metric, weight, period, credit, team_share, target) or not known_metric:
         return None
     return Component(
         metric=metric,

@@ -43,6 +43,8 @@ def parse_mapping(text: str, first_line: int = 1) -> YamlMapping:
         raise YamlProblem(line, f"invalid YAML: {error.problem or error.context}") from None
     except yaml.YAMLError as error:
         raise YamlProblem(first_line, f"invalid YAML: {error}") from None
+    except ValueError as error:  # a value YAML reads but Python cannot hold: a 5,000-digit integer, 2024-13-45
+        raise YamlProblem(first_line, f"invalid value: {error}") from None
     if node is None:
         raise YamlProblem(first_line, "empty: expected key: value lines")
     if not isinstance(node, yaml.MappingNode) or not isinstance(data, dict):
@@ -119,6 +121,8 @@ def load_with_lines(text: str) -> LineDict:
         raise YamlProblem(mark.line + 1 if mark else 1, f"invalid YAML: {error.problem or error.context}") from None
     except yaml.YAMLError as error:
         raise YamlProblem(1, f"invalid YAML: {error}") from None
+    except ValueError as error:  # a value YAML reads but Python cannot hold: a 5,000-digit integer, 2024-13-45
+        raise YamlProblem(1, f"invalid value: {error}") from None
     if data is None:
         raise YamlProblem(1, "empty: expected key: value lines")
     if not isinstance(data, LineDict):

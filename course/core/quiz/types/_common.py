@@ -34,7 +34,8 @@ def choice_id(choices: Sequence[Choice], order: Sequence[str], token: object) ->
     if isinstance(token, bool) or not isinstance(token, str | int):
         raise AnswerError(N_("That choice is not one of the options shown."))
     text = str(token).strip()
-    if not (text.isascii() and text.isdigit()) or int(text) >= len(shown):  # "²".isdigit() is True
+    # "²".isdigit() is True; the length test keeps int() clear of Python's 4,300-digit limit
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(len(shown))) or int(text) >= len(shown):
         raise AnswerError(N_("That choice is not one of the options shown."))
     return shown[int(text)].id
 
