@@ -139,20 +139,21 @@ def set_password_command(email: str, password_stdin: bool) -> None:
 @click.argument("email")
 def deactivate_command(email: str) -> None:
     """Stop an account from logging in and end all of its sessions; its data stays."""
-    user = _existing_user(email)
-    accounts.set_active(user, False)
-    db.session.commit()
-    click.echo(f"{user.email} is deactivated; all of its sessions have ended.")
+    _set_active(email, False, "{} is deactivated; all of its sessions have ended.")
 
 
 @users_cli.command("activate")
 @click.argument("email")
 def activate_command(email: str) -> None:
     """Let a deactivated account log in again."""
+    _set_active(email, True, "{} can log in again.")
+
+
+def _set_active(email: str, active: bool, done: str) -> None:
     user = _existing_user(email)
-    accounts.set_active(user, True)
+    accounts.set_active(user, active)
     db.session.commit()
-    click.echo(f"{user.email} can log in again.")
+    click.echo(done.format(user.email))
 
 
 @users_cli.command("set-role")
