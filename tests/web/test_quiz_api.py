@@ -173,7 +173,7 @@ def test_start_check_submit_and_result_over_json(app, learner) -> None:
     checked = check.get_json()
     assert (checked["id"], checked["checked"], checked["answer"]) == (single, True, key.right(single))
     assert (checked["result"]["verdict"], checked["result"]["mark"], checked["result"]["feedback"]) == ("right", 1, [])
-    assert checked["result"]["explanation"].startswith("The mandate describes <em>how</em> the KAM")
+    assert checked["result"]["explanation"].startswith("The mandate describes <em>how</em> Julia works")
     options = checked["result"]["review"]["options"]
     assert [(o["chosen"], o["correct"]) for o in options].count((True, True)) == 1 and len(options) == 4
     assert checked["result"]["lesson"]["url"] == f"/courses/{COURSE}/lessons/kam-mandate#what-the-mandate-is"

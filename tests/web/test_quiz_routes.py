@@ -588,8 +588,8 @@ def test_another_learners_attempt_is_not_found_and_nothing_of_it_leaks(app, clie
     assert "Your attempts" not in stranger.get(quiz_url()).get_data(as_text=True)
 
 
-CARRIED_OUT = "On how well the points of the mandate are carried out"
-QUARTER_REVENUE = "On how much revenue the customer brings in the quarter"
+CARRIED_OUT = "On how well she carries out these four points by year end"
+QUARTER_REVENUE = "On how much revenue Nordwerk brings in each quarter"
 CORRECT_CHANGES = (
     "      - id: mandate-carried-out\n        correct: true\n",
     "      - id: mandate-carried-out\n",
