@@ -12,6 +12,7 @@ import pytest
 from course.core.catalog import build_catalog
 from course.core.sandbox import (
     CRITERIA,
+    FAIL_FACTOR,
     PASS_SCORE,
     SCENARIOS,
     Component,
@@ -22,6 +23,7 @@ from course.core.sandbox import (
     default_weights,
     draw_parameters,
     grade,
+    lesson_plan,
     recommended_plan,
     salesperson_plan,
     scenario,
@@ -179,10 +181,26 @@ def test_copying_the_defend_shape_to_the_team_account_loses_the_team_credit_poin
                 components=(Component("revenue", 50.0), Component("retention", 50.0)),
                 gates=(Gate(),),
             ),
+            # Restated for #14: lesson 6, step 7 says a commission *needs* a clawback: "fail" (was "partial").
             "risk_controls",
-            "partial",
+            "fail",
             "clawback",
         ),
+        (
+            Plan(
+                ttc=100_000,
+                base_salary=80_000,
+                components=(
+                    Component("satisfaction", 30.0, threshold_pct=150.0, target_pct=200.0),
+                    Component("retention", 70.0),
+                ),
+            ),
+            "risk_controls",
+            "partial",
+            "cynicism",
+        ),
+        # Restated for #14: when the whole bonus sits behind a threshold it almost never reaches, the plan is
+        # a fixed salary to the KAM, which fails the risk controls (it was "partial").
         (
             Plan(
                 ttc=100_000,
@@ -190,8 +208,8 @@ def test_copying_the_defend_shape_to_the_team_account_loses_the_team_credit_poin
                 components=(Component("satisfaction", 100.0, threshold_pct=150.0, target_pct=200.0),),
             ),
             "risk_controls",
-            "partial",
-            "cynicism",
+            "fail",
+            "fixed salary",
         ),
         (
             Plan(ttc=100_000, base_salary=98_000, components=(Component("retention", 100.0),)),
@@ -233,14 +251,29 @@ def test_every_criterion_links_to_a_real_lesson_section_in_both_languages(catalo
             assert f'id="{anchor}"' in text.html, (result.id, lang, anchor)
 
 
-def test_points_follow_the_verdicts() -> None:
+@pytest.mark.parametrize(
+    "plan_of", [recommended_plan, lambda _, ttc: lesson_plan(ttc), lambda _, ttc: salesperson_plan(ttc)]
+)
+def test_points_follow_the_verdicts(plan_of) -> None:
+    # Restated for #14: the outcome criterion's points are in proportion to the distance from the benchmark
+    # (between none and all of its weight; "pass" all, "fail" none), and each failed criterion scales the
+    # score by FAIL_FACTOR, so one broken rule keeps a plan below the pass mark.
     for scenario_id in SCENARIO_IDS:
-        graded = evaluate(recommended_plan(scenario_id), scenario_id)
+        params = typical_parameters(scenario(scenario_id))
+        graded = evaluate(plan_of(scenario_id, params.budget_ttc), scenario_id)
         for result in graded.criteria:
             share = {"pass": 1.0, "partial": 0.5, "fail": 0.0}[result.verdict]
-            assert result.points == pytest.approx(result.max_points * share)
-        assert graded.score == pytest.approx(sum(r.points for r in graded.criteria))
+            if result.id == "outcome" and result.verdict == "partial":
+                assert 0 < result.points < result.max_points
+            else:
+                assert result.points == pytest.approx(result.max_points * share)
+        assert graded.points == pytest.approx(sum(r.points for r in graded.criteria))
+        failed = sum(r.verdict == "fail" for r in graded.criteria)
+        assert graded.failed == failed
+        assert graded.score == pytest.approx(graded.points * FAIL_FACTOR**failed, abs=0.01)
         assert graded.passed == (graded.score >= PASS_SCORE)
+        if failed:
+            assert not graded.passed
 
 
 def test_grading_is_deterministic() -> None:

@@ -17,6 +17,7 @@ from course.core.sandbox.plan import (
 )
 from course.core.sandbox.rubric import (
     CRITERIA,
+    FAIL_FACTOR,
     PASS_SCORE,
     Criterion,
     CriterionResult,
@@ -41,6 +42,8 @@ from course.core.sandbox.simulation import (
     SimulationResult,
     closed_form_response,
     is_linear,
+    is_unchanged_copy,
+    lesson_plan,
     numeric_response,
     recommended_plan,
     salesperson_plan,
@@ -49,6 +52,7 @@ from course.core.sandbox.simulation import (
 
 __all__ = [
     "CRITERIA",
+    "FAIL_FACTOR",
     "PASS_SCORE",
     "Benchmark",
     "Criterion",
@@ -81,6 +85,8 @@ __all__ = [
     "closed_form_response",
     "draw_parameters",
     "is_linear",
+    "is_unchanged_copy",
+    "lesson_plan",
     "metric",
     "metric_names",
     "numeric_response",

@@ -3,7 +3,7 @@
 The design space is a grid over what the course teaches a designer to choose, with no plain revenue
 commission in it (a commission plan is the comparison, never the benchmark):
 
-- fixed share of target total cash: 75, 80 or 85 % (the practice range);
+- fixed share of target total cash: 70, 75, 80 or 85 % (the practice range, and 70 % for white space);
 - a renewal gate on all variable pay ("customer still buying at year end"): on or off;
 - the metric mix: one of four templates (see `TEMPLATES`): retention-led, retention-heavy with
   satisfaction, growth above baseline with a churn clawback, and a team account goal with retention;
@@ -12,7 +12,7 @@ commission in it (a commission plan is the comparison, never the benchmark):
 - indirect rewards: none or all six;
 
 plus the course's recommended plan for the scenario, so the benchmark is never worse than it.
-That is 3 · 2 · 4 · 2 · 2 · 2 = 192 candidates + 1, each simulated at the budgeted target total cash.
+That is 4 · 2 · 4 · 2 · 2 · 2 = 256 candidates + 1, each simulated at the budgeted target total cash.
 
 **Objective**: the highest `SimulationResult.company_value`, the expected value of the account over the
 relationship's three-year horizon net of the plan's cost (see `simulation.company_value`), among the
@@ -24,7 +24,8 @@ nothing in the later years); the retention floor remains so that the benchmark n
 customer for selling value (at a defend account, the growth template would otherwise win by a hair
 with 89 % retention against a 92 % target). And a candidate must earn every point of the rubric when
 graded against itself, so the benchmark never shows a plan the feedback would fault (without that, the
-team account's benchmark dropped team credit and the growth account's its renewal anchor). The
+team account's benchmark dropped team credit and the growth account's its renewal anchor; since the
+anchor criterion asks for the renewal gate itself, every benchmark has it). The
 recommended plan is the fallback and needs no such check. Ties go to the first candidate in the fixed
 order above, so the search is deterministic; the simulation itself is seeded.
 
@@ -48,7 +49,7 @@ from course.core.sandbox.rubric import grade
 from course.core.sandbox.scenarios import SCENARIOS, Scenario, ScenarioParameters, scenario, typical_parameters
 from course.core.sandbox.simulation import SOLVER_SEED, SimulationResult, recommended_plan, simulate
 
-FIXED_SHARES = (0.75, 0.8, 0.85)  # the practice range for KAMs
+FIXED_SHARES = (0.7, 0.75, 0.8, 0.85)  # the practice range for KAMs, and 70 % where white space allows it
 COST_SLACK = 1.10  # expected cost may exceed the budgeted target total cash by 10 % (as in the rubric)
 GATE_OPTIONS = (True, False)
 OBJECTIVE_PERIODS = ("year", "half")

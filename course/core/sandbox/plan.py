@@ -103,6 +103,17 @@ class Plan:
     def gated(self, index: int) -> bool:
         return any(not gate.applies_to or index in gate.applies_to for gate in self.gates)
 
+    @property
+    def team_credit_pct(self) -> float:
+        """% of the variable pay paid on the team's result (a team account goal, team or split credit)."""
+        total = 0.0
+        for c in self.components:
+            if c.metric == "team_account_goal" or c.credit == "team":
+                total += c.weight_pct
+            elif c.credit == "split":
+                total += c.weight_pct * c.team_share_pct / 100
+        return total
+
 
 @dataclass(frozen=True)
 class FieldProblem:

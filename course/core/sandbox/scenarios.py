@@ -20,6 +20,13 @@ illustrative, not calibrated). Two checks on the plans the sandbox compares fix 
   conflict δ 0.25–0.35, the recommended plans get s ≈ 0.15–0.75 (mostly 0.3–0.5) next to relationship
   work r ≈ 1–2. A revenue commission still crowds relationship work out entirely (r* = 0).
 
+**White space** (`white_space`): selling beyond what the account needs (`s_bar`) pulls orders forward and is
+borrowed from next year, except this share of real new business (`simulation.selling_value`): 0.1 where the
+customer already buys most of what it can or is about to leave, 0.25 at the global account, 0.7–0.9 at the
+growth account. The growth account's revenue noise is 0.2–0.3 (a loyal customer's orders are predictable):
+growth above baseline multiplies it by 1/(1 − baseline) = 2.5, and at 0.5–0.8 the risk premium ate the
+incentive, so no growth plan sold above the baseline.
+
 The growth account's `lam` (0.15–0.2 from `s_bar` = 1) says what its story says: pushing beyond the
 target costs the customer's trust, so an uncapped commission that sells 2× target loses renewals; with
 the three-year company value (see `simulation`) that is what keeps the salesperson plan below the
@@ -64,6 +71,9 @@ class ScenarioParameters:
     budget_ttc: float  # the company's target total cash for this KAM
     target_retention: float
     time_preference: float  # the KAM's yearly discount on pay received later (deferred pay)
+    # Share of the selling beyond what the account needs (s > s_bar) that is new business; the rest pulls
+    # orders forward and is borrowed from next year. Last field, so adding it left earlier draws unchanged.
+    white_space: float = 0.0
 
 
 KAM_RANGES: Mapping[str, tuple[float, float]] = {
@@ -132,6 +142,7 @@ _add(
             baseline_selling=(0.8, 0.8),
             budget_ttc=(110_000, 140_000),
             target_retention=(0.92, 0.92),
+            white_space=(0.1, 0.1),
         ),
     )
 )
@@ -158,6 +169,7 @@ _add(
             baseline_selling=(0.6, 0.6),
             budget_ttc=(100_000, 130_000),
             target_retention=(0.8, 0.8),
+            white_space=(0.1, 0.1),
         ),
     )
 )
@@ -178,12 +190,13 @@ _add(
             s_bar=(1.0, 1.0),
             b_s=(3.0, 3.6),
             b_r=(9.0, 11.0),
-            sigma_s=(0.5, 0.8),
+            sigma_s=(0.2, 0.3),
             sigma_r=(0.5, 0.7),
             team_dependence=(0.1, 0.3),
             baseline_selling=(0.6, 0.6),
             budget_ttc=(120_000, 160_000),
             target_retention=(0.88, 0.88),
+            white_space=(0.7, 0.9),
         ),
     )
 )
@@ -210,6 +223,7 @@ _add(
             baseline_selling=(0.8, 0.8),
             budget_ttc=(130_000, 170_000),
             target_retention=(0.9, 0.9),
+            white_space=(0.25, 0.25),
         ),
     )
 )

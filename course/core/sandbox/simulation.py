@@ -6,18 +6,21 @@ The KAM splits effort between selling `s` and relationship work `r` to maximise 
 `CE[pay] − C(s, r) + m_s·s + m_r·r`, with `C = ½c_s·s² + ½c_r·r² + δ·s·r` and CE[pay] the exact CARA
 certainty equivalent (the mean-variance `E[pay] − (ρ/2)·Var[pay]` when pay is normal; see
 `_pay_certainty_equivalent`). Each component pays on a noisy signal of the efforts (see `metrics`); the
-customer renews with probability `p = clip(p0 + k·r − λ·max(0, s − s̄), 0, 1)`. Linear plans have a
+customer renews with probability `p = clip(p0 + k·(r + team) − λ·max(0, s − s̄), 0, 1)`. Linear plans have a
 closed-form best response; caps, thresholds, growth above baseline, renewal metrics, gates and clawbacks
 are solved numerically on a grid plus local refinement, over Monte Carlo noise drawn from a fixed seed,
 so the same plan always gets the same result. Expectations over the renewal are taken exactly (pay if
 renewed × p + pay if lost × (1 − p)), which keeps the objective smooth in the efforts.
 
+**The team**: team credit brings the teammates' extra work (`team_effort`), which raises the renewal chance
+like the KAM's own care and counts as selling in the company value.
+
 **Company value** is the expected value of the account over the relationship's horizon of three years
 (the horizon of the retention chart), net of the plan's cost: a year with the customer is worth
-`budget·(b_s·s + b_r·p)` (this year's selling and the renewal at its end) minus the plan's expected
-cost, and the KAM keeps the same efforts each year, so year 2 happens with chance p and year 3 with
-p². A first-year value would let a plan that oversells and loses the customer look better than one
-that keeps him; over three years the lost renewals count.
+`budget·(b_s·selling_value(s + team) + b_r·p)` (the selling that counts, see `selling_value`, and the
+renewal at its end) minus the plan's expected cost, and the KAM keeps the same efforts each year, so
+year 2 happens with chance p and year 3 with p². A first-year value would let a plan that oversells
+and loses the customer look better than one that keeps him; over three years the lost renewals count.
 
 **Deferral** (`Plan.deferral`): the deferred share of each year's variable pay is paid `years` later
 only if the customer is still buying then (chance p^years after this year's renewal) and is forfeited
@@ -35,7 +38,7 @@ import numpy as np
 
 from course.core.sandbox.metrics import metric
 from course.core.sandbox.plan import INDIRECT_REWARDS, MANDATE_QUESTIONS, Clawback, Component, Gate, Plan
-from course.core.sandbox.scenarios import Scenario, ScenarioParameters, scenario, typical_parameters
+from course.core.sandbox.scenarios import SCENARIOS, Scenario, ScenarioParameters, scenario, typical_parameters
 
 EFFORT_MAX = 4.0  # efforts are in target units; beyond 4× target effort the cost dwarfs any plan's pay
 GRID_POINTS = 13  # per effort axis for the global search (step 4/12 ≈ 0.33)
@@ -44,6 +47,10 @@ SOLVER_DRAWS = 200  # antithetic pairs, so 400 noise draws per effort pair
 PAY_DRAWS = 4000  # draws (noise and renewal) for the pay distribution at the chosen efforts
 SOLVER_SEED = 20_260_401
 PERCENTILES = (5, 25, 50, 75, 95)
+# Team pay (target, as a share of target total cash) from which the team is fully engaged: 30 % of a 20 %
+# bonus. An amount, not a share of the bonus, so that adding other pay does not disengage the team.
+TEAM_PAY_FULL = 0.06
+TEAM_RESPONSE = 1.0  # the teammates' extra care at full engagement, per unit of team dependence (an assumption)
 HORIZON_YEARS = 3  # the relationship's horizon: retention after 1, 2 and 3 years, company value over 3
 # What a renewal-metric component has paid before a churn, on average, when it pays per period:
 # churn falls uniformly in the year, and quarterly payouts already made are kept.
@@ -192,8 +199,35 @@ def _pay(
     return renewed, churned
 
 
-def renewal_chance(params: ScenarioParameters, s: np.ndarray | float, r: np.ndarray | float) -> np.ndarray:
-    return np.clip(params.p0 + params.k * r - params.lam * np.maximum(0.0, s - params.s_bar), 0.0, 1.0)
+def renewal_chance(
+    params: ScenarioParameters, s: np.ndarray | float, r: np.ndarray | float, team: float = 0.0
+) -> np.ndarray:
+    """p = clip(p0 + k·(r + team) − λ·max(0, s − s̄), 0, 1); `team` is the teammates' extra relationship
+    work that team credit brings (`team_effort`)."""
+    return np.clip(params.p0 + params.k * (r + team) - params.lam * np.maximum(0.0, s - params.s_bar), 0.0, 1.0)
+
+
+def team_effort(plan: Plan, params: ScenarioParameters) -> float:
+    """The teammates' extra work, in the KAM's effort units, that the plan's team credit brings.
+
+    Service, pre-sales and local sales decide `team_dependence` of the account's result. When part of the
+    KAM's bonus rides on the team's result, he pulls them in and they share the goal: their extra care for
+    the account (and selling, see `company_value`) rises to `TEAM_RESPONSE` × team dependence as the pay on
+    the team's result reaches `TEAM_PAY_FULL` of target total cash (30 % of a 20 % bonus). An assumption
+    in the spirit of lesson 6, step 8: at a team-served account it is worth 0.5–0.7 units of care, about
+    half of what a well-paid KAM gives himself.
+    """
+    team_pay = (plan.ttc - plan.base_salary) / plan.ttc * plan.team_credit_pct / 100 if plan.ttc > 0 else 0.0
+    engagement = min(team_pay / TEAM_PAY_FULL, 1.0)
+    return TEAM_RESPONSE * params.team_dependence * engagement
+
+
+def selling_value(params: ScenarioParameters, s: float) -> float:
+    """Selling that counts as value, in selling units: what the KAM adds to the volume the account buys
+    anyway (`baseline_selling`) up to what it needs (`s_bar`), and beyond that only the scenario's share of
+    real white space; the rest pulls orders forward and is borrowed from next year's revenue."""
+    within_need = max(0.0, min(s, params.s_bar) - params.baseline_selling)
+    return within_need + params.white_space * max(0.0, s - params.s_bar)
 
 
 def _relationship_motivation(plan: Plan, params: ScenarioParameters) -> float:
@@ -310,6 +344,7 @@ def _objective(plan: Plan, params: ScenarioParameters, seed: int) -> Callable[[n
     half = np.random.default_rng(seed).standard_normal((SOLVER_DRAWS, max(len(terms), 1)))
     noise = np.concatenate([half, -half])  # antithetic: the noise averages to zero exactly
     m_r = _relationship_motivation(plan, params)
+    team = team_effort(plan, params)
 
     # Under CARA the certainty equivalent of independent payouts is the sum of theirs, so terms that
     # do not depend on the renewal are valued one by one (linear ones exactly: mean − ρ/2·variance)
@@ -332,11 +367,11 @@ def _objective(plan: Plan, params: ScenarioParameters, seed: int) -> Callable[[n
             value = value + _pay_certainty_equivalent(paid, paid, np.ones(1), params.rho)
         if linked and deferred:
             renewed, churned = _pay(linked, params, s, r, noise)
-            branches = _deferral_branches(plan, params, renewed, churned, renewal_chance(params, s, r))
+            branches = _deferral_branches(plan, params, renewed, churned, renewal_chance(params, s, r, team))
             value = value + _branches_certainty_equivalent([(c, valued) for c, valued, _ in branches], params.rho)
         elif linked:
             renewed, churned = _pay(linked, params, s, r, noise)
-            value = value + _pay_certainty_equivalent(renewed, churned, renewal_chance(params, s, r), params.rho)
+            value = value + _pay_certainty_equivalent(renewed, churned, renewal_chance(params, s, r, team), params.rho)
         return value - _effort_cost(params, s, r) + params.m_s * s + m_r * r
 
     return certainty_equivalent
@@ -385,7 +420,7 @@ def simulate(
     half = rng.standard_normal((PAY_DRAWS // 2, max(len(terms), 1)))
     noise = np.concatenate([half, -half])
     renews = rng.random(PAY_DRAWS)
-    p = float(renewal_chance(params, s, r))
+    p = float(renewal_chance(params, s, r, team_effort(plan, params)))
     renewed, churned = _pay(terms, params, np.array([s]), np.array([r]), noise)
     if _deferred(plan):
         # The company pays deferred pay at face value, when due; the KAM's pay counts it in the year earned.
@@ -416,7 +451,7 @@ def simulate(
         selling_effort=s,
         relationship_effort=r,
         retention=(p, p**2, p**3),
-        company_value=company_value(params, s, p, plan_cost),
+        company_value=company_value(params, s, p, plan_cost, team_effort(plan, params)),
         plan_cost=plan_cost,
         pay=pay,
         certainty_equivalent=certainty,
@@ -424,13 +459,14 @@ def simulate(
     )
 
 
-def company_value(params: ScenarioParameters, s: float, p: float, plan_cost: float) -> float:
+def company_value(params: ScenarioParameters, s: float, p: float, plan_cost: float, team: float = 0.0) -> float:
     """The company's expected value of the account over `HORIZON_YEARS`, net of the plan's cost.
 
-    A year with the customer is worth `budget·(b_s·s + b_r·p)` (the selling and the renewal at its end)
-    minus the plan's expected cost; year t+1 happens only if the customer renewed t times (chance p^t).
+    A year with the customer is worth `budget·(b_s·selling_value(s + team) + b_r·p)` (the selling that
+    counts, the teammates' included, and the renewal at its end) minus the plan's expected cost; year t+1
+    happens only if the customer renewed t times (chance p^t).
     """
-    yearly = params.budget_ttc * (params.b_s * s + params.b_r * p) - plan_cost
+    yearly = params.budget_ttc * (params.b_s * selling_value(params, s + team) + params.b_r * p) - plan_cost
     return yearly * sum(p**year for year in range(HORIZON_YEARS))
 
 
@@ -469,7 +505,7 @@ def recommended_plan(scenario_or_id: Scenario | str, ttc: float | None = None) -
             None,
         ),
         "at_risk": (
-            0.8,
+            0.75,
             (
                 Component("retention", 50.0),
                 Component("mandate_objectives", 30.0, period="half", mandate_questions=MANDATE_QUESTIONS),
@@ -478,7 +514,7 @@ def recommended_plan(scenario_or_id: Scenario | str, ttc: float | None = None) -
             None,
         ),
         "growth": (
-            0.72,
+            0.7,
             (
                 Component("revenue_growth", 35.0),
                 Component("retention", 25.0),
@@ -507,3 +543,61 @@ def recommended_plan(scenario_or_id: Scenario | str, ttc: float | None = None) -
         clawback=clawback,
         indirect_rewards=_ALL_REWARDS,
     )
+
+
+def lesson_plan(ttc: float = 120_000.0) -> Plan:
+    """Lesson 6's plan as taught, fitted to no account: 80 % fixed, the whole bonus behind the year-end
+    renewal gate, retention (40 %), satisfaction (30 %) and objectives on the four mandate questions (30 %)
+    paid yearly, every indirect reward; no team credit, no growth pay, no commission.
+
+    It is right for an account to defend; elsewhere it ignores what the account needs (team credit, growth
+    above baseline), which is what the sandbox must show a learner who only presses Evaluate.
+    """
+    return Plan(
+        ttc=ttc,
+        base_salary=round(0.8 * ttc, 2),
+        components=(
+            Component("retention", 40.0),
+            Component("satisfaction", 30.0),
+            Component("mandate_objectives", 30.0, mandate_questions=MANDATE_QUESTIONS),
+        ),
+        gates=_RENEWAL_GATE,
+        indirect_rewards=_ALL_REWARDS,
+    )
+
+
+def _normalised(plan: Plan) -> tuple:
+    """The plan's design without its budget, currency, rounding, component order or gate indices."""
+
+    def number(value: float | None) -> float | None:
+        return None if value is None else round(float(value), 2)
+
+    components = tuple(
+        sorted(
+            (
+                c.metric,
+                number(c.weight_pct),
+                c.period,
+                c.credit,
+                number(c.team_share_pct if c.credit == "split" else 0.0),
+                number(c.threshold_pct),
+                number(c.target_pct),
+                number(c.cap_pct),
+                tuple(sorted(c.mandate_questions)),
+                plan.gated(i),
+            )
+            for i, c in enumerate(plan.components)
+        )
+    )
+    clawback = plan.clawback and (plan.clawback.trigger, plan.clawback.window_months, number(plan.clawback.share_pct))
+    deferral = (number(plan.deferral.pct), plan.deferral.years) if plan.deferral.pct and plan.deferral.years else None
+    fixed = round(plan.base_salary / plan.ttc, 3) if plan.ttc else None
+    return fixed, components, clawback, deferral, frozenset(plan.indirect_rewards)
+
+
+def is_unchanged_copy(plan: Plan, ttc: float) -> bool:
+    """True when `plan` is the lesson's general plan or a scenario's recommended plan with nothing of the
+    design changed (the budget, number formatting, component order and gate indices do not count)."""
+    design = _normalised(plan)
+    references = [lesson_plan(ttc)] + [recommended_plan(s, ttc) for s in SCENARIOS.values()]
+    return any(design == _normalised(reference) for reference in references)

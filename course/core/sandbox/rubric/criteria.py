@@ -17,9 +17,11 @@ from course.core.sandbox.rubric.registry import WEIGHT_TOLERANCE, Check, Context
 FIXED_SHARE_BAND = (0.15, 0.25)  # variable share of target total cash: the 75–85 % fixed practice range
 GROWTH_FIXED_SHARE_BAND = (0.15, 0.35)  # white space justifies up to 35 % variable
 PAY_MIX_SLACK = 0.10  # up to 10 points above the band is "partial"; below the band too (mostly fixed is safe)
-COMMISSION_MAX = 15.0  # % of the variable pay that may be commission (revenue, growth, margin)
-GROWTH_COMMISSION_MAX = 40.0
-RELATIONSHIP_EFFORT_SHARE = 0.7  # relationship's share of effort must reach 70 % of the benchmark plan's
+COMMISSION_MAX = 0.0  # % of the variable pay that may be commission outside a growth account: none (step 2)
+GROWTH_COMMISSION_MAX = 40.0  # growth pay above baseline at a growth account: a share, never the whole bonus
+GROWTH_PAY_MIN = 15.0  # … and enough of it to count (below this the white space goes unrewarded)
+RELATIONSHIP_EFFORT_SHARE = 0.7  # relationship effort must reach 70 % of the benchmark plan's
+CROWDING_RETENTION = 0.03  # … and first-year retention may fall at most 3 points below the benchmark's
 RETENTION_WEIGHT_MIN = 30.0  # a retention metric anchors the plan from this weight (or a gate does)
 SCORECARD_METRICS = (2, 4)
 SCORECARD_WEIGHT_MIN = 10.0
@@ -30,11 +32,15 @@ CAP_MIN = 200.0  # caps below 200 % of target hold people back
 REACHABLE = 0.5  # a gate or threshold the simulated KAM reaches less often than this breeds cynicism
 TEAM_CREDIT_MIN = 20.0  # % of the variable pay on the team's result where the account is team-served
 INDIRECT_MIN = 2
-VALUE_SHARE = 0.85  # company value must reach 85 % of the benchmark's
-RETENTION_SLACK = 0.02  # expected retention may fall 2 points short of min(target, benchmark's retention)
-COST_SLACK = 1.10  # expected plan cost may exceed the budgeted target total cash by 10 %
+VALUE_SHARE = 0.9  # company value earns full outcome credit from 90 % of the benchmark's …
+VALUE_ZERO = 0.5  # … and none at half of it or less, in proportion in between
+RETENTION_SLACK = 0.02  # expected retention may fall 2 points short of min(target, benchmark's retention) …
+RETENTION_ZERO = 0.12  # … and earns no credit 12 points short of that, in proportion in between
+COST_SLACK = 1.10  # expected plan cost may exceed the budgeted target total cash by 10 % …
+COST_ZERO = 1.30  # … and earns no credit at 130 % of it, in proportion in between
 
 _COMMISSION = frozenset(m.name for m in METRICS.values() if m.commission)  # revenue, growth, margin
+_GROWTH_PAY = frozenset(m.name for m in METRICS.values() if m.commission and m.above_baseline)  # revenue growth
 _ANCHORS = "designing-a-kam-bonus-plan"
 
 
@@ -55,13 +61,35 @@ def _variable_weight(plan: Plan, metrics: frozenset[str]) -> float:
 
 def _team_credit(plan: Plan) -> float:
     """% of the variable pay paid on the team's result."""
-    total = 0.0
-    for c in plan.components:
-        if c.metric == "team_account_goal" or c.credit == "team":
-            total += c.weight_pct
-        elif c.credit == "split":
-            total += c.weight_pct * c.team_share_pct / 100
-    return total
+    return plan.team_credit_pct
+
+
+def _reach(ctx: Context) -> list[float]:
+    """Per component: the chance it can pay at all, given its threshold and the gates in front of it."""
+    pay = ctx.result.pay
+    gate = pay.gate_pays if pay.gate_pays is not None else 1.0
+    reach = []
+    for i, _ in enumerate(ctx.plan.components):
+        own = pay.thresholds_met[i] if i < len(pay.thresholds_met) and pay.thresholds_met[i] is not None else 1.0
+        reach.append(own * (gate if ctx.plan.gated(i) else 1.0))
+    return reach
+
+
+def _dead_weight(ctx: Context) -> float:
+    """% of the bonus that pays less often than `REACHABLE`: to the KAM that part is no variable pay at all."""
+    return sum(c.weight_pct for c, chance in zip(ctx.plan.components, _reach(ctx), strict=True) if chance < REACHABLE)
+
+
+def _never_pays(ctx: Context) -> bool:
+    """The whole bonus sits behind a gate or thresholds that rarely pay: the KAM is on a fixed salary."""
+    return bool(ctx.plan.components) and _dead_weight(ctx) >= 100 - WEIGHT_TOLERANCE
+
+
+_NEVER_PAYS = N_(
+    "This bonus will almost never pay (in %(chance)s %% of the simulated years): your KAM is on a fixed salary "
+    "and knows it. Set thresholds and gates the KAM reaches most years (target met about one year in two, "
+    "threshold eight in ten)."
+)
 
 
 def _fully_gated(plan: Plan) -> bool:
@@ -90,8 +118,8 @@ def _pay_mix(ctx: Context) -> Check:
         return Check(
             "partial",
             N_(
-                "Only %(variable)s %% of the pay is variable: safe, but too little to signal what matters; "
-                "%(low)s–%(high)s %% is typical here."
+                "Only %(variable)s %% of the pay is variable: safe, but too little to signal what matters. "
+                "Make %(low)s–%(high)s %% of target total cash variable."
             ),
             params,
         )
@@ -99,8 +127,8 @@ def _pay_mix(ctx: Context) -> Check:
     return Check(
         verdict,
         N_(
-            "%(variable)s %% variable pay is a salesperson's mix; KAMs are paid mostly fixed, "
-            "with %(low)s–%(high)s %% variable for this account."
+            "%(variable)s %% variable pay is a salesperson's mix; KAMs are paid mostly fixed. "
+            "Lower the variable share to %(low)s–%(high)s %% for this account."
         ),
         params,
     )
@@ -117,42 +145,101 @@ def _pay_mix(ctx: Context) -> Check:
     "schritt-2-auf-umsatzprovision-verzichten",
 )
 def _no_commission_crowding(ctx: Context) -> Check:
-    limit = GROWTH_COMMISSION_MAX if ctx.growth else COMMISSION_MAX
-    commission = _variable_weight(ctx.plan, _COMMISSION)
-    share, benchmark_share = ctx.result.relationship_share, ctx.benchmark.relationship_share
-    weight_ok = commission <= limit + WEIGHT_TOLERANCE
-    effort_ok = share >= RELATIONSHIP_EFFORT_SHARE * benchmark_share
-    params = {"commission": _n(commission), "max": _n(limit), "share": _pct(share), "benchmark": _pct(benchmark_share)}
-    if weight_ok and effort_ok:
+    """Step 2: no revenue commission, except a share on growth above baseline at a growth account; and, in
+    the simulation, the KAM's relationship work and the retention it buys hold up against the benchmark."""
+    plan, result, bench = ctx.plan, ctx.result, ctx.benchmark
+    commission = _variable_weight(plan, _COMMISSION)
+    growth_pay = _variable_weight(plan, _GROWTH_PAY)
+    plain = commission - growth_pay  # revenue or margin: pays on the volume the customer buys anyway
+    # Only pay for selling can crowd out relationship work (the benchmark may do better for other reasons,
+    # which the outcome criterion judges).
+    pays_selling = any(metric(c.metric).selling > 0 and c.metric != "team_account_goal" for c in plan.components)
+    crowded = pays_selling and (
+        result.relationship_effort < RELATIONSHIP_EFFORT_SHARE * bench.relationship_effort
+        or result.retention[0] < bench.retention[0] - CROWDING_RETENTION
+    )
+    params = {
+        "commission": _n(commission),
+        "plain": _n(plain),
+        "growth": _n(growth_pay),
+        "min": _n(GROWTH_PAY_MIN),
+        "max": _n(GROWTH_COMMISSION_MAX),
+        "effort": _n(result.relationship_effort),
+        "benchmark_effort": _n(bench.relationship_effort),
+        "retention": _pct(result.retention[0]),
+        "benchmark_retention": _pct(bench.retention[0]),
+    }
+    if not ctx.growth and commission > WEIGHT_TOLERANCE:
         return Check(
-            "pass",
-            N_("Commission is %(commission)s %% of the bonus, so relationship work keeps its share of the KAM's time."),
-            params,
-        )
-    if effort_ok:
-        return Check(
-            "partial",
+            "fail",
             N_(
-                "%(commission)s %% of the bonus is commission, more than the %(max)s %% this account can take; "
-                "the more you pay for selling, the less time goes into the relationship."
+                "%(commission)s %% of the bonus is commission. At an account like this the lesson pays none, even "
+                "with a clawback: every hour it buys for selling is taken from the relationship. Move that weight "
+                "to retention, satisfaction or mandate objectives."
             ),
             params,
         )
-    if weight_ok:
+    if ctx.growth and plain > WEIGHT_TOLERANCE:
+        return Check(
+            "fail",
+            N_(
+                "%(plain)s %% of the bonus is commission on revenue or margin, which pays for the volume the "
+                "customer buys anyway. Pay only on growth above baseline (%(min)s–%(max)s %% of the bonus)."
+            ),
+            params,
+        )
+    if ctx.growth and growth_pay > GROWTH_COMMISSION_MAX + WEIGHT_TOLERANCE:
+        return Check(
+            "fail",
+            N_(
+                "%(growth)s %% of the bonus pays for growth: a salesperson's plan in disguise. Keep growth above "
+                "baseline to %(min)s–%(max)s %% and let retention and the relationship carry the rest."
+            ),
+            params,
+        )
+    if ctx.growth and growth_pay < GROWTH_PAY_MIN - WEIGHT_TOLERANCE:
+        if _variable_weight(plan, frozenset({"share_of_wallet"})) >= SCORECARD_WEIGHT_MIN - WEIGHT_TOLERANCE:
+            return Check(
+                "partial",
+                N_(
+                    "Share of wallet rewards growth here, but also the volume the customer buys anyway. Give "
+                    "%(min)s–%(max)s %% of the bonus to revenue growth above baseline, behind the renewal gate "
+                    "and with a clawback."
+                ),
+                params,
+            )
+        return Check(
+            "fail",
+            N_(
+                "This customer has white space, but your plan pays nothing for growth above baseline, so the KAM "
+                "has no reason to win it. Give %(min)s–%(max)s %% of the bonus to revenue growth above baseline, "
+                "behind the renewal gate and with a clawback."
+            ),
+            params,
+        )
+    if crowded:
         return Check(
             "partial",
             N_(
-                "In the simulation the KAM gives the relationship %(share)s %% of his effort, against "
-                "%(benchmark)s %% under the benchmark plan; reward the relationship more directly."
+                "In the simulation the KAM puts %(effort)s units of effort into the relationship (benchmark: "
+                "%(benchmark_effort)s) and the customer renews with %(retention)s %% (benchmark: "
+                "%(benchmark_retention)s %%): reward the relationship more directly, with retention, satisfaction "
+                "or mandate objectives, and less for selling."
+            ),
+            params,
+        )
+    if growth_pay:
+        return Check(
+            "pass",
+            N_(
+                "%(growth)s %% of the bonus pays for growth above baseline only, and the relationship keeps "
+                "its share of the KAM's time."
             ),
             params,
         )
     return Check(
-        "fail",
-        N_(
-            "%(commission)s %% of the bonus is commission, and in the simulation the KAM gives the relationship "
-            "only %(share)s %% of his effort (benchmark: %(benchmark)s %%): the multitask trap."
-        ),
+        "pass",
+        N_("No commission: selling does not crowd out relationship work, as the simulation confirms."),
         params,
     )
 
@@ -168,26 +255,47 @@ def _no_commission_crowding(ctx: Context) -> Check:
     "schritt-3-den-bonus-an-die-kundenbindung-knuepfen",
 )
 def _retention_anchor(ctx: Context) -> Check:
+    """Step 3: the bonus is paid at year end only if the customer is still buying: a renewal gate on all
+    variable pay is the anchor; a retention metric alone only half anchors it. A gate or threshold the KAM
+    rarely reaches anchors nothing: to him that bonus is no variable pay at all."""
     plan = ctx.plan
+    if _never_pays(ctx):
+        return Check("fail", _NEVER_PAYS, {"chance": _pct(max(_reach(ctx), default=0.0))})
     year_end = [c for c in plan.components if c.metric == "retention" and c.period in ("year", "multi_year")]
     weight = sum(c.weight_pct for c in year_end)
-    if _fully_gated(plan) or weight >= RETENTION_WEIGHT_MIN - WEIGHT_TOLERANCE:
+    params = {"min": _n(RETENTION_WEIGHT_MIN), "weight": _n(weight)}
+    if _fully_gated(plan):
         return Check(
             "pass",
             N_("The bonus is paid at year end only if the customer is still buying: the anchor of the plan."),
+            params,
         )
-    if plan.gates or any(c.metric == "retention" for c in plan.components):
+    if plan.gates or weight >= RETENTION_WEIGHT_MIN - WEIGHT_TOLERANCE:
         return Check(
             "partial",
             N_(
-                "Retention counts, but not enough: gate all variable pay on the customer still buying at year "
-                "end, or give a year-end retention metric at least %(min)s %% of the bonus."
+                "Retention counts, but part of the bonus is paid even if the customer leaves. Put all variable "
+                "pay behind the gate \"customer still buying at year end\": the lesson's anchor."
             ),
-            {"min": _n(RETENTION_WEIGHT_MIN)},
+            params,
+        )
+    if any(c.metric == "retention" for c in plan.components):
+        return Check(
+            "partial",
+            N_(
+                "Retention is only %(weight)s %% of the bonus or paid before year end. Put all variable pay behind "
+                "the gate \"customer still buying at year end\", or at least give a year-end retention metric "
+                "%(min)s %% of the bonus."
+            ),
+            params,
         )
     return Check(
         "fail",
-        N_("Nothing pays for the customer still buying next year; add a year-end renewal gate or metric."),
+        N_(
+            "Nothing pays for the customer still buying next year. Add the gate \"customer still buying at year "
+            "end\" on all variable pay."
+        ),
+        params,
     )
 
 
@@ -294,7 +402,7 @@ def _timing(ctx: Context) -> Check:
             "fail",
             N_(
                 "Only %(share)s %% of the bonus falls due at year end; quarterly payouts reward the calendar, "
-                "not the relationship."
+                "not the relationship. Pay relationship objectives yearly."
             ),
             params,
         )
@@ -315,17 +423,29 @@ def _timing(ctx: Context) -> Check:
 
 @register("risk_controls", 8, _ANCHORS, "step-7-control-risks-sensibly", "schritt-7-risiken-vernuenftig-begrenzen")
 def _risk_controls(ctx: Context) -> Check:
-    plan, pay = ctx.plan, ctx.result.pay
+    """Step 7: gates and thresholds the KAM can meet, caps high or absent, a clawback on any commission.
+
+    A cap on a yes/no metric (retention) changes nothing and is not counted; a gate or threshold that
+    keeps most of the bonus from paying fails the criterion (to the KAM it is a fixed salary).
+    """
+    plan = ctx.plan
     commission = any(metric(c.metric).commission for c in plan.components)
-    reach = [chance for chance in (pay.gate_pays, *pay.thresholds_met) if chance is not None]
-    lowest = min(reach) if reach else 1.0
+    reach = _reach(ctx)
+    dead = _dead_weight(ctx)
+    lowest = min(reach, default=1.0)
     issues = {
         "clawback": commission and plan.clawback is None,
-        "cap": any(c.cap_pct is not None and c.cap_pct < CAP_MIN for c in plan.components),
-        "reach": lowest < REACHABLE,
+        "cap": any(
+            c.cap_pct is not None and c.cap_pct < CAP_MIN and not metric(c.metric).binary for c in plan.components
+        ),
+        "reach": dead > WEIGHT_TOLERANCE,
     }
-    params = {"chance": _pct(lowest), "cap": _n(CAP_MIN)}
-    problems = sum(issues.values())
+    params = {"chance": _pct(lowest), "cap": _n(CAP_MIN), "dead": _n(dead)}
+    if _never_pays(ctx):
+        return Check("fail", _NEVER_PAYS, {**params, "chance": _pct(max(reach, default=0.0))})
+    # Commission without a clawback breaks what step 7 says a commission needs, and half the bonus out of
+    # reach is half a fixed salary: each fails the criterion alone.
+    problems = sum(issues.values()) + issues["clawback"] + (1 if dead >= 50 - WEIGHT_TOLERANCE else 0)
     if problems == 0:
         return Check(
             "pass",
@@ -337,13 +457,16 @@ def _risk_controls(ctx: Context) -> Check:
         )
     if issues["reach"]:
         message = N_(
-            "A gate or threshold in your plan pays only %(chance)s %% of the time in the simulation; "
-            "conditions hardly anyone meets breed cynicism."
+            "%(dead)s %% of the bonus pays only %(chance)s %% of the time in the simulation: conditions hardly "
+            "anyone meets breed cynicism. Lower the threshold or gate so the KAM reaches it most years."
         )
     elif issues["clawback"]:
-        message = N_("Your plan pays commission without a clawback; reclaim it if the customer leaves soon after.")
+        message = N_(
+            "Your plan pays commission without a clawback: add one that reclaims it if the customer leaves "
+            "within a year."
+        )
     else:
-        message = N_("A cap below %(cap)s %% of target holds the KAM back; set it high or leave it out.")
+        message = N_("A cap below %(cap)s %% of target holds the KAM back; raise it to %(cap)s %% or leave it out.")
     return Check(_verdict(problems), message, params)
 
 
@@ -426,24 +549,31 @@ def _indirect_rewards(ctx: Context) -> Check:
     "man-bekommt-wofuer-man-bezahlt",
 )
 def _outcome(ctx: Context) -> Check:
+    """The simulated outcome against the benchmark, with credit in proportion to the distance: company value
+    from `VALUE_ZERO` to `VALUE_SHARE` of the benchmark's, first-year retention up to `RETENTION_ZERO` below
+    what is needed, cost from `COST_SLACK` to `COST_ZERO` of the budget. The weakest of the three counts."""
     result, benchmark, params = ctx.result, ctx.benchmark, ctx.params
     value = result.company_value / benchmark.company_value if benchmark.company_value > 0 else 1.0
     needed = min(params.target_retention, benchmark.retention[0]) - RETENTION_SLACK
-    budget = params.budget_ttc * COST_SLACK
-    shortfalls = {
-        "value": value < VALUE_SHARE,
-        "retention": result.retention[0] < needed,
-        "cost": result.plan_cost > budget,
+    # A plan that costs no more than the benchmark is never too expensive.
+    limit = max(params.budget_ttc * COST_SLACK, benchmark.plan_cost)
+    credits = {
+        "value": _between(value, VALUE_ZERO, VALUE_SHARE),
+        "retention": _between(result.retention[0], needed - RETENTION_ZERO, needed),
+        "cost": _between(-result.plan_cost, -limit * COST_ZERO / COST_SLACK, -limit),
     }
+    credit = min(credits.values())
     feedback = {
-        "value": _pct(min(value, 9.99)),
+        "value": _pct(min(max(value, 0.0), 9.99)),
+        "full": _pct(VALUE_SHARE),
         "retention": _pct(result.retention[0]),
-        "target": _pct(needed + RETENTION_SLACK),
+        "target": _pct(needed),
         "cost": round(result.plan_cost),
         "budget": round(params.budget_ttc),
+        "limit": round(limit),
+        "credit": _pct(credit),
     }
-    problems = sum(shortfalls.values())
-    if problems == 0:
+    if credit >= 1.0:
         return Check(
             "pass",
             N_(
@@ -451,19 +581,33 @@ def _outcome(ctx: Context) -> Check:
                 "with %(retention)s %% retention, within budget."
             ),
             feedback,
+            credit=1.0,
         )
-    if shortfalls["retention"]:
+    weakest = min(credits, key=lambda name: credits[name])
+    if weakest == "retention":
         message = N_(
-            "Expected retention is %(retention)s %% against %(target)s %% needed: relationship effort is "
-            "under-rewarded."
+            "Expected retention is %(retention)s %% against the %(target)s %% needed, so the plan earns %(credit)s "
+            "%% of these points: relationship work is under-rewarded. Put more of the bonus on retention and "
+            "the relationship, behind the renewal gate."
         )
-    elif shortfalls["cost"]:
+    elif weakest == "cost":
         message = N_(
-            "The plan is expected to cost %(cost)s for a budget of %(budget)s: too expensive for what it buys."
+            "The plan is expected to cost %(cost)s for a budget of %(budget)s (up to %(limit)s earns full "
+            "credit), so it earns %(credit)s %% of these points. Lower the variable share or cap what "
+            "commission can pay."
         )
     else:
-        message = N_("Your plan reaches only %(value)s %% of the benchmark's company value in the simulation.")
-    return Check(_verdict(problems), message, feedback)
+        message = N_(
+            "Your plan reaches %(value)s %% of the benchmark's company value in the simulation (full credit from "
+            "%(full)s %%), so it earns %(credit)s %% of these points. Compare its effort split with the "
+            "benchmark's and reward what this account needs."
+        )
+    return Check("fail" if credit <= 0.0 else "partial", message, feedback, credit=credit)
+
+
+def _between(value: float, zero: float, full: float) -> float:
+    """0 at or below `zero`, 1 at or above `full`, in proportion in between."""
+    return min(max((value - zero) / (full - zero), 0.0), 1.0)
 
 
 if not math.isclose(sum(default_weights().values()), 100.0):  # checked at import, also under python -O

@@ -25,6 +25,9 @@ from course.core.sandbox.simulation import SimulationResult
 
 PASS_SCORE = 70.0  # points out of 100 a plan needs to pass; the package docstring (__init__.py) says why 70
 VERDICT_SHARE = {"pass": 1.0, "partial": 0.5, "fail": 0.0}  # share of a criterion's weight each verdict earns
+# Each failed criterion (with a weight) scales the points by this factor: a plan that breaks one rule of the
+# lesson stays below the pass mark however well it does elsewhere (points < 100 and × 0.7 < 70).
+FAIL_FACTOR = PASS_SCORE / 100
 
 
 @dataclass(frozen=True)
@@ -47,11 +50,13 @@ class CriterionResult:
 class Grade:
     """A graded plan: the score, whether it passes, each criterion's result and the weights used."""
 
-    score: float
+    score: float  # `points` × FAIL_FACTOR per failed criterion, rounded
     max_score: float
     passed: bool
     criteria: tuple[CriterionResult, ...]
     weights: Mapping[str, float]
+    points: float = 0.0  # the criteria's points added up
+    failed: int = 0  # failed criteria that carry weight; each scales the score by FAIL_FACTOR
 
     def criterion(self, criterion_id: str) -> CriterionResult:
         for result in self.criteria:
@@ -122,22 +127,27 @@ def grade(
     for item in CRITERIA.values():
         check = item.check(ctx)
         max_points = chosen[item.id]
+        share = VERDICT_SHARE[check.verdict] if check.credit is None else min(max(check.credit, 0.0), 1.0)
         results.append(
             CriterionResult(
                 id=item.id,
                 verdict=check.verdict,
-                points=round(max_points * VERDICT_SHARE[check.verdict], 2),
+                points=round(max_points * share, 2),
                 max_points=max_points,
                 message=check.message,
                 params=dict(check.params),
                 lesson=item.lesson,
             )
         )
-    score = round(sum(r.points for r in results), 2)
+    points = round(sum(r.points for r in results), 2)
+    failed = sum(1 for r in results if r.verdict == "fail" and r.max_points > 0)
+    score = round(points * FAIL_FACTOR**failed, 2)
     return Grade(
         score=score,
         max_score=round(sum(chosen.values()), 2),
         passed=score >= PASS_SCORE,
         criteria=tuple(results),
         weights=chosen,
+        points=points,
+        failed=failed,
     )

@@ -62,11 +62,16 @@ class Context:
 
 @dataclass(frozen=True)
 class Check:
-    """A criterion's verdict and its feedback template with parameters."""
+    """A criterion's verdict and its feedback template with parameters.
+
+    `credit` (0–1) is the share of the weight earned where the criterion measures a distance (the outcome
+    against the benchmark); otherwise the verdict decides (pass all, partial half, fail nothing).
+    """
 
     verdict: str
     message: str
     params: Mapping[str, object] = field(default_factory=dict)
+    credit: float | None = None
 
 
 @dataclass(frozen=True)
