@@ -10,6 +10,8 @@ from flask_login import AnonymousUserMixin, UserMixin
 from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from course.core.assignment import Assignment
+from course.core.completion import SandboxStanding
 from course.dbtypes import UTCDateTime
 from course.extensions import db
 
@@ -45,7 +47,7 @@ class CurrentUser(Protocol):
     def passed(self) -> frozenset[tuple[str, str]]: ...
 
     @property
-    def sandbox(self) -> Mapping[str, float]: ...
+    def sandbox(self) -> Mapping[str, SandboxStanding]: ...
 
     @property
     def certificates(self) -> Mapping[str, str]: ...
@@ -109,9 +111,9 @@ class User(UserMixin, db.Model):
         return frozenset((row.course_id, row.quiz_id) for row in self.quiz_results if row.passed)
 
     @property
-    def sandbox(self) -> dict[str, float]:
-        """Course id → best sandbox score, as on the request's user snapshot."""
-        return {row.course_id: row.best_score for row in self.sandbox_results}
+    def sandbox(self) -> dict[str, SandboxStanding]:
+        """Course id → sandbox standing (best score, best counting scores), as on the request's user snapshot."""
+        return {row.course_id: row.standing for row in self.sandbox_results}
 
     @property
     def certificates(self) -> dict[str, str]:
@@ -313,7 +315,12 @@ class RubricWeights(db.Model):
 
 
 class SandboxResult(db.Model):
-    """A learner's best sandbox score per course: what course progress reads."""
+    """A learner's sandbox standing per course: what course progress reads.
+
+    `best_score` is the best of any version (shown to trainers); the completion rule reads `assigned_score` and
+    `other_score`, the best scores of counting versions (not an unchanged copy of the lesson's plan) in the
+    learner's assigned account and draw, and in an account of another kind (course/core/assignment.py).
+    """
 
     __tablename__ = "sandbox_results"
     __table_args__ = (UniqueConstraint("user_id", "course_id"),)
@@ -322,7 +329,34 @@ class SandboxResult(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     course_id: Mapped[str] = mapped_column(String(64))
     best_score: Mapped[float] = mapped_column(Float)
+    assigned_score: Mapped[float | None] = mapped_column(Float)
+    other_score: Mapped[float | None] = mapped_column(Float)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    @property
+    def standing(self) -> SandboxStanding:
+        return SandboxStanding(self.best_score, self.assigned_score, self.other_score)
+
+
+class SandboxAssignment(db.Model):
+    """A learner's assigned sandbox account in a course: picked at random on the first visit, then kept.
+
+    Stored rather than derived from a secret, so rotating the app's keys never moves a learner to another account.
+    """
+
+    __tablename__ = "sandbox_assignments"
+    __table_args__ = (UniqueConstraint("user_id", "course_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[str] = mapped_column(String(64))
+    scenario_id: Mapped[str] = mapped_column(String(32))
+    seed: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    @property
+    def assignment(self) -> Assignment:
+        return Assignment(self.scenario_id, self.seed)
 
 
 class Certificate(db.Model):

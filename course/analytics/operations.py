@@ -121,7 +121,13 @@ def _learner_table(course: Course, wanted: LearnerFilter) -> Select:
         .subquery("quizzes")
     )
     sandbox = (
-        select(SandboxResult.user_id, SandboxResult.best_score, SandboxResult.updated_at)
+        select(
+            SandboxResult.user_id,
+            SandboxResult.best_score,
+            SandboxResult.assigned_score,
+            SandboxResult.other_score,
+            SandboxResult.updated_at,
+        )
         .where(SandboxResult.course_id == course.id)
         .subquery("sandbox")
     )
@@ -138,11 +144,15 @@ def _learner_table(course: Course, wanted: LearnerFilter) -> Select:
     )
     done_lessons = func.coalesce(lessons.c.lessons, 0)
     passed = func.coalesce(quizzes.c.passed, 0)
-    sandbox_done = literal(True) if rule.sandbox is None else sandbox.c.best_score >= rule.sandbox
+    sandbox_done = (  # as completion.sandbox_done: the assigned account and one of another kind
+        literal(True)
+        if rule.sandbox is None
+        else and_(sandbox.c.assigned_score >= rule.sandbox, sandbox.c.other_score >= rule.sandbox)
+    )
     completed = and_(
         done_lessons >= len(rule.lesson_ids),
         passed >= len(rule.required_quizzes),
-        func.coalesce(sandbox_done, False),  # no sandbox score: NULL, not done
+        func.coalesce(sandbox_done, False),  # no counting score: NULL, not done
     )
     started = or_(done_lessons > 0, quizzes.c.taken.is_not(None), sandbox.c.best_score.is_not(None))
     status = case(

@@ -138,8 +138,9 @@ def _simulation(result: SimulationResult) -> dict:
     }
 
 
-def _evaluation(evaluation: Evaluation, course_id: str | None) -> dict:
-    """What an evaluation shows; lesson links need a course (`url` is null without one)."""
+def _evaluation(evaluation: Evaluation, course_id: str | None, revealed: bool) -> dict:
+    """What an evaluation shows; lesson links need a course (`url` is null without one). The benchmark's plan only
+    when `revealed`: after the learner's first evaluated design in the scenario (its outcome is always shown)."""
     lang = current_language()
     params = evaluation.params
     criteria = []
@@ -175,7 +176,8 @@ def _evaluation(evaluation: Evaluation, course_id: str | None) -> dict:
         "pass_score": PASS_SCORE,
         "criteria": criteria,
         "result": _simulation(evaluation.result),
-        "benchmark": {"plan": plan_data(evaluation.benchmark.plan), "result": _simulation(evaluation.benchmark.result)},
+        "benchmark": {"result": _simulation(evaluation.benchmark.result)}
+        | ({"plan": plan_data(evaluation.benchmark.plan)} if revealed else {}),
         "salesperson": {"result": _simulation(evaluation.salesperson)},
     }
 
@@ -208,7 +210,7 @@ def _version(design: SandboxDesign, version: SandboxVersion, evaluation: Evaluat
         "weights_version": version.weights.number if version.weights else None,
         "created_at": _time(version.created_at),
         "url": url_for("api.get_version", design_id=design.id, number=version.number),
-        "evaluation": _evaluation(evaluation, design.course_id),
+        "evaluation": _evaluation(evaluation, design.course_id, operations.benchmark_revealed(current_user, design)),
     }
 
 
@@ -231,8 +233,11 @@ def sandbox_evaluate():
     # The same request always gets the same answer (the evaluation is deterministic and a weights row never
     # changes), and building the document is most of a repeated request's cost: it is kept with the evaluation.
     course_id = course.id if course else None
+    # Nothing is saved here, so this never reveals the benchmark plan: a saved design in the scenario does.
+    revealed = current_user.is_staff or operations.has_evaluated(current_user.id, scenario_id, course_id)
     document = evaluation.document(
-        ("api", course_id, current_language()), lambda: json.dumps(_evaluation(evaluation, course_id)).encode()
+        ("api", course_id, current_language(), revealed),
+        lambda: json.dumps(_evaluation(evaluation, course_id, revealed)).encode(),
     )
     return Response(document, mimetype="application/json")
 

@@ -69,9 +69,9 @@ def result_summary(user: CurrentUser, course: Course) -> dict[str, object]:
         "lessons_total": len(course.lessons),
         "quizzes": {quiz_id: round(best[quiz_id], 1) for quiz_id in course.required_quizzes if quiz_id in best},
     }
-    score = user.sandbox.get(course.id)
-    if course.completion.sandbox is not None and score is not None:
-        summary["sandbox"] = round(score, 1)
+    standing = user.sandbox.get(course.id)  # the score in the learner's assigned account is what the step asked
+    if course.completion.sandbox is not None and standing is not None and standing.assigned is not None:
+        summary["sandbox"] = round(standing.assigned, 1)
     return summary
 
 

@@ -40,9 +40,7 @@ def key_unavailable(error: KeyUnavailable):
     if request.path.startswith("/courses/") and request.method == "POST":
         flash(message, "error")
         return redirect(request.path)
-    return render_template(
-        "errors/error.html", status=503, title=_("Temporarily unavailable"), message=message
-    ), 503
+    return render_template("errors/error.html", status=503, title=_("Temporarily unavailable"), message=message), 503
 
 
 @bp.route("/courses/<course_id>/certificate", methods=["GET", "POST"])

@@ -14,8 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from flask_login import UserMixin
-from sqlalchemy import String, bindparam, cast, exists, literal, select, true, union_all
+from sqlalchemy import String, bindparam, cast, exists, func, literal, select, true, union_all
 
+from course.core.completion import SandboxStanding
 from course.extensions import db
 from course.fast.query import FastQuery
 from course.models import STAFF_ROLES, Certificate, LessonProgress, QuizResult, SandboxResult, User, UserSession
@@ -35,7 +36,7 @@ class RequestUser(UserMixin):
     locale: str | None
     completed: frozenset[tuple[str, str]]  # (course id, lesson id)
     passed: frozenset[tuple[str, str]] = frozenset()  # (course id, quiz id)
-    sandbox: Mapping[str, float] = field(default_factory=dict)  # course id → best sandbox score
+    sandbox: Mapping[str, SandboxStanding] = field(default_factory=dict)  # course id → sandbox standing
     certificates: Mapping[str, str] = field(default_factory=dict)  # course id → current certificate's public id
     session_id: str = ""  # what Flask-Login keeps: "<user id>:<session token>"
 
@@ -48,7 +49,7 @@ class RequestUser(UserMixin):
 
 
 def _progress_items():  # noqa: ANN202 - a SQLAlchemy subquery
-    """Completed lessons, passed quizzes, best sandbox scores and current certificates of one user, as
+    """Completed lessons, passed quizzes, sandbox standings and current certificates of one user, as
     (course, item, kind) rows."""
     lessons = select(
         LessonProgress.course_id, LessonProgress.lesson_id.label("item"), literal("lesson").label("kind")
@@ -56,9 +57,13 @@ def _progress_items():  # noqa: ANN202 - a SQLAlchemy subquery
     quizzes = select(QuizResult.course_id, QuizResult.quiz_id, literal("quiz")).where(
         QuizResult.user_id == bindparam("user_id"), QuizResult.passed.is_(True)
     )
-    sandbox = select(SandboxResult.course_id, cast(SandboxResult.best_score, String), literal("sandbox")).where(
-        SandboxResult.user_id == bindparam("user_id")
-    )
+    scores = [
+        func.coalesce(cast(column, String), "")
+        for column in (SandboxResult.best_score, SandboxResult.assigned_score, SandboxResult.other_score)
+    ]
+    sandbox = select(  # "best|assigned|other", an empty part for no score: see `_standing`
+        SandboxResult.course_id, scores[0] + "|" + scores[1] + "|" + scores[2], literal("sandbox")
+    ).where(SandboxResult.user_id == bindparam("user_id"))
     certificates = select(Certificate.course_id, Certificate.public_id, literal("certificate")).where(
         Certificate.user_id == bindparam("user_id"), Certificate.revoked_at.is_(None)
     )
@@ -84,6 +89,11 @@ _REQUEST_USER_QUERY = FastQuery(
 )
 
 
+def _standing(item: str) -> SandboxStanding:
+    best, assigned, other = (float(part) if part else None for part in item.split("|"))
+    return SandboxStanding(best or 0.0, assigned, other)
+
+
 def load_request_user(user_id: int, token_hash: str, session_id: str) -> RequestUser | None:
     """The user with their progress and certificates, if the session is live: one query on the bare driver."""
     rows = _REQUEST_USER_QUERY.all(db.engine, user_id=user_id, token_hash=token_hash, now=int(time.time()))
@@ -91,7 +101,7 @@ def load_request_user(user_id: int, token_hash: str, session_id: str) -> Request
         return None
     completed = frozenset((course_id, item) for *_, course_id, item, kind in rows if kind == "lesson")
     passed = frozenset((course_id, item) for *_, course_id, item, kind in rows if kind == "quiz")
-    sandbox = {course_id: float(item) for *_, course_id, item, kind in rows if kind == "sandbox"}
+    sandbox = {course_id: _standing(item) for *_, course_id, item, kind in rows if kind == "sandbox"}
     certificates = {course_id: item for *_, course_id, item, kind in rows if kind == "certificate"}
     return RequestUser(
         *rows[0][:5],

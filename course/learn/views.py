@@ -48,6 +48,7 @@ def overview(course_id: str):
         passed=passed,
         percent=completion.percent(rule, learner),
         sandbox_score=sandbox_score,
+        sandbox_done=bool(completion.sandbox_done(rule, learner)),
         certificate_id=certificate_id,
         steps=completion.checklist(rule, learner),
         next_lesson=next((lesson for lesson in course.lessons if lesson.id not in done), None),

@@ -1,4 +1,5 @@
-"""Sandbox designs in the database: start, evaluate and save versions, duplicate, comment, rubric weights."""
+"""Sandbox designs in the database: assignments, start, evaluate and save versions, duplicate, comment, rubric
+weights."""
 
 from __future__ import annotations
 
@@ -6,18 +7,20 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 
+from course.core import assignment as assigning
 from course.core.catalog import Course
 from course.core.errors import N_, NotFound
-from course.core.sandbox import Plan, scenario, validate_plan
+from course.core.sandbox import SCENARIOS, Plan, is_unchanged_copy, scenario, validate_plan
 from course.core.sandbox.evaluation import Evaluation, evaluate, plan_data
 from course.extensions import db
 from course.models import (
     CurrentUser,
     RubricWeights,
+    SandboxAssignment,
     SandboxComment,
     SandboxDesign,
     SandboxResult,
@@ -71,12 +74,58 @@ def designs_of(user: CurrentUser, course_id: str) -> list[SandboxDesign]:
     )
 
 
+def _insert(table):  # noqa: ANN001, ANN202 - a table; the dialect's INSERT with ON CONFLICT
+    return (postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert)(table)
+
+
+def assignment_of(user_id: int, course_id: str) -> SandboxAssignment:
+    """The learner's assigned account in the course, picked at random and stored the first time it is asked for.
+
+    Two first requests at the same moment pick one each; the insert keeps whichever came first and both read it.
+    """
+    found = db.session.scalar(
+        select(SandboxAssignment).where(SandboxAssignment.user_id == user_id, SandboxAssignment.course_id == course_id)
+    )
+    if found is not None:
+        return found
+    picked = assigning.pick(list(SCENARIOS), secrets.randbelow(MAX_ID), secrets.randbelow(MAX_ID))
+    db.session.execute(
+        _insert(SandboxAssignment.__table__)
+        .values(
+            user_id=user_id, course_id=course_id, scenario_id=picked.scenario_id, seed=picked.seed, created_at=utcnow()
+        )
+        .on_conflict_do_nothing(index_elements=["user_id", "course_id"])
+    )
+    return db.session.scalars(
+        select(SandboxAssignment).where(SandboxAssignment.user_id == user_id, SandboxAssignment.course_id == course_id)
+    ).one()
+
+
+def has_evaluated(user_id: int, scenario_id: str, course_id: str | None = None) -> bool:
+    """Whether the user has at least one evaluated design version in the scenario (in the course, if given):
+    from then on the scenario's benchmark plan is shown to them."""
+    query = exists().where(
+        SandboxDesign.user_id == user_id, SandboxDesign.scenario_id == scenario_id, SandboxDesign.latest_version > 0
+    )
+    if course_id is not None:
+        query = query.where(SandboxDesign.course_id == course_id)
+    return bool(db.session.scalar(select(query)))
+
+
+def benchmark_revealed(user: CurrentUser, design: SandboxDesign) -> bool:
+    """Whether `user` may see the benchmark plan of the design's scenario: trainers always, the learner once they
+    evaluated a design there."""
+    return user.is_staff or has_evaluated(design.user_id, design.scenario_id, design.course_id)
+
+
 def start_design(user: CurrentUser, course: Course, scenario_id: str, name: str | None, lang: str) -> SandboxDesign:
-    """A new design with its own draw of the scenario's numbers (the seed is kept for every version).
+    """A new design with a draw of the scenario's numbers (the seed is kept for every version): the learner's
+    assigned draw in the assigned scenario, so no one can pick an easier one there; a new draw elsewhere.
 
     Without a name it is called after the scenario and numbered: "Defend a stable strategic account 2".
     """
     chosen = scenario(scenario_id)  # NotFound for an unknown scenario
+    assigned = assignment_of(user.id, course.id)
     if name is None:
         count = db.session.scalar(
             select(func.count()).where(
@@ -90,7 +139,7 @@ def start_design(user: CurrentUser, course: Course, scenario_id: str, name: str 
         user_id=user.id,
         course_id=course.id,
         scenario_id=scenario_id,
-        seed=secrets.randbelow(MAX_ID),
+        seed=assigned.seed if scenario_id == assigned.scenario_id else secrets.randbelow(MAX_ID),
         name=name[:MAX_NAME],
     )
     db.session.add(design)
@@ -140,8 +189,27 @@ def save_version(design: SandboxDesign, plan: Plan) -> tuple[SandboxVersion, Eva
     )
     db.session.add(version)
     db.session.flush()
-    _record_best(design.user_id, design.course_id, grade.score)
+    _record_best(design.user_id, design.course_id, grade.score, counts_as(design, evaluation))
     return version, evaluation
+
+
+def copied_from(evaluation: Evaluation) -> str | None:
+    """ "lesson" if the evaluated plan is the lesson's plan (or a scenario's recommended one) unchanged,
+    "benchmark" if it is the draw's benchmark plan unchanged; None for a plan of the learner's own."""
+    plan = evaluation.plan
+    if is_unchanged_copy(plan, plan.ttc):
+        return "lesson"
+    if assigning.same_design(plan, evaluation.benchmark.plan):
+        return "benchmark"
+    return None
+
+
+def counts_as(design: SandboxDesign, evaluation: Evaluation) -> str | None:
+    """What a version of `design` evaluated as `evaluation` does for the certificate's sandbox step: "assigned",
+    "other" or None. A copy (`copied_from`) never counts; course/core/assignment.py says the rest."""
+    if copied_from(evaluation) is not None:
+        return None
+    return assignment_of(design.user_id, design.course_id).assignment.counts_as(design.scenario_id, design.seed)
 
 
 def _next_version(design: SandboxDesign, score: float) -> int:
@@ -207,19 +275,31 @@ def add_comment(design: SandboxDesign, author: CurrentUser, body: str, version_n
     return comment
 
 
-def _record_best(user_id: int, course_id: str, score: float) -> None:
-    """One upsert keeps the best score, so two evaluations at the same moment cannot lose each other's."""
-    dialect = db.session.get_bind().dialect.name
+def _record_best(user_id: int, course_id: str, score: float, counts: str | None) -> None:
+    """One upsert keeps the best score and the best counting score where the version counts (`counts`: "assigned",
+    "other" or None), so two evaluations at the same moment cannot lose each other's."""
     table = SandboxResult.__table__
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table).values(
-        user_id=user_id, course_id=course_id, best_score=score, updated_at=utcnow()
+    insert = _insert(table).values(
+        user_id=user_id,
+        course_id=course_id,
+        best_score=score,
+        assigned_score=score if counts == assigning.ASSIGNED else None,
+        other_score=score if counts == assigning.OTHER else None,
+        updated_at=utcnow(),
     )
     new, old = insert.excluded, table.c
+
+    def higher(column: str):  # noqa: ANN202 - a SQL expression: the new value if it is higher, NULL never wins
+        fresh, kept = new[column], old[column]
+        return case((and_(fresh.is_not(None), or_(kept.is_(None), fresh > kept)), fresh), else_=kept)
+
     db.session.execute(
         insert.on_conflict_do_update(
             index_elements=[old.user_id, old.course_id],
             set_={
-                "best_score": case((new.best_score > old.best_score, new.best_score), else_=old.best_score),
+                "best_score": higher("best_score"),
+                "assigned_score": higher("assigned_score"),
+                "other_score": higher("other_score"),
                 "updated_at": new.updated_at,
             },
         )

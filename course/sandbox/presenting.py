@@ -9,13 +9,20 @@ from flask import url_for
 from flask_babel import format_decimal, format_percent, ngettext
 from flask_babel import gettext as _
 
-from course.core.sandbox import FieldProblem, Scenario, ScenarioParameters, recommended_plan, salesperson_plan
+from course.core.sandbox import FieldProblem, Scenario, ScenarioParameters, lesson_plan, salesperson_plan
 from course.core.sandbox.evaluation import Evaluation, plan_data
 from course.core.sandbox.rubric import CriterionResult
 from course.sandbox.charts import Chart, Series, effort_chart, money, pay_chart, retention_chart
 from course.sandbox.labels import CRITERION_LABELS, VERDICT_LABELS
 
-EXAMPLES = ("recommended", "salesperson", "blank")
+EXAMPLES = ("lesson", "salesperson", "blank")
+OLD_EXAMPLES = {"recommended": "lesson"}  # links from before the lesson's plan was the general one
+
+
+def example_name(value: str | None) -> str:
+    """A starting point the editor offers; anything else starts blank."""
+    value = OLD_EXAMPLES.get(value or "", value or "")
+    return value if value in EXAMPLES else "blank"
 
 
 def _localised(params: Mapping[str, object]) -> dict[str, object]:
@@ -127,10 +134,12 @@ def scenario_facts(scenario: Scenario, params: ScenarioParameters, currency: str
     ]
 
 
-def example_plan(example: str, scenario: Scenario, params: ScenarioParameters) -> dict:
-    """The editor's starting values: the lesson's plan, the plain salesperson plan, or only the budget."""
-    if example == "recommended":
-        return plan_data(recommended_plan(scenario, params.budget_ttc))
+def example_plan(example: str, params: ScenarioParameters) -> dict:
+    """The editor's starting values: the lesson's general plan at the draw's budget (not fitted to the scenario:
+    fitting it is the exercise), the plain salesperson plan, or only the budget."""
+    example = example_name(example)
+    if example == "lesson":
+        return plan_data(lesson_plan(params.budget_ttc))
     if example == "salesperson":
         return plan_data(salesperson_plan(params.budget_ttc))
     return {"ttc": params.budget_ttc, "currency": "EUR"}

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from course.auth.access import staff_required
+from course.core import assignment as assigning
 from course.core.errors import NotFound
 from course.core.sandbox import (
     CRITERIA,
@@ -71,27 +72,54 @@ def index(course_id: str):
     course = catalog().course(course_id)
     user = current_user._get_current_object()
     designs = operations.designs_of(user, course.id) if user.is_authenticated else []
+    assigned = None
+    if user.is_authenticated:
+        assigned = operations.assignment_of(user.id, course.id).assignment  # picked and stored on the first visit
+        db.session.commit()
+    other_kinds = [SCENARIOS[s] for s in assigned.other_scenarios(list(SCENARIOS))] if assigned else []
+    lang = current_language()
     return render_template(
         "sandbox/index.html",
         course=course,
         scenarios=SCENARIOS.values(),
         designs=designs,
-        lang=current_language(),
+        lang=lang,
         threshold=course.completion.sandbox,
-        best=user.sandbox.get(course.id) if user.is_authenticated else None,
+        standing=user.sandbox.get(course.id) if user.is_authenticated else None,
+        assigned=assigned,
+        assigned_scenario=SCENARIOS[assigned.scenario_id] if assigned else None,
+        assigned_facts=_assigned_facts(assigned),
+        other_kinds=other_kinds,
+        other_titles=", ".join(s.title(lang) for s in other_kinds),
         staff=user.is_staff,
     )
+
+
+def _assigned_facts(assigned: assigning.Assignment | None) -> list[tuple[str, str]]:
+    if assigned is None:
+        return []
+    chosen = scenario(assigned.scenario_id)
+    return presenting.scenario_facts(chosen, draw_parameters(chosen, assigned.seed))
 
 
 @bp.get("/courses/<course_id>/sandbox/scenarios/<scenario_id>")
 def brief(course_id: str, scenario_id: str):
     course = catalog().course(course_id)
     chosen = scenario(scenario_id)
-    example = request.args.get("example", "blank")
-    if example not in presenting.EXAMPLES:
-        example = "blank"
+    user = current_user._get_current_object()
+    assigned = None
+    if user.is_authenticated:
+        assigned = operations.assignment_of(user.id, course.id).assignment
+        db.session.commit()
     return render_template(
-        "sandbox/brief.html", course=course, scenario=chosen, example=example, lang=current_language(), form=StartForm()
+        "sandbox/brief.html",
+        course=course,
+        scenario=chosen,
+        example=presenting.example_name(request.args.get("example")),
+        lang=current_language(),
+        form=StartForm(),
+        assigned=assigned,
+        role=assigned.role(chosen.id) if assigned else None,
     )
 
 
@@ -103,7 +131,7 @@ def start(course_id: str):
     form = StartForm()
     if not form.validate():
         abort(400)
-    example = form.example.data if form.example.data in presenting.EXAMPLES else "blank"
+    example = presenting.example_name(form.example.data)
     design = operations.start_design(current_user, course, chosen.id, None, current_language())
     db.session.commit()
     return redirect(url_for("sandbox.edit", design_id=design.id, example=example))
@@ -134,9 +162,7 @@ def edit(design_id: int):
         plan = design.versions[-1].plan
     else:
         chosen = scenario(design.scenario_id)
-        plan = presenting.example_plan(
-            request.args.get("example", "blank"), chosen, draw_parameters(chosen, design.seed)
-        )
+        plan = presenting.example_plan(request.args.get("example", "blank"), draw_parameters(chosen, design.seed))
     return _editor(design, PlanForm(formdata=None, data=form_data(design.name, plan)))
 
 
@@ -169,8 +195,14 @@ def result(design_id: int, number: int):
     course = catalog().course(design.course_id)
     lang = current_language()
     staff = current_user.is_staff
+    own = design.user_id == current_user.id
+    counts = _counts(design) if own else None
+    db.session.commit()  # the assignment, if this is the learner's first look since it was introduced
     return render_template(
         "sandbox/result.html",
+        copied=operations.copied_from(evaluation),
+        counts=counts,
+        revealed=operations.benchmark_revealed(current_user, design),
         design=design,
         version=version,
         course=course,
@@ -180,10 +212,17 @@ def result(design_id: int, number: int):
         outcomes=presenting.outcome_rows(evaluation),
         charts=presenting.charts(evaluation),
         facts=presenting.scenario_facts(evaluation.scenario, evaluation.params, evaluation.plan.currency),
-        own=design.user_id == current_user.id,
+        own=own,
         staff=staff,
         comment_form=CommentForm(formdata=None, data={"version": str(number)}) if staff else None,
         lang=lang,
+    )
+
+
+def _counts(design: SandboxDesign) -> str | None:
+    """What the design's versions can count for: "assigned", "other" or None (same kind, or another draw)."""
+    return operations.assignment_of(design.user_id, design.course_id).assignment.counts_as(
+        design.scenario_id, design.seed
     )
 
 

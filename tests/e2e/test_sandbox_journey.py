@@ -193,15 +193,16 @@ def test_a_learner_improves_a_salesperson_plan_until_it_passes(
         expect(side.get_by_role("heading", level=2).first).to_contain_text(say(app, lang, "version %(n)d", n=number))
         expect(side.locator(".result h2")).to_have_text(say(app, lang, "Score: %(score)s of 100", score=written))
 
-    # The course overview shows the best score, and the passed sandbox counts toward progress.
+    # The course overview shows the best score; the passing plan is the lesson's own, unchanged, so the sandbox
+    # step is not done (issue #14: tests/e2e/test_sandbox_assignment.py passes it with adapted plans).
     page.get_by_role("navigation", name=say(app, lang, "Breadcrumbs")).get_by_role(
         "link", name=course_title(lang), exact=True
     ).click()
     expect(page).to_have_url(re.compile(rf"/courses/{COURSE_ID}$"))
     teaser = page.locator(".sandbox-teaser")
     expect(teaser).to_contain_text(say(app, lang, "Your best score: %(score)s of 100", score=second_written))
-    expect(teaser).to_have_class(re.compile(r"\bis-done\b"))
-    expect(page.get_by_role("progressbar")).not_to_have_attribute("value", "0")
+    expect(teaser).not_to_have_class(re.compile(r"\bis-done\b"))
+    expect(page.get_by_role("progressbar")).to_have_attribute("value", "0")
     errors = [error for error in errors if not error.startswith("Failed to load resource")]  # HTTP statuses
     assert errors == [], f"script or console errors: {errors}"
 

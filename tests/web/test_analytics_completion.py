@@ -31,7 +31,7 @@ CERTIFICATES = (None, "valid", "revoked", "revoked and valid")
 class Learner:
     lessons: frozenset[str]
     quizzes: dict[str, bool]  # quiz id → passed
-    sandbox: float | None
+    sandbox: completion.SandboxStanding | None
     certificate: str | None
 
     def progress(self) -> completion.Progress:
@@ -70,11 +70,13 @@ def variants(draw: st.DrawFn) -> Variant:
     )
 
 
-def scores(threshold: int | None) -> st.SearchStrategy[float | None]:
-    """Best sandbox scores, many of them at or just around the threshold, where `>=` must agree."""
+def scores(threshold: int | None) -> st.SearchStrategy[completion.SandboxStanding | None]:
+    """Sandbox standings: the best score and the counting scores in the assigned account and one of another kind,
+    many of them at or just around the threshold, where `>=` must agree."""
     at = 70 if threshold is None else threshold
     near = [at + delta for delta in (-1.0, -0.5, -1e-9, 0.0, 1e-9, 0.5) if 0 <= at + delta <= 100]
-    return st.none() | st.sampled_from(near) | st.floats(0, 100)
+    score = st.sampled_from(near) | st.floats(0, 100)
+    return st.none() | st.builds(completion.SandboxStanding, score, st.none() | score, st.none() | score)
 
 
 @st.composite
@@ -119,7 +121,12 @@ def _store(learners: list[Learner]) -> dict[int, Learner]:
             for quiz_id, ok in learner.quizzes.items()
         ]
         if learner.sandbox is not None:
-            rows.append(SandboxResult(user_id=user.id, course_id=COURSE, best_score=learner.sandbox))
+            best, assigned, other = learner.sandbox
+            rows.append(
+                SandboxResult(
+                    user_id=user.id, course_id=COURSE, best_score=best, assigned_score=assigned, other_score=other
+                )
+            )
         for kind in (learner.certificate or "").split(" and "):
             if kind:
                 rows.append(
@@ -162,7 +169,7 @@ def _check(course: Course, stored: dict[int, Learner]) -> None:
         assert row.status == expected[user_id], (learner, rule)
         assert row.lessons == len(completion.lessons_done(rule, progress))
         assert row.quizzes_passed == len(completion.quizzes_passed(rule, progress))
-        assert row.sandbox == learner.sandbox
+        assert row.sandbox == (learner.sandbox.best if learner.sandbox else None)
     for status in completion.STATUSES:  # the status filter selects what the core says
         selected = {row.user_id for row in all_learners(course, LearnerFilter(status=status))}
         assert selected == {user_id for user_id, found in expected.items() if found == status}, status

@@ -95,10 +95,10 @@ def test_unknown_course_quiz_or_learner_is_a_404_page(app: Flask, page: str) -> 
 # 2 points: 100000 is full marks, 15000 half), c = fourth-question (short text, 1 point).
 #
 #   learner  a  b  c   T    responses
-#   1        1  2  1   4    right option, 100000, "Sponsor"
-#   2        1  0  1   2    right option, 85000, "sponsor "
-#   3        0  2  1   3    "visits", "100.000" (= 100000), "Pate"
-#   4        0  1  0   1    "quarter-revenue", 15000, "mentor"
+#   1        1  2  1   4    right option, 100000, "Support"
+#   2        1  0  1   2    right option, 85000, "support "
+#   3        0  2  1   3    "visits", "100.000" (= 100000), "Unterstützung"
+#   4        0  1  0   1    "quarter-revenue", 15000, "Ansprechpartner"
 #
 # Facility (mean / max): a = 2/4 = 50 %, b = 5/8 = 62.5 %, c = 3/4 = 75 %.
 # Discrimination r(x, T − x): a: x = 1,1,0,0 against X = 3,1,3,1 → deviations ½,½,−½,−½ and 1,−1,1,−1 → Σ = 0 → 0.
@@ -110,10 +110,10 @@ def test_unknown_course_quiz_or_learner_is_a_404_page(app: Flask, page: str) -> 
 
 RIGHT, WRONG_VISITS, WRONG_REVENUE = "mandate-carried-out", "visits", "quarter-revenue"
 ROWS = [
-    (RIGHT, 1, (100000, "100000"), 2, "Sponsor", 1),
-    (RIGHT, 1, (85000, "85000"), 0, "sponsor ", 1),
-    (WRONG_VISITS, 0, (100000, "100.000"), 2, "Pate", 1),
-    (WRONG_REVENUE, 0, (15000, "15000"), 1, "mentor", 0),
+    (RIGHT, 1, (100000, "100000"), 2, "Support", 1),
+    (RIGHT, 1, (85000, "85000"), 0, "support ", 1),
+    (WRONG_VISITS, 0, (100000, "100.000"), 2, "Unterstützung", 1),
+    (WRONG_REVENUE, 0, (15000, "15000"), 1, "Ansprechpartner", 0),
 ]
 
 

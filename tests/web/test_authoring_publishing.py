@@ -25,7 +25,7 @@ LESSON = "kam-pay/kam-mandate.de.md"
 QUIZ = "quizzes/kam-pay/kam-mandate-quiz.yml"
 LESSON_PAGE = "/courses/kam-pay/lessons/kam-mandate"
 QUIZ_PAGE = "/courses/kam-pay/quizzes/kam-mandate-quiz"
-OLD_QUESTION = "Ordnen Sie jeder der vier Fragen des Auftrags das passende Beispielziel für Nordwerk zu."
+OLD_QUESTION = "Ordnen Sie jeder der vier Fragen des Auftrags das Ziel zu, das sie beantwortet. Ein Ziel bleibt übrig."
 NEW_QUESTION = "Welches Beispielziel passt zu welcher der vier Fragen? (neu formuliert)"
 
 

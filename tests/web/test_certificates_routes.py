@@ -46,7 +46,11 @@ def complete_course(app: Flask, user: User, *, sandbox: float = 82.0, skip_quiz:
                     user_id=user.id, course_id=course.id, quiz_id=quiz.id, best_percent=90.0, passed=True, attempts=1
                 )
             )
-        db.session.add(SandboxResult(user_id=user.id, course_id=course.id, best_score=sandbox))
+        db.session.add(  # a counting pass in the assigned account and in one of another kind
+            SandboxResult(
+                user_id=user.id, course_id=course.id, best_score=sandbox, assigned_score=sandbox, other_score=sandbox
+            )
+        )
         db.session.commit()
 
 

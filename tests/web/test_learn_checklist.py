@@ -21,5 +21,6 @@ def test_the_overview_shows_the_checklist(client, make_user, login_as) -> None:
     page = client.get("/courses/kam-pay", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "What the certificate needs" in page
     assert "Complete every lesson (0 of 6)" in page
-    assert "Reach 70 points with a sandbox design (best so far: 0)" in page
-    assert page.count('class="checklist__step"') == 1 + 6 + 1
+    assert "Sandbox: reach 70 points in your assigned account (not yet)" in page
+    assert "Sandbox: reach 70 points in an account of another kind (not yet)" in page
+    assert page.count('class="checklist__step"') == 1 + 6 + 2

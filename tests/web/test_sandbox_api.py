@@ -116,9 +116,7 @@ def test_evaluate_ranks_right_above_almost_right_above_wrong(learner, scenario_i
         ),
         "never_pays": dataclasses.replace(
             fitted,
-            components=tuple(
-                dataclasses.replace(c, threshold_pct=150.0, target_pct=200.0) for c in fitted.components
-            ),
+            components=tuple(dataclasses.replace(c, threshold_pct=150.0, target_pct=200.0) for c in fitted.components),
         ),
         "salesperson": salesperson_plan(ttc),
     }

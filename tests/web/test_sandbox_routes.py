@@ -4,18 +4,27 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import replace
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from course.core.sandbox import recommended_plan, salesperson_plan
+from course.core.sandbox import SCENARIOS, draw_parameters, lesson_plan, recommended_plan, salesperson_plan
+from course.core.sandbox.evaluation import evaluate as evaluate_plan
 from course.core.sandbox.evaluation import plan_data
 from course.extensions import db
-from course.models import RubricWeights, SandboxComment, SandboxDesign, SandboxResult, SandboxVersion
-from course.sandbox.forms import form_data
+from course.models import (
+    RubricWeights,
+    SandboxAssignment,
+    SandboxComment,
+    SandboxDesign,
+    SandboxResult,
+    SandboxVersion,
+)
 from tests.quiz_helpers import client_for, faster_apps
+from tests.sandbox_helpers import adapted_plan, posted
 
 SANDBOX = "/courses/kam-pay/sandbox"
 EN = {"Accept-Language": "en"}
@@ -31,31 +40,10 @@ def count(app: Flask, model: type) -> int:
         return db.session.scalar(select(func.count()).select_from(model))
 
 
-def start(client: FlaskClient, scenario: str = "defend", example: str = "recommended") -> int:
+def start(client: FlaskClient, scenario: str = "defend", example: str = "lesson") -> int:
     response = client.post(f"{SANDBOX}/designs", data={"scenario": scenario, "example": example})
     assert response.status_code == 302
     return int(re.search(r"/sandbox/designs/(\d+)", response.headers["Location"]).group(1))
-
-
-def posted(name: str, plan: dict) -> dict:
-    """The editor's form fields for `plan`, as a browser would send them."""
-    values = form_data(name, plan)
-    data: dict[str, object] = {}
-    for key, value in values.items():
-        if key == "components":
-            for i, row in enumerate(value):
-                for field, item in row.items():
-                    if field == "gated":
-                        if item:
-                            data[f"components-{i}-gated"] = "y"
-                    elif item is not None:
-                        data[f"components-{i}-{field}"] = item
-        elif isinstance(value, bool):
-            if value:
-                data[key] = "y"
-        elif value is not None:
-            data[key] = value
-    return data
 
 
 def evaluate(client: FlaskClient, design_id: int, data: dict):
@@ -69,16 +57,18 @@ def field_errors(page: str) -> dict[str, list[str]]:
     }
 
 
-def test_a_learner_starts_from_the_lesson_example_evaluates_and_passes(app, client, make_user, login_as) -> None:
+def test_a_learner_starts_from_the_lesson_example_adapts_it_and_passes(app, client, make_user, login_as) -> None:
     learner = make_user(locale="en")
     login_as(learner)
-    brief = client.get(f"{SANDBOX}/scenarios/defend?example=recommended", headers=EN).get_data(as_text=True)
+    brief = client.get(f"{SANDBOX}/scenarios/defend?example=lesson", headers=EN).get_data(as_text=True)
     assert "Defend a stable strategic account" in brief
-    assert 'value="recommended" checked' in brief
+    assert 'value="lesson" checked' in brief
     design_id = start(client)
-    editor = client.get(f"/sandbox/designs/{design_id}?example=recommended", headers=EN).get_data(as_text=True)
+    editor = client.get(f"/sandbox/designs/{design_id}?example=lesson", headers=EN).get_data(as_text=True)
     assert '<option selected value="mandate_objectives">' in editor  # the lesson's plan is filled in
-    response = evaluate(client, design_id, posted("My plan", plan_data(recommended_plan("defend"))))
+    with app.app_context():
+        seed = db.session.get(SandboxDesign, design_id).seed
+    response = evaluate(client, design_id, posted("My plan", plan_data(adapted_plan("defend", seed))))
     assert response.status_code == 302
     assert response.headers["Location"] == f"/sandbox/designs/{design_id}/versions/1"
     page = client.get(response.headers["Location"], headers=EN).get_data(as_text=True)
@@ -107,14 +97,14 @@ def test_the_salesperson_example_fails_with_the_reason_and_a_lesson_link(client,
     assert "/courses/kam-pay/lessons/designing-a-kam-bonus-plan#" in row.group(2)
 
 
-def test_the_sandbox_score_counts_toward_progress(client, make_user, login_as) -> None:
+def test_the_best_score_shows_on_the_overview_but_a_copy_does_not_count(client, make_user, login_as) -> None:
     login_as(make_user(locale="en"))
     before = client.get("/courses/kam-pay", headers=EN).get_data(as_text=True)
     assert 'value="0"' in before
     design_id = start(client)
     evaluate(client, design_id, posted("Plan", plan_data(recommended_plan("defend"))))
     after = client.get("/courses/kam-pay", headers=EN).get_data(as_text=True)
-    assert 'value="8"' in after  # 1 of 13 steps: 6 lessons, 6 quizzes, the sandbox
+    assert 'value="0"' in after  # the scenario's own recommended plan, unchanged: no step done
     assert "Your best score:" in after
 
 
@@ -341,3 +331,177 @@ def test_a_failing_design_does_not_count_toward_progress(client, make_user, logi
     page = client.get("/courses/kam-pay", headers=EN).get_data(as_text=True)
     assert 'value="0"' in page
     assert "Your best score:" in page
+
+
+# --- The assigned account and what counts for the certificate's sandbox step (issue #14) ------------------------
+
+
+def assign(app: Flask, user, scenario_id: str, seed: int = 4242) -> None:  # noqa: ANN001 - a User
+    """Give the learner a known assigned account (the app picks one at random on the first visit)."""
+    with app.app_context():
+        db.session.add(SandboxAssignment(user_id=user.id, course_id="kam-pay", scenario_id=scenario_id, seed=seed))
+        db.session.commit()
+
+
+def standing(app: Flask, user) -> tuple[float | None, float | None, float | None] | None:  # noqa: ANN001
+    with app.app_context():
+        row = db.session.scalar(select(SandboxResult).where(SandboxResult.user_id == user.id))
+        return None if row is None else (row.best_score, row.assigned_score, row.other_score)
+
+
+def seed_of(app: Flask, design_id: int) -> int:
+    with app.app_context():
+        return db.session.get(SandboxDesign, design_id).seed
+
+
+def open_sandbox_steps(client: FlaskClient) -> list[str]:
+    page = client.get("/courses/kam-pay/certificate", headers=EN).get_data(as_text=True)
+    steps = re.findall(r'<li class="checklist__step(?: is-done)?">(.*?)</li>', page, re.S)
+    done = re.findall(r'<li class="checklist__step is-done">(.*?)</li>', page, re.S)
+    return [
+        html.unescape(re.sub(r"<.*?>|\s+", " ", step)).strip()
+        for step in steps
+        if "Sandbox" in step and step not in done
+    ]
+
+
+def test_the_first_visit_assigns_an_account_once_and_shows_it_first(app, client, make_user, login_as) -> None:
+    learner = make_user(locale="en")
+    login_as(learner)
+    first = client.get(SANDBOX, headers=EN).get_data(as_text=True)
+    assert count(app, SandboxAssignment) == 1
+    with app.app_context():
+        assigned = db.session.scalar(select(SandboxAssignment))
+        title = SCENARIOS[assigned.scenario_id].title("en")
+        budget = draw_parameters(SCENARIOS[assigned.scenario_id], assigned.seed).budget_ttc
+    assert first.index("Your assigned account") < first.index("Choose a scenario")
+    assert title in first.split("Choose a scenario")[0]
+    assert f"{budget:,.0f}" in first  # the assigned draw's budget
+    assert "Assigned account: not yet" in first and "Account of another kind: not yet" in first
+    again = client.get(SANDBOX, headers=EN).get_data(as_text=True)
+    assert count(app, SandboxAssignment) == 1 and title in again.split("Choose a scenario")[0]
+
+
+def test_designs_in_the_assigned_scenario_use_the_assigned_draw(app, client, make_user, login_as) -> None:
+    learner = make_user(locale="en")
+    login_as(learner)
+    assign(app, learner, "growth", seed=777)
+    assert {seed_of(app, start(client, "growth")) for _ in range(3)} == {777}
+    brief = client.get(f"{SANDBOX}/scenarios/growth", headers=EN).get_data(as_text=True)
+    assert "This is your assigned account" in brief
+    assert "a pass here counts as the second pass" in client.get(f"{SANDBOX}/scenarios/defend", headers=EN).get_data(
+        as_text=True
+    )
+    assign(app, other := make_user(locale="en"), "defend")
+    same_kind = client_for(app, other).get(f"{SANDBOX}/scenarios/at_risk", headers=EN).get_data(as_text=True)
+    assert "does not count for the certificate" in same_kind
+
+
+def test_the_lesson_plan_is_the_general_one_not_fitted_to_the_scenario(app, client, make_user, login_as) -> None:
+    login_as(make_user(locale="en"))
+    for example in ("lesson", "recommended"):  # "recommended": links from before
+        design_id = start(client, "global_team", example=example)
+        editor = client.get(f"/sandbox/designs/{design_id}?example={example}", headers=EN).get_data(as_text=True)
+        assert '<option selected value="retention">' in editor
+        assert '<option selected value="team_account_goal">' not in editor  # fitting it is the exercise
+
+
+def test_an_unchanged_copy_of_the_lesson_plan_never_counts(app, client, make_user, login_as) -> None:
+    learner = make_user(locale="en")
+    login_as(learner)
+    assign(app, learner, "defend")
+    design_id = start(client, "defend")
+    seed = seed_of(app, design_id)
+    ttc = draw_parameters(SCENARIOS["defend"], seed).budget_ttc
+    for number, plan in enumerate((lesson_plan(ttc), recommended_plan("defend", ttc)), 1):
+        evaluate(client, design_id, posted("Copy", plan_data(plan)))
+        page = client.get(f"/sandbox/designs/{design_id}/versions/{number}", headers=EN).get_data(as_text=True)
+        assert "This is the lesson's example plan unchanged" in page
+    best, assigned, other = standing(app, learner)
+    assert best is not None and (assigned, other) == (None, None)
+    assert len(open_sandbox_steps(client)) == 2
+
+
+def test_an_unchanged_copy_of_the_benchmark_plan_does_not_count_either(app, client, make_user, login_as) -> None:
+    learner = make_user(locale="en")
+    login_as(learner)
+    assign(app, learner, "growth", seed=8)
+    design_id = start(client, "growth", example="salesperson")
+    evaluate(client, design_id, posted("First try", plan_data(salesperson_plan(150_000))))
+    first_try = standing(app, learner)[1]
+    assert first_try is not None and first_try < 70  # a plan of the learner's own counts, passing or not
+    benchmark = evaluate_plan(salesperson_plan(), "growth", 8).benchmark.plan
+    assert all(not gate.applies_to for gate in benchmark.gates)  # a gate on every component: order is free
+    shuffled = replace(benchmark, components=tuple(reversed(benchmark.components)))  # copied in another order
+    evaluate(client, design_id, posted("Benchmark", plan_data(shuffled)))
+    page = client.get(f"/sandbox/designs/{design_id}/versions/2", headers=EN).get_data(as_text=True)
+    assert "This is the benchmark plan unchanged" in page and "Passed" in page
+    assert standing(app, learner)[1] == first_try
+
+
+def test_the_step_needs_a_pass_in_the_assigned_account_and_in_another_kind(app, client, make_user, login_as) -> None:
+    learner = make_user(locale="en")
+    login_as(learner)
+    assign(app, learner, "defend", seed=99)
+    mine = start(client, "defend")
+    evaluate(client, mine, posted("Mine", plan_data(adapted_plan("defend", 99))))
+    page = client.get(f"/sandbox/designs/{mine}/versions/1", headers=EN).get_data(as_text=True)
+    assert "This design is in your assigned account" in page
+    assert standing(app, learner)[1] >= 70
+    steps = open_sandbox_steps(client)
+    assert len(steps) == 1 and "Sandbox: reach 70 points in an account of another kind (not yet)" in steps[0]
+    same_kind = start(client, "at_risk")
+    evaluate(client, same_kind, posted("Practice", plan_data(adapted_plan("at_risk", seed_of(app, same_kind)))))
+    assert "for practice" in client.get(f"/sandbox/designs/{same_kind}/versions/1", headers=EN).get_data(as_text=True)
+    assert standing(app, learner)[2] is None and len(open_sandbox_steps(client)) == 1
+    other = start(client, "growth")
+    evaluate(client, other, posted("Growth", plan_data(adapted_plan("growth", seed_of(app, other)))))
+    assert standing(app, learner)[2] >= 70
+    assert open_sandbox_steps(client) == []
+    index = client.get(SANDBOX, headers=EN).get_data(as_text=True)
+    assert "Assigned account: passed" in index and "Account of another kind: passed" in index
+
+
+def test_another_draw_of_the_assigned_scenario_does_not_count(app, client, make_user, login_as) -> None:
+    """A design made before the assignment (or a duplicate of one) keeps its own draw; only the assigned draw counts."""
+    learner = make_user(locale="en")
+    login_as(learner)
+    assign(app, learner, "defend", seed=99)
+    with app.app_context():
+        design = SandboxDesign(user_id=learner.id, course_id="kam-pay", scenario_id="defend", seed=5, name="Old")
+        db.session.add(design)
+        db.session.commit()
+        design_id = design.id
+    evaluate(client, design_id, posted("Old", plan_data(adapted_plan("defend", 5))))
+    assert standing(app, learner)[1:] == (None, None)
+
+
+def test_trainers_and_admins_see_the_benchmark_and_no_counting_note(app, client, make_user, login_as) -> None:
+    learner = make_user(locale="en")
+    login_as(learner)
+    assign(app, learner, "defend")
+    design_id = start(client, "defend")
+    evaluate(client, design_id, posted("Mine", plan_data(salesperson_plan(150_000))))
+    for role in ("trainer", "admin"):
+        staff = client_for(app, make_user(role=role, locale="en"))
+        page = staff.get(f"/sandbox/designs/{design_id}/versions/1", headers=EN).get_data(as_text=True)
+        assert "The benchmark plan" in page and "counts-note" not in page
+        assert staff.get(SANDBOX, headers=EN).status_code == 200
+
+
+def test_visitors_see_the_sandbox_without_an_assignment(app) -> None:
+    visitor = app.test_client()
+    page = visitor.get(SANDBOX, headers=EN).get_data(as_text=True)
+    assert "Log in to get your assigned account" in page
+    assert visitor.get(f"{SANDBOX}/scenarios/growth", headers=EN).status_code == 200
+    assert count(app, SandboxAssignment) == 0
+    assert visitor.post(f"{SANDBOX}/designs", data={"scenario": "growth"}).status_code in (302, 401)
+    assert count(app, SandboxDesign) == 0
+
+
+def test_the_api_starts_designs_in_the_assigned_draw(app, client, make_user, login_as) -> None:
+    learner = make_user(locale="en")
+    login_as(learner)
+    assign(app, learner, "global_team", seed=31337)
+    created = client.post("/api/v1/courses/kam-pay/sandbox/designs", json={"scenario": "global_team"})
+    assert created.status_code == 201 and created.get_json()["seed"] == 31337

@@ -275,7 +275,7 @@ def _retention_anchor(ctx: Context) -> Check:
             "partial",
             N_(
                 "Retention counts, but part of the bonus is paid even if the customer leaves. Put all variable "
-                "pay behind the gate \"customer still buying at year end\": the lesson's anchor."
+                'pay behind the gate "customer still buying at year end": the lesson\'s anchor.'
             ),
             params,
         )
@@ -284,7 +284,7 @@ def _retention_anchor(ctx: Context) -> Check:
             "partial",
             N_(
                 "Retention is only %(weight)s %% of the bonus or paid before year end. Put all variable pay behind "
-                "the gate \"customer still buying at year end\", or at least give a year-end retention metric "
+                'the gate "customer still buying at year end", or at least give a year-end retention metric '
                 "%(min)s %% of the bonus."
             ),
             params,
@@ -292,8 +292,8 @@ def _retention_anchor(ctx: Context) -> Check:
     return Check(
         "fail",
         N_(
-            "Nothing pays for the customer still buying next year. Add the gate \"customer still buying at year "
-            "end\" on all variable pay."
+            'Nothing pays for the customer still buying next year. Add the gate "customer still buying at year '
+            'end" on all variable pay.'
         ),
         params,
     )
