@@ -8,6 +8,7 @@ comes back with every problem at its field.
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -23,7 +24,7 @@ from course.core.sandbox import (
     scenario,
     validate_plan,
 )
-from course.core.sandbox.rubric import validate_weights
+from course.core.sandbox.rubric import FAIL_FACTOR, validate_weights
 from course.extensions import db
 from course.forms import whole_number
 from course.i18n import current_language
@@ -55,7 +56,7 @@ LABELS = {
 
 @bp.context_processor
 def sandbox_names() -> dict:
-    return {"labels": LABELS, "pass_score": PASS_SCORE}
+    return {"labels": LABELS, "pass_score": PASS_SCORE, "fail_factor": format_decimal(FAIL_FACTOR)}
 
 
 bp.add_app_template_filter(money, "money")  # whole amounts in the learner's language: 120.000 € / €120,000

@@ -268,6 +268,12 @@ def test_copying_the_defend_shape_to_the_team_account_explains_the_lost_points(c
     row = re.search(r'id="criterion-criteria-title-team_credit">(.*?)</tr>', page, re.S).group(1)
     assert "verdict--pass" not in row
     assert "team" in html.unescape(row).lower()
+    # the score is below what the criteria's points add up to, and the page says why
+    assert re.search(
+        r"The criteria earned [\d.]+ points, but \d criteri(on|a) failed: each failed criterion "
+        r"multiplies the score by 0\.7, so a plan that fails a criterion cannot pass\.",
+        page,
+    )
 
 
 def test_trainers_change_the_rubric_weights_and_grades_keep_theirs(app, client, make_user, login_as) -> None:
