@@ -11,7 +11,6 @@ from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from functools import cache
 
-from course.core.assignment import same_design
 from course.core.sandbox import (
     Plan,
     benchmark_plan,
@@ -19,6 +18,7 @@ from course.core.sandbox import (
     is_unchanged_copy,
     lesson_plan,
     recommended_plan,
+    same_design,
     scenario,
 )
 from course.core.sandbox.evaluation import evaluate

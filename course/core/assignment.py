@@ -14,17 +14,14 @@ A scenario missing from `KINDS` is a kind of its own (tests/core/test_assignment
 listed, so adding one is a decision).
 
 **Copies never count**: neither the lesson's plan unchanged (`core.sandbox.is_unchanged_copy`) nor, once it is
-shown after the first evaluation, the draw's benchmark plan unchanged (`same_design`).
+shown after the first evaluation, the draw's benchmark plan unchanged (`core.sandbox.same_design`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
-
-if TYPE_CHECKING:
-    from course.core.sandbox.plan import Plan
+from typing import Literal
 
 KINDS: dict[str, str] = {
     "defend": "keep",
@@ -76,35 +73,3 @@ def pick(scenario_ids: Sequence[str], scenario_draw: int, seed: int) -> Assignme
     if not ordered:
         raise ValueError("there is no scenario to assign")
     return Assignment(ordered[scenario_draw % len(ordered)], seed)
-
-
-def _design(plan: Plan) -> tuple:
-    """What a learner decides in a plan, without the budget, rounding, the order of components or gate indices."""
-
-    def number(value: float | None) -> float | None:
-        return None if value is None else round(float(value), 1)
-
-    components = sorted(
-        (
-            c.metric,
-            number(c.weight_pct),
-            c.period,
-            c.credit,
-            number(c.team_share_pct if c.credit == "split" else 0.0),
-            number(c.threshold_pct),
-            number(c.target_pct),
-            number(c.cap_pct),
-            tuple(sorted(c.mandate_questions)),
-            plan.gated(i),
-        )
-        for i, c in enumerate(plan.components)
-    )
-    clawback = plan.clawback and (plan.clawback.trigger, plan.clawback.window_months, number(plan.clawback.share_pct))
-    deferral = (number(plan.deferral.pct), plan.deferral.years) if plan.deferral.pct and plan.deferral.years else None
-    fixed = round(plan.base_salary / plan.ttc, 3) if plan.ttc else None
-    return fixed, tuple(components), clawback, deferral, frozenset(plan.indirect_rewards)
-
-
-def same_design(plan: Plan, other: Plan) -> bool:
-    """Whether `plan` is `other` copied: the same design, whatever the budget, rounding or order of components."""
-    return _design(plan) == _design(other)

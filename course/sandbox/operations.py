@@ -14,7 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from course.core import assignment as assigning
 from course.core.catalog import Course
 from course.core.errors import N_, NotFound
-from course.core.sandbox import SCENARIOS, Plan, is_unchanged_copy, scenario, validate_plan
+from course.core.sandbox import SCENARIOS, Plan, is_unchanged_copy, same_design, scenario, validate_plan
 from course.core.sandbox.evaluation import Evaluation, evaluate, plan_data
 from course.extensions import db
 from course.models import (
@@ -199,7 +199,7 @@ def copied_from(evaluation: Evaluation) -> str | None:
     plan = evaluation.plan
     if is_unchanged_copy(plan, plan.ttc):
         return "lesson"
-    if assigning.same_design(plan, evaluation.benchmark.plan):
+    if same_design(plan, evaluation.benchmark.plan):
         return "benchmark"
     return None
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from course.core import assignment
 from course.core.assignment import Assignment
-from course.core.sandbox import SCENARIOS, recommended_plan
+from course.core.sandbox import SCENARIOS, recommended_plan, same_design
 
 
 def test_every_scenario_has_a_kind_and_every_scenario_has_another_kind_to_pass() -> None:
@@ -46,8 +46,8 @@ def test_every_scenario_can_be_assigned() -> None:
 def test_a_copy_is_the_same_design_whatever_the_budget_or_order_and_a_change_is_not() -> None:
     plan = recommended_plan("global_team", 150_000)
     moved = replace(plan, ttc=120_000, base_salary=plan.base_salary * 0.8, components=plan.components[::-1])
-    assert assignment.same_design(moved, plan)
+    assert same_design(moved, plan)
     first = plan.components[0]
     tweaked = replace(plan, components=(replace(first, weight_pct=first.weight_pct - 5), *plan.components[1:]))
-    assert not assignment.same_design(tweaked, plan)
-    assert not assignment.same_design(replace(plan, base_salary=plan.base_salary + 1_500), plan)
+    assert not same_design(tweaked, plan)
+    assert not same_design(replace(plan, base_salary=plan.base_salary + 1_500), plan)

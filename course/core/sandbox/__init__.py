@@ -47,6 +47,7 @@ from course.core.sandbox.simulation import (
     numeric_response,
     recommended_plan,
     salesperson_plan,
+    same_design,
     simulate,
 )
 
@@ -86,6 +87,7 @@ __all__ = [
     "draw_parameters",
     "is_linear",
     "is_unchanged_copy",
+    "same_design",
     "lesson_plan",
     "metric",
     "metric_names",

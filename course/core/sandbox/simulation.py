@@ -598,6 +598,10 @@ def _normalised(plan: Plan) -> tuple:
 def is_unchanged_copy(plan: Plan, ttc: float) -> bool:
     """True when `plan` is the lesson's general plan or a scenario's recommended plan with nothing of the
     design changed (the budget, number formatting, component order and gate indices do not count)."""
-    design = _normalised(plan)
     references = [lesson_plan(ttc)] + [recommended_plan(s, ttc) for s in SCENARIOS.values()]
-    return any(design == _normalised(reference) for reference in references)
+    return any(same_design(plan, reference) for reference in references)
+
+
+def same_design(plan: Plan, other: Plan) -> bool:
+    """Whether `plan` is `other` copied: the same design, whatever the budget, rounding or order of components."""
+    return _normalised(plan) == _normalised(other)
