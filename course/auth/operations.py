@@ -179,7 +179,8 @@ def login_wait(email: str) -> int:
 
 
 def record_login_failure(email: str) -> None:
-    """Count one failure atomically (two servers at once both count) and set the wait it earns; commits."""
+    """Count one failure atomically (two servers at once both count) and set the wait it earns; the caller
+    commits."""
     now = utcnow()
     key = _login_key(email)
     forgotten = now - current_app.config["LOGIN_FAILURES_FORGOTTEN_AFTER"]
@@ -201,7 +202,6 @@ def record_login_failure(email: str) -> None:
         db.session.execute(
             update(LoginFailures).where(LoginFailures.key == key).values(blocked_until=now + timedelta(seconds=wait))
         )
-    db.session.commit()
 
 
 def forget_login_failures(email: str) -> None:

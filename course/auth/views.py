@@ -86,6 +86,7 @@ def login():
     user = operations.authenticate(form.email.data, form.password.data)
     if user is None:
         operations.record_login_failure(form.email.data)
+        db.session.commit()
         form.form_errors.append(_("Invalid email or password."))
         return render_template("auth/login.html", form=form), 400
     if not user.active:

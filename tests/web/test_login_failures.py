@@ -109,6 +109,7 @@ def test_failures_recorded_at_the_same_moment_are_all_counted(make_app) -> None:
             with site.app_context():
                 start.wait()
                 accounts.record_login_failure("target@example.org")
+                db.session.commit()
         except BaseException as error:  # noqa: BLE001 - reported by the assertion below
             errors.append(error)
 
