@@ -6,7 +6,7 @@ from flask import Flask
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from course import errors, forms, i18n, pages, ratelimit, security
+from course import errors, forms, i18n, mail, pages, ratelimit, security
 from course.config import PROJECT_ROOT, default_instance_path, load_config
 from course.extensions import babel, csrf, db, login_manager, migrate
 from course.fast.sessions import CookieSessions
@@ -26,6 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     ratelimit.init_app(app)
+    mail.init_app(app)
     _tune_sqlite(app)
     if app.config["PROXY_FIX_X_FOR"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXY_FIX_X_FOR"]), x_proto=1)  # type: ignore[method-assign]

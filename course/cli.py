@@ -10,8 +10,10 @@ import click
 import yaml
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from flask_babel import force_locale
 
 from course.auth import operations as accounts
+from course.auth.forms import password_refusal_message
 from course.backup.cli import backup_cli
 from course.certificates.cli import certificates_cli
 from course.core.catalog import Problem, build_catalog
@@ -111,9 +113,10 @@ def _password_from(stdin: bool) -> str:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
-    if len(password) < minimum:
-        raise click.UsageError(f"the password must have at least {minimum} characters")
+    problem = accounts.password_refusal(password)
+    if problem is not None:
+        with force_locale("en"):
+            raise click.UsageError(f"password refused: {password_refusal_message(problem)}")
     return password
 
 

@@ -47,7 +47,29 @@ class Defaults:
     AUTO_IMPORT = True
     CATALOG_CHECK_SECONDS = 1.0
     DEFAULT_LANGUAGE = "de"
-    PASSWORD_MIN_LENGTH = 10
+    # NIST SP 800-63B: at least 15 characters for a password that is the only factor; no composition rules.
+    PASSWORD_MIN_LENGTH = 15
+    PASSWORD_LOGIN = True  # False: single sign-on only; password fields, reset and registration are hidden
+    REGISTRATION_MODE = "open"  # open | verify | invite | closed (README, "Accounts")
+    PASSWORD_RESET_MAX_AGE = timedelta(hours=1)
+    INVITATION_MAX_AGE = timedelta(days=7)
+    EMAIL_CONFIRMATION_MAX_AGE = timedelta(days=2)
+    # OpenID Connect providers: key → {"issuer", "client_id", "client_secret", "name", optional "role_claim",
+    # "roles" (claim value → role), "default_role"}. COURSE_OIDC_PROVIDERS takes the same as JSON.
+    OIDC_PROVIDERS: dict = {}
+    OIDC_TIMEOUT_SECONDS = 10
+    AUDIT_RETENTION_DAYS = 730  # `flask audit purge` removes older entries
+    # Outgoing mail (Flask-Mailman). With no MAIL_SERVER, messages are written to MAIL_FILE_PATH (default:
+    # mail/ in the instance folder) and their subjects and links logged, so a laptop needs no mail server.
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 587
+    MAIL_USE_TLS = True
+    MAIL_USE_SSL = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_DEFAULT_SENDER: str | None = None  # None → "KAM course <noreply@PUBLIC_URL's host>"
+    MAIL_TIMEOUT = 10
+    MAIL_FILE_PATH: str | None = None
     PROXY_FIX_X_FOR = 0
     BABEL_DEFAULT_LOCALE = "de"
     SESSION_COOKIE_SECURE = True
@@ -73,7 +95,15 @@ class Defaults:
     GIFT_MAX_BYTES = 512 * 1024
 
 
-_DURATIONS = ("LOGIN_FAILURES_FORGOTTEN_AFTER", "LOGIN_SESSION_LIFETIME", "REMEMBER_COOKIE_DURATION")
+_DURATIONS = (
+    "LOGIN_FAILURES_FORGOTTEN_AFTER",
+    "LOGIN_SESSION_LIFETIME",
+    "REMEMBER_COOKIE_DURATION",
+    "PASSWORD_RESET_MAX_AGE",
+    "INVITATION_MAX_AGE",
+    "EMAIL_CONFIRMATION_MAX_AGE",
+)
+REGISTRATION_MODES = ("open", "verify", "invite", "closed")
 
 
 def default_instance_path() -> Path:
@@ -113,6 +143,7 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         if isinstance(app.config[name], int | float):
             app.config[name] = timedelta(seconds=app.config[name])
     _public_address(app)
+    _accounts(app)
     _refuse_insecure(app)
 
 
@@ -137,6 +168,30 @@ def _public_address(app: Flask) -> None:
     if isinstance(hosts, str):  # COURSE_TRUSTED_HOSTS=a.example,b.example
         hosts = [host.strip() for host in hosts.split(",") if host.strip()]
     app.config["TRUSTED_HOSTS"] = list(hosts) if hosts else list(dict.fromkeys([parts.hostname, *LOOPBACK_HOSTS]))
+
+
+def _accounts(app: Flask) -> None:
+    """Check the account settings and fill in the mail defaults, so a mistake stops the start, not a login."""
+    config = app.config
+    if config["REGISTRATION_MODE"] not in REGISTRATION_MODES:
+        raise InsecureConfigError(
+            f"REGISTRATION_MODE must be one of {', '.join(REGISTRATION_MODES)}, not {config['REGISTRATION_MODE']!r}."
+        )
+    if not config["PASSWORD_LOGIN"] and not config["OIDC_PROVIDERS"]:
+        raise InsecureConfigError("PASSWORD_LOGIN = False needs at least one provider in OIDC_PROVIDERS.")
+    for key, provider in config["OIDC_PROVIDERS"].items():
+        missing = [name for name in ("issuer", "client_id", "client_secret", "name") if not provider.get(name)]
+        if missing or not str(key).isidentifier():
+            raise InsecureConfigError(
+                f"OIDC_PROVIDERS[{key!r}] needs a key made of letters, digits and _ and the settings issuer,"
+                f" client_id, client_secret and name (missing: {', '.join(missing) or 'none'})."
+            )
+    if not config.get("MAIL_BACKEND"):
+        config["MAIL_BACKEND"] = "smtp" if config.get("MAIL_SERVER") else "file"
+    if not config.get("MAIL_FILE_PATH"):
+        config["MAIL_FILE_PATH"] = str(Path(app.instance_path) / "mail")
+    if not config.get("MAIL_DEFAULT_SENDER"):
+        config["MAIL_DEFAULT_SENDER"] = f"KAM course <noreply@{urlsplit(config['PUBLIC_URL']).hostname}>"
 
 
 def _refuse_insecure(app: Flask) -> None:

@@ -64,13 +64,21 @@ class User(UserMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
-    password_hash: Mapped[str] = mapped_column(String(255))
+    # None: no password (yet): an invited account before its owner sets one, or an account that signs in
+    # only through single sign-on. Such an account cannot log in with a password.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
     display_name: Mapped[str] = mapped_column(String(120))
     role: Mapped[str] = mapped_column(String(16), default="learner")
     locale: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # A deactivated account keeps its data but cannot log in; deactivating ends its sessions.
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    # The owner proved the address (a link from a mail, or a provider's verified email claim).
+    email_verified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Erased at the owner's request: the row stays, without personal data, so anonymised attempts and designs
+    # keep counting in the item statistics (course/account/operations.py, "Deleting an account").
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     progress: Mapped[list[LessonProgress]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -138,6 +146,58 @@ class UserSession(db.Model):
     # Unix seconds: every logged-in request compares it in the one-query fast path, which runs on the bare
     # driver without SQLAlchemy's type processing (course/fast/query.py).
     expires_epoch: Mapped[int] = mapped_column(BigInteger)
+    # Set when the login came through single sign-on: logging out then also signs out at that provider.
+    sso_provider: Mapped[str | None] = mapped_column(String(64))
+
+
+class AccountToken(db.Model):
+    """A single-use link sent by mail: reset a password, accept an invitation, confirm an address, or confirm a
+    new address. The mail carries a random token, the database only its SHA-256; using it deletes the row."""
+
+    __tablename__ = "account_tokens"
+    __table_args__ = (Index("ix_account_tokens_user_purpose", "user_id", "purpose"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(16))  # reset | invite | verify | email
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    new_email: Mapped[str | None] = mapped_column(String(254))  # purpose "email": the address to change to
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SsoIdentity(db.Model):
+    """An account's identity at an OpenID provider: (provider, subject) is how the provider names the person,
+    stable even when their email address changes."""
+
+    __tablename__ = "sso_identities"
+    __table_args__ = (UniqueConstraint("provider", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    provider: Mapped[str] = mapped_column(String(64))  # the provider's key in OIDC_PROVIDERS
+    subject: Mapped[str] = mapped_column(String(255))  # the ID token's `sub`
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AuditEntry(db.Model):
+    """Who did what when, for security-relevant actions. Only ever added (the app has no way to edit or delete
+    one); old entries go by the retention setting. The labels keep the email at the time, so an entry stays
+    readable after the account changes; erasing an account replaces its labels."""
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (Index("ix_audit_entries_action_created_at", "action", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    actor_label: Mapped[str] = mapped_column(String(254))  # the actor's email then, or "command line"
+    target_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    target_label: Mapped[str | None] = mapped_column(String(254))  # an email, a certificate id, a file path
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    ip: Mapped[str | None] = mapped_column(String(45))
 
 
 class LoginFailures(db.Model):

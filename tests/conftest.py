@@ -21,6 +21,7 @@ from course.auth import operations as accounts
 from course.core import caching
 from course.extensions import db
 from course.models import User
+from tests.mailbox import Mailbox, mail_config, start_smtp_server
 from tests.paths import CONTENT_DIR, PROJECT_ROOT, QUIZ_DIR  # noqa: F401 - re-exported for the tests
 from tests.sessions import sign_in
 
@@ -69,6 +70,22 @@ def _truncate_all() -> None:
     db.session.commit()
 
 
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[tuple[dict[str, object], Mailbox]]:
+    """One real SMTP server (aiosmtpd) for the whole run: (the app's mail settings, its mailbox)."""
+    controller, mailbox = start_smtp_server()
+    try:
+        yield mail_config(controller), mailbox
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server: tuple[dict[str, object], Mailbox]) -> Mailbox:
+    """The mail the app sent during this test (apps built by `make_app` send to the test SMTP server)."""
+    return smtp_server[1]
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def backend(request: pytest.FixtureRequest) -> str:
     return request.param
@@ -76,9 +93,16 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def make_app(
-    backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+    backend: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+    smtp_server: tuple[dict[str, object], Mailbox],
 ) -> Iterator[Callable[..., Flask]]:
-    """Build apps on the test's database; the schema is created from the models."""
+    """Build apps on the test's database, sending mail to the test SMTP server; the schema is created from the
+    models."""
+    smtp_settings, mailbox = smtp_server
+    mailbox.clear()
     monkeypatch.setenv("COURSE_INSTANCE_PATH", str(tmp_path / "instance"))
     for name in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL"):
         monkeypatch.delenv(name, raising=False)
@@ -97,6 +121,7 @@ def make_app(
             "QUIZ_DIR": str(QUIZ_DIR),
             "CATALOG_CHECK_SECONDS": 0,
             "RATELIMIT_STORAGE_URI": "memory://",
+            **smtp_settings,
             **overrides,
         }
         app = create_app(config)

@@ -2,15 +2,54 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
+from course.auth import operations
+from course.core.passwords import MAX_LENGTH as MAX_PASSWORD
+from course.core.passwords import PasswordProblem
 from course.forms import no_control_characters, strip
 
-MAX_PASSWORD = 256
+
+def password_refusal_message(problem: PasswordProblem) -> str:
+    """Why a new password was refused, in words that say what to change."""
+    messages = {
+        "too_short": lambda: _(
+            "Use at least %(min)d characters. A few words that don't belong together make a long password that"
+            " is easy to remember.",
+            min=problem.limit,
+        ),
+        "too_long": lambda: _("Use at most %(max)d characters.", max=problem.limit),
+        "personal": lambda: _(
+            "This password is made of your name, your email address or this site's name: whoever knows you"
+            " could guess it."
+        ),
+        "common": lambda: _(
+            "This password, or one very like it, is on the lists of common and leaked passwords that attackers"
+            " try first."
+        ),
+        "repeats": lambda: _("Repeated characters or words (like “aaa” or “abcabc”) are easy to guess."),
+        "sequence": lambda: _("Sequences like “abcd” or “4567” are easy to guess."),
+        "keyboard": lambda: _("Rows of keys on the keyboard (like “qwertz”) are easy to guess."),
+        "dates": lambda: _("Years and dates are easy to guess."),
+        "words": lambda: _(
+            "Common words and names on their own are easy to guess. Add a word or two that don't belong together."
+        ),
+        "guessable": lambda: _("This password is easy to guess. Add a word or two that don't belong together."),
+    }
+    return messages.get(problem.code, messages["guessable"])()
+
+
+def new_password(form: FlaskForm, field: PasswordField) -> None:
+    """Validator for every field that sets a password: the policy in course/core/passwords.py, judged with the
+    words the form's `password_context()` gives (the account's name and address)."""
+    context = form.password_context() if hasattr(form, "password_context") else ()
+    problem = operations.password_refusal(field.data or "", *context)
+    if problem is not None:
+        raise ValidationError(password_refusal_message(problem))
 
 
 class LoginForm(FlaskForm):
@@ -43,7 +82,7 @@ class RegisterForm(FlaskForm):
         ],
         filters=[strip],
     )
-    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Please choose a password."))])
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Please choose a password.")), new_password])
     confirm = PasswordField(
         _l("Repeat password"),
         validators=[
@@ -52,9 +91,5 @@ class RegisterForm(FlaskForm):
         ],
     )
 
-    def validate_password(self, field: PasswordField) -> None:
-        minimum = current_app.config["PASSWORD_MIN_LENGTH"]
-        if len(field.data) < minimum:
-            raise ValidationError(_l("Use at least %(min)d characters.", min=minimum))
-        if len(field.data) > MAX_PASSWORD:
-            raise ValidationError(_l("Use at most %(max)d characters.", max=MAX_PASSWORD))
+    def password_context(self) -> tuple[str, ...]:
+        return (self.display_name.data or "", self.email.data or "")

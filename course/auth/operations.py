@@ -15,8 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from course.core.login_delay import LoginDelay
+from course.core.passwords import PasswordProblem, password_problem, personal_words
 from course.extensions import db
-from course.models import ROLES, LoginFailures, User, UserSession, utcnow
+from course.models import ROLES, AccountToken, LoginFailures, User, UserSession, utcnow
 
 
 @cache
@@ -42,16 +43,25 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def create_user(email: str, password: str, display_name: str, role: str = "learner", locale: str | None = None) -> User:
-    """Add a user (hashed with Werkzeug's scrypt); the caller commits."""
+def create_user(
+    email: str,
+    password: str | None,
+    display_name: str,
+    role: str = "learner",
+    locale: str | None = None,
+    email_verified: bool = False,
+) -> User:
+    """Add a user (hashed with Werkzeug's scrypt; no password: invited, or single sign-on only); the caller
+    commits. Raises EmailTakenError when the address has an account."""
     if role not in ROLES:
         raise AccountError(f"unknown role {role!r} (choose from {', '.join(ROLES)})")
     user = User(
         email=normalise_email(email),
-        password_hash=generate_password_hash(password),
+        password_hash=generate_password_hash(password) if password is not None else None,
         display_name=display_name,
         role=role,
         locale=locale,
+        email_verified=email_verified,
     )
     try:
         with db.session.begin_nested():  # the unique index decides, also for two registrations at once
@@ -62,11 +72,20 @@ def create_user(email: str, password: str, display_name: str, role: str = "learn
 
 
 def authenticate(email: str, password: str) -> User | None:
+    """The account if the password is its own; an account without a password never matches. Unknown
+    addresses cost the same time as known ones."""
     user = find_user(email)
-    if user is None:
+    if user is None or user.password_hash is None:
         check_password_hash(_dummy_hash(), password)
         return None
     return user if check_password_hash(user.password_hash, password) else None
+
+
+def password_refusal(password: str, *texts: str) -> PasswordProblem | None:
+    """Why `password` may not be used (None: it may), judged with the words of `texts` (the account's name
+    and address) and of the site as personal words."""
+    context = personal_words(*texts, "KAM course", "Kurs", current_app.config["PUBLIC_URL"])
+    return password_problem(password, current_app.config["PASSWORD_MIN_LENGTH"], tuple(context))
 
 
 def set_locale(user_id: int, lang: str) -> None:
@@ -77,9 +96,91 @@ def set_locale(user_id: int, lang: str) -> None:
 
 
 def set_password(user: User, password: str) -> None:
-    """Store a new password and end every session of the account; the caller commits."""
+    """Store a new password and end every session of the account and every password link sent to it; the
+    caller commits."""
     user.password_hash = generate_password_hash(password)
     end_all_sessions(user.id)
+    forget_tokens(user.id, "reset", "invite")
+
+
+# Links sent by mail (reset, invite, verify, email): single use, with an expiry; a newer one of the same
+# purpose replaces the older. The mail carries the token, the database its SHA-256.
+
+TOKEN_PURPOSES = ("reset", "invite", "verify", "email")
+_TOKEN_LIFETIMES = {
+    "reset": "PASSWORD_RESET_MAX_AGE",
+    "invite": "INVITATION_MAX_AGE",
+    "verify": "EMAIL_CONFIRMATION_MAX_AGE",
+    "email": "EMAIL_CONFIRMATION_MAX_AGE",
+}
+
+
+class TokenError(AccountError):
+    """The link is unknown (mistyped, tampered, already used or replaced by a newer one) or has expired."""
+
+    def __init__(self, expired: bool) -> None:
+        super().__init__("expired" if expired else "unknown")
+        self.expired = expired
+
+
+def issue_token(user: User, purpose: str, new_email: str | None = None) -> str:
+    """A new link token for `user`; older tokens of the purpose stop working. The caller commits."""
+    if purpose not in TOKEN_PURPOSES:
+        raise ValueError(f"unknown token purpose {purpose!r}")
+    forget_tokens(user.id, purpose)
+    token = secrets.token_urlsafe(32)
+    lifetime = current_app.config[_TOKEN_LIFETIMES[purpose]]
+    db.session.add(
+        AccountToken(
+            user_id=user.id,
+            purpose=purpose,
+            token_hash=_token_hash(token),
+            new_email=normalise_email(new_email) if new_email else None,
+            expires_at=utcnow() + lifetime,
+        )
+    )
+    return token
+
+
+def _valid_token_hash(token: str) -> str | None:
+    return _token_hash(token) if 20 <= len(token) <= 100 and token.isascii() else None
+
+
+def peek_token(token: str, purpose: str) -> AccountToken:
+    """The live token row (for the page that asks for confirmation before the token is used); raises
+    TokenError. Looking does not use it up: mail scanners open links too."""
+    token_hash = _valid_token_hash(token)
+    row = None
+    if token_hash is not None:
+        row = db.session.scalar(
+            select(AccountToken).where(AccountToken.token_hash == token_hash, AccountToken.purpose == purpose)
+        )
+    if row is None:
+        raise TokenError(expired=False)
+    if row.expires_at <= utcnow():
+        raise TokenError(expired=True)
+    return row
+
+
+def take_token(token: str, purpose: str) -> tuple[User, AccountToken]:
+    """Use a token up: (its account, the row as it was). Deleting the row decides, so of two requests with the
+    same link only one succeeds. Raises TokenError. The caller commits (or rolls back, which keeps the link)."""
+    row = peek_token(token, purpose)
+    deleted = db.session.execute(
+        delete(AccountToken).where(AccountToken.id == row.id).returning(AccountToken.id)
+    ).first()
+    user = db.session.get(User, row.user_id)
+    if deleted is None or user is None:
+        raise TokenError(expired=False)
+    return user, row
+
+
+def forget_tokens(user_id: int, *purposes: str) -> None:
+    """Make the account's links of these purposes (all, if none named) stop working; the caller commits."""
+    statement = delete(AccountToken).where(AccountToken.user_id == user_id)
+    if purposes:
+        statement = statement.where(AccountToken.purpose.in_(purposes))
+    db.session.execute(statement)
 
 
 def set_active(user: User, active: bool) -> None:

@@ -39,7 +39,7 @@ def test_register_creates_a_learner_logs_in_and_remembers_language(app, client) 
         ("display_name", "Bad\u0000Name", "Please remove invisible control characters."),
         ("email", "", "Please enter your email address."),
         ("email", "not-an-email", "This does not look like an email address."),
-        ("password", "short", "Use at least 10 characters."),
+        ("password", "short", "Use at least 15 characters."),
         ("password", "p" * 300, "Use at most 256 characters."),
         ("confirm", "something else", "The passwords do not match."),
     ],

@@ -134,8 +134,8 @@ def test_users_create_prompts_for_the_password_twice(app, runner) -> None:
 @pytest.mark.parametrize(
     ("args", "stdin", "message"),
     [
-        (["users", "create", "a@example.org", "--password-stdin"], "short\n", "at least 10 characters"),
-        (["users", "create", "a@example.org", "--password-stdin"], "\n", "at least 10 characters"),
+        (["users", "create", "a@example.org", "--password-stdin"], "short\n", "at least 15 characters"),
+        (["users", "create", "a@example.org", "--password-stdin"], "\n", "at least 15 characters"),
         (
             ["users", "create", "a@example.org", "--role", "king", "--password-stdin"],
             "long enough pw\n",
@@ -153,7 +153,7 @@ def test_users_create_refuses_bad_input(app, runner, args: list[str], stdin: str
 
 def test_users_create_refuses_a_duplicate_email(runner, make_user) -> None:
     make_user(email="taken@example.org")
-    result = runner.invoke(args=["users", "create", "TAKEN@example.org", "--password-stdin"], input="long enough pw\n")
+    result = runner.invoke(args=["users", "create", "TAKEN@example.org", "--password-stdin"], input="long enough passphrase here\n")
     assert result.exit_code == 2
     assert "already exists" in result.output
 

@@ -1,0 +1,66 @@
+"""Outgoing mail: every message in the recipient's language, as plain text and HTML, with no external images.
+
+A message is a pair of templates, `mail/<name>.txt` and `mail/<name>.html`; the text one sets `subject`. They
+render in the recipient's language whatever the request's language is. Flask-Mailman sends them: over SMTP when
+MAIL_SERVER is set, else into files in the instance folder with the subject and links logged, so a laptop needs
+no mail server and a developer can still follow a reset link.
+"""
+
+from __future__ import annotations
+
+import re
+import smtplib
+from email.utils import parseaddr
+
+from flask import Flask, current_app, render_template
+from flask_babel import force_locale
+from flask_mailman import EmailMultiAlternatives, Mail
+
+from course.i18n import LANGUAGES
+
+mail = Mail()
+
+_LINK = re.compile(r"https?://\S+")
+
+
+class MailError(RuntimeError):
+    """The message could not be handed to the mail server (down, refused the address, wrong credentials)."""
+
+
+def language_for(locale: str | None) -> str:
+    """The language to write to an account in: its own, else the site's default."""
+    return locale if locale in LANGUAGES else current_app.config["DEFAULT_LANGUAGE"]
+
+
+def render(template: str, lang: str, **context: object) -> tuple[str, str, str]:
+    """(subject, text, html) of a message in `lang`; tests read messages this way too."""
+    with force_locale(lang):
+        text_template = current_app.jinja_env.get_template(f"mail/{template}.txt")
+        module = text_template.make_module({**context, "lang": lang})
+        text = str(module).strip() + "\n"
+        html = render_template(f"mail/{template}.html", **context, lang=lang, subject=module.subject)
+    return str(module.subject).strip(), text, html
+
+
+def send(to: str, template: str, lang: str, **context: object) -> None:
+    """Send one message now; raises MailError when the server does not take it (the caller decides whether the
+    person must hear about it, as an admin inviting does, or must not, as the password-reset page)."""
+    subject, text, html = render(template, lang, **context)
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[to])
+    message.attach_alternative(html, "text/html")
+    try:
+        message.send()
+    except (smtplib.SMTPException, OSError) as error:
+        raise MailError(f"{error.__class__.__name__}: {error}") from error
+    if current_app.config["MAIL_BACKEND"] == "file":
+        current_app.logger.info(
+            "Mail to %s written to %s: %s %s",
+            parseaddr(to)[1],
+            current_app.config["MAIL_FILE_PATH"],
+            subject,
+            " ".join(_LINK.findall(text)),
+        )
+
+
+def init_app(app: Flask) -> None:
+    mail.init_app(app)
