@@ -153,7 +153,9 @@ def test_users_create_refuses_bad_input(app, runner, args: list[str], stdin: str
 
 def test_users_create_refuses_a_duplicate_email(runner, make_user) -> None:
     make_user(email="taken@example.org")
-    result = runner.invoke(args=["users", "create", "TAKEN@example.org", "--password-stdin"], input="long enough passphrase here\n")
+    result = runner.invoke(
+        args=["users", "create", "TAKEN@example.org", "--password-stdin"], input="long enough passphrase here\n"
+    )
     assert result.exit_code == 2
     assert "already exists" in result.output
 
