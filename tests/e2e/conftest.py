@@ -23,6 +23,7 @@ from werkzeug.serving import make_server
 from course.app import create_app
 from course.extensions import db
 from tests.conftest import require
+from tests.mailbox import Mailbox
 
 from .helpers import CONTENT_DIR, DESKTOP, PageFactory
 
@@ -56,8 +57,11 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """The app on 127.0.0.1:<free port>, SQLite in a temp dir, CSRF on, plain-HTTP cookies."""
+def live_server(
+    tmp_path_factory: pytest.TempPathFactory, smtp_server: tuple[dict[str, object], Mailbox]
+) -> Iterator[LiveServer]:
+    """The app on 127.0.0.1:<free port>, SQLite in a temp dir, CSRF on, plain-HTTP cookies, mail to the test
+    SMTP server (the `mailbox` fixture reads it)."""
     tmp = tmp_path_factory.mktemp("e2e")
     with pytest.MonkeyPatch.context() as env:
         env.setenv("COURSE_INSTANCE_PATH", str(tmp / "instance"))  # ignore a developer's instance/config.py
@@ -76,6 +80,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
                 "RATELIMIT_STORAGE_URI": "memory://",
                 "REGISTER_RATE_LIMIT": "1000 per hour",  # every test registers its own learner
                 "LOGIN_RATE_LIMIT": "1000 per minute",
+                **smtp_server[0],
             }
         )
         with app.app_context():
