@@ -22,7 +22,7 @@ def po_messages():
 
 
 def source_messages() -> set[str]:
-    method_map = [("**.py", "python"), ("templates/**.html", "jinja2")]
+    method_map = [("**.py", "python"), ("templates/**.html", "jinja2"), ("templates/**.txt", "jinja2")]
     found = extract_from_dir(str(ROOT / "course"), method_map, keywords=KEYWORDS)
     return {message if isinstance(message, str) else message[0] for _, _, message, _, _ in found}
 
