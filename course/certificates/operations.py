@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from course.audit import operations as audit
 from course.core import completion
 from course.core.catalog import Course
 from course.core.certificates.record import (
@@ -181,9 +182,24 @@ MAX_REASON = 500
 def revoke(certificate: Certificate, by: CurrentUser | None, reason: str) -> None:
     """Revoke once; the verification page shows the date and the reason from then on."""
     if certificate.revoked_at is None:
-        certificate.revoked_at = utcnow()
-        certificate.revoked_reason = reason
-        certificate.revoked_by_id = by.id if by else None
+        _mark_revoked(certificate, by, reason)
+        audit.record(
+            "certificate_revoked",
+            actor=by,
+            target=_holder(certificate),
+            certificate=certificate.public_id,
+            reason=reason,
+        )
+
+
+def _mark_revoked(certificate: Certificate, by: CurrentUser | None, reason: str) -> None:
+    certificate.revoked_at = utcnow()
+    certificate.revoked_reason = reason
+    certificate.revoked_by_id = by.id if by else None
+
+
+def _holder(certificate: Certificate) -> User | None:
+    return db.session.get(User, certificate.user_id) if certificate.user_id is not None else None
 
 
 def reissue(certificate: Certificate, by: CurrentUser, key, name: str | None, reason: str) -> Certificate:  # noqa: ANN001 - an Ed25519 private key
@@ -192,7 +208,7 @@ def reissue(certificate: Certificate, by: CurrentUser, key, name: str | None, re
     old = stored_record(certificate)
     if old is None:
         raise ValueError("the stored certificate is not readable")
-    revoke(certificate, by, reason)
+    _mark_revoked(certificate, by, reason)
     db.session.flush()  # the old row leaves the one-current-certificate index before the new one enters it
     record = CertificateRecord(
         **{
@@ -206,6 +222,14 @@ def reissue(certificate: Certificate, by: CurrentUser, key, name: str | None, re
     db.session.add(replacement)
     _take_status_index(replacement)
     certificate.replaced_by_id = replacement.id
+    audit.record(
+        "certificate_reissued",
+        actor=by,
+        target=_holder(certificate),
+        certificate=certificate.public_id,
+        replacement=replacement.public_id,
+        reason=reason,
+    )
     return replacement
 
 

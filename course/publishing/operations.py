@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from course.audit import operations as audit
 from course.core.catalog import CatalogBuild, Problem, build_catalog
 from course.core.catalog.loader import COURSE_FILE
 from course.core.quiz import QUIZ_FILE, QUIZ_FOLDER
@@ -301,6 +302,7 @@ def publish(path: str, number: int, author_id: int | None) -> list[Problem]:
             current.status = "archived"
         revision.status = "published"
         revision.author_id = revision.author_id or author_id
+        audit.record("published", target_label=revision.path, revision=revision.number)
     bump_content_version()
     db.session.flush()
     return []

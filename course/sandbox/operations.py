@@ -11,6 +11,7 @@ from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 
+from course.audit import operations as audit
 from course.core import assignment as assigning
 from course.core.catalog import Course
 from course.core.errors import N_, NotFound
@@ -165,6 +166,7 @@ def set_weights(course_id: str, weights: Mapping[str, float], author: CurrentUse
     )
     db.session.add(row)
     db.session.flush()
+    audit.record("rubric_weights_changed", actor=author, target_label=course_id, number=row.number, weights=row.weights)
     return row
 
 
