@@ -31,6 +31,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config["PROXY_FIX_X_FOR"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXY_FIX_X_FOR"]), x_proto=1)  # type: ignore[method-assign]
 
+    from course.account import bp as account_bp
+    from course.admin import bp as admin_bp
     from course.analytics import bp as analytics_bp
     from course.api import bp as api_bp
     from course.auth import bp as auth_bp
@@ -48,6 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     check_labels()
     app.register_blueprint(site_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(account_bp)
     app.register_blueprint(learn_bp)
     app.register_blueprint(quiz_bp)
     app.register_blueprint(sandbox_bp)
@@ -56,6 +59,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(media_bp)
     app.register_blueprint(analytics_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(admin_bp)
 
     from course import cli
 

@@ -1,4 +1,5 @@
-"""Maintenance commands: `flask --app wsgi course ...`, `... users ...`, `... quiz ...` and `... certificates ...`."""
+"""Maintenance commands: `flask --app wsgi course ...`, `... quiz ...`, and the areas' own groups registered here
+(`users` and `audit` in course/admin/cli.py, `certificates`, `backup`)."""
 
 from __future__ import annotations
 
@@ -10,22 +11,18 @@ import click
 import yaml
 from flask import Flask, current_app
 from flask.cli import AppGroup
-from flask_babel import force_locale
 
-from course.auth import operations as accounts
-from course.auth.forms import password_refusal_message
+from course.admin.cli import audit_cli, users_cli
 from course.backup.cli import backup_cli
 from course.certificates.cli import certificates_cli
 from course.core.catalog import Problem, build_catalog
 from course.core.errors import NotFound
 from course.core.quiz import QUIZ_FILE, QUIZ_FOLDER, gift, parse_quiz
 from course.extensions import db
-from course.models import ROLES, User
 from course.publishing import operations as publishing
 
 _DIR_HELP = "Read this folder (lessons, quizzes in DIR/quizzes) instead of CONTENT_DIR and QUIZ_DIR."
 course_cli = AppGroup("course", help="Check, import and export course content files.")
-users_cli = AppGroup("users", help="Manage accounts.")
 quiz_cli = AppGroup("quiz", help="Convert quizzes from and to Moodle GIFT.")
 
 
@@ -89,85 +86,6 @@ def export_command(target: str) -> None:
     with click.progressbar(length=len(revisions), label="Exporting", file=sys.stderr) as bar:
         written = publishing.export_files(Path(target), progress=lambda _path: bar.update(1))
     click.echo(f"Wrote {len(written)} file(s) to {target}.")
-
-
-@users_cli.command("create")
-@click.argument("email")
-@click.option("--role", type=click.Choice(ROLES), default="learner", show_default=True)
-@click.option("--name", "display_name", help="Display name (default: the part of the email before @).")
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of prompting.")
-def create_user_command(email: str, role: str, display_name: str | None, password_stdin: bool) -> None:
-    """Create an account. The password is prompted for (or read from stdin): there are no defaults."""
-    password = _password_from(password_stdin)
-    try:
-        user = accounts.create_user(email, password, display_name or email.split("@")[0], role=role)
-    except accounts.AccountError as error:
-        raise click.UsageError(str(error)) from None
-    db.session.commit()
-    click.echo(f"Created {user.role} {user.email}.")
-
-
-def _password_from(stdin: bool) -> str:
-    """A new password from standard input (for scripts) or a hidden prompt; there are no defaults."""
-    if stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    problem = accounts.password_refusal(password)
-    if problem is not None:
-        with force_locale("en"):
-            raise click.UsageError(f"password refused: {password_refusal_message(problem)}")
-    return password
-
-
-def _existing_user(email: str) -> User:
-    user = accounts.find_user(email)
-    if user is None:
-        raise click.UsageError(f"no account with email {email}")
-    return user
-
-
-@users_cli.command("set-password")
-@click.argument("email")
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of prompting.")
-def set_password_command(email: str, password_stdin: bool) -> None:
-    """Set an account's password and end all of its sessions."""
-    user = _existing_user(email)
-    accounts.set_password(user, _password_from(password_stdin))
-    db.session.commit()
-    click.echo(f"New password set for {user.email}; all of its sessions have ended.")
-
-
-@users_cli.command("deactivate")
-@click.argument("email")
-def deactivate_command(email: str) -> None:
-    """Stop an account from logging in and end all of its sessions; its data stays."""
-    _set_active(email, False, "{} is deactivated; all of its sessions have ended.")
-
-
-@users_cli.command("activate")
-@click.argument("email")
-def activate_command(email: str) -> None:
-    """Let a deactivated account log in again."""
-    _set_active(email, True, "{} can log in again.")
-
-
-def _set_active(email: str, active: bool, done: str) -> None:
-    user = _existing_user(email)
-    accounts.set_active(user, active)
-    db.session.commit()
-    click.echo(done.format(user.email))
-
-
-@users_cli.command("set-role")
-@click.argument("email")
-@click.argument("role", type=click.Choice(ROLES))
-def set_role_command(email: str, role: str) -> None:
-    """Change an account's role."""
-    user = _existing_user(email)
-    user.role = role
-    db.session.commit()
-    click.echo(f"{user.email} is now {role}.")
 
 
 _LANG_VALUE = re.compile(r"^(?P<lang>[a-z]{2})=(?P<value>.*)$", re.S)
@@ -339,6 +257,7 @@ def _course_languages(source: str) -> tuple[str, ...]:
 def init_app(app: Flask) -> None:
     app.cli.add_command(course_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(audit_cli)
     app.cli.add_command(quiz_cli)
     app.cli.add_command(certificates_cli)
     app.cli.add_command(backup_cli)

@@ -42,6 +42,7 @@ class Defaults:
     LOGIN_SESSION_LIFETIME = timedelta(hours=12)
     REMEMBER_COOKIE_DURATION = timedelta(days=30)  # Flask-Login's default is a year
     REGISTER_RATE_LIMIT = "20 per hour"
+    FORGOT_RATE_LIMIT = "10 per hour"  # "forgot password" requests per client address
     CONTENT_DIR = str(PROJECT_ROOT / "content")
     QUIZ_DIR = str(PROJECT_ROOT / "quizzes")
     AUTO_IMPORT = True

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask_babel import Babel
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -40,3 +43,16 @@ def lock_for_writing() -> None:
     connection = db.session.connection()
     if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@contextmanager
+def savepoint() -> Iterator[None]:
+    """A savepoint inside the request's transaction, for a write a unique index may refuse (IntegrityError).
+
+    On SQLite a SAVEPOINT outside a transaction starts one of its own, and releasing it commits: a later rollback
+    (a mail that could not be sent, say) would not undo the write. Taking the write lock first makes the savepoint
+    part of the request's transaction, as it is on PostgreSQL.
+    """
+    lock_for_writing()
+    with db.session.begin_nested():
+        yield

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_login import current_user
 
 LANGUAGES = ("de", "en")
@@ -25,4 +25,5 @@ def current_language() -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, LANGUAGE_NAMES=LANGUAGE_NAMES)
-    app.context_processor(lambda: {"lang": current_language()})
+    # Outside a request (a mail sent from the command line) the template is given its language by the caller.
+    app.context_processor(lambda: {"lang": current_language()} if has_request_context() else {})

@@ -8,6 +8,7 @@ no mail server and a developer can still follow a reset link.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import smtplib
 from email.utils import parseaddr
@@ -46,12 +47,18 @@ def send(to: str, template: str, lang: str, **context: object) -> None:
     """Send one message now; raises MailError when the server does not take it (the caller decides whether the
     person must hear about it, as an admin inviting does, or must not, as the password-reset page)."""
     subject, text, html = render(template, lang, **context)
-    message = EmailMultiAlternatives(subject=subject, body=text, to=[to])
+    # Our own connection, closed either way: Flask-Mailman closes the one it opens only after a success, so a
+    # refused recipient would leave the SMTP connection open until garbage collection.
+    connection = mail.get_connection()
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[to], connection=connection)
     message.attach_alternative(html, "text/html")
     try:
         message.send()
     except (smtplib.SMTPException, OSError) as error:
         raise MailError(f"{error.__class__.__name__}: {error}") from error
+    finally:
+        with contextlib.suppress(smtplib.SMTPException, OSError):
+            connection.close()
     if current_app.config["MAIL_BACKEND"] == "file":
         current_app.logger.info(
             "Mail to %s written to %s: %s %s",

@@ -29,10 +29,18 @@ def user_holes() -> dict[str, Callable[[], str]]:
     return {
         "csrf_token": csrf_token,
         "user_name": lambda: escape(user.display_name) if user.is_authenticated else "",
-        "studio_link": get_template_attribute("macros.html", "studio_link") if user.is_staff else str,
+        "studio_link": _staff_links(user),
         "flashes": get_template_attribute("macros.html", "flashes") if "_flashes" in session else str,
         "here": lambda: escape(request.full_path if request.query_string else request.path),
     }
+
+
+def _staff_links(user: object) -> Callable[[], str]:
+    """The studio link for staff, and the user administration too for admins; nothing for others."""
+    if not user.is_staff:
+        return str
+    links = get_template_attribute("macros.html", "studio_link")
+    return lambda: links(admin=user.role == "admin")
 
 
 def _filled(holes: Holes) -> Callable[[str], Markup]:

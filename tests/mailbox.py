@@ -29,7 +29,7 @@ class Mail:
 
     @property
     def subject(self) -> str:
-        return str(self.message["Subject"])
+        return str(self.message["Subject"]).strip()  # a long folded subject parses with a leading space
 
     @property
     def text(self) -> str:

@@ -181,7 +181,7 @@ def _learner_table(course: Course, wanted: LearnerFilter) -> Select:
         .outerjoin(sandbox, sandbox.c.user_id == User.id)
         .outerjoin(current, current.c.user_id == User.id)
         .outerjoin(revoked, revoked.c.user_id == User.id)
-        .where(User.role == "learner")
+        .where(User.role == "learner", User.deleted_at.is_(None))  # erased: only anonymised attempts count
     ).subquery("learners")
     statement = select(table)
     if wanted.query:
@@ -300,7 +300,7 @@ class LearnerDetail:
 def learner_detail(course: Course, user_id: int) -> LearnerDetail:
     """Everything the course holds about one learner, in a fixed number of queries."""
     user = db.session.get(User, user_id) if 0 < user_id <= MAX_ID else None
-    if user is None:
+    if user is None or user.deleted_at is not None:
         raise NotFound(N_("There is no such learner."))
     lessons = {
         lesson_id: at

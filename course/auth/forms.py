@@ -1,4 +1,5 @@
-"""The account forms: logging in and registering."""
+"""The account forms: logging in, registering, and what the mailed links open (a new password, an invitation,
+a confirmation)."""
 
 from __future__ import annotations
 
@@ -12,16 +13,13 @@ from course.auth import operations
 from course.core.passwords import MAX_LENGTH as MAX_PASSWORD
 from course.core.passwords import PasswordProblem
 from course.forms import no_control_characters, strip
+from course.models import User
 
 
 def password_refusal_message(problem: PasswordProblem) -> str:
     """Why a new password was refused, in words that say what to change."""
     messages = {
-        "too_short": lambda: _(
-            "Use at least %(min)d characters. A few words that don't belong together make a long password that"
-            " is easy to remember.",
-            min=problem.limit,
-        ),
+        "too_short": lambda: _("Use at least %(min)d characters.", min=problem.limit),
         "too_long": lambda: _("Use at most %(max)d characters.", max=problem.limit),
         "personal": lambda: _(
             "This password is made of your name, your email address or this site's name: whoever knows you"
@@ -63,8 +61,8 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class RegisterForm(FlaskForm):
-    display_name = StringField(
+def _display_name_field() -> StringField:
+    return StringField(
         _l("Your name"),
         validators=[
             DataRequired(_l("Please enter your name.")),
@@ -73,7 +71,10 @@ class RegisterForm(FlaskForm):
         ],
         filters=[strip],
     )
-    email = EmailField(
+
+
+def _email_field() -> EmailField:
+    return EmailField(
         _l("Email"),
         validators=[
             DataRequired(_l("Please enter your email address.")),
@@ -82,6 +83,11 @@ class RegisterForm(FlaskForm):
         ],
         filters=[strip],
     )
+
+
+class RegisterForm(FlaskForm):
+    display_name = _display_name_field()
+    email = _email_field()
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Please choose a password.")), new_password])
     confirm = PasswordField(
         _l("Repeat password"),
@@ -93,3 +99,55 @@ class RegisterForm(FlaskForm):
 
     def password_context(self) -> tuple[str, ...]:
         return (self.display_name.data or "", self.email.data or "")
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = _email_field()
+
+
+class NewPasswordForm(FlaskForm):
+    """A new password chosen through a reset link, judged with the account's name and address."""
+
+    password = PasswordField(
+        _l("New password"), validators=[DataRequired(_l("Please choose a password.")), new_password]
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[
+            DataRequired(_l("Please repeat the password.")),
+            EqualTo("password", _l("The passwords do not match.")),
+        ],
+    )
+
+    def __init__(self, user: User, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.user = user
+
+    def password_context(self) -> tuple[str, ...]:
+        return (self.user.display_name, self.user.email)
+
+
+class AcceptInvitationForm(NewPasswordForm):
+    """The invited person's first password, and their name as the inviter typed it, to correct if need be."""
+
+    display_name = _display_name_field()
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Please choose a password.")), new_password])
+    confirm = PasswordField(
+        _l("Repeat password"),
+        validators=[
+            DataRequired(_l("Please repeat the password.")),
+            EqualTo("password", _l("The passwords do not match.")),
+        ],
+    )
+
+    def __init__(self, user: User, **kwargs: object) -> None:
+        super().__init__(user, **kwargs)
+        if not self.is_submitted():
+            self.display_name.data = user.display_name
+
+    def password_context(self) -> tuple[str, ...]:
+        return (self.display_name.data or "", self.user.display_name, self.user.email)
+
+
+class ConfirmForm(FlaskForm):
+    """Only a button: a confirmation link is used by a POST, never by opening it (mail scanners open links)."""

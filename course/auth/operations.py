@@ -16,8 +16,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from course.core.login_delay import LoginDelay
 from course.core.passwords import PasswordProblem, password_problem, personal_words
-from course.extensions import db
-from course.models import ROLES, AccountToken, LoginFailures, User, UserSession, utcnow
+from course.extensions import db, savepoint
+from course.models import ROLES, AccountToken, AuditEntry, LoginFailures, User, UserSession, utcnow
 
 
 @cache
@@ -64,7 +64,7 @@ def create_user(
         email_verified=email_verified,
     )
     try:
-        with db.session.begin_nested():  # the unique index decides, also for two registrations at once
+        with savepoint():  # the unique index decides, also for two registrations at once
             db.session.add(user)
     except IntegrityError:
         raise EmailTakenError("an account with this email already exists") from None
@@ -183,11 +183,79 @@ def forget_tokens(user_id: int, *purposes: str) -> None:
     db.session.execute(statement)
 
 
+# A form that mails an account (forgot password, register, a login before confirming) sends it at most one
+# mail of a kind a minute, so nobody can flood someone's mailbox through it.
+MAIL_INTERVAL = timedelta(minutes=1)
+
+
+def password_mail_sent_recently(user_id: int) -> bool:
+    """Whether a password mail (a reset link, the "you already have an account" mail with one, or the notice that
+    the account is deactivated) went to the account within MAIL_INTERVAL; the audit log records each one as
+    `password_reset_requested`."""
+    return (
+        db.session.scalar(
+            select(AuditEntry.id)
+            .where(
+                AuditEntry.target_user_id == user_id,
+                AuditEntry.action == "password_reset_requested",
+                AuditEntry.created_at > utcnow() - MAIL_INTERVAL,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def token_issued_recently(user_id: int, purpose: str) -> bool:
+    """Whether a link of this purpose was mailed to the account within MAIL_INTERVAL."""
+    return (
+        db.session.scalar(
+            select(AccountToken.id)
+            .where(
+                AccountToken.user_id == user_id,
+                AccountToken.purpose == purpose,
+                AccountToken.created_at > utcnow() - MAIL_INTERVAL,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def set_password_by_link(user: User, password: str, display_name: str | None = None) -> None:
+    """Set the password chosen through a mailed link (reset, or an invitation, whose form may correct the name):
+    it ends every session and link as `set_password` does, and the link proved the address too. The caller
+    commits."""
+    set_password(user, password)
+    user.email_verified = True
+    if display_name:
+        user.display_name = display_name
+
+
+def mark_email_verified(user: User) -> None:
+    """The owner opened a confirmation link; the caller commits."""
+    user.email_verified = True
+
+
+def administrators(limit: int = 3) -> list[User]:
+    """Active administrators, oldest first: whom a person with a deactivated account can ask."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.role == "admin", User.active.is_(True), User.deleted_at.is_(None))
+            .order_by(User.id)
+            .limit(limit)
+        )
+    )
+
+
 def set_active(user: User, active: bool) -> None:
-    """Deactivate (ending every session at once) or reactivate an account; the caller commits."""
+    """Deactivate (ending every session and every mailed link at once) or reactivate an account; the caller
+    commits."""
     user.active = active
     if not active:
         end_all_sessions(user.id)
+        forget_tokens(user.id)  # a link mailed before must not work again after a reactivation
 
 
 # Sessions: the cookie holds "<user id>:<token>"; the database holds the token's SHA-256 and an expiry.
@@ -201,17 +269,25 @@ def session_lifetime(remember: bool) -> timedelta:
     return current_app.config["REMEMBER_COOKIE_DURATION" if remember else "LOGIN_SESSION_LIFETIME"]
 
 
-def start_session(user: User, remember: bool) -> None:
+def start_session(user: User, remember: bool, sso_provider: str | None = None) -> None:
     """Record a new login for `user` and give it its token (`user.get_id()` then names it); the caller
-    commits before logging the user in. Expired sessions of the account are tidied away on the way."""
+    commits before logging the user in. Expired sessions of the account are tidied away on the way.
+    `sso_provider`: the provider key of a single sign-on login, so logging out signs out there too."""
     now = int(time.time())
     token = secrets.token_urlsafe(32)
     db.session.execute(delete(UserSession).where(UserSession.user_id == user.id, UserSession.expires_epoch <= now))
     expires = now + int(session_lifetime(remember).total_seconds())
     db.session.add(
-        UserSession(user_id=user.id, token_hash=_token_hash(token), remember=remember, expires_epoch=expires)
+        UserSession(
+            user_id=user.id,
+            token_hash=_token_hash(token),
+            remember=remember,
+            expires_epoch=expires,
+            sso_provider=sso_provider,
+        )
     )
     user.session_token = token
+    user.last_login_at = utcnow()
 
 
 def parse_session_id(session_id: str) -> tuple[int, str] | None:

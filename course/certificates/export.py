@@ -28,7 +28,8 @@ def build_zip(rows: Iterable[Row]) -> bytes:
             record, certificate = row.record, row.certificate
             if record is None:
                 continue  # a row that no longer reads as a signed record is not a certificate to hand out
-            archive.writestr(f"certificate-{record.public_id}.pdf", documents.pdf(record))
+            if record.recipient_name:  # an erased holder's certificate has no name to print (docs/operations.md)
+                archive.writestr(f"certificate-{record.public_id}.pdf", documents.pdf(record))
             writer.writerow(
                 (
                     record.public_id,

@@ -4,11 +4,11 @@ published keys (public halves only) and the revocation status list."""
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.exc import IntegrityError
 
 from course.audit import operations as audit
@@ -155,6 +155,22 @@ class Check:
     certificate: Certificate | None = None
     record: CertificateRecord | None = None
 
+    @property
+    def erased(self) -> bool:
+        """The holder's account was erased: the page shows the certificate without a name."""
+        return self.record is not None and erased(self.record)
+
+
+def _genuine(certificate: Certificate, record: CertificateRecord | None) -> bool:
+    """Whether the stored record carries the issuer's signature, checked with the published key the row names."""
+    public_key = public_key_of(certificate.key_id)
+    return (
+        record is not None
+        and public_key is not None
+        and record.public_id == certificate.public_id
+        and verify_record(record, certificate.signature, public_key)
+    )
+
 
 def check(public_id: str) -> Check:
     """Look the id up and check the signature over the stored fields, with the published key the row names."""
@@ -162,18 +178,39 @@ def check(public_id: str) -> Check:
     if certificate is None:
         return Check("unknown")
     record = stored_record(certificate)
-    public_key = public_key_of(certificate.key_id)
-    genuine = (
-        record is not None
-        and public_key is not None
-        and record.public_id == certificate.public_id
-        and verify_record(record, certificate.signature, public_key)
-    )
-    if not genuine:
+    if not _genuine(certificate, record):
         return Check("invalid", certificate, record)
     if certificate.revoked_at is not None:
         return Check("revoked", certificate, record)
     return Check("valid", certificate, record)
+
+
+# The name an erased holder's record carries: none. Issuing refuses an empty name, so only erasure makes one.
+ERASED_NAME = ""
+
+
+def erased(record: CertificateRecord) -> bool:
+    return record.recipient_name == ERASED_NAME
+
+
+def erase_recipient(certificate: Certificate, key) -> None:  # noqa: ANN001 - an Ed25519 private key
+    """The holder's account is erased: the stored record loses the name and is signed anew with `key` (same id,
+    date, result and status bit), so the verification page still checks a signature but no longer says whom it
+    was issued to. The PDF and the credential in the holder's hands are untouched and stay valid: the credential
+    names the holder only by a salted hash and is checked against the published keys and the status list.
+
+    A record that no longer verifies is not signed anew (that would make a forgery genuine); it only loses the
+    name. The caller commits.
+    """
+    record = stored_record(certificate)
+    if record is None or not _genuine(certificate, record):
+        stored = certificate.record if isinstance(certificate.record, dict) else {}
+        certificate.record = {field: value for field, value in stored.items() if field != "recipient_name"}
+        return
+    nameless = replace(record, recipient_name=ERASED_NAME)
+    certificate.record = record_to_dict(nameless)
+    certificate.signature = sign_record(nameless, key)
+    certificate.key_id = key_id(key.public_key())
 
 
 MAX_REASON = 500
@@ -248,7 +285,7 @@ def course_certificates(
 ) -> list[Row]:
     """A course's certificates, newest first, filtered by status and by a name or email fragment."""
     statement = (
-        select(Certificate, User.email)
+        select(Certificate, case((User.deleted_at.is_(None), User.email)))  # an erased holder has no address
         .outerjoin(User, User.id == Certificate.user_id)
         .where(Certificate.course_id == course_id)
         .order_by(Certificate.issued_at.desc(), Certificate.id.desc())

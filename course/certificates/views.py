@@ -157,6 +157,7 @@ def verify(public_id: str):
         shells="verify",
         status=found.status,
         record=found.record,
+        erased=found.erased,
         revoked_at=found.certificate.revoked_at,
         revoked_reason=found.certificate.revoked_reason,
         public_id=public_id,
@@ -243,6 +244,11 @@ def reissue(public_id: str):
     form = ReissueForm()
     if certificate.revoked_at is not None or operations.stored_record(certificate) is None:
         flash(_("Only a current certificate can be re-issued."), "error")
+        return redirect(back)
+    if operations.erased(operations.stored_record(certificate)):
+        flash(
+            _("The holder has deleted their account, so there is no name to re-issue this certificate with."), "error"
+        )
         return redirect(back)
     name = None
     if form.validate() and form.name.data and form.name.data.strip():

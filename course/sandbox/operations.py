@@ -327,7 +327,7 @@ def course_designs(course_id: str, scenario_id: str | None = None, limit: int = 
     query = (
         select(SandboxDesign, User.display_name, User.email)
         .join(User, User.id == SandboxDesign.user_id)
-        .where(SandboxDesign.course_id == course_id)
+        .where(SandboxDesign.course_id == course_id, User.deleted_at.is_(None))  # erased accounts are left out
         .order_by(SandboxDesign.updated_at.desc(), SandboxDesign.id.desc())
         .limit(limit)
     )

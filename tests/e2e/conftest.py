@@ -24,6 +24,7 @@ from course.app import create_app
 from course.extensions import db
 from tests.conftest import require
 from tests.mailbox import Mailbox
+from tests.sso_provider import MockProvider, running_mock
 
 from .helpers import CONTENT_DIR, DESKTOP, PageFactory
 
@@ -57,11 +58,21 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
+def oidc_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MockProvider]:
+    """The OpenID provider (oidc-provider-mock, a process of its own) the live server offers as "company"."""
+    with running_mock(tmp_path_factory.mktemp("oidc")) as provider:
+        yield provider
+
+
+@pytest.fixture(scope="session")
 def live_server(
-    tmp_path_factory: pytest.TempPathFactory, smtp_server: tuple[dict[str, object], Mailbox]
+    tmp_path_factory: pytest.TempPathFactory,
+    smtp_server: tuple[dict[str, object], Mailbox],
+    oidc_provider: MockProvider,
 ) -> Iterator[LiveServer]:
     """The app on 127.0.0.1:<free port>, SQLite in a temp dir, CSRF on, plain-HTTP cookies, mail to the test
-    SMTP server (the `mailbox` fixture reads it)."""
+    SMTP server (the `mailbox` fixture reads it), single sign-on through `oidc_provider` (a "kam_roles" claim
+    of "trainer" or "admin" gives that role, no claim a learner)."""
     tmp = tmp_path_factory.mktemp("e2e")
     with pytest.MonkeyPatch.context() as env:
         env.setenv("COURSE_INSTANCE_PATH", str(tmp / "instance"))  # ignore a developer's instance/config.py
@@ -80,6 +91,13 @@ def live_server(
                 "RATELIMIT_STORAGE_URI": "memory://",
                 "REGISTER_RATE_LIMIT": "1000 per hour",  # every test registers its own learner
                 "LOGIN_RATE_LIMIT": "1000 per minute",
+                "OIDC_PROVIDERS": {
+                    "company": oidc_provider.settings(
+                        role_claim="kam_roles",
+                        roles={"trainer": "trainer", "admin": "admin"},
+                        default_role="learner",
+                    )
+                },
                 **smtp_server[0],
             }
         )

@@ -8,6 +8,7 @@ FIRST = "/courses/kam-pay/lessons/kams-are-not-salespeople"
 QUIZ = "/courses/kam-pay/quizzes/kam-mandate-quiz"
 SANDBOX = "/courses/kam-pay/sandbox"
 NO_CERTIFICATE = "a" * 26
+NO_TOKEN = "no-such-link-token-" + "x" * 24
 
 # (endpoint, method, url, anonymous, learner, trainer, admin): the expected status codes.
 ACCESS = [
@@ -99,6 +100,52 @@ ACCESS = [
     ("analytics.quizzes", "GET", "/studio/courses/kam-pay/quizzes", 302, 403, 200, 200),
     ("analytics.statistics", "GET", "/studio/courses/kam-pay/quizzes/kam-mandate-quiz/statistics", 302, 403, 200, 200),
     ("analytics.sandbox", "GET", "/studio/courses/kam-pay/sandbox", 302, 403, 200, 200),
+    ("admin.users", "GET", "/admin/users", 302, 403, 403, 200),
+    # Account 999999 does not exist: admins get 404, everyone else is refused before the lookup.
+    ("admin.user", "GET", "/admin/users/999999", 302, 403, 403, 404),
+    ("admin.set_role", "POST", "/admin/users/999999/role", 302, 403, 403, 404),
+    ("admin.set_active", "POST", "/admin/users/999999/active", 302, 403, 403, 404),
+    ("admin.send_reset", "POST", "/admin/users/999999/reset", 302, 403, 403, 404),
+    ("admin.delete_user", "GET", "/admin/users/999999/delete", 302, 403, 403, 404),
+    ("admin.delete_user", "POST", "/admin/users/999999/delete", 302, 403, 403, 404),
+    ("admin.invite", "GET", "/admin/users/invite", 302, 403, 403, 200),
+    # An empty form: no address.
+    ("admin.invite", "POST", "/admin/users/invite", 302, 403, 403, 400),
+    ("admin.import_users", "GET", "/admin/users/import", 302, 403, 403, 200),
+    # No file.
+    ("admin.import_users", "POST", "/admin/users/import", 302, 403, 403, 400),
+    ("admin.audit", "GET", "/admin/audit", 302, 403, 403, 200),
+    ("admin.audit_csv", "GET", "/admin/audit.csv", 302, 403, 403, 200),
+    # No provider is configured here: an unknown provider is missing for everyone (tests/web/test_sso.py has the rest).
+    ("auth.sso_login", "GET", "/auth/sso/nowhere", 404, 404, 404, 404),
+    ("auth.sso_callback", "GET", "/auth/sso/nowhere/callback", 404, 404, 404, 404),
+    ("auth.forgot_password", "GET", "/auth/password/forgot", 200, 200, 200, 200),
+    # An empty form: no address.
+    ("auth.forgot_password", "POST", "/auth/password/forgot", 400, 400, 400, 400),
+    # A made-up link token: the clear "this link does not work" page, whoever opens it.
+    ("auth.reset_password", "GET", f"/auth/password/reset/{NO_TOKEN}", 400, 400, 400, 400),
+    ("auth.reset_password", "POST", f"/auth/password/reset/{NO_TOKEN}", 400, 400, 400, 400),
+    ("auth.accept_invitation", "GET", f"/auth/invitation/{NO_TOKEN}", 400, 400, 400, 400),
+    ("auth.accept_invitation", "POST", f"/auth/invitation/{NO_TOKEN}", 400, 400, 400, 400),
+    ("auth.confirm_email", "GET", f"/auth/confirm/{NO_TOKEN}", 400, 400, 400, 400),
+    ("auth.confirm_email", "POST", f"/auth/confirm/{NO_TOKEN}", 400, 400, 400, 400),
+    ("account.profile", "GET", "/account", 302, 200, 200, 200),
+    # An empty form: no name.
+    ("account.profile", "POST", "/account", 302, 400, 400, 400),
+    ("account.password", "GET", "/account/password", 302, 200, 200, 200),
+    ("account.password", "POST", "/account/password", 302, 400, 400, 400),
+    ("account.email", "GET", "/account/email", 302, 200, 200, 200),
+    ("account.email", "POST", "/account/email", 302, 400, 400, 400),
+    # A made-up link token: the clear "this link does not work" page, whoever opens it.
+    ("account.confirm_email", "GET", f"/account/email/{NO_TOKEN}", 400, 400, 400, 400),
+    ("account.confirm_email", "POST", f"/account/email/{NO_TOKEN}", 400, 400, 400, 400),
+    ("account.export", "GET", "/account/export", 302, 200, 200, 200),
+    ("account.export", "POST", "/account/export", 302, 200, 200, 200),
+    ("account.delete", "GET", "/account/delete", 302, 200, 200, 200),
+    # No password given; the only administrator may not delete their account at all.
+    ("account.delete", "POST", "/account/delete", 302, 400, 400, 403),
+    ("site.privacy", "GET", "/privacy", 200, 200, 200, 200),
+    ("site.imprint", "GET", "/imprint", 200, 200, 200, 200),
     ("auth.logout", "POST", "/auth/logout", 302, 302, 302, 302),  # last: it ends the session
 ]
 ROLES = ("anonymous", "learner", "trainer", "admin")

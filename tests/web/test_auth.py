@@ -66,13 +66,19 @@ def test_register_errors_are_translated(client) -> None:
     assert "Bitte geben Sie Ihre E-Mail-Adresse ein." in response.get_data(as_text=True)
 
 
-def test_register_refuses_an_email_that_exists_in_any_case(client, make_user) -> None:
-    make_user(email="ana@example.org")
+def test_register_with_an_address_that_exists_in_any_case_tells_only_its_owner(app, client, make_user, mailbox) -> None:
+    """The page does not say the address has an account (tests/web/test_registration_modes.py); the mail does."""
+    make_user(email="ana@example.org", locale="en")
     response = client.post(
         "/auth/register", data={**GOOD, "email": "ANA@example.org"}, headers={"Accept-Language": "en"}
     )
-    assert response.status_code == 400
-    assert "already exists" in response.get_data(as_text=True)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Check your mail" in page and "already" not in page
+    assert mailbox.last_to("ana@example.org").subject == "You already have an account in the KAM course"
+    with app.app_context():
+        assert db.session.scalar(select(func.count(User.id))) == 1
+    assert "Log out" not in client.get("/").get_data(as_text=True)
 
 
 def test_login_and_logout(client, make_user) -> None:

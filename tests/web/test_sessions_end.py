@@ -113,7 +113,7 @@ def test_set_password_refuses_a_short_password_and_an_unknown_account(site, make
     user = make_user()
     runner = site.test_cli_runner()
     result = runner.invoke(args=["users", "set-password", user.email, "--password-stdin"], input="short\n")
-    assert result.exit_code != 0 and "at least 10 characters" in result.output
+    assert result.exit_code != 0 and "at least 15 characters" in result.output
     result = runner.invoke(args=["users", "set-password", "nobody@example.org", "--password-stdin"], input="x" * 12)
     assert result.exit_code != 0 and "no account" in result.output
 

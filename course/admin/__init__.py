@@ -1,0 +1,5 @@
+"""User administration for admins: the accounts, invitations (one by one or from a CSV file) and the audit log."""
+
+from course.admin.views import bp
+
+__all__ = ["bp"]
