@@ -60,6 +60,9 @@ class Defaults:
     OIDC_PROVIDERS: dict = {}
     OIDC_TIMEOUT_SECONDS = 10
     AUDIT_RETENTION_DAYS = 730  # `flask audit purge` removes older entries
+    # Item statistics flag a question (too easy, too hard, dubious, negative discrimination) only once at least this
+    # many attempts contain it: with a handful of attempts the indices are noise, and one attempt flagged them all.
+    ITEM_FLAGS_MIN_ATTEMPTS = 20
     # Outgoing mail (Flask-Mailman). With no MAIL_SERVER, messages are written to MAIL_FILE_PATH (default:
     # mail/ in the instance folder) and their subjects and links logged, so a laptop needs no mail server.
     MAIL_SERVER: str | None = None

@@ -279,7 +279,8 @@ class QuizAttempt(db.Model):
     percent: Mapped[float | None] = mapped_column(Float)
     passed: Mapped[bool | None]
     # Per question id: {"response": … in the key's ids, "checked_at": ISO time or null, "mark": points or null,
-    # "max_mark": points}. One row per attempt keeps a submission to one UPDATE; item statistics read `mark`.
+    # "max_mark": points}. One row per attempt keeps a submission to one UPDATE; the submission also writes one
+    # `QuizAnswer` row per question, which the item statistics count.
     answers: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
@@ -297,6 +298,34 @@ class QuizResult(db.Model):
     passed: Mapped[bool]
     attempts: Mapped[int]  # submitted attempts
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class QuizAnswer(db.Model):
+    """One stored answer of a submitted attempt, written with the submission: what the item statistics count.
+
+    The attempt's `answers` stay the record; these rows repeat what the reports need in columns one GROUP BY
+    can count (course/core/analytics/answers.py, docs/architecture.md "Item statistics"). Reports never join them
+    to users, so an erased learner's anonymised attempts keep counting; `user_id` serves reports on a group.
+    """
+
+    __tablename__ = "quiz_answers"
+    __table_args__ = (Index("ix_quiz_answers_quiz", "course_id", "quiz_id", "first_attempt"),)
+
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempts.id", ondelete="CASCADE"), primary_key=True)
+    question_id: Mapped[str] = mapped_column(Text, primary_key=True)  # as stored: ids have no length limit
+    user_id: Mapped[int]  # the attempt's learner (no join needed to restrict a report to some learners)
+    course_id: Mapped[str] = mapped_column(String(64))
+    quiz_id: Mapped[str] = mapped_column(String(64))
+    first_attempt: Mapped[bool]  # the attempt's number is 1: statistics use first attempts by default
+    mark: Mapped[float | None] = mapped_column(Float)  # None: never graded
+    max_mark: Mapped[float] = mapped_column(Float)  # the question's points when answered
+    rest: Mapped[float | None] = mapped_column(Float)  # fsum of the attempt's other graded marks
+    response: Mapped[str | None] = mapped_column(Text)  # canonical JSON of the response; None: unanswered
+    # On the attempt's first row only (NULL on the others): fsum of its graded marks and of their max marks, and
+    # how many answers were graded. Counting these rows counts attempts.
+    attempt_mark: Mapped[float | None] = mapped_column(Float)
+    attempt_max_mark: Mapped[float | None] = mapped_column(Float)
+    attempt_questions: Mapped[int | None]
 
 
 class SandboxDesign(db.Model):

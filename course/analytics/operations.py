@@ -1,4 +1,4 @@
-"""The analytics queries: learner progress per course, stored answers per quiz, sandbox scores per scenario.
+"""The analytics queries: learner progress per course, item reports per quiz, sandbox scores per scenario.
 
 Every page costs a fixed number of queries whatever the number of learners: the progress table aggregates in SQL
 (a count and one page query with grouped subqueries), then fetches the page's quiz results in one more query.
@@ -12,18 +12,27 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import Select, and_, case, func, literal, or_, select
 
 from course.core import completion
 from course.core.analytics import items
 from course.core.analytics.items import QuizReport
 from course.core.analytics.tables import score_bin
-from course.core.caching import Cache, cache
 from course.core.catalog import Course
 from course.core.errors import N_, NotFound
 from course.core.quiz import Quiz
 from course.extensions import db
-from course.models import Certificate, LessonProgress, QuizAttempt, QuizResult, SandboxDesign, SandboxResult, User
+from course.models import (
+    Certificate,
+    LessonProgress,
+    QuizAnswer,
+    QuizAttempt,
+    QuizResult,
+    SandboxDesign,
+    SandboxResult,
+    User,
+)
 
 MAX_ID = 2**31 - 1
 PAGE_SIZE = 50
@@ -368,38 +377,10 @@ def learner_attempt(course: Course, user_id: int, attempt_id: int) -> tuple[User
     attempt = db.session.get(QuizAttempt, attempt_id) if 0 < attempt_id <= MAX_ID else None
     if attempt is None or attempt.user_id != user_id or attempt.course_id != course.id or attempt.status != "submitted":
         raise NotFound(N_("There is no such attempt."))
-    return db.session.get(User, user_id), attempt
-
-
-# --- quizzes ----------------------------------------------------------------------------------------------------
-
-
-def _submitted(course_id: str, first_only: bool) -> list:
-    conditions = [QuizAttempt.course_id == course_id, QuizAttempt.status == "submitted"]
-    if first_only:
-        conditions.append(QuizAttempt.number == 1)
-    return conditions
-
-
-def stored_answers(course_id: str, quiz_id: str, first_only: bool = True) -> list[dict]:
-    """The stored answers of every submitted attempt at a quiz (first attempts only by default): one query."""
-    return list(
-        db.session.scalars(
-            select(QuizAttempt.answers).where(*_submitted(course_id, first_only), QuizAttempt.quiz_id == quiz_id)
-        )
-    )
-
-
-def course_answers(course_id: str, first_only: bool, quiz_ids: set[str]) -> dict[str, list[dict]]:
-    """Quiz id → stored answers of the submitted attempts, for several quizzes of the course in one query."""
-    answers: dict[str, list[dict]] = {}
-    for quiz_id, stored in db.session.execute(
-        select(QuizAttempt.quiz_id, QuizAttempt.answers).where(
-            *_submitted(course_id, first_only), QuizAttempt.quiz_id.in_(sorted(quiz_ids))
-        )
-    ):
-        answers.setdefault(quiz_id, []).append(stored)
-    return answers
+    learner = db.session.get(User, user_id)
+    if learner.deleted_at is not None:  # an erased account's attempts stay only as anonymous statistics
+        raise NotFound(N_("There is no such attempt."))
+    return learner, attempt
 
 
 # --- sandbox ----------------------------------------------------------------------------------------------------
@@ -452,51 +433,139 @@ def scenario_scores(course: Course, scenario_ids: list[str]) -> list[ScenarioSco
 
 
 # --- item reports -----------------------------------------------------------------------------------------------
+#
+# Counted in SQL over the per-question answer rows written at submission (`QuizAnswer`, course/core/analytics/
+# answers.py): one GROUP BY for any number of quizzes, whatever the number of attempts, and nothing cached. The rows
+# are never joined to users, so an erased learner's anonymised attempts keep counting; `learners` (a SELECT of user
+# ids, e.g. a group's members) restricts a report to some learners with one more condition.
 
 
-# Item reports kept per process while the attempts they were computed from are unchanged, the most recently used
-# `REPORTS_KEPT` (a trainer looks at a few quizzes, in both languages, first attempts or all). The key holds a
-# fingerprint of the attempts (how many, the newest submission, the sum of their ids) taken in one aggregate query,
-# so a new submission or a deleted learner computes the report afresh; every server keeps its own.
-REPORTS_KEPT = 64
-reports: Cache[QuizReport] = cache("analytics.item-reports", REPORTS_KEPT)
+def _selection(course_id: str, quiz_ids: list[str], first_only: bool, learners: Select | None) -> list:
+    """The answer rows a report counts: the quizzes' rows, of first attempts only or all, of some learners or all."""
+    conditions = [QuizAnswer.course_id == course_id, QuizAnswer.quiz_id.in_(quiz_ids)]
+    if first_only:
+        conditions.append(QuizAnswer.first_attempt)
+    if learners is not None:
+        conditions.append(QuizAnswer.user_id.in_(learners))
+    return conditions
 
 
-def _fingerprints(course_id: str, first_only: bool, quiz_id: str | None = None) -> dict[str, tuple]:
-    statement = (
-        select(QuizAttempt.quiz_id, func.count(), func.max(QuizAttempt.submitted_at), func.sum(QuizAttempt.id))
-        .where(*_submitted(course_id, first_only))
-        .group_by(QuizAttempt.quiz_id)
+@dataclass
+class _Tally:
+    """One quiz's GROUP BY rows, sorted into what the report needs; `skipped` counts the answers that do not count."""
+
+    points: dict[str, float]  # items.points_of(quiz)
+    marks: dict[str, dict[tuple[float, float], int]] = field(default_factory=dict)
+    attempts: dict[tuple[float, float, int], int] = field(default_factory=dict)
+    responses: dict[str, dict[str | None, int]] = field(default_factory=dict)
+    skipped: int = 0
+
+
+def _tallies(course_id: str, quizzes: list[Quiz], first_only: bool, learners: Select | None) -> dict[str, _Tally]:
+    """Every listed quiz's answers counted in one query: per question, mark, rest of the attempt and response,
+    and on each attempt's first row the attempt's total, maximum and size (NULL on the other rows)."""
+    columns = (
+        QuizAnswer.quiz_id,
+        QuizAnswer.question_id,
+        QuizAnswer.max_mark,
+        QuizAnswer.mark,
+        QuizAnswer.rest,
+        QuizAnswer.response,
+        QuizAnswer.attempt_mark,
+        QuizAnswer.attempt_max_mark,
+        QuizAnswer.attempt_questions,
     )
-    if quiz_id is not None:
-        statement = statement.where(QuizAttempt.quiz_id == quiz_id)
-    return {quiz: (count, str(newest), int(total or 0)) for quiz, count, newest, total in db.session.execute(statement)}
+    statement = (
+        select(*columns, func.count())
+        .where(*_selection(course_id, [quiz.id for quiz in quizzes], first_only, learners))
+        .group_by(*columns)
+    )
+    tallies = {quiz.id: _Tally(items.points_of(quiz)) for quiz in quizzes}
+    rows = db.session.execute(statement)
+    for quiz_id, question_id, max_mark, mark, rest, response, total, maximum, size, count in rows:
+        tally = tallies[quiz_id]
+        if size is not None:  # the attempt's first row
+            tally.attempts[(total, maximum, size)] = tally.attempts.get((total, maximum, size), 0) + count
+        if mark is None or tally.points.get(question_id) != max_mark:
+            tally.skipped += count
+            continue
+        marks = tally.marks.setdefault(question_id, {})
+        marks[(mark, rest)] = marks.get((mark, rest), 0) + count
+        responses = tally.responses.setdefault(question_id, {})
+        responses[response] = responses.get(response, 0) + count
+    return tallies
 
 
-def _key(course: Course, quiz: Quiz, first_only: bool, lang: str, fingerprints: dict[str, tuple]) -> tuple:
-    return (course.id, quiz.id, quiz.checksum, first_only, lang, fingerprints.get(quiz.id, (0, "", 0)))
+def _positions(course_id: str, quiz: Quiz, first_only: bool, learners: Select | None, size: int) -> list[dict]:
+    """The marks at each position of the attempts (their k-th question in the quiz's order), for the CIC of a quiz
+    that draws its questions: one query."""
+    order = case({question.id: index for index, question in enumerate(quiz.questions)}, value=QuizAnswer.question_id)
+    ranked = (
+        select(
+            (func.row_number().over(partition_by=QuizAnswer.attempt_id, order_by=order) - 1).label("position"),
+            QuizAnswer.mark.label("mark"),
+        )
+        .where(*_selection(course_id, [quiz.id], first_only, learners))
+        .subquery("ranked")
+    )
+    positions: list[dict[float, int]] = [{} for _ in range(size)]
+    for position, mark, count in db.session.execute(
+        select(ranked.c.position, ranked.c.mark, func.count()).group_by(ranked.c.position, ranked.c.mark)
+    ):
+        positions[position][mark] = count
+    return positions
 
 
-def quiz_report(course: Course, quiz: Quiz, first_only: bool, lang: str) -> QuizReport:
-    """The quiz's item report: one aggregate query, and one query for the answers when they changed."""
-    key = _key(course, quiz, first_only, lang, _fingerprints(course.id, first_only, quiz.id))
-    report = reports.get(key)
-    if report is None:
-        report = items.quiz_report(quiz, stored_answers(course.id, quiz.id, first_only), lang)
-        reports.put(key, report)
-    return report
+def _usable_marks(course_id: str, quiz: Quiz, first_only: bool, learners: Select | None) -> list[dict[str, float]]:
+    """Each attempt's usable marks, for a quiz whose stored rests no longer fit (a question removed or its points
+    changed since some answers): one query, no JSON."""
+    usable = or_(
+        *(
+            and_(QuizAnswer.question_id == question_id, QuizAnswer.max_mark == points)
+            for question_id, points in items.points_of(quiz).items()
+        )
+    )
+    attempts: dict[int, dict[str, float]] = {}
+    for attempt_id, question_id, mark in db.session.execute(
+        select(QuizAnswer.attempt_id, QuizAnswer.question_id, QuizAnswer.mark).where(
+            *_selection(course_id, [quiz.id], first_only, learners), QuizAnswer.mark.is_not(None), usable
+        )
+    ):
+        attempts.setdefault(attempt_id, {})[question_id] = mark
+    return list(attempts.values())
 
 
-def course_reports(course: Course, lang: str, first_only: bool = True) -> list[tuple[Quiz, QuizReport]]:
-    """Every quiz's item report (first attempts), for the list of quizzes: at most two queries."""
-    fingerprints = _fingerprints(course.id, first_only)
-    keys = {quiz.id: _key(course, quiz, first_only, lang, fingerprints) for quiz in course.quizzes}
-    found = {quiz_id: reports.get(key) for quiz_id, key in keys.items()}
-    missing = {quiz_id for quiz_id, report in found.items() if report is None}
-    if missing:
-        answers = course_answers(course.id, first_only, missing)
-        for quiz in course.quizzes:
-            if quiz.id in missing:
-                found[quiz.id] = items.quiz_report(quiz, answers.get(quiz.id, []), lang)
-                reports.put(keys[quiz.id], found[quiz.id])
-    return [(quiz, found[quiz.id]) for quiz in course.quizzes]
+def _reports(
+    course: Course, quizzes: list[Quiz], first_only: bool, lang: str, learners: Select | None
+) -> dict[str, QuizReport]:
+    """Each quiz's report from the counts, or, for a quiz with answers that no longer count, from the usable marks
+    (see course/core/analytics/items.py)."""
+    minimum = current_app.config["ITEM_FLAGS_MIN_ATTEMPTS"]
+    tallies = _tallies(course.id, quizzes, first_only, learners) if quizzes else {}
+    reports = {}
+    for quiz in quizzes:
+        tally = tallies[quiz.id]
+        if tally.skipped:
+            marks = _usable_marks(course.id, quiz, first_only, learners)
+            reports[quiz.id] = items.report_from_marks(quiz, marks, tally.responses, lang, tally.skipped, minimum)
+            continue
+        size = items.positions_needed(quiz, tally.attempts)
+        positions = _positions(course.id, quiz, first_only, learners, size) if size else []
+        counts = items.ReportCounts(tally.marks, tally.attempts, tally.responses, positions)
+        reports[quiz.id] = items.report_from_counts(quiz, counts, lang, minimum)
+    return reports
+
+
+def quiz_report(course: Course, quiz: Quiz, first_only: bool, lang: str, learners: Select | None = None) -> QuizReport:
+    """The quiz's item report (first attempts, or all; of `learners` only if given): one query, one more for a quiz
+    that draws its questions or has answers that no longer count."""
+    return _reports(course, [quiz], first_only, lang, learners)[quiz.id]
+
+
+def course_reports(
+    course: Course, lang: str, first_only: bool = True, learners: Select | None = None
+) -> list[tuple[Quiz, QuizReport]]:
+    """Every quiz's item report, for the list of quizzes: one query, one more per quiz that draws its questions or
+    has answers that no longer count."""
+    reports = _reports(course, list(course.quizzes), first_only, lang, learners)
+    return [(quiz, reports[quiz.id]) for quiz in course.quizzes]

@@ -8,12 +8,13 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cache
 
-from sqlalchemy import bindparam, case, or_, select, update
+from sqlalchemy import bindparam, case, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from course import fast
 from course.core import caching
+from course.core.analytics.answers import answer_rows
 from course.core.catalog import Course
 from course.core.errors import N_, CourseError, NotFound
 from course.core.quiz import (
@@ -31,7 +32,7 @@ from course.core.quiz import (
 )
 from course.extensions import db, lock_for_writing
 from course.fast import attempts as fast_attempts
-from course.models import ContentRevision, CurrentUser, QuizAttempt, QuizResult, utcnow
+from course.models import ContentRevision, CurrentUser, QuizAnswer, QuizAttempt, QuizResult, utcnow
 
 
 class AttemptClosed(CourseError):
@@ -240,7 +241,8 @@ def check_question(attempt: QuizAttempt, quiz: Quiz, question_id: str, response:
 
 
 def submit_attempt(attempt: QuizAttempt, quiz: Quiz, responses: Mapping[str, object]) -> None:
-    """Grade every question against the attempt's revision, close the attempt and update the best result."""
+    """Grade every question against the attempt's revision, close the attempt, update the best result and write
+    the answers' rows for the item statistics."""
     require_open(attempt)
     answers = _merge(attempt, quiz, responses)
     layout = layout_of(attempt)
@@ -262,6 +264,7 @@ def submit_attempt(attempt: QuizAttempt, quiz: Quiz, responses: Mapping[str, obj
     if not closing(attempt, closed):
         raise AttemptClosed(N_("This attempt was already submitted."))
     _record_best(attempt)
+    record_answers(attempt)
 
 
 def close_attempt(attempt: QuizAttempt, values: Mapping[str, object]) -> bool:
@@ -274,6 +277,26 @@ def close_attempt(attempt: QuizAttempt, values: Mapping[str, object]) -> bool:
         .execution_options(synchronize_session="evaluate")
     )
     return done.rowcount == 1
+
+
+_ANSWER_ROWS = insert(QuizAnswer.__table__)  # Core, built once: the ORM's unit of work would cost more than the rows
+
+
+def record_answers(attempt: QuizAttempt) -> None:
+    """The submitted attempt's answers as one row per question for the item statistics, in one INSERT."""
+    rows = [
+        {
+            "attempt_id": attempt.id,
+            "user_id": attempt.user_id,
+            "course_id": attempt.course_id,
+            "quiz_id": attempt.quiz_id,
+            "first_attempt": attempt.number == 1,
+            **vars(row),
+        }
+        for row in answer_rows(attempt.answers)
+    ]
+    if rows:  # an empty parameter list would insert one row of defaults
+        db.session.execute(_ANSWER_ROWS, rows)
 
 
 def _record_best(attempt: QuizAttempt) -> None:

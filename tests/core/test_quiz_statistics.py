@@ -14,11 +14,14 @@ from hypothesis import strategies as st
 from course.core.quiz.statistics import (
     ItemFlag,
     ItemStatistics,
+    coefficient_from_counts,
     coefficient_of_internal_consistency,
+    counted_sum,
     discrimination,
     discriminative_efficiency,
     facility,
     item_statistics,
+    item_statistics_from_counts,
     percent,
 )
 
@@ -324,3 +327,90 @@ def test_item_statistics_hold_their_bounds_and_ignore_attempt_order(
         if item.discriminative_efficiency is not None:
             assert item.discriminative_efficiency <= 100.0
         assert (ItemFlag.VERY_EASY in item.flags) == (item.facility >= 0.95)
+
+
+# --- the same statistics from counts: equal to the definitions to the last bit -------------------------------------
+
+
+@st.composite
+def scored_attempts(draw: st.DrawFn) -> tuple[list[dict[str, tuple[float, float]]], dict[str, float]]:
+    """Attempts at up to four of five questions with any marks up to the max: thirds and tenths that no float holds
+    exactly, arbitrary floats, repeats (so counts exceed one) and constants."""
+    max_marks = {q: draw(st.sampled_from([1.0, 2.0, 0.5, 3.0])) for q in "abcde"}
+    grid = st.sampled_from([0.0, 0.1, 1 / 3, 0.5, 2 / 3, 0.7, 1.0])
+    attempts: list[dict[str, tuple[float, float]]] = []
+    for _ in range(draw(st.integers(min_value=0, max_value=14))):
+        if attempts and draw(st.booleans()):
+            attempts.append(draw(st.sampled_from(attempts)))  # the same marks again
+            continue
+        drawn = draw(st.lists(st.sampled_from(sorted(max_marks)), min_size=1, max_size=4, unique=True))
+        attempt = {}
+        for q in drawn:
+            share = draw(st.one_of(grid, st.floats(min_value=0.0, max_value=1.0)))
+            attempt[q] = (share * max_marks[q], max_marks[q])
+        attempts.append(attempt)
+    return attempts, max_marks
+
+
+def pair_counts(attempts: list[dict[str, tuple[float, float]]], question: str) -> dict[tuple[float, float], int]:
+    """How many attempts had each (mark, fsum of the other marks) pair for `question`, as SQL would count them."""
+    pairs: dict[tuple[float, float], int] = {}
+    for attempt in attempts:
+        if question in attempt:
+            pair = (attempt[question][0], math.fsum(m for q, (m, _) in attempt.items() if q != question))
+            pairs[pair] = pairs.get(pair, 0) + 1
+    return pairs
+
+
+@given(scored_attempts())
+def test_statistics_from_counts_equal_the_definitions_exactly(
+    case: tuple[list[dict[str, tuple[float, float]]], dict[str, float]],
+) -> None:
+    attempts, max_marks = case
+    expected = item_statistics(attempts, max_marks)
+    for question, maximum in max_marks.items():
+        assert item_statistics_from_counts(question, maximum, pair_counts(attempts, question)) == expected[question]
+
+
+@given(scored_attempts())
+def test_cic_from_counts_equals_the_definition_exactly(
+    case: tuple[list[dict[str, tuple[float, float]]], dict[str, float]],
+) -> None:
+    attempts, _ = case
+    same_size = [attempt for attempt in attempts if len(attempt) == len(attempts[0])] if attempts else []
+    by_position = [dict(enumerate(attempt.values())) for attempt in same_size]
+    columns_: list[dict[float, int]] = [{} for _ in by_position[0]] if by_position else []
+    totals: dict[float, int] = {}
+    for attempt in by_position:
+        for position, (mark, _) in attempt.items():
+            columns_[position][mark] = columns_[position].get(mark, 0) + 1
+        total = math.fsum(mark for mark, _ in attempt.values())
+        totals[total] = totals.get(total, 0) + 1
+    assert coefficient_from_counts(columns_, totals) == coefficient_of_internal_consistency(by_position)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(allow_nan=False, allow_infinity=False, max_value=1e300, min_value=-1e300),
+            st.integers(min_value=1, max_value=1000),
+        ),
+        max_size=20,
+    )
+)
+def test_counted_sum_is_the_fsum_of_the_repeated_values(counts: list[tuple[float, int]]) -> None:
+    assert counted_sum(counts) == math.fsum(value for value, count in counts for _ in range(count))
+
+
+def test_statistics_from_counts_of_the_worked_example() -> None:
+    stats = item_statistics(ATTEMPTS, MAX_MARKS)
+    for question, maximum in MAX_MARKS.items():
+        assert item_statistics_from_counts(question, maximum, pair_counts(ATTEMPTS, question)) == stats[question]
+    assert item_statistics_from_counts("z", 1.0, {}) == ItemStatistics("z", 0, 1.0, None, None, None, None)
+
+
+def test_counts_with_a_non_finite_mark_are_rejected() -> None:
+    with pytest.raises(ValueError, match="finite"):
+        item_statistics_from_counts("a", 1.0, {(math.nan, 0.0): 2})
+    with pytest.raises(ValueError, match="max mark"):
+        item_statistics_from_counts("a", -1.0, {(0.0, 0.0): 2})

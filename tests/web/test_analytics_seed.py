@@ -21,6 +21,7 @@ from course.models import (
     User,
 )
 from course.publishing.cache import catalog
+from course.quiz.operations import record_answers
 
 COURSE = "kam-pay"
 MANDATE = "kam-mandate-quiz"
@@ -113,7 +114,8 @@ def add_learner(
 def add_attempt(
     app: Flask, user_id: int, quiz_id: str, answers: dict[str, tuple[object, float]], number: int = 1
 ) -> int:
-    """A submitted attempt with the given (response, mark) per question; max marks from the published quiz."""
+    """A submitted attempt with the given (response, mark) per question; max marks from the published quiz.
+    Its answer rows are written as the submission writes them."""
     course = course_of(app)
     quiz = course.quiz(quiz_id)
     with app.app_context():
@@ -148,6 +150,8 @@ def add_attempt(
             answers=stored,
         )
         db.session.add(attempt)
+        db.session.flush()
+        record_answers(attempt)  # the rows the submission writes for the item statistics
         db.session.commit()
         return attempt.id
 

@@ -177,7 +177,6 @@ def test_every_lock_outside_the_utility_is_accounted_for() -> None:
         ("sandbox.searches", "course.core.sandbox.benchmark"),
         ("quiz.revisions", "course.quiz.operations"),
         ("quiz.revision-checksums", "course.quiz.operations"),
-        ("analytics.item-reports", "course.analytics.operations"),
     ],
 )
 def test_the_module_caches_are_registered_and_bounded(name: str, module: str) -> None:

@@ -2,7 +2,7 @@
 
 A facility of 40 % says a question is hard; the distribution says why (most learners chose the same wrong option,
 or typed the same near-miss). Input is the question as parsed and the stored responses (in the key's own ids, as
-``course.core.quiz.types`` reads them), one per attempt that contained the question; ``None`` means unanswered.
+``course.core.quiz.types`` reads them), each with the number of attempts that gave it; ``None`` means unanswered.
 
 * single / multiple choice: one row per option in the authored order (a multiple-choice attempt counts once for
   each option it ticked), so shares of a multiple-choice question may add up to more than 100 %.
@@ -57,24 +57,30 @@ class Distribution:
         return count / self.responses if self.responses else None
 
 
-def distribution(question: Question, responses: Iterable[object], lang: str, top: int = TOP) -> Distribution:
-    """Count the stored responses to ``question``; unknown option ids (from an older revision) are skipped."""
-    given = list(responses)
-    answered = [response for response in given if response is not None and response != [] and response != {}]
-    unanswered = len(given) - len(answered)
+def distribution(
+    question: Question, responses: Iterable[tuple[object, int]], lang: str, top: int = TOP
+) -> Distribution:
+    """Count the stored responses to ``question``, given as (response, attempts) pairs; a response may come in
+    several pairs. Unknown option ids (from an older revision) are skipped."""
+    given = [(response, count) for response, count in responses if count]
+    answered = [(response, count) for response, count in given if response is not None and response not in ([], {})]
+    total = sum(count for _, count in given)
+    unanswered = total - sum(count for _, count in answered)
     builder = _BUILDERS.get(question.type, _grouped)
     rows, other, other_kinds = builder(question, answered, lang, top)
-    return Distribution(question.id, question.type, len(given), unanswered, tuple(rows), other, other_kinds)
+    return Distribution(question.id, question.type, total, unanswered, tuple(rows), other, other_kinds)
 
 
 Rows = tuple[list[AnswerCount], int, int]
+Counted = Sequence[tuple[object, int]]  # (response, how many attempts gave it)
 
 
-def _choices(question: Question, answered: Sequence[object], lang: str, top: int) -> Rows:
+def _choices(question: Question, answered: Counted, lang: str, top: int) -> Rows:
     spec = question.spec
     counts: Counter[str] = Counter()
-    for response in answered:
-        counts.update(response if isinstance(response, list) else [response])
+    for response, count in answered:
+        for option in response if isinstance(response, list) else [response]:
+            counts[option] += count
     rows = [
         AnswerCount(option.id, pick(option.text, lang), counts[option.id], option.id in spec.correct, html=True)
         for option in spec.options
@@ -82,8 +88,11 @@ def _choices(question: Question, answered: Sequence[object], lang: str, top: int
     return rows, 0, 0
 
 
-def _truefalse(question: Question, answered: Sequence[object], lang: str, top: int) -> Rows:
-    counts = Counter(bool(response) for response in answered if isinstance(response, bool))
+def _truefalse(question: Question, answered: Counted, lang: str, top: int) -> Rows:
+    counts: Counter[bool] = Counter()
+    for response, count in answered:
+        if isinstance(response, bool):
+            counts[response] += count
     rows = [
         AnswerCount("true", "true", counts[True], question.spec.answer is True),
         AnswerCount("false", "false", counts[False], question.spec.answer is False),
@@ -91,13 +100,14 @@ def _truefalse(question: Question, answered: Sequence[object], lang: str, top: i
     return rows, 0, 0
 
 
-def _matching(question: Question, answered: Sequence[object], lang: str, top: int) -> Rows:
+def _matching(question: Question, answered: Counted, lang: str, top: int) -> Rows:
     spec = question.spec
     key = spec.key
     counts: Counter[tuple[str, str]] = Counter()
-    for response in answered:
+    for response, count in answered:
         if isinstance(response, dict):
-            counts.update(response.items())
+            for pair in response.items():
+                counts[pair] += count
     rows = []
     for prompt in spec.prompts:
         for choice in spec.choices:
@@ -116,10 +126,12 @@ def _matching(question: Question, answered: Sequence[object], lang: str, top: in
     return rows, 0, 0
 
 
-def _grouped(question: Question, answered: Sequence[object], lang: str, top: int) -> Rows:
+def _grouped(question: Question, answered: Counted, lang: str, top: int) -> Rows:
     """Free responses: identical ones (after normalising) counted together, most frequent first."""
     kind = question_type(question.type)
-    raw = Counter(_hashable(response) for response in answered)  # normalise each distinct response once
+    raw: Counter[object] = Counter()  # normalise each distinct response once
+    for response, count in answered:
+        raw[_hashable(response)] += count
     counts: Counter[str] = Counter()
     examples: dict[str, object] = {}
     labels: dict[str, str] = {}
