@@ -56,7 +56,8 @@ class Defaults:
     INVITATION_MAX_AGE = timedelta(days=7)
     EMAIL_CONFIRMATION_MAX_AGE = timedelta(days=2)
     # OpenID Connect providers: key → {"issuer", "client_id", "client_secret", "name", optional "role_claim",
-    # "roles" (claim value → role), "default_role"}. COURSE_OIDC_PROVIDERS takes the same as JSON.
+    # "roles" (claim value → role), "default_role", "group_claim", "groups" (claim value → group name)}.
+    # COURSE_OIDC_PROVIDERS takes the same as JSON.
     OIDC_PROVIDERS: dict = {}
     OIDC_TIMEOUT_SECONDS = 10
     AUDIT_RETENTION_DAYS = 730  # `flask audit purge` removes older entries

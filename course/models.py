@@ -15,7 +15,7 @@ from course.core.completion import SandboxStanding
 from course.dbtypes import UTCDateTime
 from course.extensions import db
 
-ROLES = ("learner", "trainer", "admin")
+ROLES = ("learner", "manager", "trainer", "admin")  # lowest to highest; a manager reads, never changes
 STAFF_ROLES = ("trainer", "admin")  # author, follow learners, manage certificates
 
 
@@ -198,6 +198,49 @@ class AuditEntry(db.Model):
     target_label: Mapped[str | None] = mapped_column(String(254))  # an email, a certificate id, a file path
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
     ip: Mapped[str | None] = mapped_column(String(45))
+
+
+# --- Teams ----------------------------------------------------------------------------------------------------------
+
+GROUP_ROLES = ("member", "trainer", "manager")  # a person's part in one group (the account's role is separate)
+GROUP_NAME_MAX = 80
+
+
+def group_key(name: str) -> str:
+    """What makes two group names the same: case and runs of spaces ignored ("KAM Team" = "kam  team")."""
+    return " ".join(name.split()).casefold()
+
+
+class Group(db.Model):
+    """A team of people (for example "KAM team DACH"): learners as members, and the trainers and managers who look
+    after them. Courses with due dates and reports attach to groups later; an account may be in several."""
+
+    __tablename__ = "groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(GROUP_NAME_MAX))
+    name_key: Mapped[str] = mapped_column(String(GROUP_NAME_MAX), unique=True)  # group_key(name): one per name
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class GroupMembership(db.Model):
+    """One account in one group, with its part there and where the membership came from: "manual" (an admin),
+    "csv" (an uploaded list) or "sso:<provider>" (a group claim, brought up to date at each login)."""
+
+    __tablename__ = "group_memberships"
+    __table_args__ = (
+        UniqueConstraint("group_id", "user_id", name="uq_group_memberships_group_user"),  # members of a group
+        Index("ix_group_memberships_user", "user_id", "group_id"),  # groups of a user
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    role_in_group: Mapped[str] = mapped_column(String(16), default="member")  # one of GROUP_ROLES
+    source: Mapped[str] = mapped_column(String(80), default="manual")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class LoginFailures(db.Model):

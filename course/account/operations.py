@@ -21,6 +21,7 @@ from course.models import (
     AuditEntry,
     Certificate,
     CurrentUser,
+    GroupMembership,
     LessonProgress,
     QuizResult,
     SandboxAssignment,
@@ -133,7 +134,8 @@ def delete_account(user: User, by: User | CurrentUser | None) -> None:
     """Erase the person behind `user` at their request (`by` is the user, an administrator, or None for the command
     line). The caller commits.
 
-    The row stays, without anything personal; progress, results, sessions, links, single sign-on identities and
+    The row stays, without anything personal; progress, results, sessions, links, single sign-on identities, group
+    memberships and
     trainers' comments on the person's designs are deleted; quiz attempts and sandbox versions stay, anonymised,
     for the item statistics. Certificates stay valid: their stored record loses the name and is signed anew, so
     the verification page no longer shows who holds them while the holder's own copies still verify. Raises
@@ -154,7 +156,7 @@ def delete_account(user: User, by: User | CurrentUser | None) -> None:
         .where(SandboxDesign.user_id == user.id)
         .values(name=literal("Design ", String) + cast(SandboxDesign.id, String))
     )
-    for model in (LessonProgress, QuizResult, SandboxResult, SandboxAssignment, SsoIdentity):
+    for model in (LessonProgress, QuizResult, SandboxResult, SandboxAssignment, SsoIdentity, GroupMembership):
         db.session.execute(delete(model).where(model.user_id == user.id))
     accounts.end_all_sessions(user.id)
     accounts.forget_tokens(user.id)

@@ -10,7 +10,13 @@ from flask_babel import lazy_gettext as _l
 
 from course.audit.operations import COMMAND_LINE
 
-ROLE_LABELS = {"learner": _l("Learner"), "trainer": _l("Trainer"), "admin": _l("Administrator")}
+ROLE_LABELS = {
+    "learner": _l("Learner"),
+    "manager": _l("Manager"),
+    "trainer": _l("Trainer"),
+    "admin": _l("Administrator"),
+}
+GROUP_ROLE_LABELS = {"member": _l("Member"), "trainer": _l("Trainer"), "manager": _l("Manager")}
 STATUS_LABELS = {
     "active": _l("Active"),
     "invited": _l("Invited"),
@@ -45,6 +51,12 @@ ACTION_LABELS = {
     "certificate_reissued": _l("Certificate reissued"),
     "published": _l("Content published"),
     "rubric_weights_changed": _l("Rubric weights changed"),
+    "group_created": _l("Group created"),
+    "group_renamed": _l("Group renamed"),
+    "group_deleted": _l("Group deleted"),
+    "group_member_added": _l("Added to a group"),
+    "group_member_removed": _l("Removed from a group"),
+    "group_member_role_changed": _l("Role in a group changed"),
 }
 
 
@@ -63,6 +75,10 @@ def action_label(action: str) -> str:
 
 def role_label(role: str) -> str:
     return str(ROLE_LABELS.get(role, role))
+
+
+def group_role_label(role: str) -> str:
+    return str(GROUP_ROLE_LABELS.get(role, role))
 
 
 def account_status(status: str) -> str:

@@ -59,6 +59,7 @@ from course.core import user_import
 from course.core.analytics.tables import csv_cell
 from course.extensions import db
 from course.forms import whole_number
+from course.groups import operations as group_operations
 from course.i18n import LANGUAGES
 from course.mail import MailError
 from course.models import ROLES, User
@@ -131,6 +132,7 @@ def _detail(user: User, role_form: RoleForm | None = None, status: int = 200):
             user=user,
             status=operations.status_of(user),
             identities=operations.identities(user),
+            groups=group_operations.groups_of(user),
             entries=operations.recent_entries(user),
             role_form=role_form,
             active_form=ActiveForm(formdata=None),
@@ -351,11 +353,16 @@ def _send_invitations(created: list[User]) -> list[User]:
 @bp.errorhandler(RequestEntityTooLarge)
 def _too_large(error: RequestEntityTooLarge):
     """An upload over MAX_CONTENT_LENGTH: the import form again with the message at the file field."""
-    if request.endpoint == "admin.import_users" and current_user.is_authenticated and current_user.role == "admin":
+    if current_user.is_authenticated and current_user.role == "admin":
         form = ImportForm(formdata=None)
         limit_kb = current_app.config["MAX_CONTENT_LENGTH"] // 1024
         form.file.errors = [_("The file is too large: at most %(limit)s KB.", limit=limit_kb)]
-        return _import_page(form, status=413)
+        if request.endpoint == "admin.import_users":
+            return _import_page(form, status=413)
+        if request.endpoint == "admin.import_group_members":
+            from course.admin import groups  # the group pages import this module
+
+            return groups.too_large(request.view_args["group_id"], form)
     title, message = _("Too large"), _("What you sent is too large.")
     return render_template("errors/error.html", status=413, title=title, message=message), 413
 

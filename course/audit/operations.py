@@ -38,6 +38,12 @@ ACTIONS = (
     "certificate_reissued",
     "published",
     "rubric_weights_changed",
+    "group_created",
+    "group_renamed",
+    "group_deleted",
+    "group_member_added",
+    "group_member_removed",
+    "group_member_role_changed",
 )
 COMMAND_LINE = "command line"
 _UNSET = object()

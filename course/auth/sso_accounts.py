@@ -20,6 +20,7 @@ from course.auth import operations
 from course.core import sso
 from course.core.sso import SignInRefused
 from course.extensions import db, savepoint
+from course.groups import operations as groups
 from course.i18n import LANGUAGES
 from course.models import SsoIdentity, User, UserSession, utcnow
 
@@ -47,6 +48,7 @@ def sign_in(key: str, provider: Mapping[str, object], claims: Mapping[str, objec
             _update_role(user, key, provider, claims)
             _link(user, key)
         identity = _add_identity(user, key, subject)
+    _sync_groups(user, key, provider, claims)
     identity.last_login_at = utcnow()  # the account's own last_login_at is set when the session starts
     return user
 
@@ -74,6 +76,13 @@ def _update_role(user: User, key: str, provider: Mapping[str, object], claims: M
     if role != user.role:
         audit.record("role_changed", target=user, actor=None, provider=key, **{"from": user.role, "to": role})
         user.role = role
+
+
+def _sync_groups(user: User, key: str, provider: Mapping[str, object], claims: Mapping[str, object]) -> None:
+    """Bring the account's memberships from this provider in line with its group claim (if it has one)."""
+    names = sso.login_groups(claims, provider)
+    if names is not None:
+        groups.sync_sso_groups(user, key, names)
 
 
 def _create(key: str, provider: Mapping[str, object], claims: Mapping[str, object], email: str, language: str) -> User:

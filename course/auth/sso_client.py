@@ -22,6 +22,7 @@ from joserfc.errors import JoseError
 
 from course.config import InsecureConfigError
 from course.core.sso import DEFAULT_SCOPE, ROLE_ORDER, SignInRefused
+from course.models import GROUP_NAME_MAX
 from course.urls import external_url
 
 # The asymmetric JWS algorithms providers sign ID tokens with; a key from the JWKS can only verify these.
@@ -68,6 +69,15 @@ def provider_problem(provider: dict, plain_http_allowed: bool) -> str | None:
         return (
             f"role_claim must be a claim name such as 'roles' or 'realm_access.roles', not {provider['role_claim']!r}"
         )
+    if "group_claim" in provider and not (isinstance(provider["group_claim"], str) and provider["group_claim"]):
+        return f"group_claim must be a claim name such as 'groups', not {provider['group_claim']!r}"
+    groups = provider.get("groups", {})
+    if not isinstance(groups, dict) or not all(
+        isinstance(name, str) and name.strip() and len(name) <= GROUP_NAME_MAX for name in groups.values()
+    ):
+        return f"groups must map claim values to group names of at most {GROUP_NAME_MAX} characters, not {groups!r}"
+    if groups and "group_claim" not in provider:
+        return "groups needs a group_claim that names the claim to read"
     if "openid" not in str(provider.get("scope", DEFAULT_SCOPE)).split():
         return f"scope must include openid, not {provider['scope']!r}"
     return None

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 
 # Lowest to highest: a person with several role values gets the highest one. Equal to course.models.ROLES (a
 # web test keeps the two in step).
-ROLE_ORDER = ("learner", "trainer", "admin")
+ROLE_ORDER = ("learner", "manager", "trainer", "admin")
 DEFAULT_SCOPE = "openid email profile"
 NAME_MAX_LENGTH = 120  # the users.display_name column
 
@@ -68,6 +68,21 @@ def login_role(claims: Mapping[str, object], provider: Mapping[str, object], cur
     roles = provider.get("roles")
     role = mapped_role(claim_values(claims, str(role_claim)) or [], roles if isinstance(roles, Mapping) else {})
     return role or (str(default_role) if default_role else None)
+
+
+def login_groups(claims: Mapping[str, object], provider: Mapping[str, object]) -> list[str] | None:
+    """The group names the account is in through this provider after this login, or None when the provider has
+    no `group_claim` (its memberships are then left alone). A missing claim means no groups (providers leave an
+    empty list out). With a `groups` mapping only the values it names count, as the group names it gives; without
+    one each value is a group name."""
+    group_claim = provider.get("group_claim")
+    if not group_claim:
+        return None
+    values = claim_values(claims, str(group_claim)) or []
+    mapping = provider.get("groups")
+    if isinstance(mapping, Mapping):
+        return [str(mapping[value]) for value in values if value in mapping]
+    return [value for value in values if value.strip()]
 
 
 def email_verified(claims: Mapping[str, object]) -> bool:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from email_validator import EmailNotValidError, validate_email
@@ -55,6 +55,8 @@ ROLE_NAMES = {
     "trainerin": "trainer",
     "administrator": "admin",
     "administratorin": "admin",
+    "managerin": "manager",
+    "führungskraft": "manager",
 }
 LANGUAGE_NAMES = {"deutsch": "de", "german": "de", "englisch": "en", "english": "en"}
 
@@ -92,10 +94,6 @@ class ParsedImport:
     def ok(self) -> bool:
         """Nothing wrong and someone to invite: the import may go ahead."""
         return not self.problems and bool(self.people)
-
-
-def _file_problem(message: str, **params: object) -> ParsedImport:
-    return ParsedImport((), (Problem(None, message, params),))
 
 
 def decode(data: bytes) -> str | Problem:
@@ -158,11 +156,11 @@ class _Header:
     names: tuple[str, ...]  # the cells as written, for messages
 
 
-def _header(cells: list[str]) -> _Header | None:
+def _header(cells: list[str], header_names: Mapping[str, str] = HEADER_NAMES) -> _Header | None:
     """What the header row names, or None if it is not one of ours (trailing empty cells are left out)."""
     while cells and not cells[-1].strip():
         cells = cells[:-1]
-    columns = tuple(HEADER_NAMES.get(_header_key(cell), "") for cell in cells)
+    columns = tuple(header_names.get(_header_key(cell), "") for cell in cells)
     if "email" not in columns or "" in columns or len(set(columns)) != len(columns):
         return None
     return _Header(columns, tuple(cell.strip() for cell in cells))
@@ -180,6 +178,73 @@ def _valid_email(email: str) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class Table:
+    """A CSV file's header and its non-blank rows, as `read_table` found them."""
+
+    header: _Header
+    rows: list[tuple[int, list[str]]]
+
+
+def read_table(
+    data: bytes,
+    *,
+    header_names: Mapping[str, str],
+    header_message: str,
+    too_many_message: str,
+    empty_message: str,
+    max_rows: int,
+) -> Table | Problem:
+    """The header and rows of a spreadsheet's CSV file (what every CSV upload shares), or the one problem that
+    stops it being read: too large, not UTF-8 text, no header naming an "email" column with `header_names`
+    (`header_message` with %(found)s), more than `max_rows` rows (`too_many_message` with %(max)d: reading stops
+    there), a broken quote, or no rows (`empty_message`)."""
+    if len(data) > MAX_BYTES:
+        return Problem(None, N_("The file is too large: at most %(limit)d KB."), {"limit": MAX_BYTES // 1024})
+    text = decode(data)
+    if isinstance(text, Problem):
+        return text
+    records = _records(text, sniff_delimiter(text))
+    try:
+        first = next(records, None)
+        if first is None:
+            return Problem(None, N_("The file is empty."))
+        header = _header(first[1], header_names)
+        if header is None:
+            found = ", ".join(cell.strip() for cell in first[1] if cell.strip())
+            return Problem(None, header_message, {"found": found[:200]})
+        rows: list[tuple[int, list[str]]] = []
+        for record in records:
+            rows.append(record)
+            if len(rows) > max_rows:
+                return Problem(None, too_many_message, {"max": max_rows})
+    except _Unreadable as error:
+        return Problem(
+            None,
+            N_("Line %(line)d cannot be read as CSV: a cell is far too long or a quote is not closed."),
+            {"line": error.line},
+        )
+    if not rows:
+        return Problem(None, empty_message)
+    return Table(header, rows)
+
+
+def extra_cells(line: int, cells: list[str], header: _Header) -> Problem | None:
+    """A problem when a row has non-empty cells beyond the columns the header names."""
+    if any(cell.strip() for cell in cells[len(header.columns) :]):
+        return Problem(
+            line,
+            N_("This row has %(cells)d cells, but the first row names only %(columns)d columns."),
+            {"cells": len(cells), "columns": len(header.columns)},
+        )
+    return None
+
+
+def has_control(text: str) -> bool:
+    """Whether the text holds invisible control or format characters (never in a real cell)."""
+    return _has_control(text)
+
+
 def read_people(
     data: bytes,
     *,
@@ -192,43 +257,21 @@ def read_people(
 
     Stops reading as soon as the file has more than `max_rows` people: such a file is refused as a whole.
     """
-    if len(data) > MAX_BYTES:
-        return _file_problem(N_("The file is too large: at most %(limit)d KB."), limit=MAX_BYTES // 1024)
-    text = decode(data)
-    if isinstance(text, Problem):
-        return ParsedImport((), (text,))
-    records = _records(text, sniff_delimiter(text))
-    try:
-        first = next(records, None)
-        if first is None:
-            return _file_problem(N_("The file is empty."))
-        header = _header(first[1])
-        if header is None:
-            found = ", ".join(cell.strip() for cell in first[1] if cell.strip())
-            return _file_problem(
-                N_(
-                    "The first row must name the columns: email (required), name, role and language (in German:"
-                    " E-Mail, Name, Rolle, Sprache). Found: %(found)s."
-                ),
-                found=found[:200],
-            )
-        rows: list[tuple[int, list[str]]] = []
-        for record in records:
-            rows.append(record)
-            if len(rows) > max_rows:
-                return _file_problem(
-                    N_("The file lists more than %(max)d people. Split it into files of at most %(max)d rows."),
-                    max=max_rows,
-                )
-    except _Unreadable as error:
-        return _file_problem(
-            N_("Line %(line)d cannot be read as CSV: a cell is far too long or a quote is not closed."),
-            line=error.line,
-        )
-    if not rows:
-        return _file_problem(N_("The file names the columns but lists nobody."))
+    table = read_table(
+        data,
+        header_names=HEADER_NAMES,
+        header_message=N_(
+            "The first row must name the columns: email (required), name, role and language (in German:"
+            " E-Mail, Name, Rolle, Sprache). Found: %(found)s."
+        ),
+        too_many_message=N_("The file lists more than %(max)d people. Split it into files of at most %(max)d rows."),
+        empty_message=N_("The file names the columns but lists nobody."),
+        max_rows=max_rows,
+    )
+    if isinstance(table, Problem):
+        return ParsedImport((), (table,))
     rules = _Rules(tuple(roles), tuple(languages), default_language)
-    return _check_rows(rows, header, rules)
+    return _check_rows(table.rows, table.header, rules)
 
 
 @dataclass(frozen=True)
@@ -246,30 +289,30 @@ def _check_rows(rows: list[tuple[int, list[str]]], header: _Header, rules: _Rule
         found = _check_row(line, cells, header, rules)
         if not isinstance(found, Person):
             problems.extend(found)
-        elif found.email in first_line:
-            problems.append(
-                Problem(
-                    line,
-                    N_("%(email)s is in the file twice: on line %(first)d and on line %(line)d."),
-                    {"email": found.email, "first": first_line[found.email], "line": line},
-                )
-            )
+        elif repeated := seen_before(line, found.email, first_line):
+            problems.append(repeated)
         else:
-            first_line[found.email] = line
             people.append(found)
     return ParsedImport(tuple(people), tuple(problems))
 
 
+def seen_before(line: int, email: str, first_line: dict[str, int]) -> Problem | None:
+    """The problem when `email` came up on an earlier line of the file; else None, and the line is remembered."""
+    if email in first_line:
+        return Problem(
+            line,
+            N_("%(email)s is in the file twice: on line %(first)d and on line %(line)d."),
+            {"email": email, "first": first_line[email], "line": line},
+        )
+    first_line[email] = line
+    return None
+
+
 def _check_row(line: int, cells: list[str], header: _Header, rules: _Rules) -> Person | list[Problem]:
     """A person, or every problem of the row."""
-    if any(cell.strip() for cell in cells[len(header.columns) :]):
-        return [
-            Problem(
-                line,
-                N_("This row has %(cells)d cells, but the first row names only %(columns)d columns."),
-                {"cells": len(cells), "columns": len(header.columns)},
-            )
-        ]
+    extra = extra_cells(line, cells, header)
+    if extra is not None:
+        return [extra]
     values = dict(zip(header.columns, (cell.strip() for cell in cells), strict=False))
     names = dict(zip(header.columns, header.names, strict=True))
     problems = [

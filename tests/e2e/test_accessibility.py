@@ -141,7 +141,10 @@ def test_register_page_with_errors(page: Page) -> None:
     expect(email).to_have_attribute("aria-invalid", "true")
     expect(email).to_have_accessible_description("Das sieht nicht wie eine E-Mail-Adresse aus.")
     expect(password).to_have_attribute("aria-invalid", "true")
-    expect(password).to_have_accessible_description("Mindestens 15 Zeichen. Ein paar Wörter, die nicht zusammengehören, ergeben ein langes Passwort, das man sich leicht merkt. Verwenden Sie mindestens 15 Zeichen.")
+    expect(password).to_have_accessible_description(
+        "Mindestens 15 Zeichen. Ein paar Wörter, die nicht zusammengehören, ergeben ein langes Passwort, das man sich"
+        " leicht merkt. Verwenden Sie mindestens 15 Zeichen."
+    )
     expect(confirm).to_have_accessible_description("Die Passwörter stimmen nicht überein.")
     assert_accessible(page, "the register page with errors")
 

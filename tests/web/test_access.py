@@ -146,6 +146,19 @@ ACCESS = [
     ("account.delete", "POST", "/account/delete", 302, 400, 400, 403),
     ("site.privacy", "GET", "/privacy", 200, 200, 200, 200),
     ("site.imprint", "GET", "/imprint", 200, 200, 200, 200),
+    ("admin.groups", "GET", "/admin/groups", 302, 403, 403, 200),
+    ("admin.new_group", "GET", "/admin/groups/new", 302, 403, 403, 200),
+    ("admin.new_group", "POST", "/admin/groups/new", 302, 403, 403, 400),  # no name given
+    ("admin.group", "GET", "/admin/groups/999999", 302, 403, 403, 404),
+    ("admin.add_group_member", "POST", "/admin/groups/999999/members", 302, 403, 403, 404),
+    ("admin.group_member_role", "POST", "/admin/groups/999999/members/1/role", 302, 403, 403, 404),
+    ("admin.remove_group_member", "POST", "/admin/groups/999999/members/1/remove", 302, 403, 403, 404),
+    ("admin.edit_group", "GET", "/admin/groups/999999/edit", 302, 403, 403, 404),
+    ("admin.edit_group", "POST", "/admin/groups/999999/edit", 302, 403, 403, 404),
+    ("admin.delete_group", "GET", "/admin/groups/999999/delete", 302, 403, 403, 404),
+    ("admin.delete_group", "POST", "/admin/groups/999999/delete", 302, 403, 403, 404),
+    ("admin.import_group_members", "GET", "/admin/groups/999999/import", 302, 403, 403, 404),
+    ("admin.import_group_members", "POST", "/admin/groups/999999/import", 302, 403, 403, 404),
     ("auth.logout", "POST", "/auth/logout", 302, 302, 302, 302),  # last: it ends the session
 ]
 ROLES = ("anonymous", "learner", "trainer", "admin")

@@ -22,6 +22,8 @@ from course.models import (
     AccountToken,
     AuditEntry,
     Certificate,
+    Group,
+    GroupMembership,
     LessonProgress,
     QuizAttempt,
     QuizResult,
@@ -33,6 +35,7 @@ from course.models import (
     SsoIdentity,
     User,
     UserSession,
+    group_key,
 )
 from tests.conftest import PASSWORD
 from tests.quiz_helpers import MANDATE, client_for
@@ -245,3 +248,17 @@ def test_digital_bazaars_verifier_still_accepts_the_erased_holders_credential(
     report = run_verifier(verifier, live_app, {"erased holder": credential})
     assert report["issuer"]["ok"], report["issuer"]
     assert valid(report["credentials"]["erased holder"]), report["credentials"]["erased holder"]
+
+
+def test_deleting_takes_the_person_out_of_every_group(app, make_user) -> None:
+    learner, admin = make_user(), make_user(role="admin")
+    with app.app_context():
+        team = Group(name="KAM team DACH", name_key=group_key("KAM team DACH"))
+        db.session.add(team)
+        db.session.flush()
+        db.session.add(GroupMembership(group_id=team.id, user_id=learner.id, role_in_group="member", source="manual"))
+        db.session.commit()
+        delete_account(db.session.get(User, learner.id), db.session.get(User, admin.id))
+        db.session.commit()
+        assert db.session.scalar(select(func.count(GroupMembership.user_id))) == 0
+        assert db.session.get(Group, team.id) is not None  # the group stays

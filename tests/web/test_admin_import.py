@@ -93,7 +93,7 @@ def test_every_bad_row_is_listed_and_nobody_is_invited(app, admin, make_user, ma
         "Line 4: taken@example.org already has an account.",
         "Line 6: twice@example.org is in the file twice: on line 5 and on line 6.",
         "Line 7: The email address is missing.",
-        "Line 8: Unknown role “boss”: use one of learner, trainer, admin.",
+        "Line 8: Unknown role “boss”: use one of learner, manager, trainer, admin.",
         "Line 9: Unknown language “fr”: use one of de, en.",
         "Line 10: This row has 5 cells, but the first row names only 4 columns.",
         "Line 11: The column “name” contains invisible control characters.",

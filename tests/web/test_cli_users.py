@@ -179,7 +179,7 @@ def test_import_lists_every_bad_row_and_invites_nobody(app, runner, make_user, m
     assert result.exit_code == 1
     assert f"{path}: line 3: “nope” is not a valid email address." in result.output
     assert f"{path}: line 4: taken@example.org already has an account." in result.output
-    assert f"{path}: line 5: Unknown role “boss”: use one of learner, trainer, admin." in result.output
+    assert f"{path}: line 5: Unknown role “boss”: use one of learner, manager, trainer, admin." in result.output
     assert "3 problem(s); nobody was invited." in result.output
     assert user_count(app) == before
     assert mailbox.mails == []

@@ -636,9 +636,9 @@ def test_sso_only_mode_never_accepts_a_password(sso_app, make_user) -> None:
 @pytest.mark.parametrize(
     ("setting", "message"),
     [
-        ({"roles": {"kam-boss": "superuser"}}, "roles must map claim values to learner, trainer, admin"),
+        ({"roles": {"kam-boss": "superuser"}}, "roles must map claim values to learner, manager, trainer, admin"),
         ({"roles": ["trainer"]}, "roles must map claim values"),
-        ({"default_role": "boss"}, "default_role must be one of learner, trainer, admin"),
+        ({"default_role": "boss"}, "default_role must be one of learner, manager, trainer, admin"),
         ({"role_claim": ""}, "role_claim must be a claim name"),
         ({"scope": "email profile"}, "scope must include openid"),
         ({"issuer": "ftp://idp.example.org"}, "the issuer must be an https:// address"),
