@@ -61,8 +61,6 @@ def read_members(data: bytes, *, roles: Sequence[str], max_rows: int = MAX_ROWS)
             "The first row must name the columns: email (required) and role_in_group (in German: E-Mail, Rolle)."
             " Found: %(found)s."
         ),
-        too_many_message=N_("The file lists more than %(max)d people. Split it into files of at most %(max)d rows."),
-        empty_message=N_("The file names the columns but lists nobody."),
         max_rows=max_rows,
     )
     if isinstance(table, Problem):

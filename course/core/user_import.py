@@ -191,14 +191,12 @@ def read_table(
     *,
     header_names: Mapping[str, str],
     header_message: str,
-    too_many_message: str,
-    empty_message: str,
     max_rows: int,
 ) -> Table | Problem:
     """The header and rows of a spreadsheet's CSV file (what every CSV upload shares), or the one problem that
     stops it being read: too large, not UTF-8 text, no header naming an "email" column with `header_names`
-    (`header_message` with %(found)s), more than `max_rows` rows (`too_many_message` with %(max)d: reading stops
-    there), a broken quote, or no rows (`empty_message`)."""
+    (`header_message` with %(found)s), more than `max_rows` people (reading stops there), a broken quote, or
+    nobody listed."""
     if len(data) > MAX_BYTES:
         return Problem(None, N_("The file is too large: at most %(limit)d KB."), {"limit": MAX_BYTES // 1024})
     text = decode(data)
@@ -217,7 +215,11 @@ def read_table(
         for record in records:
             rows.append(record)
             if len(rows) > max_rows:
-                return Problem(None, too_many_message, {"max": max_rows})
+                return Problem(
+                    None,
+                    N_("The file lists more than %(max)d people. Split it into files of at most %(max)d rows."),
+                    {"max": max_rows},
+                )
     except _Unreadable as error:
         return Problem(
             None,
@@ -225,7 +227,7 @@ def read_table(
             {"line": error.line},
         )
     if not rows:
-        return Problem(None, empty_message)
+        return Problem(None, N_("The file names the columns but lists nobody."))
     return Table(header, rows)
 
 
@@ -264,8 +266,6 @@ def read_people(
             "The first row must name the columns: email (required), name, role and language (in German:"
             " E-Mail, Name, Rolle, Sprache). Found: %(found)s."
         ),
-        too_many_message=N_("The file lists more than %(max)d people. Split it into files of at most %(max)d rows."),
-        empty_message=N_("The file names the columns but lists nobody."),
         max_rows=max_rows,
     )
     if isinstance(table, Problem):
