@@ -243,6 +243,86 @@ class GroupMembership(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class CourseAssignment(db.Model):
+    """A course assigned to a group by a trainer, due at a moment (the end of the due day in the time zone the
+    trainer chose), optionally not before a start. One per course and group: re-assigning changes the row and
+    the audit log keeps the history. Reminders are keyed by the due moment, so moving it re-arms them."""
+
+    __tablename__ = "course_assignments"
+    __table_args__ = (
+        UniqueConstraint("course_id", "group_id", name="uq_course_assignments_course_group"),
+        Index("ix_course_assignments_group", "group_id"),
+        Index("ix_course_assignments_due", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[str] = mapped_column(String(64))
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    time_zone: Mapped[str] = mapped_column(String(64))  # the zone the dates were given in, to show them back
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    group: Mapped[Group] = relationship()
+
+
+# --- Notifications --------------------------------------------------------------------------------------------------
+
+
+class Notification(db.Model):
+    """Something a person should know (a course assigned, due soon or overdue, a certificate issued, a comment on a
+    design, a request for feedback), shown in the app until read. `key` names the event (for example
+    "due_soon:<assignment>:<due moment>"): the unique index makes creating the same notification twice a no-op,
+    whichever server or job run tries, so nobody is told the same thing twice."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint("user_id", "key", name="uq_notifications_user_key"),
+        Index("ix_notifications_user_created", "user_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(160))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)  # what the text and the link need, e.g. a course id
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class NotificationMail(db.Model):
+    """The mail for one notification, waiting in an outbox until the sending job delivers it. A job run claims a
+    row until `claimed_until` so two servers never send it twice; a failure is kept with its error and retried
+    later (`next_attempt_at`), until it is given up as "failed" and shown to admins."""
+
+    __tablename__ = "notification_mails"
+    __table_args__ = (Index("ix_notification_mails_status_next", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id", ondelete="CASCADE"), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending, sent, failed
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    notification: Mapped[Notification] = relationship()
+
+
+class NotificationPreference(db.Model):
+    """Whether a person gets mail for one kind of notification; without a row, the kind's default holds."""
+
+    __tablename__ = "notification_preferences"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    by_mail: Mapped[bool] = mapped_column(Boolean)
+
+
 class LoginFailures(db.Model):
     """Failed logins per account name (the SHA-256 of the normalised email, known account or not), so the
     growing delay after repeated failures holds across workers and servers without Redis."""
@@ -385,6 +465,7 @@ class SandboxDesign(db.Model):
     name: Mapped[str] = mapped_column(String(120))
     best_score: Mapped[float | None] = mapped_column(Float)
     latest_version: Mapped[int] = mapped_column(default=0)
+    feedback_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the learner asked for a comment
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
