@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from course.audit import operations as audit
@@ -279,3 +279,53 @@ def sync_sso_groups(user: User, provider: str, names: Iterable[str]) -> None:
             add_member(group, user, "member", source, actor=None)
         except AlreadyMemberError:
             continue
+
+
+# --- who sees whom --------------------------------------------------------------------------------------------------
+
+WATCHING_ROLES = ("trainer", "manager")  # the parts in a group that see its members' progress
+
+
+def watched_group_ids(user: User) -> Select:
+    """The ids of the groups the account looks after as a trainer or manager (a subquery)."""
+    return select(GroupMembership.group_id).where(
+        GroupMembership.user_id == user.id, GroupMembership.role_in_group.in_(WATCHING_ROLES)
+    )
+
+
+def site_has_groups() -> bool:
+    return db.session.scalar(select(Group.id).limit(1)) is not None
+
+
+def learners_in_view(user: User) -> Select | None:
+    """The ids of the learners whose progress, designs, certificates and answers the account may see (a subquery),
+    or None for everyone: admins see everyone, and so do trainers on a site that has no groups at all (a small
+    team need not set groups up). Otherwise trainers and managers see the members of the groups they look after,
+    and nobody else."""
+    if user.role == "admin" or (user.role == "trainer" and not site_has_groups()):
+        return None
+    return select(GroupMembership.user_id).where(
+        GroupMembership.group_id.in_(watched_group_ids(user)), GroupMembership.role_in_group == "member"
+    )
+
+
+def may_see_learner(user: User, learner_id: int) -> bool:
+    scope = learners_in_view(user)
+    if scope is None:
+        return True
+    return db.session.scalar(select(literal(True)).where(literal(learner_id).in_(scope))) is not None
+
+
+def may_see_group(user: User, group_id: int) -> bool:
+    """Admins see every group; trainers and managers the groups they look after."""
+    if user.role == "admin":
+        return True
+    return db.session.scalar(select(literal(True)).where(literal(group_id).in_(watched_group_ids(user)))) is not None
+
+
+def groups_in_view(user: User) -> list[Group]:
+    """The groups the account may pick in reports and assignments, by name."""
+    statement = select(Group).order_by(Group.name_key)
+    if user.role != "admin":
+        statement = statement.where(Group.id.in_(watched_group_ids(user)))
+    return list(db.session.scalars(statement))
