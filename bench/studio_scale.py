@@ -17,6 +17,11 @@ warm up and --runs times to measure, and prints median and max per page. Reports
 Targets (issue #6 and issue #16 item 6): item statistics of one quiz ≤ 1 s (first attempts, all attempts, a quiz
 that draws its questions, and a group), the quiz overview (six item reports) ≤ 1 s, the progress CSV of all
 10,000 learners ≤ 1 s, the progress table's first page ≤ 300 ms. Nothing is cached between runs.
+The group report and its CSV (issue #16 item 5) ≤ 1 s each, for a real group of 500 members with the course assigned
+and the trainer looking after it: the group is made after the other pages are measured (a site with groups scopes
+the studio pages to them) and removed at the end, so --keep measures the same again. While it exists, the studio
+pages are measured once more as the trainer sees them then, scoped to its members (issue #16 item 4): the progress
+table ≤ 300 ms, its CSV, the item statistics and the quiz overview ≤ 1 s each.
 Exit status: 0 when every target is met, 1 when one is missed, 2 when the set-up failed.
 Use --keep to measure an already generated database again without re-creating it.
 """
@@ -79,6 +84,29 @@ def targets(learner_id: int) -> list[Target]:
         Target("learner detail", f"{base}/learners/{learner_id}"),
         Target("sandbox histogram", f"{base}/sandbox"),
         Target("progress CSV (all learners)", f"{base}/learners.csv", 1000.0),
+    ]
+
+
+def report_targets() -> list[Target]:
+    """The group report and its CSV; `{group}` is the id of the group `report_group` makes."""
+    base = f"/reports/groups/{{group}}/courses/{COURSE_ID}"
+    return [
+        Target(f"group report ({GROUP_SIZE} members)", base, 1000.0),
+        Target(f"group report CSV ({GROUP_SIZE} members)", f"{base}.csv", 1000.0),
+    ]
+
+
+def scoped_targets() -> list[Target]:
+    """The studio pages as the bench trainer sees them on a site with groups (issue #16 item 4): only the learners
+    of the group they look after, filtered in SQL; measured while `report_group`'s group exists."""
+    base = f"/studio/courses/{COURSE_ID}"
+    name = f"scoped trainer ({GROUP_SIZE})"
+    return [
+        Target(f"{name}: progress table, first page", f"{base}/learners", 300.0),
+        Target(f"{name}: progress CSV", f"{base}/learners.csv", 1000.0),
+        Target(f"{name}: item statistics (all)", f"{base}/quizzes/{STATISTICS_QUIZ}/statistics?attempts=all", 1000.0),
+        Target(f"{name}: quiz overview", f"{base}/quizzes", 1000.0),
+        Target(f"{name}: sandbox histogram", f"{base}/sandbox"),
     ]
 
 
@@ -476,6 +504,7 @@ def measure(url: str, runs: int) -> list[tuple[Target, list[float], int]]:
         start_session(trainer, remember=False)  # a real server-side session, as the login form starts it
         db.session.commit()
         session_id = trainer.get_id()
+        trainer_id = trainer.id
     client = app.test_client()
     with client.session_transaction() as session:
         session["_user_id"] = session_id
@@ -493,23 +522,72 @@ def measure(url: str, runs: int) -> list[tuple[Target, list[float], int]]:
                 operations.quiz_report(course, course.quiz(which), attempts == "first", "en", group)
             db.session.remove()
 
-    results = []
-    for target in targets(learner):
+    def timed(target: Target, path: str) -> tuple[Target, list[float], int]:
         timings, size = [], 0
         for run in range(runs + 1):  # the first is a warm-up
             start = time.perf_counter()
-            if target.path.startswith("group:"):
+            if path.startswith("group:"):
                 group_report(target)
             else:
-                response = client.get(target.path)
+                response = client.get(path)
                 if response.status_code != 200:
                     raise BenchError(f"{target.name}: HTTP {response.status_code}")
                 size = len(response.get_data())
             elapsed = (time.perf_counter() - start) * 1000
             if run:
                 timings.append(elapsed)
-        results.append((target, timings, size))
+        return target, timings, size
+
+    results = [timed(target, target.path) for target in targets(learner)]
+    group_id = report_group(app, trainer_id)
+    try:
+        results += [timed(target, target.path) for target in scoped_targets()]
+        results += [timed(target, target.path.format(group=group_id)) for target in report_targets()]
+    finally:
+        drop_group(app, group_id)
     return results
+
+
+def report_group(app, trainer_id: int) -> int:  # noqa: ANN001 - the Flask app
+    """A group of GROUP_SIZE learners (every 20th) with the course assigned (started at EPOCH, due 45 days later, so
+    some completed on time, some late, some are overdue) and the bench trainer looking after it."""
+    from sqlalchemy import select
+
+    from course.extensions import db
+    from course.models import CourseAssignment, Group, GroupMembership, User
+
+    with app.app_context():
+        group = Group(name="Bench report group", name_key="bench report group")
+        db.session.add(group)
+        db.session.flush()
+        members = db.session.scalars(
+            select(User.id)
+            .where(User.role == "learner", User.id % (10_000 // GROUP_SIZE) == 0)
+            .order_by(User.id)
+            .limit(GROUP_SIZE)
+        ).all()
+        db.session.add_all(GroupMembership(group_id=group.id, user_id=user_id) for user_id in members)
+        db.session.add(GroupMembership(group_id=group.id, user_id=trainer_id, role_in_group="trainer"))
+        db.session.add(
+            CourseAssignment(
+                course_id=COURSE_ID,
+                group_id=group.id,
+                starts_at=EPOCH,
+                due_at=EPOCH + timedelta(days=45),
+                time_zone="Europe/Berlin",
+            )
+        )
+        db.session.commit()
+        return group.id
+
+
+def drop_group(app, group_id: int) -> None:  # noqa: ANN001 - the Flask app
+    from course.extensions import db
+    from course.models import Group
+
+    with app.app_context():
+        db.session.delete(db.session.get(Group, group_id))  # memberships and the assignment go with it
+        db.session.commit()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,7 +6,7 @@ from flask import Flask
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from course import errors, forms, i18n, mail, pages, ratelimit, security
+from course import branding, errors, forms, i18n, mail, pages, ratelimit, security
 from course.config import PROJECT_ROOT, default_instance_path, load_config
 from course.extensions import babel, csrf, db, login_manager, migrate
 from course.fast.sessions import CookieSessions
@@ -35,19 +35,24 @@ def create_app(test_config: dict | None = None) -> Flask:
     from course.admin import bp as admin_bp
     from course.analytics import bp as analytics_bp
     from course.api import bp as api_bp
+    from course.assignments import bp as assignments_bp
     from course.auth import bp as auth_bp
     from course.authoring import bp as authoring_bp
     from course.authoring.media import media_bp
     from course.certificates import bp as certificates_bp
     from course.learn import bp as learn_bp
+    from course.notifications import bp as notifications_bp
+    from course.notifications.messages import check_labels as check_notification_labels
     from course.quiz import bp as quiz_bp
     from course.quiz.fields import check_field_builders
+    from course.reports import bp as reports_bp
     from course.sandbox import bp as sandbox_bp
     from course.sandbox.labels import check_labels
     from course.site import bp as site_bp
 
     check_field_builders()
     check_labels()
+    check_notification_labels()
     app.register_blueprint(site_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(account_bp)
@@ -58,13 +63,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(authoring_bp)
     app.register_blueprint(media_bp)
     app.register_blueprint(analytics_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(assignments_bp)
+    app.register_blueprint(notifications_bp)
 
     from course import cli
 
     cli.init_app(app)
     i18n.init_app(app)
+    branding.init_app(app)
     pages.init_app(app)
     security.init_app(app)
     forms.init_app(app)

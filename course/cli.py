@@ -19,6 +19,7 @@ from course.core.catalog import Problem, build_catalog
 from course.core.errors import NotFound
 from course.core.quiz import QUIZ_FILE, QUIZ_FOLDER, gift, parse_quiz
 from course.extensions import db
+from course.notifications.cli import notifications_cli
 from course.publishing import operations as publishing
 
 _DIR_HELP = "Read this folder (lessons, quizzes in DIR/quizzes) instead of CONTENT_DIR and QUIZ_DIR."
@@ -261,3 +262,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(quiz_cli)
     app.cli.add_command(certificates_cli)
     app.cli.add_command(backup_cli)
+    app.cli.add_command(notifications_cli)

@@ -12,6 +12,9 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 
+from course import branding
+from course.core.assignments import is_time_zone
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "dev-only-insecure-secret-key"  # noqa: S105 - refused outside debug and tests
 LOCAL_PUBLIC_URL = "http://127.0.0.1:5000"  # `flask run`'s address: the default in debug and tests only
@@ -48,6 +51,7 @@ class Defaults:
     AUTO_IMPORT = True
     CATALOG_CHECK_SECONDS = 1.0
     DEFAULT_LANGUAGE = "de"
+    TIME_ZONE = "Europe/Berlin"  # the zone the assignment form offers first (an IANA name)
     # NIST SP 800-63B: at least 15 characters for a password that is the only factor; no composition rules.
     PASSWORD_MIN_LENGTH = 15
     PASSWORD_LOGIN = True  # False: single sign-on only; password fields, reset and registration are hidden
@@ -72,9 +76,10 @@ class Defaults:
     MAIL_USE_SSL = False
     MAIL_USERNAME: str | None = None
     MAIL_PASSWORD: str | None = None
-    MAIL_DEFAULT_SENDER: str | None = None  # None → "KAM course <noreply@PUBLIC_URL's host>"
+    MAIL_DEFAULT_SENDER: str | None = None  # None → "<SITE_NAME> <noreply@PUBLIC_URL's host>"
     MAIL_TIMEOUT = 10
     MAIL_FILE_PATH: str | None = None
+    NOTIFY_DUE_SOON_DAYS = 3  # the "due soon" reminder comes this many days before a course is due
     PROXY_FIX_X_FOR = 0
     BABEL_DEFAULT_LOCALE = "de"
     SESSION_COOKIE_SECURE = True
@@ -89,7 +94,11 @@ class Defaults:
     # (certificates, QR codes, the issuer profile) is built on it, never on the request's Host header.
     PUBLIC_URL: str | None = None  # required outside debug and tests
     TRUSTED_HOSTS: list[str] | None = None  # None → PUBLIC_URL's host plus LOOPBACK_HOSTS; others get 400
-    CERTIFICATE_ISSUER_NAME: str | None = None  # None → "KAM course" in the learner's language
+    # What the site calls itself (header, titles, mails) and its footer text: one text, or {"de": ..., "en": ...}.
+    # None → the built-in "KAM course" and course description in the reader's language.
+    SITE_NAME: str | dict[str, str] | None = None
+    SITE_FOOTER: str | dict[str, str] | None = None
+    CERTIFICATE_ISSUER_NAME: str | None = None  # None → SITE_NAME (in the learner's language)
     CERTIFICATE_KEY_FILE: str | None = None  # None → certificate-signing-key.pem in the instance folder
     # The trainers' ZIP download renders every PDF in the request (about 25 ms each): 800 take about 20 s,
     # inside gunicorn's default 30 s worker timeout. `flask certificates export` has no limit.
@@ -148,7 +157,9 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         if isinstance(app.config[name], int | float):
             app.config[name] = timedelta(seconds=app.config[name])
     _public_address(app)
+    _branding(app)
     _accounts(app)
+    _time_zone(app)
     _refuse_insecure(app)
 
 
@@ -175,6 +186,23 @@ def _public_address(app: Flask) -> None:
     app.config["TRUSTED_HOSTS"] = list(hosts) if hosts else list(dict.fromkeys([parts.hostname, *LOOPBACK_HOSTS]))
 
 
+def _branding(app: Flask) -> None:
+    """Check the site's name and footer settings, so a typo stops the start instead of showing on every page."""
+    for name in branding.SETTINGS:
+        try:
+            app.config[name] = branding.checked(name, app.config.get(name))
+        except branding.BrandingError as error:
+            raise InsecureConfigError(str(error)) from None
+
+
+def _sender_name(app: Flask) -> str:
+    """The site's name for the From line: the default language's, and plain enough for an address header."""
+    value = app.config.get("SITE_NAME")
+    if isinstance(value, dict):
+        value = value.get(app.config["DEFAULT_LANGUAGE"]) or next(iter(value.values()))
+    return " ".join((value or "KAM course").replace('"', "").replace("<", "").replace(">", "").split())
+
+
 def _accounts(app: Flask) -> None:
     """Check the account settings and fill in the mail defaults, so a mistake stops the start, not a login."""
     config = app.config
@@ -196,7 +224,15 @@ def _accounts(app: Flask) -> None:
     if not config.get("MAIL_FILE_PATH"):
         config["MAIL_FILE_PATH"] = str(Path(app.instance_path) / "mail")
     if not config.get("MAIL_DEFAULT_SENDER"):
-        config["MAIL_DEFAULT_SENDER"] = f"KAM course <noreply@{urlsplit(config['PUBLIC_URL']).hostname}>"
+        config["MAIL_DEFAULT_SENDER"] = f'"{_sender_name(app)}" <noreply@{urlsplit(config["PUBLIC_URL"]).hostname}>'
+
+
+def _time_zone(app: Flask) -> None:
+    """The site's time zone must be one the machine knows, or every assignment form would fail."""
+    if not is_time_zone(str(app.config["TIME_ZONE"])):
+        raise InsecureConfigError(
+            f"TIME_ZONE must be an IANA time zone name such as 'Europe/Berlin', not {app.config['TIME_ZONE']!r}."
+        )
 
 
 def _refuse_insecure(app: Flask) -> None:

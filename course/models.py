@@ -7,7 +7,20 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from flask_login import AnonymousUserMixin, UserMixin
-from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from course.core.assignment import Assignment
@@ -51,6 +64,9 @@ class CurrentUser(Protocol):
 
     @property
     def certificates(self) -> Mapping[str, str]: ...
+
+    @property
+    def unread_notifications(self) -> int: ...
 
 
 class Visitor(AnonymousUserMixin):
@@ -127,6 +143,12 @@ class User(UserMixin, db.Model):
     def certificates(self) -> dict[str, str]:
         """Course id → the current (unrevoked) certificate's public id, as on the request's user snapshot."""
         return {row.course_id: row.public_id for row in self.current_certificates}
+
+    @property
+    def unread_notifications(self) -> int:
+        """How many of the account's notifications are unread, as on the request's user snapshot (one query)."""
+        unread = select(func.count()).where(Notification.user_id == self.id, Notification.read_at.is_(None))
+        return db.session.scalar(unread) or 0
 
 
 class UserSession(db.Model):

@@ -23,24 +23,37 @@ Holes = Mapping[str, Callable[[], str]]
 
 
 def user_holes() -> dict[str, Callable[[], str]]:
-    """The holes of every page: the CSRF token, the user's name, the studio link (only for staff), pending
-    messages, and the page's own address for the language switch to come back to."""
+    """The holes of every page: the CSRF token, the user's name, the studio link (only for staff), the link to the
+    notifications with the unread count, pending messages, and the page's own address for the language switch to
+    come back to."""
     user = current_user._get_current_object()
     return {
         "csrf_token": csrf_token,
         "user_name": lambda: escape(user.display_name) if user.is_authenticated else "",
         "studio_link": _staff_links(user),
+        "notifications": _notifications_link(user),
         "flashes": get_template_attribute("macros.html", "flashes") if "_flashes" in session else str,
         "here": lambda: escape(request.full_path if request.query_string else request.path),
     }
 
 
 def _staff_links(user: object) -> Callable[[], str]:
-    """The studio link for staff, and the user administration too for admins; nothing for others."""
-    if not user.is_staff:
+    """The studio link for staff, and the user administration too for admins; for managers (who only read) the
+    learner progress pages; the group reports for all three; nothing for others."""
+    manager = getattr(user, "role", None) == "manager"
+    if not user.is_staff and not manager:
         return str
     links = get_template_attribute("macros.html", "studio_link")
-    return lambda: links(admin=user.role == "admin")
+    return lambda: links(admin=user.role == "admin", manager=manager)
+
+
+def _notifications_link(user: object) -> Callable[[], str]:
+    """The header link "Notifications (3 unread)" for a logged-in user; the count comes with the user (one query,
+    course/fast/request_user.py)."""
+    if not user.is_authenticated:
+        return str
+    link = get_template_attribute("macros.html", "notifications_link")
+    return lambda: link(user.unread_notifications)
 
 
 def _filled(holes: Holes) -> Callable[[str], Markup]:

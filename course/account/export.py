@@ -27,6 +27,9 @@ from course.models import (
     AuditEntry,
     Certificate,
     LessonProgress,
+    Notification,
+    NotificationMail,
+    NotificationPreference,
     QuizAttempt,
     QuizResult,
     SandboxAssignment,
@@ -40,7 +43,15 @@ from course.models import (
 
 log = logging.getLogger(__name__)
 
-FILES = ("README.txt", "account.json", "progress.json", "quiz_attempts.json", "sandbox_designs.json", "audit.json")
+FILES = (
+    "README.txt",
+    "account.json",
+    "progress.json",
+    "quiz_attempts.json",
+    "sandbox_designs.json",
+    "notifications.json",
+    "audit.json",
+)
 
 
 def file_name(today: datetime) -> str:
@@ -208,6 +219,36 @@ def sandbox_designs(user: User) -> list[dict[str, Any]]:
     ]
 
 
+def notifications(user: User) -> dict[str, Any]:
+    """What the site told the account (kind, what it was about, when, whether read and mailed) and its mail
+    choices."""
+    rows = db.session.execute(
+        select(Notification, NotificationMail.status, NotificationMail.sent_at)
+        .outerjoin(NotificationMail, NotificationMail.notification_id == Notification.id)
+        .where(Notification.user_id == user.id)
+        .order_by(Notification.created_at, Notification.id)
+    ).all()
+    preferences = db.session.scalars(
+        select(NotificationPreference)
+        .where(NotificationPreference.user_id == user.id)
+        .order_by(NotificationPreference.kind)
+    )
+    return {
+        "notifications": [
+            {
+                "kind": notification.kind,
+                "about": notification.data,
+                "created_at": notification.created_at,
+                "read_at": notification.read_at,
+                "mail": status,
+                "mailed_at": sent_at,
+            }
+            for notification, status, sent_at in rows
+        ],
+        "mail_choices": {row.kind: row.by_mail for row in preferences},
+    }
+
+
 def audit_entries(user: User) -> list[dict[str, Any]]:
     """The audit log's entries about the account or by it; the address an entry was made from only when it was
     the account's own."""
@@ -276,6 +317,7 @@ def archive(user: User, lang: str) -> bytes:
         zipped.writestr("progress.json", _json(progress(user)))
         zipped.writestr("quiz_attempts.json", _json(quiz_attempts(user)))
         zipped.writestr("sandbox_designs.json", _json(sandbox_designs(user)))
+        zipped.writestr("notifications.json", _json(notifications(user)))
         zipped.writestr("audit.json", _json(audit_entries(user)))
         signed = _certificate_files(zipped, user)
         with force_locale(lang):

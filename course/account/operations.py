@@ -33,6 +33,7 @@ from course.models import (
     UserSession,
     utcnow,
 )
+from course.notifications import operations as notifications
 
 # Audit actions whose detail names addresses ("old", "new"): erasing the account removes them from the detail.
 _ADDRESS_DETAIL = {"email_change_requested": ("new",), "email_changed": ("old", "new")}
@@ -135,7 +136,7 @@ def delete_account(user: User, by: User | CurrentUser | None) -> None:
     line). The caller commits.
 
     The row stays, without anything personal; progress, results, sessions, links, single sign-on identities, group
-    memberships and
+    memberships, notifications (the person's, and others' that name them) and
     trainers' comments on the person's designs are deleted; quiz attempts and sandbox versions stay, anonymised,
     for the item statistics. Certificates stay valid: their stored record loses the name and is signed anew, so
     the verification page no longer shows who holds them while the holder's own copies still verify. Raises
@@ -148,6 +149,7 @@ def delete_account(user: User, by: User | CurrentUser | None) -> None:
 
     for certificate in held:
         certificates.erase_recipient(certificate, key)
+    notifications.forget_person(user.id)  # before the comments below lose their author
     designs = select(SandboxDesign.id).where(SandboxDesign.user_id == user.id).scalar_subquery()
     db.session.execute(delete(SandboxComment).where(SandboxComment.design_id.in_(designs)))
     db.session.execute(update(SandboxComment).where(SandboxComment.author_id == user.id).values(author_id=None))

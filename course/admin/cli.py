@@ -164,7 +164,7 @@ def _person_problems(email: str, display_name: str | None) -> list[str]:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--inviter", help=_INVITER_HELP)
 def import_command(file: str, inviter: str | None) -> None:
-    """Invite everyone in a CSV file (columns email, name, role, language), all or nothing: any bad row, and
+    """Invite everyone in a CSV file (columns email, name, role, language, group), all or nothing: any bad row, and
     nobody is invited. Every problem is listed with its line."""
     with open(file, "rb") as handle:
         data = handle.read(user_import.MAX_BYTES + 1)
@@ -181,7 +181,7 @@ def import_command(file: str, inviter: str | None) -> None:
         created = operations.import_people(parsed.people)
     except operations.AddressTakenError as error:
         db.session.rollback()
-        click.echo(f"{file}: {user_import.taken_problem(error.person)}; nobody was invited.", err=True)
+        click.echo(f"{file}: {error.problem}; nobody was invited.", err=True)
         sys.exit(1)
     db.session.commit()
     failed = []

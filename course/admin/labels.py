@@ -57,6 +57,9 @@ ACTION_LABELS = {
     "group_member_added": _l("Added to a group"),
     "group_member_removed": _l("Removed from a group"),
     "group_member_role_changed": _l("Role in a group changed"),
+    "assignment_created": _l("Course assigned"),
+    "assignment_changed": _l("Assignment dates changed"),
+    "assignment_removed": _l("Course unassigned"),
 }
 
 

@@ -21,7 +21,8 @@ from course.auth import mails
 from course.auth import operations as accounts
 from course.core import user_import
 from course.extensions import db, lock_for_writing
-from course.models import ROLES, AuditEntry, SsoIdentity, User, utcnow
+from course.groups import operations as groups
+from course.models import ROLES, AuditEntry, Group, SsoIdentity, User, group_key, utcnow
 
 PAGE_SIZE = 50
 MAX_QUERY = 120
@@ -39,11 +40,12 @@ class LastAdminError(Exception):
 
 
 class AddressTakenError(Exception):
-    """An address of an import got an account between the check and the import (someone registered)."""
+    """The file changed meaning between the check and the import: an address got an account (someone registered)
+    or a group it names was deleted. `problem` says which, for the same list as the check's problems."""
 
-    def __init__(self, person: user_import.Person) -> None:
-        super().__init__(person.email)
-        self.person = person
+    def __init__(self, problem: user_import.Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
 
 
 @dataclass(frozen=True)
@@ -365,8 +367,12 @@ def taken_addresses(emails: Iterable[str]) -> set[str]:
 
 
 def check_import(parsed: user_import.ParsedImport) -> user_import.ParsedImport:
-    """The parsed file with a problem for every address that already has an account."""
-    return user_import.with_taken(parsed, taken_addresses(person.email for person in parsed.people))
+    """The parsed file with a problem for every address that already has an account and every group it names that
+    does not exist."""
+    checked = user_import.with_taken(parsed, taken_addresses(person.email for person in parsed.people))
+    named = {name for person in parsed.people for name in person.groups}
+    existing = set(db.session.scalars(select(Group.name_key).where(Group.name_key.in_({group_key(n) for n in named}))))
+    return user_import.with_unknown_groups(checked, {name for name in named if group_key(name) not in existing})
 
 
 def import_people(people: Sequence[user_import.Person]) -> list[User]:
@@ -375,9 +381,16 @@ def import_people(people: Sequence[user_import.Person]) -> list[User]:
     users = []
     for person in people:
         try:
-            users.append(invite(person.email, person.name, person.role, person.language, source="csv"))
+            user = invite(person.email, person.name, person.role, person.language, source="csv")
         except accounts.EmailTakenError:
-            raise AddressTakenError(person) from None
+            raise AddressTakenError(user_import.taken_problem(person)) from None
+        for name in person.groups:
+            group = groups.find_group(name)
+            if group is None:  # deleted since the check: refuse the file as a whole, like a taken address
+                unknown = user_import.with_unknown_groups(user_import.ParsedImport((person,)), {name})
+                raise AddressTakenError(unknown.problems[0])
+            groups.add_member(group, user, "member", groups.CSV)
+        users.append(user)
     return users
 
 

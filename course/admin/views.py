@@ -328,7 +328,7 @@ def import_users():
         created = operations.import_people(parsed.people)
     except operations.AddressTakenError as error:
         db.session.rollback()
-        return _import_page(form, [user_import.taken_problem(error.person)], 409)
+        return _import_page(form, [error.problem], 409)
     db.session.commit()
     failed = _send_invitations(created)
     return render_template("admin/import_done.html", created=created, failed=failed)

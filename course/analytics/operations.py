@@ -100,20 +100,30 @@ class LearnerPage:
         return self.first + len(self.rows) - 1 if self.rows else 0
 
 
-def _learner_table(course: Course, wanted: LearnerFilter) -> Select:
+def _learner_table(course: Course, wanted: LearnerFilter, learners: Select | None = None) -> Select:
     """One row per learner account with the course's aggregates; filtered by `wanted`, not yet sorted or paged.
+    `learners` (a SELECT of user ids: the learners in a trainer's or manager's view) keeps only those, in SQL, and
+    also narrows every aggregate to them, so a small group costs less than the whole site.
 
     The status is the completion rule (course/core/completion.py `status`) written in SQL, so one query classifies
     every learner; tests/web/test_analytics_completion.py checks that both give the same answer.
     """
     rule = course.requirements
+
+    def of_learners(column) -> list:  # noqa: ANN001 - a user id column
+        return [] if learners is None else [column.in_(learners)]
+
     lessons = (
         select(
             LessonProgress.user_id.label("user_id"),
             func.count().label("lessons"),
             func.max(LessonProgress.completed_at).label("at"),
         )
-        .where(LessonProgress.course_id == course.id, LessonProgress.lesson_id.in_(rule.lesson_ids or ("",)))
+        .where(
+            LessonProgress.course_id == course.id,
+            LessonProgress.lesson_id.in_(rule.lesson_ids or ("",)),
+            *of_learners(LessonProgress.user_id),
+        )
         .group_by(LessonProgress.user_id)
         .subquery("lessons")
     )
@@ -125,7 +135,7 @@ def _learner_table(course: Course, wanted: LearnerFilter) -> Select:
             func.count().label("taken"),
             func.max(QuizResult.updated_at).label("at"),
         )
-        .where(QuizResult.course_id == course.id)
+        .where(QuizResult.course_id == course.id, *of_learners(QuizResult.user_id))
         .group_by(QuizResult.user_id)
         .subquery("quizzes")
     )
@@ -137,17 +147,19 @@ def _learner_table(course: Course, wanted: LearnerFilter) -> Select:
             SandboxResult.other_score,
             SandboxResult.updated_at,
         )
-        .where(SandboxResult.course_id == course.id)
+        .where(SandboxResult.course_id == course.id, *of_learners(SandboxResult.user_id))
         .subquery("sandbox")
     )
     current = (
         select(Certificate.user_id, Certificate.public_id)
-        .where(Certificate.course_id == course.id, Certificate.revoked_at.is_(None))
+        .where(Certificate.course_id == course.id, Certificate.revoked_at.is_(None), *of_learners(Certificate.user_id))
         .subquery("current")
     )
     revoked = (
         select(Certificate.user_id)
-        .where(Certificate.course_id == course.id, Certificate.revoked_at.is_not(None))
+        .where(
+            Certificate.course_id == course.id, Certificate.revoked_at.is_not(None), *of_learners(Certificate.user_id)
+        )
         .group_by(Certificate.user_id)
         .subquery("revoked")
     )
@@ -190,7 +202,7 @@ def _learner_table(course: Course, wanted: LearnerFilter) -> Select:
         .outerjoin(sandbox, sandbox.c.user_id == User.id)
         .outerjoin(current, current.c.user_id == User.id)
         .outerjoin(revoked, revoked.c.user_id == User.id)
-        .where(User.role == "learner", User.deleted_at.is_(None))  # erased: only anonymised attempts count
+        .where(User.role == "learner", User.deleted_at.is_(None), *of_learners(User.id))  # erased: not listed
     ).subquery("learners")
     statement = select(table)
     if wanted.query:
@@ -238,11 +250,16 @@ def _row(row, quizzes: dict[str, QuizBest] | None = None) -> LearnerRow:  # noqa
     )
 
 
-def _best_results(course: Course, user_ids: list[int] | None) -> dict[int, dict[str, QuizBest]]:
-    """Best result per learner and quiz; `None` means every learner (the CSV), else only the page's learners."""
+def _best_results(
+    course: Course, user_ids: list[int] | None, learners: Select | None = None
+) -> dict[int, dict[str, QuizBest]]:
+    """Best result per learner and quiz; `None` means every learner (the CSV; of `learners` if given), else only
+    the page's learners."""
     statement = select(
         QuizResult.user_id, QuizResult.quiz_id, QuizResult.best_percent, QuizResult.passed, QuizResult.attempts
     ).where(QuizResult.course_id == course.id)
+    if learners is not None:
+        statement = statement.where(QuizResult.user_id.in_(learners))
     if user_ids is not None:
         if not user_ids:
             return {}
@@ -253,9 +270,12 @@ def _best_results(course: Course, user_ids: list[int] | None) -> dict[int, dict[
     return best
 
 
-def learner_page(course: Course, wanted: LearnerFilter, page: int, size: int = PAGE_SIZE) -> LearnerPage:
-    """One page of the progress table in three queries; a page past the end shows the last page."""
-    statement = _learner_table(course, wanted)
+def learner_page(
+    course: Course, wanted: LearnerFilter, page: int, size: int = PAGE_SIZE, learners: Select | None = None
+) -> LearnerPage:
+    """One page of the progress table (of `learners` only if given) in three queries; a page past the end shows
+    the last page."""
+    statement = _learner_table(course, wanted, learners)
     total = db.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
     pages = max(1, math.ceil(total / size))
     page = min(max(1, page), pages)
@@ -264,10 +284,11 @@ def learner_page(course: Course, wanted: LearnerFilter, page: int, size: int = P
     return LearnerPage([_row(row, best.get(row.user_id)) for row in rows], total, page, pages, size)
 
 
-def all_learners(course: Course, wanted: LearnerFilter) -> Iterator[LearnerRow]:
-    """Every learner the filter selects, in its order, for the CSV export (two queries)."""
-    best = _best_results(course, None)
-    for row in db.session.execute(_ordered(_learner_table(course, wanted), wanted)):
+def all_learners(course: Course, wanted: LearnerFilter, learners: Select | None = None) -> Iterator[LearnerRow]:
+    """Every learner the filter selects (of `learners` only if given), in its order, for the CSV export (two
+    queries)."""
+    best = _best_results(course, None, learners)
+    for row in db.session.execute(_ordered(_learner_table(course, wanted, learners), wanted)):
         yield _row(row, best.get(row.user_id))
 
 
@@ -397,14 +418,18 @@ class ScenarioScores:
     mean: float | None
 
 
-def scenario_scores(course: Course, scenario_ids: list[str]) -> list[ScenarioScores]:
-    """The score distribution per scenario (each learner's best design there), binned in SQL: one query."""
+def scenario_scores(course: Course, scenario_ids: list[str], learners: Select | None = None) -> list[ScenarioScores]:
+    """The score distribution per scenario (each learner's best design there; of `learners` only if given), binned
+    in SQL: one query."""
+    conditions = [SandboxDesign.course_id == course.id, SandboxDesign.best_score.is_not(None)]
+    if learners is not None:
+        conditions.append(SandboxDesign.user_id.in_(learners))
     best = (
         select(
             SandboxDesign.scenario_id.label("scenario_id"),
             func.max(SandboxDesign.best_score).label("best"),
         )
-        .where(SandboxDesign.course_id == course.id, SandboxDesign.best_score.is_not(None))
+        .where(*conditions)
         .group_by(SandboxDesign.user_id, SandboxDesign.scenario_id)
         .subquery("best")
     )

@@ -1,8 +1,10 @@
 """How learners do: the progress table, item statistics per quiz question, sandbox scores per scenario.
 
-Trainers and admins only. Every page reads the published course from the catalog (an unknown course or quiz is a
-404) and costs a fixed number of queries whatever the number of learners. Query parameters that make no sense fall
-back to their defaults, so an old or hand-edited link still shows a page.
+Managers, trainers and admins; a trainer or manager sees only the learners of the groups they look after
+(course/groups/operations.py `learners_in_view`, applied in SQL), and a learner out of view looks missing. Every page
+reads the published course from the catalog (an unknown course or quiz is a 404) and costs a fixed number of queries
+whatever the number of learners. Query parameters that make no sense fall back to their defaults, so an old or
+hand-edited link still shows a page.
 """
 
 from __future__ import annotations
@@ -14,14 +16,17 @@ from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from course.analytics import operations
 from course.analytics.charts import histogram
-from course.auth.access import staff_required
+from course.auth.access import readers_required
 from course.core.analytics.tables import bin_labels, csv_cell
+from course.core.errors import N_, NotFound
 from course.core.quiz.statistics import DUBIOUS_EFFICIENCY, VERY_EASY_FACILITY, VERY_HARD_FACILITY, ItemFlag
 from course.core.sandbox import SCENARIOS
 from course.forms import whole_number
+from course.groups import operations as groups
 from course.i18n import current_language
 from course.publishing.cache import catalog
 from course.quiz.operations import quiz_of
@@ -82,20 +87,46 @@ def status_label(status: str) -> str:
     return str(STATUS_LABELS.get(status, status))
 
 
+def _scope():  # noqa: ANN202 - a SELECT of user ids, or None for everyone
+    """The learners the signed-in trainer or manager looks after (None: everyone)."""
+    return groups.learners_in_view(current_user)
+
+
+def _no_group() -> bool:
+    """Whether the page is empty because the account looks after no group yet (the page says so)."""
+    return groups.looks_after_no_group(current_user)
+
+
+def _in_view(user_id: int, message: str) -> None:
+    """A learner out of the account's view is reported exactly like a missing one."""
+    if not groups.may_see_learner(current_user, user_id):
+        raise NotFound(message)
+
+
 def _learner_filter() -> operations.LearnerFilter:
     args = request.args
     return operations.LearnerFilter.parse(args.get("q"), args.get("status"), args.get("sort"), args.get("dir"))
 
 
+@bp.get("/progress")
+@readers_required
+def courses():
+    """The way in for managers (the studio is for authors): every course with its progress pages."""
+    return render_template(
+        "analytics/courses.html", courses=catalog().courses, no_group=_no_group(), lang=current_language()
+    )
+
+
 @bp.get("/courses/<course_id>/learners")
-@staff_required
+@readers_required
 def learners(course_id: str):
     course = catalog().course(course_id)
     wanted = _learner_filter()
-    page = operations.learner_page(course, wanted, whole_number(request.args.get("page"), 1) or 1)
+    page = operations.learner_page(course, wanted, whole_number(request.args.get("page"), 1) or 1, learners=_scope())
     return render_template(
         "analytics/learners.html",
         course=course,
+        no_group=_no_group(),
         wanted=wanted,
         result=page,
         statuses=STATUS_LABELS,
@@ -105,7 +136,7 @@ def learners(course_id: str):
 
 
 @bp.get("/courses/<course_id>/learners.csv")
-@staff_required
+@readers_required
 def learners_csv(course_id: str):
     course = catalog().course(course_id)
     wanted = _learner_filter()
@@ -130,7 +161,7 @@ def learners_csv(course_id: str):
     # Translated once, not per row: 10,000 rows would otherwise cost 40,000 look-ups (a third of the export).
     statuses = {status: status_label(status) for status in STATUS_LABELS}
     states = {"valid": _("valid"), "revoked": _("revoked"), "none": _("none")}
-    for row in operations.all_learners(course, wanted):
+    for row in operations.all_learners(course, wanted, _scope()):
         state = "valid" if row.certificate else ("revoked" if row.revoked else "none")
         best = [row.quizzes[quiz_id].percent if quiz_id in row.quizzes else None for quiz_id in quiz_ids]
         cells = [
@@ -158,21 +189,23 @@ def learners_csv(course_id: str):
 
 
 @bp.get("/courses/<course_id>/learners/<int:user_id>")
-@staff_required
+@readers_required
 def learner(course_id: str, user_id: int):
     course = catalog().course(course_id)
     detail = operations.learner_detail(course, user_id)
+    _in_view(user_id, N_("There is no such learner."))
     return render_template(
         "analytics/learner.html", course=course, detail=detail, scenarios=SCENARIOS, lang=current_language()
     )
 
 
 @bp.get("/courses/<course_id>/learners/<int:user_id>/attempts/<int:attempt_id>")
-@staff_required
+@readers_required
 def attempt_review(course_id: str, user_id: int, attempt_id: int):
     """A learner's submitted attempt as the learner's review shows it, against the quiz revision it was taken on."""
     course = catalog().course(course_id)
     user, attempt = operations.learner_attempt(course, user_id, attempt_id)
+    _in_view(user_id, N_("There is no such attempt."))
     quiz = quiz_of(attempt, course)
     lang = current_language()
     return render_template(
@@ -187,16 +220,16 @@ def attempt_review(course_id: str, user_id: int, attempt_id: int):
 
 
 @bp.get("/courses/<course_id>/quizzes")
-@staff_required
+@readers_required
 def quizzes(course_id: str):
     course = catalog().course(course_id)
     lang = current_language()
-    reports = operations.course_reports(course, lang)
-    return render_template("analytics/quizzes.html", course=course, reports=reports, lang=lang)
+    reports = operations.course_reports(course, lang, learners=_scope())
+    return render_template("analytics/quizzes.html", course=course, reports=reports, no_group=_no_group(), lang=lang)
 
 
 @bp.get("/courses/<course_id>/quizzes/<quiz_id>/statistics")
-@staff_required
+@readers_required
 def statistics(course_id: str, quiz_id: str):
     course = catalog().course(course_id)
     quiz = course.quiz(quiz_id)
@@ -204,8 +237,8 @@ def statistics(course_id: str, quiz_id: str):
     if mode not in ATTEMPT_MODES:
         mode = "first"
     lang = current_language()
-    report = operations.quiz_report(course, quiz, mode == "first", lang)
-    editor = url_for("authoring.edit", path=quiz.path) if quiz.path else None
+    report = operations.quiz_report(course, quiz, mode == "first", lang, learners=_scope())
+    editor = url_for("authoring.edit", path=quiz.path) if quiz.path and current_user.is_staff else None
     return render_template(
         "analytics/statistics.html",
         course=course,
@@ -213,18 +246,19 @@ def statistics(course_id: str, quiz_id: str):
         report=report,
         mode=mode,
         editor=editor,
+        no_group=_no_group(),
         explain=flag_explanation,
         lang=lang,
     )
 
 
 @bp.get("/courses/<course_id>/sandbox")
-@staff_required
+@readers_required
 def sandbox(course_id: str):
-    course = catalog().course(course_id)
+    course = catalog().sandbox_course(course_id)
     lang = current_language()
     threshold = course.completion.sandbox
-    scores = operations.scenario_scores(course, list(SCENARIOS))
+    scores = operations.scenario_scores(course, list(SCENARIOS), learners=_scope())
     charts = {
         entry.scenario_id: histogram(
             f"scores-{entry.scenario_id}", _scenario_title(entry.scenario_id, lang), entry.bins, threshold
@@ -239,6 +273,7 @@ def sandbox(course_id: str):
         bins=bin_labels(),
         threshold=threshold,
         title=_scenario_title,
+        no_group=_no_group(),
         lang=lang,
     )
 

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from course.api.views import ApiError, _body, bp
+from course.assignments.operations import visible
 from course.core.catalog import Course
 from course.core.errors import NotFound
 from course.core.sandbox import PASS_SCORE, SCENARIOS, Plan, SimulationResult, validate_plan
@@ -92,7 +93,7 @@ def _weights_course(body: Mapping, problems: _Problems) -> Course | None:
         return None
     if isinstance(value, str):
         try:
-            return catalog().course(value)
+            return visible(catalog().sandbox_course(value))
         except NotFound:
             pass
     problems.add("course", _("There is no course %(course)s.", course=str(value)))
@@ -244,14 +245,14 @@ def sandbox_evaluate():
 
 @bp.get("/courses/<course_id>/sandbox/designs")
 def list_designs(course_id: str):
-    course = catalog().course(course_id)
+    course = visible(catalog().sandbox_course(course_id))
     return jsonify(designs=[_design(design) for design in operations.designs_of(current_user, course.id)])
 
 
 @bp.post("/courses/<course_id>/sandbox/designs")
 def create_design(course_id: str):
     """A new design (with its own draw of the scenario); with a plan, that plan is its first version."""
-    course = catalog().course(course_id)
+    course = visible(catalog().sandbox_course(course_id))
     body = _body()
     problems = _Problems()
     problems.unknown_fields(body, CREATE_FIELDS)

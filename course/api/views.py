@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from course.api.openapi import openapi_document
+from course.assignments.operations import visible_course
 from course.core.catalog import Course
 from course.core.errors import CourseError
 from course.core.quiz import AttemptRefused, Quiz, read_answers
@@ -22,7 +23,6 @@ from course.extensions import csrf, db
 from course.forms import shown_name, unstorable
 from course.i18n import current_language
 from course.models import QuizAttempt
-from course.publishing.cache import catalog
 from course.quiz import operations
 from course.quiz.presenting import QuestionView, question_views, translated
 from course.security import csrf_token
@@ -70,7 +70,7 @@ def session():
 
 @bp.get("/courses/<course_id>/quizzes/<quiz_id>")
 def quiz_info(course_id: str, quiz_id: str):
-    course = catalog().course(course_id)
+    course = visible_course(course_id)
     quiz = course.quiz(quiz_id)
     standing = operations.standing(current_user, course, quiz)
     return jsonify(
@@ -91,7 +91,7 @@ def quiz_info(course_id: str, quiz_id: str):
 
 @bp.post("/courses/<course_id>/quizzes/<quiz_id>/attempts")
 def start_attempt(course_id: str, quiz_id: str):
-    course = catalog().course(course_id)
+    course = visible_course(course_id)
     quiz = course.quiz(quiz_id)
     try:
         attempt, created = operations.start_attempt(current_user, course, quiz)
@@ -174,7 +174,7 @@ def result(attempt_id: int):
 
 def _context(attempt_id: int, *, for_update: bool = False) -> tuple[QuizAttempt, Course, Quiz]:
     attempt = operations.own_attempt(attempt_id, current_user, for_update=for_update)
-    course = catalog().course(attempt.course_id)
+    course = visible_course(attempt.course_id)
     return attempt, course, operations.quiz_of(attempt, course)
 
 

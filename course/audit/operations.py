@@ -44,6 +44,9 @@ ACTIONS = (
     "group_member_added",
     "group_member_removed",
     "group_member_role_changed",
+    "assignment_created",
+    "assignment_changed",
+    "assignment_removed",
 )
 COMMAND_LINE = "command line"
 _UNSET = object()

@@ -1,4 +1,7 @@
-"""Role checks for views: visitors are sent to log in, signed-in users without the role get 403."""
+"""Role checks for views: visitors are sent to log in, signed-in users without the role get 403.
+
+`staff_required` guards what changes things (trainers and admins); `readers_required` what only shows learners'
+progress, which managers read too (each view then limits it to the learners in view, course/groups/operations.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from flask import abort
 from flask_login import current_user
 
 from course.extensions import login_manager
+from course.groups.operations import READER_ROLES
 from course.models import STAFF_ROLES
 
 
@@ -28,3 +32,9 @@ def roles_required(*roles: str) -> Callable:
 
 
 staff_required = roles_required(*STAFF_ROLES)
+readers_required = roles_required(*READER_ROLES)
+
+
+def is_reader(user: object) -> bool:
+    """Whether the account reads the learners' progress pages (a manager, a trainer or an admin)."""
+    return getattr(user, "role", None) in READER_ROLES

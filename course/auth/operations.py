@@ -9,14 +9,17 @@ from datetime import timedelta
 from functools import cache
 
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import case, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from course.branding import site_name
 from course.core.login_delay import LoginDelay
 from course.core.passwords import PasswordProblem, password_problem, personal_words
 from course.extensions import db, savepoint
+from course.i18n import LANGUAGES
 from course.models import ROLES, AccountToken, AuditEntry, LoginFailures, User, UserSession, utcnow
 
 
@@ -84,8 +87,17 @@ def authenticate(email: str, password: str) -> User | None:
 def password_refusal(password: str, *texts: str) -> PasswordProblem | None:
     """Why `password` may not be used (None: it may), judged with the words of `texts` (the account's name
     and address) and of the site as personal words."""
-    context = personal_words(*texts, "KAM course", "Kurs", current_app.config["PUBLIC_URL"])
+    context = personal_words(*texts, *_site_names(), current_app.config["PUBLIC_URL"])
     return password_problem(password, current_app.config["PASSWORD_MIN_LENGTH"], tuple(context))
+
+
+def _site_names() -> list[str]:
+    """The site's name in every language: whoever knows the site knows it, whatever language they read."""
+    names = []
+    for lang in LANGUAGES:
+        with force_locale(lang):
+            names.append(site_name(lang))
+    return names
 
 
 def set_locale(user_id: int, lang: str) -> None:

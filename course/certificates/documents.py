@@ -12,9 +12,10 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import current_app
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale, format_date, get_locale
 from flask_babel import gettext as _
 
+from course.branding import site_name
 from course.core.certificates.credential import CONTEXTS, build_credential, sign_credential, status_entry
 from course.core.certificates.pdf import render_certificate
 from course.core.certificates.record import CertificateRecord
@@ -57,7 +58,8 @@ def status_list_url() -> str:
 
 
 def issuer_name() -> str:
-    return current_app.config.get("CERTIFICATE_ISSUER_NAME") or _("KAM course")
+    locale = get_locale()
+    return current_app.config.get("CERTIFICATE_ISSUER_NAME") or site_name(locale.language if locale else "")
 
 
 def verification_method(public_key_kid: str) -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import case, select, update
+from sqlalchemy import Select, case, select, update
 from sqlalchemy.exc import IntegrityError
 
 from course.audit import operations as audit
@@ -281,15 +281,18 @@ LIST_LIMIT = 500
 
 
 def course_certificates(
-    course_id: str, status: str = "all", query: str = "", limit: int | None = LIST_LIMIT
+    course_id: str, status: str = "all", query: str = "", limit: int | None = LIST_LIMIT, learners: Select | None = None
 ) -> list[Row]:
-    """A course's certificates, newest first, filtered by status and by a name or email fragment."""
+    """A course's certificates, newest first, filtered by status, by a name or email fragment and, when given, to
+    the holders among `learners` (a SELECT of user ids: the learners in a trainer's or manager's view)."""
     statement = (
         select(Certificate, case((User.deleted_at.is_(None), User.email)))  # an erased holder has no address
         .outerjoin(User, User.id == Certificate.user_id)
         .where(Certificate.course_id == course_id)
         .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
     )
+    if learners is not None:
+        statement = statement.where(Certificate.user_id.in_(learners))
     if status == "valid":
         statement = statement.where(Certificate.revoked_at.is_(None))
     elif status == "revoked":

@@ -10,7 +10,8 @@ from flask import Blueprint, Response, current_app, flash, jsonify, redirect, re
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from course.auth.access import staff_required
+from course.assignments.operations import visible
+from course.auth.access import readers_required, staff_required
 from course.certificates import documents, export, operations
 from course.certificates.forms import NameForm, ReasonForm, ReissueForm
 from course.certificates.keys import KeyUnavailable, signing_key
@@ -18,8 +19,10 @@ from course.core.certificates.pdf import unsupported_characters
 from course.core.certificates.record import CertificateRecord, is_public_id, validate_name
 from course.core.errors import NotFound
 from course.extensions import db
+from course.groups import operations as groups
 from course.i18n import current_language
 from course.models import Certificate, utcnow
+from course.notifications import operations as notifications
 from course.pages import render_page
 from course.publishing.cache import catalog
 from course.urls import public_url
@@ -47,7 +50,7 @@ def key_unavailable(error: KeyUnavailable):
 @login_required
 def mine(course_id: str):
     current_catalog = catalog()
-    course = current_catalog.course(course_id)
+    course = visible(current_catalog.course(course_id))
     user = current_user._get_current_object()
     certificate = operations.current_certificate(user.id, course.id)
     lang = current_language()
@@ -81,6 +84,8 @@ def mine(course_id: str):
                 certificate, created = operations.issue(
                     user, course, name, lang, current_catalog.version, _issuer(), signing_key()
                 )
+                if created:
+                    notifications.certificate_issued(certificate)
                 db.session.commit()
                 if created:
                     flash(_("Congratulations! Your certificate has been issued."), "success")
@@ -193,11 +198,13 @@ def _filters() -> tuple[str, str]:
 
 
 @bp.get("/courses/<course_id>/certificates")
-@staff_required
+@readers_required
 def manage(course_id: str):
+    """Managers read the list; trainers and admins revoke and re-issue. Trainers and managers see the certificates
+    of the learners they look after (course/groups/operations.py)."""
     course = catalog().course(course_id)
     status, query = _filters()
-    rows = operations.course_certificates(course.id, status, query)
+    rows = operations.course_certificates(course.id, status, query, learners=groups.learners_in_view(current_user))
     return render_template(
         "certificates/manage.html",
         course=course,
@@ -205,16 +212,25 @@ def manage(course_id: str):
         status=status,
         query=query,
         limit=operations.LIST_LIMIT,
+        may_change=current_user.is_staff,
+        no_group=groups.looks_after_no_group(current_user),
         form=ReasonForm(),
         lang=current_language(),
     )
 
 
 def _staff_certificate(public_id: str) -> Certificate:
+    """A certificate of a learner in the trainer's view; anyone else's looks missing (404)."""
     certificate = operations.find(public_id)
-    if certificate is None:
+    if certificate is None or not _in_view(certificate):
         raise NotFound("There is no such certificate.")
     return certificate
+
+
+def _in_view(certificate: Certificate) -> bool:
+    if groups.learners_in_view(current_user) is None:
+        return True
+    return certificate.user_id is not None and groups.may_see_learner(current_user, certificate.user_id)
 
 
 @bp.post("/certificates/<public_id>/revoke")
@@ -266,11 +282,12 @@ def reissue(public_id: str):
 
 
 @bp.get("/courses/<course_id>/certificates/export.zip")
-@staff_required
+@readers_required
 def export_zip(course_id: str):
     course = catalog().course(course_id)
     status, query = _filters()
-    rows = operations.course_certificates(course.id, status, query, limit=None)
+    scope = groups.learners_in_view(current_user)
+    rows = operations.course_certificates(course.id, status, query, limit=None, learners=scope)
     limit = current_app.config["CERTIFICATE_EXPORT_LIMIT"]
     if len(rows) > limit:
         flash(

@@ -17,7 +17,7 @@ import csv
 import io
 import unicodedata
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -27,7 +27,9 @@ MAX_ROWS = 2000  # people per upload; a bigger list goes in several files
 MAX_BYTES = 2 * 1024 * 1024  # 2,000 rows of the longest valid cells fit in well under 1 MB
 EMAIL_MAX = 254
 NAME_MAX = 120
-COLUMNS = ("email", "name", "role", "language")
+GROUP_NAME_MAX = 80
+GROUP_SEPARATOR = "|"  # between several groups in one cell (a comma or semicolon may separate the cells)
+COLUMNS = ("email", "name", "role", "language", "groups")
 # Column names as people write them (compared case-insensitively, spaces and underscores alike).
 HEADER_NAMES = {
     "email": "email",
@@ -45,6 +47,11 @@ HEADER_NAMES = {
     "language": "language",
     "lang": "language",
     "sprache": "language",
+    "group": "groups",
+    "groups": "groups",
+    "gruppe": "groups",
+    "gruppen": "groups",
+    "team": "groups",
 }
 # Values as people write them, besides the codes themselves (compared case-insensitively).
 ROLE_NAMES = {
@@ -70,6 +77,7 @@ class Person:
     name: str
     role: str
     language: str
+    groups: tuple[str, ...] = ()  # names of existing groups to join, as written (spaces tidied)
 
 
 @dataclass(frozen=True)
@@ -263,8 +271,8 @@ def read_people(
         data,
         header_names=HEADER_NAMES,
         header_message=N_(
-            "The first row must name the columns: email (required), name, role and language (in German:"
-            " E-Mail, Name, Rolle, Sprache). Found: %(found)s."
+            "The first row must name the columns: email (required), name, role, language and group (in German:"
+            " E-Mail, Name, Rolle, Sprache, Gruppe). Found: %(found)s."
         ),
         max_rows=max_rows,
     )
@@ -322,7 +330,8 @@ def _check_row(line: int, cells: list[str], header: _Header, rules: _Rules) -> P
     ]
     if problems:
         return problems
-    return check_person(
+    groups = group_names(values.get("groups", ""))
+    person = check_person(
         values.get("email", ""),
         values.get("name", ""),
         values.get("role", ""),
@@ -332,6 +341,24 @@ def _check_row(line: int, cells: list[str], header: _Header, rules: _Rules) -> P
         default_language=rules.default_language,
         line=line,
     )
+    too_long = [
+        Problem(
+            line,
+            N_("The group name “%(group)s…” is longer than %(max)d characters."),
+            {"group": name[:40], "max": GROUP_NAME_MAX},
+        )
+        for name in groups
+        if len(name) > GROUP_NAME_MAX
+    ]
+    if too_long:
+        return [*too_long, *(person if isinstance(person, list) else [])]
+    return replace(person, groups=groups) if isinstance(person, Person) else person
+
+
+def group_names(cell: str) -> tuple[str, ...]:
+    """The groups a cell names ("KAM team DACH | Key accounts"), spaces tidied, each once, in order."""
+    names = (" ".join(part.split()) for part in cell.split(GROUP_SEPARATOR))
+    return tuple(dict.fromkeys(name for name in names if name))
 
 
 def check_person(
@@ -396,3 +423,21 @@ def with_taken(parsed: ParsedImport, taken: Collection[str]) -> ParsedImport:
 
 def taken_problem(person: Person) -> Problem:
     return Problem(person.line, N_("%(email)s already has an account."), {"email": person.email})
+
+
+def with_unknown_groups(parsed: ParsedImport, unknown: Collection[str]) -> ParsedImport:
+    """`parsed` with a problem for every group a person should join that does not exist (names as written in
+    `unknown`); the import stays all or nothing, so nobody is invited into half of their groups."""
+    problems = list(parsed.problems)
+    problems.extend(
+        Problem(
+            person.line,
+            N_("There is no group “%(group)s”. Create it on the Groups page first, or correct the name."),
+            {"group": name},
+        )
+        for person in parsed.people
+        for name in person.groups
+        if name in unknown
+    )
+    problems.sort(key=lambda problem: problem.line or 0)
+    return ParsedImport(parsed.people, tuple(problems))

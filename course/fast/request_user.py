@@ -19,7 +19,16 @@ from sqlalchemy import String, bindparam, cast, exists, func, literal, select, t
 from course.core.completion import SandboxStanding
 from course.extensions import db
 from course.fast.query import FastQuery
-from course.models import STAFF_ROLES, Certificate, LessonProgress, QuizResult, SandboxResult, User, UserSession
+from course.models import (
+    STAFF_ROLES,
+    Certificate,
+    LessonProgress,
+    Notification,
+    QuizResult,
+    SandboxResult,
+    User,
+    UserSession,
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -39,6 +48,7 @@ class RequestUser(UserMixin):
     sandbox: Mapping[str, SandboxStanding] = field(default_factory=dict)  # course id → sandbox standing
     certificates: Mapping[str, str] = field(default_factory=dict)  # course id → current certificate's public id
     session_id: str = ""  # what Flask-Login keeps: "<user id>:<session token>"
+    unread_notifications: int = 0  # for the header's "Notifications (3 unread)"
 
     @property
     def is_staff(self) -> bool:
@@ -50,7 +60,7 @@ class RequestUser(UserMixin):
 
 def _progress_items():  # noqa: ANN202 - a SQLAlchemy subquery
     """Completed lessons, passed quizzes, sandbox standings and current certificates of one user, as
-    (course, item, kind) rows."""
+    (course, item, kind) rows, and one row with the number of unread notifications."""
     lessons = select(
         LessonProgress.course_id, LessonProgress.lesson_id.label("item"), literal("lesson").label("kind")
     ).where(LessonProgress.user_id == bindparam("user_id"))
@@ -67,7 +77,10 @@ def _progress_items():  # noqa: ANN202 - a SQLAlchemy subquery
     certificates = select(Certificate.course_id, Certificate.public_id, literal("certificate")).where(
         Certificate.user_id == bindparam("user_id"), Certificate.revoked_at.is_(None)
     )
-    return union_all(lessons, quizzes, sandbox, certificates).subquery()
+    unread = select(literal(""), cast(func.count(), String), literal("unread")).where(
+        Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None)
+    )
+    return union_all(lessons, quizzes, sandbox, certificates, unread).subquery()
 
 
 _ITEMS = _progress_items()
@@ -103,6 +116,7 @@ def load_request_user(user_id: int, token_hash: str, session_id: str) -> Request
     passed = frozenset((course_id, item) for *_, course_id, item, kind in rows if kind == "quiz")
     sandbox = {course_id: _standing(item) for *_, course_id, item, kind in rows if kind == "sandbox"}
     certificates = {course_id: item for *_, course_id, item, kind in rows if kind == "certificate"}
+    unread = next((int(item) for *_, item, kind in rows if kind == "unread"), 0)
     return RequestUser(
         *rows[0][:5],
         completed=completed,
@@ -110,4 +124,5 @@ def load_request_user(user_id: int, token_hash: str, session_id: str) -> Request
         sandbox=sandbox,
         certificates=certificates,
         session_id=session_id,
+        unread_notifications=unread,
     )

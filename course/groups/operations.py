@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from course.audit import operations as audit
 from course.core import group_import
 from course.extensions import db, savepoint
-from course.models import GROUP_ROLES, Group, GroupMembership, User, group_key
+from course.models import GROUP_ROLES, STAFF_ROLES, Group, GroupMembership, User, group_key
 
 MANUAL = "manual"
 CSV = "csv"
@@ -284,6 +284,7 @@ def sync_sso_groups(user: User, provider: str, names: Iterable[str]) -> None:
 # --- who sees whom --------------------------------------------------------------------------------------------------
 
 WATCHING_ROLES = ("trainer", "manager")  # the parts in a group that see its members' progress
+READER_ROLES = ("manager", *STAFF_ROLES)  # the accounts that read learners' progress (managers only read)
 
 
 def watched_group_ids(user: User) -> Select:
@@ -307,6 +308,14 @@ def learners_in_view(user: User) -> Select | None:
     return select(GroupMembership.user_id).where(
         GroupMembership.group_id.in_(watched_group_ids(user)), GroupMembership.role_in_group == "member"
     )
+
+
+def looks_after_no_group(user: User) -> bool:
+    """Whether the account's view is limited to groups but it looks after none yet: its pages are empty, and say
+    why, instead of failing."""
+    if learners_in_view(user) is None:
+        return False
+    return not db.session.scalar(select(watched_group_ids(user).exists()))
 
 
 def may_see_learner(user: User, learner_id: int) -> bool:

@@ -3,7 +3,10 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import AnonymousUserMixin, current_user, login_required
 
+from course.assignments import operations as assignments
+from course.assignments.presenting import due_view
 from course.core import completion
+from course.core.catalog import Course
 from course.extensions import db
 from course.i18n import current_language
 from course.learn import operations
@@ -23,20 +26,29 @@ def _progress(user: CurrentUser | AnonymousUserMixin, rule: completion.Requireme
 
 @bp.get("/")
 def index():
-    courses = catalog().courses
+    user = current_user._get_current_object()
+    courses, dues = assignments.home_courses(user, catalog().courses)
     if len(courses) == 1:
         return overview(courses[0].id)
-    return render_template("learn/courses.html", courses=courses, lang=current_language())
+    due_views = {
+        course.id: due_view(dues[course.id], _completed(user, course)) for course in courses if course.id in dues
+    }
+    return render_template("learn/courses.html", courses=courses, dues=due_views, lang=current_language())
+
+
+def _completed(user: CurrentUser, course: Course) -> bool:
+    return completion.percent(course.requirements, _progress(user, course.requirements)) == 100
 
 
 @bp.get("/courses/<course_id>")
 def overview(course_id: str):
-    current_catalog = catalog()
-    course = current_catalog.course(course_id)
-    lang = current_language()
     user = current_user._get_current_object()
+    course = assignments.visible(catalog().course(course_id), user)
+    lang = current_language()
     rule = course.requirements
     learner = _progress(user, rule)
+    due = assignments.due_of(user, course)  # only an assigned course asks the database
+    percent = completion.percent(rule, learner)
     done, passed, sandbox_score = learner.lessons, learner.passed, learner.sandbox
     certificate_id = user.certificates.get(course.id) if user.is_authenticated else None
     return render_page(
@@ -46,7 +58,8 @@ def overview(course_id: str):
         authenticated=user.is_authenticated,
         done=done,
         passed=passed,
-        percent=completion.percent(rule, learner),
+        percent=percent,
+        due=due_view(due, percent == 100) if due is not None else None,
         sandbox_score=sandbox_score,
         sandbox_done=bool(completion.sandbox_done(rule, learner)),
         certificate_id=certificate_id,
@@ -57,11 +70,10 @@ def overview(course_id: str):
 
 @bp.get("/courses/<course_id>/lessons/<lesson_id>")
 def lesson(course_id: str, lesson_id: str):
-    current_catalog = catalog()
-    course = current_catalog.course(course_id)
+    user = current_user._get_current_object()  # one proxy lookup for the whole view
+    course = assignments.visible(catalog().course(course_id), user)  # an open course asks the database nothing
     current = course.lesson(lesson_id)
     lang = current_language()
-    user = current_user._get_current_object()  # one proxy lookup for the whole view
     rule = course.requirements
     learner = _progress(user, rule)
     done = learner.lessons
@@ -85,7 +97,7 @@ def lesson(course_id: str, lesson_id: str):
 @bp.post("/courses/<course_id>/lessons/<lesson_id>/complete")
 @login_required
 def complete(course_id: str, lesson_id: str):
-    course = catalog().course(course_id)
+    course = assignments.visible_course(course_id)
     operations.mark_complete(current_user, course, lesson_id)
     db.session.commit()
     _, after = course.neighbours(lesson_id)

@@ -7,6 +7,7 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from course.assignments.operations import visible_course
 from course.core.catalog import Course
 from course.core.errors import CourseError
 from course.core.quiz import AnswerError, AttemptRefused, Quiz, Slot, read_answers
@@ -14,7 +15,6 @@ from course.extensions import db
 from course.forms import whole_number
 from course.i18n import current_language
 from course.models import QuizAttempt
-from course.publishing.cache import catalog
 from course.quiz import operations
 from course.quiz.fields import read_form_value
 from course.quiz.presenting import question_views, translated
@@ -30,7 +30,7 @@ def points(value: float | None) -> str:
 
 @bp.get("/courses/<course_id>/quizzes/<quiz_id>")
 def show(course_id: str, quiz_id: str):
-    course = catalog().course(course_id)
+    course = visible_course(course_id)
     quiz = course.quiz(quiz_id)
     user = current_user._get_current_object()
     standing = operations.standing(user, course, quiz) if user.is_authenticated else None
@@ -40,7 +40,7 @@ def show(course_id: str, quiz_id: str):
 @bp.post("/courses/<course_id>/quizzes/<quiz_id>/attempts")
 @login_required
 def start(course_id: str, quiz_id: str):
-    course = catalog().course(course_id)
+    course = visible_course(course_id)
     quiz = course.quiz(quiz_id)
     try:
         attempt, _created = operations.start_attempt(current_user, course, quiz)
@@ -53,7 +53,7 @@ def start(course_id: str, quiz_id: str):
 
 def _attempt_context(attempt_id: int, *, for_update: bool = False) -> tuple[QuizAttempt, Course, Quiz]:
     attempt = operations.own_attempt(attempt_id, current_user, for_update=for_update)
-    course = catalog().course(attempt.course_id)
+    course = visible_course(attempt.course_id)
     return attempt, course, operations.quiz_of(attempt, course)
 
 

@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, exists, func, or_, select, update
+from sqlalchemy import Select, and_, case, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -18,6 +18,8 @@ from course.core.errors import N_, NotFound
 from course.core.sandbox import SCENARIOS, Plan, is_unchanged_copy, same_design, scenario, validate_plan
 from course.core.sandbox.evaluation import Evaluation, evaluate, plan_data
 from course.extensions import db
+from course.groups import operations as groups
+from course.groups.operations import READER_ROLES
 from course.models import (
     CurrentUser,
     RubricWeights,
@@ -29,6 +31,7 @@ from course.models import (
     User,
     utcnow,
 )
+from course.notifications import operations as notifications
 
 MAX_ID = 2**31 - 1
 MAX_NAME = 120
@@ -51,9 +54,10 @@ def own_design(design_id: int, user: CurrentUser) -> SandboxDesign:
 
 
 def visible_design(design_id: int, user: CurrentUser) -> SandboxDesign:
-    """A design its owner, or a trainer or admin, may read."""
+    """A design its owner may read, and a manager, trainer or admin who has its learner in view (course/groups/
+    operations.py); anyone else's is reported exactly like a missing one."""
     design = _design(design_id)
-    if design.user_id != user.id and not user.is_staff:
+    if design.user_id != user.id and not (user.role in READER_ROLES and groups.may_see_learner(user, design.user_id)):
         raise NotFound(N_("There is no such design."))
     return design
 
@@ -274,7 +278,22 @@ def add_comment(design: SandboxDesign, author: CurrentUser, body: str, version_n
     comment = SandboxComment(design_id=design.id, author_id=author.id, body=body, version_number=version_number)
     db.session.add(comment)
     db.session.flush()
+    design.feedback_requested_at = None  # answered: the learner may ask again
+    notifications.design_commented(design, comment, author.display_name)
     return comment
+
+
+class FeedbackAlreadyRequested(Exception):
+    """The learner asked for feedback on this design and no trainer has commented since."""
+
+
+def request_feedback(design: SandboxDesign, learner: CurrentUser) -> None:
+    """The owner asks the trainers who look after them for a comment on the design; one open request at a time
+    (a comment answers it). Raises FeedbackAlreadyRequested. The caller commits."""
+    if design.feedback_requested_at is not None:
+        raise FeedbackAlreadyRequested
+    design.feedback_requested_at = utcnow()
+    notifications.feedback_requested(design, learner.display_name, design.feedback_requested_at)
 
 
 def _record_best(user_id: int, course_id: str, score: float, counts: str | None) -> None:
@@ -322,8 +341,11 @@ class DesignRow:
 TRAINER_LIST_LIMIT = 200
 
 
-def course_designs(course_id: str, scenario_id: str | None = None, limit: int = TRAINER_LIST_LIMIT) -> list[DesignRow]:
-    """Every learner's designs in a course, newest first, in three queries whatever the number of designs."""
+def course_designs(
+    course_id: str, scenario_id: str | None = None, limit: int = TRAINER_LIST_LIMIT, learners: Select | None = None
+) -> list[DesignRow]:
+    """Every learner's designs in a course (of `learners` only, a SELECT of user ids, if given), newest first, in
+    three queries whatever the number of designs."""
     query = (
         select(SandboxDesign, User.display_name, User.email)
         .join(User, User.id == SandboxDesign.user_id)
@@ -333,6 +355,8 @@ def course_designs(course_id: str, scenario_id: str | None = None, limit: int = 
     )
     if scenario_id:
         query = query.where(SandboxDesign.scenario_id == scenario_id)
+    if learners is not None:
+        query = query.where(SandboxDesign.user_id.in_(learners))
     rows = db.session.execute(query).all()
     ids = [design.id for design, *_ in rows]
     latest = {

@@ -12,7 +12,8 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from course.auth.access import staff_required
+from course.assignments.operations import visible
+from course.auth.access import readers_required, staff_required
 from course.core import assignment as assigning
 from course.core.errors import NotFound
 from course.core.sandbox import (
@@ -27,6 +28,7 @@ from course.core.sandbox import (
 from course.core.sandbox.rubric import FAIL_FACTOR, validate_weights
 from course.extensions import db
 from course.forms import whole_number
+from course.groups import operations as groups
 from course.i18n import current_language
 from course.models import SandboxDesign, SandboxVersion
 from course.publishing.cache import catalog
@@ -54,6 +56,13 @@ LABELS = {
 }
 
 
+@bp.before_request
+def _only_where_declared() -> None:
+    """A course's sandbox pages exist only when its course.yml declares the sandbox."""
+    if request.view_args and "course_id" in request.view_args:
+        catalog().sandbox_course(request.view_args["course_id"])
+
+
 @bp.context_processor
 def sandbox_names() -> dict:
     return {"labels": LABELS, "pass_score": PASS_SCORE, "fail_factor": format_decimal(FAIL_FACTOR)}
@@ -70,7 +79,7 @@ def scenario_title(scenario_id: str, lang: str) -> str:
 
 @bp.get("/courses/<course_id>/sandbox")
 def index(course_id: str):
-    course = catalog().course(course_id)
+    course = visible(catalog().course(course_id))
     user = current_user._get_current_object()
     designs = operations.designs_of(user, course.id) if user.is_authenticated else []
     assigned = None
@@ -105,7 +114,7 @@ def _assigned_facts(assigned: assigning.Assignment | None) -> list[tuple[str, st
 
 @bp.get("/courses/<course_id>/sandbox/scenarios/<scenario_id>")
 def brief(course_id: str, scenario_id: str):
-    course = catalog().course(course_id)
+    course = visible(catalog().course(course_id))
     chosen = scenario(scenario_id)
     user = current_user._get_current_object()
     assigned = None
@@ -127,7 +136,7 @@ def brief(course_id: str, scenario_id: str):
 @bp.post("/courses/<course_id>/sandbox/designs")
 @login_required
 def start(course_id: str):
-    course = catalog().course(course_id)
+    course = visible(catalog().course(course_id))
     chosen = scenario(request.form.get("scenario", ""))
     form = StartForm()
     if not form.validate():
@@ -237,10 +246,30 @@ def duplicate(design_id: int):
     return redirect(url_for("sandbox.edit", design_id=copy.id))
 
 
+@bp.post("/sandbox/designs/<int:design_id>/feedback")
+@login_required
+def ask_feedback(design_id: int):
+    """The owner asks a trainer for a comment; one open request at a time (a comment answers it)."""
+    design = operations.own_design(design_id, current_user)
+    back = (
+        url_for("sandbox.result", design_id=design.id, number=design.latest_version, _anchor="comments")
+        if design.latest_version
+        else url_for("sandbox.edit", design_id=design.id)
+    )
+    try:
+        operations.request_feedback(design, current_user)
+    except operations.FeedbackAlreadyRequested:
+        flash(_("You have already asked for feedback on this design; a trainer's comment answers it."), "info")
+        return redirect(back)
+    db.session.commit()
+    flash(_("Your trainers are asked for feedback; their comment will appear with the design."), "success")
+    return redirect(back)
+
+
 @bp.get("/courses/<course_id>/sandbox/compare")
 @login_required
 def compare(course_id: str):
-    course = catalog().course(course_id)
+    course = visible(catalog().course(course_id))
     own = operations.designs_of(current_user, course.id)
     choices = [(f"{d.id}-{v.number}", d, v) for d in own for v in reversed(d.versions)]
     picked = [_pick(choices, request.args.get(key, "")) for key in ("a", "b")]
@@ -304,8 +333,9 @@ def comment(design_id: int):
 
 
 @bp.get("/courses/<course_id>/sandbox/designs")
-@staff_required
+@readers_required
 def designs(course_id: str):
+    """The learners' designs, for trainers and managers those of the learners they look after."""
     course = catalog().course(course_id)
     chosen = request.args.get("scenario") or None
     if chosen is not None and chosen not in SCENARIOS:
@@ -313,7 +343,8 @@ def designs(course_id: str):
     return render_template(
         "sandbox/designs.html",
         course=course,
-        rows=operations.course_designs(course.id, chosen),
+        rows=operations.course_designs(course.id, chosen, learners=groups.learners_in_view(current_user)),
+        no_group=groups.looks_after_no_group(current_user),
         limit=operations.TRAINER_LIST_LIMIT,
         scenarios=SCENARIOS.values(),
         chosen=chosen,

@@ -283,3 +283,44 @@ def test_slug_is_always_a_url_safe_anchor(heading: str) -> None:
     slug = slugify(heading)
     assert slug == "" or ID_PATTERN.match(slug)
     assert slugify(slug) == slug
+
+
+# --- the sandbox key -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ("", False),  # nothing declared, nothing required: no sandbox
+        ("sandbox: true\n", True),
+        ("sandbox: false\n", False),
+        ("  sandbox: 70\n", True),  # a completion rule asking for a sandbox score brings the sandbox
+    ],
+)
+def test_a_course_has_the_sandbox_only_when_it_declares_or_requires_it(extra: str, expected: bool) -> None:
+    build = build_catalog(course_files(**{"demo/course.yml": COURSE_YML + extra}))
+    assert build.problems == []
+    assert build.catalog.course("demo").sandbox is expected
+
+
+def test_the_sandbox_pages_of_a_course_without_one_do_not_exist() -> None:
+    catalog = build_catalog(course_files()).catalog
+    with pytest.raises(NotFound):
+        catalog.sandbox_course("demo")
+    declared = build_catalog(course_files(**{"demo/course.yml": COURSE_YML + "sandbox: true\n"})).catalog
+    assert declared.sandbox_course("demo").id == "demo"
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ("sandbox: yes please\n", "sandbox must be true or false"),
+        ("sandbox: 1\n", "sandbox must be true or false"),
+        ("  sandbox: 70\nsandbox: false\n", "completion.sandbox asks for a sandbox score, so sandbox cannot be false"),
+    ],
+)
+def test_a_bad_sandbox_key_is_refused_with_its_line(extra: str, message: str) -> None:
+    found = messages(course_files(**{"demo/course.yml": COURSE_YML + extra}))
+    assert len(found) == 1
+    assert message in found[0]
+    assert "demo/course.yml" in found[0]

@@ -8,7 +8,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from course.core.user_import import MAX_ROWS, ParsedImport, Person, check_person, read_people, with_taken
+from course.core.user_import import (
+    MAX_ROWS,
+    ParsedImport,
+    Person,
+    check_person,
+    read_people,
+    with_taken,
+    with_unknown_groups,
+)
 
 ROLES = ("learner", "trainer", "admin")
 LANGUAGES = ("de", "en")
@@ -67,8 +75,8 @@ def test_a_quoted_cell_may_hold_the_delimiter() -> None:
         (b"email\n", "The file names the columns but lists nobody."),
         (
             b"name,role\nAnna,learner\n",
-            "The first row must name the columns: email (required), name, role and language (in German: E-Mail, Name,"
-            " Rolle, Sprache). Found: name, role.",
+            "The first row must name the columns: email (required), name, role, language and group (in German: E-Mail,"
+            " Name, Rolle, Sprache, Gruppe). Found: name, role.",
         ),
         (b"anna@example.org\nben@example.org\n", "Found: anna@example.org."),
         (b"email,colour\na@example.org,red\n", "Found: email, colour."),
@@ -183,3 +191,26 @@ def test_any_text_is_read_or_refused_without_raising(text: str) -> None:
 def test_any_bytes_are_read_or_refused_without_raising(data: bytes) -> None:
     parsed = read(b"email\n" + data)
     assert all(str(problem) for problem in parsed.problems)
+
+
+# --- the group column -----------------------------------------------------------------------------------------------
+
+
+def test_a_group_column_names_the_groups_each_person_joins() -> None:
+    parsed = read("E-Mail;Gruppe\nanna@example.org; KAM team  DACH | Key accounts |KAM team DACH\nben@example.org;\n")
+    assert parsed.ok
+    assert [person.groups for person in parsed.people] == [("KAM team DACH", "Key accounts"), ()]
+
+
+def test_a_group_name_longer_than_a_group_may_be_is_refused_with_its_line() -> None:
+    parsed = read(f"email,group\nanna@example.org,{'x' * 81}\n")
+    assert problems(parsed) == [f"line 2: The group name “{'x' * 40}…” is longer than 80 characters."]
+
+
+def test_groups_that_do_not_exist_are_problems_on_their_lines() -> None:
+    parsed = read("email,group\nanna@example.org,KAM team|Nobody's team\nben@example.org,KAM team\n")
+    checked = with_unknown_groups(parsed, {"Nobody's team"})
+    assert problems(checked) == [
+        "line 2: There is no group “Nobody's team”. Create it on the Groups page first, or correct the name."
+    ]
+    assert not checked.ok

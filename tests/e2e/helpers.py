@@ -132,6 +132,18 @@ def register(page: Page, learner: Learner | None = None) -> Learner:
     return learner
 
 
+def same_team(app: Flask, trainer: Learner, learner: Learner) -> None:
+    """Put a trainer and a learner in a group of their own, so the trainer sees the learner's progress."""
+    from course.auth.operations import find_user
+    from course.groups import operations as groups
+
+    with app.app_context():
+        team = groups.create_group(f"Team {uuid4().hex[:12]}")
+        groups.add_member(team, find_user(trainer.email), "trainer")
+        groups.add_member(team, find_user(learner.email))
+        db.session.commit()
+
+
 def log_in(page: Page, learner: Learner) -> None:
     response = page.goto("/auth/login")
     assert response is not None and response.ok

@@ -76,7 +76,13 @@ def test_an_admin_invites_two_people_from_a_csv_file(
 
     for address, name, language in ((anna, "Anna Schmidt", "de"), (ben, "Ben Jones", "en")):
         mail = mail_to(mailbox, address)
-        assert mail.subject == say(app, language, "%(inviter)s invites you to the KAM course", inviter=admin.name)
+        assert mail.subject == say(
+            app,
+            language,
+            "%(inviter)s invites you to %(site)s",
+            inviter=admin.name,
+            site=say(app, language, "KAM course"),
+        )
         assert say(app, language, "Hello %(name)s,", name=name) in mail.text
     [link] = [url for url in mail_to(mailbox, ben).links if "/auth/invitation/" in url]
 

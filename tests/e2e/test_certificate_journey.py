@@ -42,6 +42,7 @@ from .helpers import (
     quiz_ids,
     quiz_path,
     register,
+    same_team,
     say,
     start_quiz,
     submit_answers,
@@ -99,11 +100,14 @@ def squeezed(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def make_trainer(app: Flask) -> Learner:
+def make_trainer(app: Flask, learner: Learner) -> Learner:
+    """A trainer who looks after the learner: other journeys on this server make groups, and on a site with groups
+    a trainer sees only the learners of their own."""
     trainer = new_learner("Tanja Trainer")
     with app.app_context():
         create_user(trainer.email, PASSWORD, trainer.name, role="trainer")
         db.session.commit()
+    same_team(app, trainer, learner)
     return trainer
 
 
@@ -197,7 +201,7 @@ def test_a_learner_earns_downloads_and_verifies_the_certificate_and_a_trainer_re
 
     # A trainer finds it, revokes it with a reason; the same page now says "revoked", with the reason.
     trainer_page = new_page(locale=locale, color_scheme=color_scheme)
-    log_in(trainer_page, make_trainer(app))
+    log_in(trainer_page, make_trainer(app, learner))
     trainer_page.goto(f"/courses/{COURSE_ID}/certificates")
     trainer_page.get_by_label(say(app, lang, "Name or email contains"), exact=True).fill(learner.email)
     trainer_page.get_by_role("button", name=say(app, lang, "Filter"), exact=True).click()

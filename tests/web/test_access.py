@@ -100,6 +100,8 @@ ACCESS = [
     ("analytics.quizzes", "GET", "/studio/courses/kam-pay/quizzes", 302, 403, 200, 200),
     ("analytics.statistics", "GET", "/studio/courses/kam-pay/quizzes/kam-mandate-quiz/statistics", 302, 403, 200, 200),
     ("analytics.sandbox", "GET", "/studio/courses/kam-pay/sandbox", 302, 403, 200, 200),
+    # Scoped views (#16): the progress pages' way in for managers.
+    ("analytics.courses", "GET", "/studio/progress", 302, 403, 200, 200),
     ("admin.users", "GET", "/admin/users", 302, 403, 403, 200),
     # Account 999999 does not exist: admins get 404, everyone else is refused before the lookup.
     ("admin.user", "GET", "/admin/users/999999", 302, 403, 403, 404),
@@ -159,13 +161,55 @@ ACCESS = [
     ("admin.delete_group", "POST", "/admin/groups/999999/delete", 302, 403, 403, 404),
     ("admin.import_group_members", "GET", "/admin/groups/999999/import", 302, 403, 403, 404),
     ("admin.import_group_members", "POST", "/admin/groups/999999/import", 302, 403, 403, 404),
+    # Assignments (course/assignments): trainers and admins; kam-pay is open, so assigning it is refused (400), and
+    # assignment 999999 does not exist (404) for those who may assign at all.
+    ("assignments.course_assignments", "GET", "/studio/courses/kam-pay/assignments", 302, 403, 200, 200),
+    ("assignments.course_assignments", "POST", "/studio/courses/kam-pay/assignments", 302, 403, 400, 400),
+    ("assignments.change", "GET", "/studio/courses/kam-pay/assignments/999999", 302, 403, 404, 404),
+    ("assignments.change", "POST", "/studio/courses/kam-pay/assignments/999999", 302, 403, 404, 404),
+    ("assignments.remove", "GET", "/studio/courses/kam-pay/assignments/999999/delete", 302, 403, 404, 404),
+    ("assignments.remove", "POST", "/studio/courses/kam-pay/assignments/999999/delete", 302, 403, 404, 404),
+    # Notifications (course/notifications): one's own list and mail choices; the mail outbox for admins only.
+    # Notification 999999, mail 999999 and design 999999 do not exist: a stranger's look exactly the same (404).
+    ("notifications.index", "GET", "/notifications", 302, 200, 200, 200),
+    ("notifications.read_all", "POST", "/notifications/read", 302, 302, 302, 302),
+    ("notifications.read_one", "POST", "/notifications/999999/read", 302, 404, 404, 404),
+    ("notifications.preferences", "GET", "/account/notifications", 302, 200, 200, 200),
+    ("notifications.preferences", "POST", "/account/notifications", 302, 302, 302, 302),  # nothing ticked: saved
+    ("notifications.outbox", "GET", "/admin/mail", 302, 403, 403, 200),
+    ("notifications.retry", "POST", "/admin/mail/999999/retry", 302, 403, 403, 404),
+    ("notifications.retry_failed", "POST", "/admin/mail/retry-failed", 302, 403, 403, 302),
+    ("sandbox.ask_feedback", "POST", "/sandbox/designs/999999/feedback", 302, 404, 404, 404),
+    # Reports (course/reports): managers, trainers and admins; group 999999 does not exist, and a group outside one's
+    # view looks exactly the same (404).
+    ("reports.index", "GET", "/reports", 302, 403, 200, 200),
+    ("reports.group_course", "GET", "/reports/groups/999999/courses/kam-pay", 302, 403, 404, 404),
+    ("reports.group_course_csv", "GET", "/reports/groups/999999/courses/kam-pay.csv", 302, 403, 404, 404),
     ("auth.logout", "POST", "/auth/logout", 302, 302, 302, 302),  # last: it ends the session
 ]
 ROLES = ("anonymous", "learner", "trainer", "admin")
 
 # A manager reads what the trainers of their groups read and changes nothing: where a manager's status differs from a
 # learner's, it is listed here; every other route answers a manager as it answers a learner.
-MANAGER: dict[tuple[str, str], int] = {}
+MANAGER: dict[tuple[str, str], int] = {
+    # Scoped views (#16): managers read what trainers read (none of it here: the fixture manager is in no group, so
+    # the pages are empty and every learner looks missing) and change nothing (403, as for a learner).
+    ("analytics.courses", "GET"): 200,
+    ("analytics.learners", "GET"): 200,
+    ("analytics.learners_csv", "GET"): 200,
+    ("analytics.learner", "GET"): 404,
+    ("analytics.attempt_review", "GET"): 404,
+    ("analytics.quizzes", "GET"): 200,
+    ("analytics.statistics", "GET"): 200,
+    ("analytics.sandbox", "GET"): 200,
+    ("sandbox.designs", "GET"): 200,
+    ("certificates.manage", "GET"): 200,
+    ("certificates.export_zip", "GET"): 200,
+    # Reports (course/reports): the list (empty: the fixture manager looks after no group); no group 999999.
+    ("reports.index", "GET"): 200,
+    ("reports.group_course", "GET"): 404,
+    ("reports.group_course_csv", "GET"): 404,
+}
 
 
 def expected_status(row: tuple, role: str) -> int:

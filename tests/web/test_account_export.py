@@ -103,6 +103,7 @@ def test_the_zip_holds_every_file_with_the_learners_data_and_nobody_elses(app, m
         "progress.json",
         "quiz_attempts.json",
         "sandbox_designs.json",
+        "notifications.json",
         "audit.json",
         f"{folder}/record.json",
         f"{folder}/certificate.pdf",
@@ -144,6 +145,11 @@ def test_the_zip_holds_every_file_with_the_learners_data_and_nobody_elses(app, m
             "created_at": design["comments"][0]["created_at"],
         }
     ]
+
+    told = read_json(archive, "notifications.json")
+    assert "design_comment" in [notification["kind"] for notification in told["notifications"]]
+    assert all(notification["read_at"] is None for notification in told["notifications"])
+    assert told["mail_choices"] == {}
 
     record = read_json(archive, f"{folder}/record.json")
     assert record["status"] == "valid" and record["record"]["recipient_name"] == "Zoë Ångström"

@@ -185,7 +185,7 @@ def test_changing_the_password_keeps_this_browser_and_ends_every_other_session(a
     assert other.post("/auth/login", data={"email": user.email, "password": PASSWORD}).status_code == 400
     log_in(other, user.email, NEW_PASSWORD)
     notice = mailbox.last_to(user.email)
-    assert notice.subject == "Your password for the KAM course was changed"
+    assert notice.subject == "Your password for KAM course was changed"
     (entry,) = audit(app, "password_changed")
     assert entry.actor_id == entry.target_user_id == user.id
 
@@ -235,13 +235,13 @@ def test_a_new_address_is_confirmed_by_a_link_sent_to_it_and_the_old_address_is_
     assert stored(app, user.id).email == "old@example.org"
 
     link_mail = mailbox.last_to("new@example.org")
-    assert link_mail.subject == "Confirm your new email address for the KAM course"
+    assert link_mail.subject == "Confirm your new email address for KAM course"
     assert "Your address changes only when you open this link and confirm" in link_mail.text
     assert "The link is valid for 2 days and works only once." in link_mail.text
     path = confirm_link(mailbox, "new@example.org")
     assert path in link_mail.html and "Confirm the new address" in link_mail.html
     notice = mailbox.last_to("old@example.org")
-    assert notice.subject == "A change of your email address for the KAM course was requested"
+    assert notice.subject == "A change of your email address for KAM course was requested"
     assert "to new@example.org" in notice.text and "Hello Erika Muster," in notice.text
     assert "http://127.0.0.1:5000/account/password" in notice.text
     assert "new@example.org" in html.unescape(notice.html) and "Change your password" in notice.html
@@ -270,11 +270,11 @@ def test_the_mails_about_a_new_address_are_in_german_for_a_german_account(
     login_as(user)
     request_change(client, "neu@example.org")
     link_mail = mailbox.last_to("neu@example.org")
-    assert link_mail.subject == "Bestätigen Sie Ihre neue E-Mail-Adresse für den KAM-Kurs"
+    assert link_mail.subject == "Bestätigen Sie Ihre neue E-Mail-Adresse für KAM-Kurs"
     assert "Der Link ist 2 Tage lang gültig und funktioniert nur einmal." in link_mail.text
     assert "Neue Adresse bestätigen" in link_mail.html
     notice = mailbox.last_to("alt@example.org")
-    assert notice.subject == "Eine Änderung Ihrer E-Mail-Adresse für den KAM-Kurs wurde beantragt"
+    assert notice.subject == "Eine Änderung Ihrer E-Mail-Adresse für KAM-Kurs wurde beantragt"
     assert "Hallo Erika Muster," in notice.text and "neu@example.org" in notice.text
     assert "Passwort ändern" in notice.html
 
@@ -288,7 +288,7 @@ def test_an_address_with_an_account_gets_the_same_answer_and_only_its_owner_is_t
     response = request_change(client, "TAKEN@example.org")
     assert response.status_code == 200 and "We have sent a mail to taken@example.org." in text_of(response)
     told = mailbox.last_to("taken@example.org")
-    assert told.subject == "Jemand möchte ein Konto im KAM-Kurs auf diese Adresse umstellen"
+    assert told.subject == "Jemand möchte ein Konto bei KAM-Kurs auf diese Adresse umstellen"
     assert "Ein Konto mit dieser Adresse gibt es bereits" in told.text
     assert not any("/account/email/" in link for link in told.links)
     assert "Ein Konto mit dieser Adresse gibt es bereits" in told.html

@@ -37,7 +37,7 @@ def send(client, data: bytes, filename: str = "people.csv", headers: dict[str, s
 def test_the_page_explains_the_columns(app, admin) -> None:
     client, _admin = admin
     html = client.get(URL, headers=EN).get_data(as_text=True)
-    assert "Columns: email (required), name, role, language." in html
+    assert "Columns: email (required), name, role, language, group." in html
     assert 'type="file"' in html and 'accept=".csv' in html
 
 
@@ -59,8 +59,8 @@ def test_a_good_file_creates_everyone_and_mails_each_their_invitation(app, admin
     anna, ben = stored(app, "anna@example.org"), stored(app, "ben@example.org")
     assert (anna.display_name, anna.role, anna.locale, anna.password_hash) == ("Anna Schmidt", "trainer", "en", None)
     assert (ben.role, ben.locale) == ("learner", "de")  # the defaults: learner, the site's language
-    assert mailbox.last_to("anna@example.org").subject == "Ada Admin invites you to the KAM course"
-    assert mailbox.last_to("ben@example.org").subject == "Ada Admin lädt Sie zum KAM-Kurs ein"
+    assert mailbox.last_to("anna@example.org").subject == "Ada Admin invites you to KAM course"
+    assert mailbox.last_to("ben@example.org").subject == "Ada Admin lädt Sie zu KAM-Kurs ein"
     assert any("/auth/invitation/" in link for link in mailbox.last_to("ben@example.org").links)
     invited = entries(app, "invited")
     assert sorted(entry.target_label for entry in invited) == ["anna@example.org", "ben@example.org"]
@@ -188,3 +188,44 @@ def test_with_csrf_protection_on_a_too_large_upload_still_gets_the_form_back(mak
     assert response.status_code == 413
     html = response.get_data(as_text=True)
     assert "The file is too large: at most 2048 KB." in html and 'name="csrf_token"' in html
+
+
+def make_group(app: Flask, name: str) -> int:
+    from course.groups import operations as groups
+
+    with app.app_context():
+        group = groups.create_group(name)
+        db.session.commit()
+        return group.id
+
+
+def test_a_group_column_puts_each_new_account_into_its_groups(app, admin, mailbox) -> None:
+    client, _ada = admin
+    dach, accounts = make_group(app, "KAM team DACH"), make_group(app, "Key accounts")
+    data = b"email;name;group\nanna@example.org;Anna;kam team dach | Key accounts\nben@example.org;Ben;\n"
+    response = send(client, data)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    with app.app_context():
+        from course.models import GroupMembership
+
+        rows = db.session.execute(
+            select(GroupMembership.group_id, User.email, GroupMembership.role_in_group, GroupMembership.source).join(
+                User, User.id == GroupMembership.user_id
+            )
+        ).all()
+    assert sorted(rows) == sorted(
+        [(dach, "anna@example.org", "member", "csv"), (accounts, "anna@example.org", "member", "csv")]
+    )
+
+
+def test_a_group_that_does_not_exist_is_named_with_its_line_and_nobody_is_invited(app, admin, mailbox) -> None:
+    client, _ada = admin
+    make_group(app, "KAM team DACH")
+    before = user_count(app)
+    response = send(client, b"email,group\nanna@example.org,KAM team DACH\nben@example.org,KAM team Nordics\n")
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "There is no group “KAM team Nordics”. Create it on the Groups page first, or correct the name." in html
+    assert "3" in html  # the line
+    assert user_count(app) == before
+    assert mailbox.mails == []

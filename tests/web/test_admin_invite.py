@@ -46,9 +46,9 @@ def test_an_invitation_creates_an_account_without_a_password_and_mails_the_link(
     assert response.headers["Location"] == f"/admin/users/{user.id}"
     assert (user.password_hash, user.role, user.locale, user.email_verified) == (None, "trainer", "en", False)
     mail = mailbox.last_to("lena.neu@example.org")
-    assert mail.subject == "Ada Admin invites you to the KAM course"
+    assert mail.subject == "Ada Admin invites you to KAM course"
     assert "Hello Lena Neu," in mail.text
-    assert "Ada Admin has invited you to the KAM course" in mail.text
+    assert "Ada Admin has invited you to KAM course" in mail.text
     (link,) = [link for link in mail.links if "/auth/invitation/" in link]
     assert link in mail.html
     (entry,) = entries(app, "invited")
@@ -62,7 +62,7 @@ def test_the_invitation_is_written_in_the_chosen_language(app, admin, mailbox) -
     client, _admin = admin
     client.post("/admin/users/invite", data={**FORM, "language": "de"}, headers=EN)
     mail = mailbox.last_to("lena.neu@example.org")
-    assert mail.subject == "Ada Admin lädt Sie zum KAM-Kurs ein"
+    assert mail.subject == "Ada Admin lädt Sie zu KAM-Kurs ein"
     assert "Hallo Lena Neu," in mail.text and "Ada Admin" in mail.html
     assert any("/auth/invitation/" in link for link in mail.links)
 

@@ -347,7 +347,7 @@ def test_an_invited_account_gets_its_invitation_again(app, admin, make_user, mai
     response = client.post(f"/admin/users/{user.id}/reset", headers=EN, follow_redirects=True)
     assert "The invitation has been sent to ina@example.org again." in response.get_data(as_text=True)
     mail = mailbox.last_to("ina@example.org")
-    assert mail.subject == "Ada Admin invites you to the KAM course"
+    assert mail.subject == "Ada Admin invites you to KAM course"
     assert any("/auth/invitation/" in link for link in mail.links)
     (entry,) = entries(app, "invited")
     assert entry.detail == {"role": "learner", "resent": True}

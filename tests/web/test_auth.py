@@ -75,7 +75,7 @@ def test_register_with_an_address_that_exists_in_any_case_tells_only_its_owner(a
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "Check your mail" in page and "already" not in page
-    assert mailbox.last_to("ana@example.org").subject == "You already have an account in the KAM course"
+    assert mailbox.last_to("ana@example.org").subject == "You already have an account at KAM course"
     with app.app_context():
         assert db.session.scalar(select(func.count(User.id))) == 1
     assert "Log out" not in client.get("/").get_data(as_text=True)

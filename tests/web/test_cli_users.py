@@ -113,7 +113,7 @@ def test_invite_creates_the_account_and_mails_the_invitation(app, runner, mailbo
     user = stored(app, "lena@example.org")
     assert (user.display_name, user.role, user.locale, user.password_hash) == ("Lena Neu", "trainer", "en", None)
     mail = mailbox.last_to("lena@example.org")
-    assert mail.subject == "The training team invites you to the KAM course"
+    assert mail.subject == "The training team invites you to KAM course"
     assert any("/auth/invitation/" in link for link in mail.links)
     (entry,) = entries(app, "invited")
     assert (entry.actor_label, entry.target_user_id) == ("command line", user.id)
@@ -122,8 +122,8 @@ def test_invite_creates_the_account_and_mails_the_invitation(app, runner, mailbo
 def test_invite_without_an_inviter_names_nobody(app, runner, mailbox) -> None:
     assert runner.invoke(args=["users", "invite", "lena@example.org", "--lang", "de"]).exit_code == 0
     mail = mailbox.last_to("lena@example.org")
-    assert mail.subject == "Sie sind zum KAM-Kurs eingeladen"
-    assert "Sie wurden zum KAM-Kurs eingeladen" in mail.text and "Sie wurden zum KAM-Kurs eingeladen" in mail.html
+    assert mail.subject == "Sie sind zu KAM-Kurs eingeladen"
+    assert "Sie wurden zu KAM-Kurs eingeladen" in mail.text and "Sie wurden zu KAM-Kurs eingeladen" in mail.html
 
 
 @pytest.mark.parametrize(

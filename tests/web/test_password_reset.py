@@ -136,9 +136,9 @@ def test_an_active_account_gets_a_reset_link_and_nobody_else_gets_mail(app, clie
         (
             "en",
             (
-                "Reset your password for the KAM course",
+                "Reset your password for KAM course",
                 "Hello Ana Ćosić,",
-                "asked to reset the password of your account in the KAM course",
+                "asked to reset the password of your account at KAM course",
                 "The link is valid for 1 hour and works only once.",
                 "If this wasn't you, ignore this mail",
                 "Choose a new password",
@@ -147,9 +147,9 @@ def test_an_active_account_gets_a_reset_link_and_nobody_else_gets_mail(app, clie
         (
             "de",
             (
-                "Ihr Passwort für den KAM-Kurs zurücksetzen",
+                "Ihr Passwort für KAM-Kurs zurücksetzen",
                 "Hallo Ana Ćosić,",
-                "das Passwort Ihres Kontos im KAM-Kurs zurückzusetzen",
+                "das Passwort Ihres Kontos bei KAM-Kurs zurückzusetzen",
                 "Der Link ist 1 Stunde lang gültig und funktioniert nur einmal.",
                 "Wenn Sie das nicht waren, ignorieren Sie diese E-Mail",
                 "Neues Passwort wählen",
@@ -177,7 +177,7 @@ def test_a_deactivated_account_is_told_whom_to_ask_and_gets_no_link(app, client,
         db.session.commit()
     forgot(client, user.email)
     mail = mailbox.last_to(user.email)
-    assert mail.subject == "Your account in the KAM course is deactivated"
+    assert mail.subject == "Your account at KAM course is deactivated"
     assert "Hello Gus Gone," in mail.text and "Your account has been deactivated" in mail.text
     assert "Bea Boss <boss@example.org>" in mail.text and "boss@example.org" in mail.html
     assert mail.links == [] and "/auth/" not in mail.html
@@ -193,7 +193,7 @@ def test_the_deactivated_mail_in_german_without_administrators(app, client, make
         db.session.commit()
     forgot(client, user.email)
     mail = mailbox.last_to(user.email)
-    assert mail.subject == "Ihr Konto im KAM-Kurs ist deaktiviert"
+    assert mail.subject == "Ihr Konto bei KAM-Kurs ist deaktiviert"
     for text in (
         "Hallo Gus Gone,",
         "Ihr Konto wurde deaktiviert",
@@ -248,7 +248,7 @@ def test_an_invited_account_that_lost_its_mail_can_choose_a_first_password(app, 
         user_id = user.id
     forgot(client, "invited@example.org")
     mail = mailbox.last_to("invited@example.org")
-    assert mail.subject == "Choose your password for the KAM course"
+    assert mail.subject == "Choose your password for KAM course"
     assert "Your account has no password yet" in mail.text and "Choose your password" in mail.html
     response = reset(client, link_path(mail, RESET))
     assert response.status_code == 302
@@ -301,7 +301,7 @@ def test_a_new_password_ends_every_session_confirms_the_address_logs_in_and_says
     [entry] = audit_entries(app, "password_reset")
     assert (entry.actor_id, entry.target_user_id) == (user.id, user.id)
     notice = mailbox.last_to(user.email)
-    assert notice.subject == "Your password for the KAM course was changed"
+    assert notice.subject == "Your password for KAM course was changed"
     with app.app_context():
         assert db.session.scalar(select(func.count(AccountToken.id))) == 0
 
@@ -311,12 +311,12 @@ def test_a_new_password_ends_every_session_confirms_the_address_logs_in_and_says
     [
         (
             "en",
-            "Your password for the KAM course was changed",
+            "Your password for KAM course was changed",
             ("Hello Kim Kam,", "has just been changed", "If this was you, there is nothing to do.", "tell your course"),
         ),
         (
             "de",
-            "Ihr Passwort für den KAM-Kurs wurde geändert",
+            "Ihr Passwort für KAM-Kurs wurde geändert",
             (
                 "Hallo Kim Kam,",
                 "wurde soeben geändert",

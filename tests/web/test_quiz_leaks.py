@@ -107,7 +107,8 @@ def secrets_of(question: Question) -> set[str]:
 def public_texts(app: Flask, quiz: Quiz) -> list[str]:
     """What a learner may see before answering: question and option texts, the quiz's and course's own texts."""
     course = course_of(app)
-    texts = [str(quiz.pass_percent)]
+    # The header's "Benachrichtigungen" (notifications) holds "richtig" (right) by chance of German spelling.
+    texts = [str(quiz.pass_percent), "Benachrichtigungen"]
     for lang in LANGS:
         texts += [quiz.title(lang), pick(quiz.intros, lang), course.title(lang), course.description(lang)]
         for question in quiz.questions:

@@ -76,7 +76,7 @@ def test_open_registration_logs_in_and_mails_a_confirmation_link(app, client, ma
     [entry] = audit_entries(app, "registered")
     assert (entry.actor_id, entry.target_user_id) == (user.id, user.id)
     mail = mailbox.last_to("ana@example.org")
-    assert mail.subject == "Welcome to the KAM course: please confirm your address"
+    assert mail.subject == "Welcome to KAM course: please confirm your address"
     for text in ("Hello Ana Ćosić,", "Your account is ready.", "valid for 2 days", "If you did not open an account"):
         assert text in mail.text and text in mail.html
     path = link_path(mail, CONFIRM)
@@ -91,11 +91,11 @@ def test_open_registration_logs_in_and_mails_a_confirmation_link(app, client, ma
 @pytest.mark.parametrize(
     ("lang", "subject", "texts"),
     [
-        ("en", "Welcome to the KAM course: please confirm your address", ("Hello Ana Ćosić,", "Confirm my address")),
+        ("en", "Welcome to KAM course: please confirm your address", ("Hello Ana Ćosić,", "Confirm my address")),
         (
             "de",
-            "Willkommen im KAM-Kurs: Bitte bestätigen Sie Ihre Adresse",
-            ("Hallo Ana Ćosić,", "willkommen im KAM-Kurs! Ihr Konto ist eingerichtet.", "2 Tage lang gültig"),
+            "Willkommen bei KAM-Kurs: Bitte bestätigen Sie Ihre Adresse",
+            ("Hallo Ana Ćosić,", "willkommen bei KAM-Kurs! Ihr Konto ist eingerichtet.", "2 Tage lang gültig"),
         ),
     ],
 )
@@ -130,7 +130,7 @@ def test_an_address_with_an_account_gets_the_same_page_as_verify_mode_and_a_mail
     )
     assert "Check your mail" in open_page.get_data(as_text=True)
     mail = mailbox.last_to("ana@example.org")
-    assert mail.subject == "You already have an account in the KAM course"
+    assert mail.subject == "You already have an account at KAM course"
     for text in ("Hello Ana Original,", "tried to open a new account", "Log in with your password here:"):
         assert text in mail.text and text in mail.html
     assert link_path(mail, "/auth/login")
@@ -141,7 +141,7 @@ def test_the_account_exists_mail_in_german(client, make_user, mailbox) -> None:
     make_user(email="ana@example.org", display_name="Ana Original", locale="de")
     register(client)
     mail = mailbox.last_to("ana@example.org")
-    assert mail.subject == "Sie haben bereits ein Konto im KAM-Kurs"
+    assert mail.subject == "Sie haben bereits ein Konto bei KAM-Kurs"
     for text in ("Hallo Ana Original,", "Sie haben mit dieser Adresse bereits ein Konto.", "1 Stunde lang gültig"):
         assert text in mail.text and text in mail.html
 
@@ -167,7 +167,7 @@ def test_an_existing_deactivated_address_is_told_whom_to_ask(app, client, make_u
         accounts.set_active(db.session.get(User, user.id), False)
         db.session.commit()
     assert register(client).status_code == 200
-    assert mailbox.last_to("ana@example.org").subject == "Your account in the KAM course is deactivated"
+    assert mailbox.last_to("ana@example.org").subject == "Your account at KAM course is deactivated"
 
 
 def test_registering_an_existing_address_again_and_again_sends_one_mail_a_minute(client, make_user, mailbox) -> None:
@@ -193,7 +193,7 @@ def test_verify_mode_opens_the_account_unconfirmed_and_asks_to_check_the_mail(ve
     assert "Check your mail" in page and "We have sent a mail to ana@example.org." in page
     assert not logged_in(client)
     mail = mailbox.last_to("ana@example.org")
-    assert mail.subject == "Welcome to the KAM course: please confirm your address"
+    assert mail.subject == "Welcome to KAM course: please confirm your address"
     assert "to finish opening your account" in mail.text and "Your account is ready" not in mail.text
     with verify_site.app_context():
         assert db.session.scalar(select(User.email_verified)) is False
@@ -209,8 +209,8 @@ def test_verify_mode_refuses_login_until_confirmed_and_resends_once_a_minute(ver
     assert "Please confirm your email address first" in response.get_data(as_text=True)
     assert not logged_in(client)
     resent = mailbox.last_to("ana@example.org")
-    assert resent.subject.strip() == "Bitte bestätigen Sie Ihre Adresse für den KAM-Kurs"
-    assert "Ihr Konto im KAM-Kurs wartet darauf" in resent.text
+    assert resent.subject.strip() == "Bitte bestätigen Sie Ihre Adresse für KAM-Kurs"
+    assert "Ihr Konto bei KAM-Kurs wartet darauf" in resent.text
     assert verify_site.test_client().get(first).status_code == 400  # the newer link replaced it
     assert log_in(client, "ana@example.org", "a long password").status_code == 403
     assert len(mailbox.to("ana@example.org")) == 2  # the welcome and one reminder
@@ -227,7 +227,7 @@ def test_verify_mode_answers_an_existing_address_with_the_same_page(verify_site,
     new = without_token(register(verify_site.test_client(), email="new@example.org").get_data(as_text=True), "new@")
     taken = without_token(register(verify_site.test_client()).get_data(as_text=True), "ana@")
     assert new == taken
-    assert mailbox.last_to("ana@example.org").subject == "You already have an account in the KAM course"
+    assert mailbox.last_to("ana@example.org").subject == "You already have an account at KAM course"
 
 
 def test_a_password_reset_confirms_the_address_too(verify_site, make_user, mailbox) -> None:

@@ -29,12 +29,23 @@ SUPPORTED_LANGUAGES = ("de", "en")
 COURSE_FILE = "course.yml"
 _LESSON_FILE = re.compile(r"^(?P<id>[^/]+)\.(?P<lang>[a-z]{2})\.md$")
 
-_COURSE_KEYS = {"id", "source_language", "languages", "title", "description", "lessons", "completion"}
+_COURSE_KEYS = {
+    "id",
+    "source_language",
+    "languages",
+    "title",
+    "description",
+    "lessons",
+    "completion",
+    "sandbox",
+    "access",
+}
 _COURSE_REQUIRED = {"id", "source_language", "languages", "title", "lessons"}
 _COMPLETION_KEYS = {"lessons", "quizzes", "sandbox"}
 _LESSON_KEYS = {"id", "lang", "title", "minutes", "objectives", "summary", "quiz"}
 _LESSON_REQUIRED = {"id", "lang", "title", "minutes", "objectives", "summary"}
 MAX_TITLE = 200
+ACCESS_MODES = ("open", "assigned")  # open: everyone; assigned: the groups it is assigned to
 MAX_TEXT = 1000
 
 
@@ -62,6 +73,8 @@ class _CourseDoc:
     lesson_ids: list[str]
     lesson_lines: list[int]
     completion: CompletionRule
+    sandbox: bool
+    access: str = "open"
 
 
 @dataclass
@@ -166,6 +179,8 @@ def _build_course(
         lessons=tuple(built),
         completion=course_doc.completion,
         quizzes=quizzes,
+        sandbox=course_doc.sandbox,
+        access=course_doc.access,
     )
 
 
@@ -283,6 +298,10 @@ def _parse_course(path: str, folder: str, text: str, found: _Collector) -> _Cour
             found.add(path, line, f"duplicate lesson id {lesson_id!r} in lessons")
         seen.add(str(lesson_id))
     completion = _parse_completion(doc, path, found)
+    sandbox = _parse_sandbox(doc, completion, path, found)
+    access = data.get("access", "open")
+    if access not in ACCESS_MODES:
+        found.add(path, doc.line("access"), f"access must be one of {', '.join(ACCESS_MODES)}, not {access!r}")
     if len(found.problems) > before:
         return None
     return _CourseDoc(
@@ -296,6 +315,8 @@ def _parse_course(path: str, folder: str, text: str, found: _Collector) -> _Cour
         lesson_ids=list(lesson_ids),
         lesson_lines=[doc.item_line("lessons", i) for i in range(len(lesson_ids))],
         completion=completion,
+        sandbox=sandbox,
+        access=access,
     )
 
 
@@ -339,6 +360,18 @@ def _parse_completion(doc: YamlMapping, path: str, found: _Collector) -> Complet
         found.add(path, doc.line("completion"), "completion.sandbox must be a whole score from 1 to 100, e.g. 70")
         sandbox = None
     return CompletionRule(lessons="all", quizzes="all" if "quizzes" in value else None, sandbox=sandbox)
+
+
+def _parse_sandbox(doc: YamlMapping, completion: CompletionRule, path: str, found: _Collector) -> bool:
+    """Whether the course has the bonus-plan sandbox: `sandbox: true`, or a completion rule that asks for a sandbox
+    score (a course that requires the sandbox has it, so files written before the key keep their sandbox)."""
+    value = doc.data.get("sandbox", completion.sandbox is not None)
+    if not isinstance(value, bool):
+        found.add(path, doc.line("sandbox"), "sandbox must be true or false")
+        return False
+    if not value and completion.sandbox is not None:
+        found.add(path, doc.line("sandbox"), "completion.sandbox asks for a sandbox score, so sandbox cannot be false")
+    return value
 
 
 def split_front_matter(text: str) -> tuple[str, int, str, int]:

@@ -66,6 +66,8 @@ class Course:
     lessons: tuple[Lesson, ...]
     completion: CompletionRule = field(default_factory=CompletionRule)
     quizzes: tuple[Quiz, ...] = ()
+    sandbox: bool = False  # the bonus-plan sandbox: its pages, its step in the course, its studio pages
+    access: str = "open"  # "open": everyone; "assigned": only the groups it is assigned to (course/assignments)
 
     def title(self, lang: str) -> str:
         return self.titles.get(lang) or self.titles[self.source_language]
@@ -117,6 +119,13 @@ class Catalog:
             if course.id == course_id:
                 return course
         raise NotFound(f"no course {course_id!r}")
+
+    def sandbox_course(self, course_id: str) -> Course:
+        """The course, if it has the sandbox: the sandbox's pages of a course without one do not exist."""
+        course = self.course(course_id)
+        if not course.sandbox:
+            raise NotFound(f"course {course_id!r} has no sandbox")
+        return course
 
 
 def frozen_mapping(data: dict) -> Mapping:

@@ -1,0 +1,3 @@
+from course.assignments.views import bp
+
+__all__ = ["bp"]
