@@ -100,7 +100,7 @@ class LearnerPage:
         return self.first + len(self.rows) - 1 if self.rows else 0
 
 
-def _learner_table(course: Course, wanted: LearnerFilter, learners: Select | None = None) -> Select:
+def learner_table(course: Course, wanted: LearnerFilter, learners: Select | None = None) -> Select:
     """One row per learner account with the course's aggregates; filtered by `wanted`, not yet sorted or paged.
     `learners` (a SELECT of user ids: the learners in a trainer's or manager's view) keeps only those, in SQL, and
     also narrows every aggregate to them, so a small group costs less than the whole site.
@@ -275,7 +275,7 @@ def learner_page(
 ) -> LearnerPage:
     """One page of the progress table (of `learners` only if given) in three queries; a page past the end shows
     the last page."""
-    statement = _learner_table(course, wanted, learners)
+    statement = learner_table(course, wanted, learners)
     total = db.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
     pages = max(1, math.ceil(total / size))
     page = min(max(1, page), pages)
@@ -288,7 +288,7 @@ def all_learners(course: Course, wanted: LearnerFilter, learners: Select | None 
     """Every learner the filter selects (of `learners` only if given), in its order, for the CSV export (two
     queries)."""
     best = _best_results(course, None, learners)
-    for row in db.session.execute(_ordered(_learner_table(course, wanted, learners), wanted)):
+    for row in db.session.execute(_ordered(learner_table(course, wanted, learners), wanted)):
         yield _row(row, best.get(row.user_id))
 
 

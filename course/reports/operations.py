@@ -1,7 +1,7 @@
 """The group reports' queries: one group's members in one course, and which reports an account may open.
 
 A report costs a fixed number of queries whatever the group's size: the group, its assignment, and one query for
-every member's row. That row is the progress table's (course/analytics/operations.py `_learner_table`, so the
+every member's row. That row is the progress table's (course/analytics/operations.py `learner_table`, so the
 status is the same completion rule in SQL) joined to the group's members, their first certificate and their mean
 best quiz result. Nothing is cached: the numbers are as of the request.
 
@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import and_, func, select
 
-from course.analytics.operations import LearnerFilter, _learner_table
+from course.analytics.operations import LearnerFilter, learner_table
 from course.core import completion, reports
 from course.core.catalog import Course
 from course.core.errors import N_, NotFound
@@ -110,7 +110,7 @@ def member_rows(group: Group, course: Course) -> list[MemberRow]:
     members = select(GroupMembership.user_id).where(
         GroupMembership.group_id == group.id, GroupMembership.role_in_group == "member"
     )
-    progress = _learner_table(course, LearnerFilter(), members).subquery("progress")
+    progress = learner_table(course, LearnerFilter(), members).subquery("progress")
     first_certificate = (
         select(Certificate.user_id.label("user_id"), func.min(Certificate.issued_at).label("at"))
         .where(Certificate.course_id == course.id, Certificate.user_id.in_(members))

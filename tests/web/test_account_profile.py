@@ -16,8 +16,15 @@ from sqlalchemy import select, update
 from course.extensions import db
 from course.models import AccountToken, AuditEntry, SsoIdentity, User, utcnow
 from tests.conftest import PASSWORD
-from tests.quiz_helpers import client_for
+from tests.quiz_helpers import client_for, faster_apps
 from tests.web import test_form_fuzz as fuzz
+
+
+@pytest.fixture
+def make_app(make_app, monkeypatch: pytest.MonkeyPatch):
+    """Catalog builds and compiled templates shared between this module's many small apps."""
+    return faster_apps(make_app, monkeypatch)
+
 
 EN = {"Accept-Language": "en"}
 NEW_PASSWORD = "lantern oyster piano velvet"

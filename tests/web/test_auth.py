@@ -11,6 +11,14 @@ from course.auth import operations as accounts
 from course.extensions import db
 from course.models import User
 from tests.conftest import PASSWORD
+from tests.quiz_helpers import faster_apps
+
+
+@pytest.fixture
+def make_app(make_app, monkeypatch: pytest.MonkeyPatch):
+    """Catalog builds and compiled templates shared between this module's many small apps."""
+    return faster_apps(make_app, monkeypatch)
+
 
 GOOD = {
     "display_name": "Ana Ćosić",

@@ -14,7 +14,14 @@ from PIL import Image
 
 from course.core.text.markdown import render_markdown
 from tests.core.test_media import png_header_only
-from tests.quiz_helpers import client_for
+from tests.quiz_helpers import client_for, faster_apps
+
+
+@pytest.fixture
+def make_app(make_app, monkeypatch: pytest.MonkeyPatch):
+    """Catalog builds and compiled templates shared between this module's many small apps."""
+    return faster_apps(make_app, monkeypatch)
+
 
 UPLOAD = "/studio/media"
 SVG_WITH_SCRIPT = (

@@ -18,6 +18,7 @@ from course.extensions import db
 from course.models import ContentRevision, User
 from course.publishing import operations as publishing
 from course.publishing.cache import catalog
+from tests.quiz_helpers import faster_apps
 from tests.sessions import sign_in
 from tests.web.test_quiz_leaks import leaks, secrets_to_look_for
 
@@ -30,8 +31,8 @@ SENTENCE = "Ein ganz neuer Satz aus dem Studio."
 
 
 @pytest.fixture
-def app(make_app: Callable[..., Flask]) -> Flask:
-    app = make_app()
+def app(make_app: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch) -> Flask:
+    app = faster_apps(make_app, monkeypatch)()  # catalog builds and compiled templates shared between tests
     with app.test_request_context():
         catalog()  # the first request imports the bundled course
     return app

@@ -15,6 +15,7 @@ from course.auth import operations as accounts
 from course.extensions import db
 from course.models import AccountToken, AuditEntry, User, UserSession
 from tests.conftest import PASSWORD
+from tests.quiz_helpers import faster_apps
 from tests.sessions import sign_in
 
 from .account_links import (
@@ -27,6 +28,13 @@ from .account_links import (
     issue,
     link_path,
 )
+
+
+@pytest.fixture
+def make_app(make_app, monkeypatch: pytest.MonkeyPatch):
+    """Catalog builds and compiled templates shared between this module's many small apps."""
+    return faster_apps(make_app, monkeypatch)
+
 
 EN = {"Accept-Language": "en"}
 RESET = "/auth/password/reset/"

@@ -12,9 +12,17 @@ from course.auth import operations as accounts
 from course.extensions import db
 from course.models import AccountToken, User
 from tests.conftest import PASSWORD
+from tests.quiz_helpers import faster_apps
 from tests.sessions import sign_in
 
 from .account_links import NEW_PASSWORD, account, audit_entries, expire_tokens, flashes, issue, link_path
+
+
+@pytest.fixture
+def make_app(make_app, monkeypatch: pytest.MonkeyPatch):
+    """Catalog builds and compiled templates shared between this module's many small apps."""
+    return faster_apps(make_app, monkeypatch)
+
 
 EN = {"Accept-Language": "en"}
 CONFIRM = "/auth/confirm/"

@@ -15,6 +15,14 @@ from sqlalchemy import select, update
 from course.extensions import db
 from course.models import User, UserSession
 from tests.conftest import PASSWORD
+from tests.quiz_helpers import faster_apps
+
+
+@pytest.fixture
+def make_app(make_app, monkeypatch: pytest.MonkeyPatch):
+    """Catalog builds and compiled templates shared between this module's many small apps."""
+    return faster_apps(make_app, monkeypatch)
+
 
 PRIVATE = "/api/v1/attempts/1"  # any page that needs a login: 401 without one, 404 with one
 

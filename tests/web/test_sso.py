@@ -22,6 +22,7 @@ from course.core import sso as core_sso
 from course.extensions import db
 from course.models import ROLES, AccountToken, AuditEntry, SsoIdentity, User, UserSession, utcnow
 from tests.conftest import PASSWORD
+from tests.quiz_helpers import faster_apps
 from tests.sessions import sign_in
 from tests.sso_provider import (
     CLIENT_ID,
@@ -32,6 +33,13 @@ from tests.sso_provider import (
     running_crafted,
     running_mock,
 )
+
+
+@pytest.fixture
+def make_app(make_app, monkeypatch: pytest.MonkeyPatch):
+    """Catalog builds and compiled templates shared between this module's many small apps."""
+    return faster_apps(make_app, monkeypatch)
+
 
 ROLE_CLAIM = {"role_claim": "realm_access.roles", "roles": {"kam-trainer": "trainer", "kam-admin": "admin"}}
 
