@@ -36,13 +36,13 @@ def _num(value: float) -> str:
     return "0" if text in ("", "-0") else text
 
 
-def _tag(name: str, content: Markup | str = "", /, **attrs: object) -> Markup:
+def tag(name: str, content: Markup | str = "", /, **attrs: object) -> Markup:
     if content:
         return Markup("<{0}{1}>{2}</{0}>").format(name, _attrs(**attrs), escape(content))
     return Markup("<{0}{1}/>").format(name, _attrs(**attrs))
 
 
-def _nice_top(peak: int) -> int:
+def nice_top(peak: int) -> int:
     """A round upper end for the count axis (1, 2 or 5 × 10ⁿ) at or above the highest bar."""
     if peak <= 1:
         return 1
@@ -50,29 +50,54 @@ def _nice_top(peak: int) -> int:
     return next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= peak)
 
 
-def histogram(chart_id: str, title: str, bins: Sequence[int], threshold: int | None) -> Markup:
-    """Learners per 10-point score bin, with a dashed line at the course's sandbox threshold."""
+def gridlines(peak: int, left: float, right: float, top: float, plot_h: float) -> list[Markup]:
+    """Whole-number horizontal gridlines with their values (`peak` is 1, 2 or a multiple of 5, as `nice_top`)."""
+    body: list[Markup] = []
+    steps = peak if peak <= 2 else 5
+    for step in range(steps + 1):
+        y = top + plot_h - plot_h * step / steps
+        body.append(tag("line", x1=left, y1=y, x2=WIDTH - right, y2=y, class_="chart-grid", stroke="currentColor"))
+        label = format_decimal(peak * step / steps, format="#,##0.#")
+        body.append(tag("text", label, x=left - 6, y=y + 4, class_="chart-tick", text_anchor="end"))
+    return body
+
+
+def frame(chart_id: str, kind: str, title: str, desc: str, body: Sequence[Markup]) -> Markup:
+    """The chart's <svg>: named by its <title> and <desc> for screen readers, coloured by classes (the CSP forbids
+    inline styles)."""
     if not _ID.fullmatch(chart_id):
         raise ValueError(f"chart id must be a plain id, got {chart_id!r}")
+    base = f"chart-{chart_id}"
+    inner = tag("title", title, id=f"{base}-title") + tag("desc", desc, id=f"{base}-desc") + Markup("").join(body)
+    return tag(
+        "svg",
+        inner,
+        xmlns="http://www.w3.org/2000/svg",
+        class_=f"chart chart--{kind}",
+        role="img",
+        aria_labelledby=f"{base}-title {base}-desc",
+        viewBox=f"0 0 {WIDTH} {HEIGHT}",
+        width="100%",
+        font_size=13,
+        font_family="system-ui, sans-serif",
+        fill="currentColor",
+    )
+
+
+def histogram(chart_id: str, title: str, bins: Sequence[int], threshold: int | None) -> Markup:
+    """Learners per 10-point score bin, with a dashed line at the course's sandbox threshold."""
     left, right, top, bottom = 48.0, 16.0, 16.0, 44.0
     plot_w, plot_h = WIDTH - left - right, HEIGHT - top - bottom
-    peak = _nice_top(max(bins, default=0))
+    peak = nice_top(max(bins, default=0))
     bar_w = plot_w / len(bins)
-    body: list[Markup] = []
-    steps = peak if peak <= 2 else 5  # whole-number gridlines: peak is 1, 2 or a multiple of 5
-    for step in range(steps + 1):
-        value = peak * step / steps
-        y = top + plot_h - plot_h * step / steps
-        body.append(_tag("line", x1=left, y1=y, x2=WIDTH - right, y2=y, class_="chart-grid", stroke="currentColor"))
-        label = format_decimal(value, format="#,##0.#")
-        body.append(_tag("text", label, x=left - 6, y=y + 4, class_="chart-tick", text_anchor="end"))
+    body = gridlines(peak, left, right, top, plot_h)
     for index, count in enumerate(bins):
         height = plot_h * count / peak if peak else 0.0
         x = left + index * bar_w
         body.append(
-            _tag(
+            tag(
                 "rect",
-                _tag(
+                tag(
                     "title",
                     _(
                         "%(low)d–%(high)d points: %(count)d",
@@ -90,7 +115,7 @@ def histogram(chart_id: str, title: str, bins: Sequence[int], threshold: int | N
         )
         if count:
             body.append(
-                _tag(
+                tag(
                     "text",
                     str(count),
                     x=x + bar_w / 2,
@@ -100,11 +125,11 @@ def histogram(chart_id: str, title: str, bins: Sequence[int], threshold: int | N
                 )
             )
         body.append(
-            _tag("text", str(index * BIN_WIDTH), x=x, y=top + plot_h + 16, class_="chart-tick", text_anchor="middle")
+            tag("text", str(index * BIN_WIDTH), x=x, y=top + plot_h + 16, class_="chart-tick", text_anchor="middle")
         )
-    body.append(_tag("text", "100", x=left + plot_w, y=top + plot_h + 16, class_="chart-tick", text_anchor="middle"))
+    body.append(tag("text", "100", x=left + plot_w, y=top + plot_h + 16, class_="chart-tick", text_anchor="middle"))
     body.append(
-        _tag(
+        tag(
             "text",
             _("Best score (points)"),
             x=left + plot_w / 2,
@@ -114,7 +139,7 @@ def histogram(chart_id: str, title: str, bins: Sequence[int], threshold: int | N
         )
     )
     body.append(
-        _tag(
+        tag(
             "line",
             x1=left,
             y1=top + plot_h,
@@ -127,7 +152,7 @@ def histogram(chart_id: str, title: str, bins: Sequence[int], threshold: int | N
     if threshold is not None:
         x = left + plot_w * min(100, max(0, threshold)) / 100
         body.append(
-            _tag(
+            tag(
                 "line",
                 x1=x,
                 y1=top,
@@ -138,25 +163,9 @@ def histogram(chart_id: str, title: str, bins: Sequence[int], threshold: int | N
                 stroke_dasharray="6 4",
             )
         )
-        body.append(
-            _tag("text", _("threshold %(points)d", points=threshold), x=x + 4, y=top + 12, class_="chart-label")
-        )
+        body.append(tag("text", _("threshold %(points)d", points=threshold), x=x + 4, y=top + 12, class_="chart-label"))
     learners = sum(bins)
     desc = _("Histogram of %(count)d learners' best scores in 10-point bins.", count=learners)
     if threshold is not None:
         desc += " " + _("The dashed line marks the course's threshold of %(points)d points.", points=threshold)
-    base = f"chart-{chart_id}"
-    inner = _tag("title", title, id=f"{base}-title") + _tag("desc", desc, id=f"{base}-desc") + Markup("").join(body)
-    return _tag(
-        "svg",
-        inner,
-        xmlns="http://www.w3.org/2000/svg",
-        class_="chart chart--histogram",
-        role="img",
-        aria_labelledby=f"{base}-title {base}-desc",
-        viewBox=f"0 0 {WIDTH} {HEIGHT}",
-        width="100%",
-        font_size=13,
-        font_family="system-ui, sans-serif",
-        fill="currentColor",
-    )
+    return frame(chart_id, "histogram", title, desc, body)

@@ -5,55 +5,25 @@ charts.py, whose element helpers they use): classes for colours (the CSP forbids
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
-from flask_babel import format_date, format_decimal
+from flask_babel import format_date
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from course.analytics.charts import _nice_top, _tag
+from course.analytics.charts import HEIGHT, WIDTH, frame, gridlines, nice_top, tag
 from course.core.reports import Week
 
-WIDTH = 640
-HEIGHT = 260
 LEFT, RIGHT, TOP, BOTTOM = 48.0, 16.0, 16.0, 44.0
 MAX_DATE_LABELS = 8
-_ID = re.compile(r"[A-Za-z][\w-]*")
-
-
-def _frame(chart_id: str, kind: str, title: str, desc: str, body: list[Markup]) -> Markup:
-    if not _ID.fullmatch(chart_id):
-        raise ValueError(f"chart id must be a plain id, got {chart_id!r}")
-    base = f"chart-{chart_id}"
-    inner = _tag("title", title, id=f"{base}-title") + _tag("desc", desc, id=f"{base}-desc") + Markup("").join(body)
-    return _tag(
-        "svg",
-        inner,
-        xmlns="http://www.w3.org/2000/svg",
-        class_=f"chart chart--{kind}",
-        role="img",
-        aria_labelledby=f"{base}-title {base}-desc",
-        viewBox=f"0 0 {WIDTH} {HEIGHT}",
-        width="100%",
-        font_size=13,
-        font_family="system-ui, sans-serif",
-        fill="currentColor",
-    )
 
 
 def _grid(peak: int, axis_label: str) -> list[Markup]:
     """Whole-number gridlines with their values, the base line and the horizontal axis' label."""
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    body: list[Markup] = []
-    steps = peak if peak <= 2 else 5  # peak is 1, 2 or a multiple of 5
-    for step in range(steps + 1):
-        y = TOP + plot_h - plot_h * step / steps
-        body.append(_tag("line", x1=LEFT, y1=y, x2=WIDTH - RIGHT, y2=y, class_="chart-grid", stroke="currentColor"))
-        label = format_decimal(peak * step / steps, format="#,##0.#")
-        body.append(_tag("text", label, x=LEFT - 6, y=y + 4, class_="chart-tick", text_anchor="end"))
+    body = gridlines(peak, LEFT, RIGHT, TOP, plot_h)
     body.append(
-        _tag(
+        tag(
             "line",
             x1=LEFT,
             y1=TOP + plot_h,
@@ -63,23 +33,23 @@ def _grid(peak: int, axis_label: str) -> list[Markup]:
             stroke="currentColor",
         )
     )
-    body.append(_tag("text", axis_label, x=LEFT + plot_w / 2, y=HEIGHT - 6, class_="chart-label", text_anchor="middle"))
+    body.append(tag("text", axis_label, x=LEFT + plot_w / 2, y=HEIGHT - 6, class_="chart-label", text_anchor="middle"))
     return body
 
 
 def bars(chart_id: str, title: str, desc: str, labels: Sequence[str], values: Sequence[int], axis_label: str) -> Markup:
     """One labelled bar per category (its count written above it, so no bar relies on colour or height alone)."""
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    peak = _nice_top(max(values, default=0))
+    peak = nice_top(max(values, default=0))
     body = _grid(peak, axis_label)
     bar_w = plot_w / max(1, len(values))
     for index, (label, count) in enumerate(zip(labels, values, strict=True)):
         height = plot_h * count / peak
         x = LEFT + index * bar_w
         body.append(
-            _tag(
+            tag(
                 "rect",
-                _tag("title", f"{label}: {count}"),
+                tag("title", f"{label}: {count}"),
                 x=x + 3,
                 y=TOP + plot_h - height,
                 width=bar_w - 6,
@@ -88,7 +58,7 @@ def bars(chart_id: str, title: str, desc: str, labels: Sequence[str], values: Se
             )
         )
         body.append(
-            _tag(
+            tag(
                 "text",
                 str(count),
                 x=x + bar_w / 2,
@@ -97,16 +67,14 @@ def bars(chart_id: str, title: str, desc: str, labels: Sequence[str], values: Se
                 text_anchor="middle",
             )
         )
-        body.append(
-            _tag("text", label, x=x + bar_w / 2, y=TOP + plot_h + 16, class_="chart-tick", text_anchor="middle")
-        )
-    return _frame(chart_id, "bars", title, desc, body)
+        body.append(tag("text", label, x=x + bar_w / 2, y=TOP + plot_h + 16, class_="chart-tick", text_anchor="middle"))
+    return frame(chart_id, "bars", title, desc, body)
 
 
 def completions(chart_id: str, title: str, weeks: Sequence[Week], members: int) -> Markup:
     """Completed members so far, week by week, as a step line against the group's size (the top of the axis)."""
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    peak = _nice_top(max([members, *(week.total for week in weeks)]))
+    peak = nice_top(max([members, *(week.total for week in weeks)]))
     body = _grid(peak, _("Week (starting Monday)"))
     step_w = plot_w / max(1, len(weeks))
     points: list[str] = []
@@ -118,7 +86,7 @@ def completions(chart_id: str, title: str, weeks: Sequence[Week], members: int) 
         previous_y = y
     if points:
         body.append(
-            _tag(
+            tag(
                 "polyline",
                 points=" ".join(points),
                 class_="report-line",
@@ -131,7 +99,7 @@ def completions(chart_id: str, title: str, weeks: Sequence[Week], members: int) 
     for index in range(0, len(weeks), every):
         x = LEFT + (index + 0.5) * step_w
         body.append(
-            _tag(
+            tag(
                 "text",
                 format_date(weeks[index].start, "short"),
                 x=x,
@@ -148,4 +116,4 @@ def completions(chart_id: str, title: str, weeks: Sequence[Week], members: int) 
         members=members,
         weeks=len(weeks),
     )
-    return _frame(chart_id, "completions", title, desc, body)
+    return frame(chart_id, "completions", title, desc, body)
