@@ -20,6 +20,7 @@ from course.core.errors import NotFound
 from course.core.quiz import QUIZ_FILE, QUIZ_FOLDER, gift, parse_quiz
 from course.extensions import db
 from course.notifications.cli import notifications_cli
+from course.outbox.cli import outbox_cli
 from course.publishing import operations as publishing
 
 _DIR_HELP = "Read this folder (lessons, quizzes in DIR/quizzes) instead of CONTENT_DIR and QUIZ_DIR."
@@ -263,3 +264,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(certificates_cli)
     app.cli.add_command(backup_cli)
     app.cli.add_command(notifications_cli)
+    app.cli.add_command(outbox_cli)

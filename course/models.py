@@ -643,3 +643,171 @@ class CertificateKey(db.Model):
     public_key: Mapped[str] = mapped_column(String(100))  # Multikey spelling, z6Mk...
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # None: the active key (at most one)
+
+
+# --- Integrations: the outbox, API tokens and webhooks, LTI, SCORM ---------------------------------------------------
+
+
+class OutboxMessage(db.Model):
+    """One message for another system (an xAPI statement for the LRS, a webhook delivery, a score for an LMS's
+    gradebook), written in the same transaction as the event it tells of and delivered later by a job. `key` names
+    the event within its channel: the unique index makes queueing the same message twice a no-op, so nothing is
+    sent twice. A job run claims a row until `claimed_until` (two servers never send it together); a failure is
+    kept with its error and the receiver's status code, and retried at `next_attempt_at` until given up."""
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (
+        UniqueConstraint("channel", "key", name="uq_outbox_messages_channel_key"),
+        Index("ix_outbox_messages_status_next", "status", "next_attempt_at"),
+        Index("ix_outbox_messages_channel_target", "channel", "target_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))  # xapi | webhook | lti_score
+    key: Mapped[str] = mapped_column(String(200))
+    target_id: Mapped[int | None] = mapped_column()  # the webhook's or LTI resource link's id, by channel
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending, sent, failed, skipped
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_status_code: Mapped[int | None] = mapped_column()  # the receiver's HTTP status, if it answered
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ApiToken(db.Model):
+    """A named token an admin made for another system (an HR system's script), with scopes. Only a hash of the
+    secret is kept: it is shown once. `prefix` (the token's first characters) tells tokens apart in lists and logs."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 hex of the whole token
+    scopes: Mapped[list] = mapped_column(JSON, default=list)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Webhook(db.Model):
+    """An address that receives signed POSTs when chosen events happen (a certificate issued, a course completed);
+    deliveries go through the outbox (channel "webhook", target_id = this id)."""
+
+    __tablename__ = "webhooks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    url: Mapped[str] = mapped_column(String(2000))
+    secret: Mapped[str] = mapped_column(String(128))  # the HMAC key; needed in full to sign each delivery
+    events: Mapped[list] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class LtiPlatform(db.Model):
+    """An LMS registered by an admin to launch the course as an LTI 1.3 tool: how it names itself (issuer, client
+    id), where its login, token and key-set endpoints are, and which deployments of the tool it may launch."""
+
+    __tablename__ = "lti_platforms"
+    __table_args__ = (UniqueConstraint("issuer", "client_id", name="uq_lti_platforms_issuer_client"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    issuer: Mapped[str] = mapped_column(String(500))
+    client_id: Mapped[str] = mapped_column(String(255))
+    deployment_ids: Mapped[list] = mapped_column(JSON, default=list)
+    auth_login_url: Mapped[str] = mapped_column(String(2000))
+    auth_token_url: Mapped[str] = mapped_column(String(2000))
+    auth_audience: Mapped[str | None] = mapped_column(String(2000))  # the token endpoint's audience, if not its URL
+    key_set_url: Mapped[str] = mapped_column(String(2000))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class LtiContext(db.Model):
+    """A course (context) in a platform, with the group its members are kept in and the service endpoints the
+    platform gave for it (line items, memberships)."""
+
+    __tablename__ = "lti_contexts"
+    __table_args__ = (UniqueConstraint("platform_id", "context_id", name="uq_lti_contexts_platform_context"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platforms.id", ondelete="CASCADE"))
+    context_id: Mapped[str] = mapped_column(String(255))
+    title: Mapped[str] = mapped_column(String(255), default="")
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="SET NULL"))
+    lineitems_url: Mapped[str | None] = mapped_column(String(2000))
+    memberships_url: Mapped[str | None] = mapped_column(String(2000))
+    service_scopes: Mapped[list] = mapped_column(JSON, default=list)  # the AGS/NRPS scopes the platform granted
+    synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class LtiResourceLink(db.Model):
+    """A placement of the course in a platform (a link an instructor put into an LMS course), what it opens
+    (`target`: "course:<course>", "lesson:<course>/<lesson>", "quiz:<course>/<quiz>", "sandbox:<course>/<scenario>")
+    and the gradebook column (line item) its score goes to."""
+
+    __tablename__ = "lti_resource_links"
+    __table_args__ = (UniqueConstraint("platform_id", "resource_link_id", name="uq_lti_links_platform_link"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platforms.id", ondelete="CASCADE"))
+    context_row_id: Mapped[int | None] = mapped_column(ForeignKey("lti_contexts.id", ondelete="SET NULL"))
+    resource_link_id: Mapped[str] = mapped_column(String(255))
+    deployment_id: Mapped[str] = mapped_column(String(255))
+    title: Mapped[str] = mapped_column(String(255), default="")
+    target: Mapped[str] = mapped_column(String(300))
+    lineitem_url: Mapped[str | None] = mapped_column(String(2000))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class LtiLaunch(db.Model):
+    """A person who launched a resource link, as the platform names them (`subject`): whose scores go to that
+    link's line item."""
+
+    __tablename__ = "lti_launches"
+    __table_args__ = (UniqueConstraint("link_id", "user_id", name="uq_lti_launches_link_user"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    link_id: Mapped[int] = mapped_column(ForeignKey("lti_resource_links.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    subject: Mapped[str] = mapped_column(String(255))
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class LtiState(db.Model):
+    """Short-lived LTI state shared by every server: login states and nonces (used once), launch data kept for a
+    deep-linking response. Expired rows are ignored and purged."""
+
+    __tablename__ = "lti_state"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    value: Mapped[dict] = mapped_column(JSON, default=dict)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class ScormPackage(db.Model):
+    """A SCORM package a trainer downloaded for an LMS without LTI: it launches `target` for the LMS's learner.
+    The key inside the package is stored hashed; revoking the package stops its launches."""
+
+    __tablename__ = "scorm_packages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(255))
+    course_id: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(300))
+    scorm_version: Mapped[str] = mapped_column(String(16))  # "1.2" or "2004"
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_launch_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Select, case, select, update
 from sqlalchemy.exc import IntegrityError
 
+from course import events
 from course.audit import operations as audit
 from course.core import completion
 from course.core.catalog import Course
@@ -126,6 +127,7 @@ def issue(
                 _take_status_index(certificate)
         except IntegrityError:
             continue
+        _issued(certificate)
         return certificate, True
     existing = current_certificate(user.id, course.id)
     if existing is None:
@@ -233,6 +235,18 @@ def _mark_revoked(certificate: Certificate, by: CurrentUser | None, reason: str)
     certificate.revoked_at = utcnow()
     certificate.revoked_reason = reason
     certificate.revoked_by_id = by.id if by else None
+    events.emit(
+        events.CertificateRevoked(
+            certificate.user_id, certificate.course_id, certificate.public_id, reason, certificate.revoked_at
+        )
+    )
+
+
+def _issued(certificate: Certificate) -> None:
+    if certificate.user_id is not None:
+        events.emit(
+            events.CertificateIssued(certificate.user_id, certificate.course_id, certificate.public_id, utcnow())
+        )
 
 
 def _holder(certificate: Certificate) -> User | None:
@@ -259,6 +273,7 @@ def reissue(certificate: Certificate, by: CurrentUser, key, name: str | None, re
     db.session.add(replacement)
     _take_status_index(replacement)
     certificate.replaced_by_id = replacement.id
+    _issued(replacement)
     audit.record(
         "certificate_reissued",
         actor=by,

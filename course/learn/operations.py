@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
 
+from course import events
 from course.core import completion
 from course.core.catalog import Course
 from course.extensions import db
-from course.models import CurrentUser, LessonProgress
+from course.models import CurrentUser, LessonProgress, utcnow
 
 
 def progress(user: CurrentUser, rule: completion.Requirements) -> completion.Progress:
@@ -31,4 +32,14 @@ def mark_complete(user: CurrentUser, course: Course, lesson_id: str) -> None:
         with db.session.begin_nested():
             db.session.add(LessonProgress(user_id=user.id, course_id=course.id, lesson_id=lesson_id))
     except IntegrityError:
-        pass
+        return
+    now = utcnow()
+    events.emit(events.LessonCompleted(user.id, course.id, lesson_id, now))
+    events.progress_changed(user.id, course.id, now)
+
+
+def viewed(user: CurrentUser, course: Course, lesson_id: str, lang: str) -> None:
+    """Tell other systems (an LRS) that a learner read a lesson; commits only if one of them wants to know, so a
+    lesson page writes nothing when no integration listens."""
+    if events.emit(events.LessonViewed(user.id, course.id, lesson_id, lang, utcnow())):
+        db.session.commit()

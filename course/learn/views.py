@@ -80,6 +80,8 @@ def lesson(course_id: str, lesson_id: str):
     before, after = course.neighbours(lesson_id)
     percent = completion.percent(rule, learner)
     authenticated = user.is_authenticated
+    if authenticated:
+        operations.viewed(user, course, lesson_id, lang)
     return render_page(
         "learn/lesson.html",
         {"percent": lambda: str(percent)},

@@ -19,7 +19,7 @@ from flask import current_app
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from course import mail
+from course import events, mail
 from course.core import notifications as rules
 from course.extensions import db, lock_for_writing
 from course.models import (
@@ -92,9 +92,18 @@ def create(items: Sequence[NewNotification], now: datetime | None = None) -> int
                 ]
             )
             .on_conflict_do_nothing(index_elements=["user_id", "key"])
-            .returning(Notification.__table__.c.id, Notification.__table__.c.user_id, Notification.__table__.c.kind)
+            .returning(
+                Notification.__table__.c.id,
+                Notification.__table__.c.user_id,
+                Notification.__table__.c.kind,
+                Notification.__table__.c.key,
+            )
         )
-        created.extend((id_, user_id, kind) for id_, user_id, kind in db.session.execute(statement))
+        data = {(i.user_id, i.key): i.data for i in chunk}
+        for id_, user_id, kind, key in db.session.execute(statement):
+            created.append((id_, user_id, kind))
+            if kind == "overdue":
+                _tell_overdue(user_id, data[(user_id, key)], now)
     if not created:
         return 0
     choices = mail_choices((user_id for _, user_id, _ in created), (kind for _, _, kind in created))
@@ -106,6 +115,12 @@ def create(items: Sequence[NewNotification], now: datetime | None = None) -> int
     for chunk in _chunks(mails):
         db.session.execute(NotificationMail.__table__.insert(), list(chunk))
     return len(created)
+
+
+def _tell_overdue(user_id: int, data: dict, now: datetime) -> None:
+    """Tell other systems (an HR system's webhook) that a learner missed a course's due date."""
+    due_at = datetime.fromisoformat(data["due_at"])
+    events.emit(events.LearnerOverdue(user_id, data["course_id"], data["assignment_id"], due_at, now))
 
 
 def notify(user_ids: Iterable[int], kind: str, key: str, data: dict, *, now: datetime | None = None) -> int:

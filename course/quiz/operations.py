@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, case, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from course import fast
+from course import events, fast
 from course.core import caching
 from course.core.analytics.answers import answer_rows
 from course.core.catalog import Course
@@ -265,6 +265,48 @@ def submit_attempt(attempt: QuizAttempt, quiz: Quiz, responses: Mapping[str, obj
         raise AttemptClosed(N_("This attempt was already submitted."))
     _record_best(attempt)
     record_answers(attempt)
+    _tell_submitted(attempt, quiz, layout, answers)
+
+
+def _tell_submitted(
+    attempt: QuizAttempt, quiz: Quiz, layout: tuple[Slot, ...], answers: dict[str, SavedAnswer]
+) -> None:
+    """Tell other systems (course/events.py) of the submitted attempt, and of the course completed by it."""
+    questions = tuple(
+        events.QuestionResult(
+            slot.question_id,
+            quiz.question(slot.question_id).type,
+            (answers[slot.question_id].mark or 0.0) / (answers[slot.question_id].max_mark or 1.0),
+            answers[slot.question_id].max_mark,
+            answers[slot.question_id].response,
+        )
+        for slot in layout
+    )
+    event = events.QuizSubmitted(
+        attempt.user_id,
+        attempt.course_id,
+        attempt.quiz_id,
+        attempt.id,
+        attempt.number,
+        attempt.score,
+        attempt.max_score,
+        attempt.percent,
+        bool(attempt.passed),
+        attempt.percent,
+        attempt.submitted_at,
+        questions,
+    )
+    if events.wanted(event):
+        best = db.session.scalar(
+            select(QuizResult.best_percent).where(
+                QuizResult.user_id == attempt.user_id,
+                QuizResult.course_id == attempt.course_id,
+                QuizResult.quiz_id == attempt.quiz_id,
+            )
+        )
+        events.emit(replace(event, best_percent=max(best or 0.0, attempt.percent)))
+    if attempt.passed:
+        events.progress_changed(attempt.user_id, attempt.course_id, attempt.submitted_at)
 
 
 def close_attempt(attempt: QuizAttempt, values: Mapping[str, object]) -> bool:

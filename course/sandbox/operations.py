@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Select, and_, case, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 
+from course import events
 from course.audit import operations as audit
 from course.core import assignment as assigning
 from course.core.catalog import Course
@@ -195,8 +196,36 @@ def save_version(design: SandboxDesign, plan: Plan) -> tuple[SandboxVersion, Eva
     )
     db.session.add(version)
     db.session.flush()
-    _record_best(design.user_id, design.course_id, grade.score, counts_as(design, evaluation))
+    counts = counts_as(design, evaluation)
+    _record_best(design.user_id, design.course_id, grade.score, counts)
+    _tell_evaluated(design, version, counts)
     return version, evaluation
+
+
+def _tell_evaluated(design: SandboxDesign, version: SandboxVersion, counts: str | None) -> None:
+    """Tell other systems (course/events.py) of the evaluated version, and of the course completed by it."""
+    now = utcnow()
+    event = events.DesignEvaluated(
+        design.user_id,
+        design.course_id,
+        design.id,
+        version.number,
+        design.scenario_id,
+        version.score,
+        bool(version.passed),
+        version.score,
+        counts,
+        now,
+    )
+    if events.wanted(event):
+        best = db.session.scalar(
+            select(SandboxResult.best_score).where(
+                SandboxResult.user_id == design.user_id, SandboxResult.course_id == design.course_id
+            )
+        )
+        events.emit(replace(event, best_score=max(best or 0.0, version.score)))
+    if counts is not None:
+        events.progress_changed(design.user_id, design.course_id, now)
 
 
 def copied_from(evaluation: Evaluation) -> str | None:

@@ -1,0 +1,37 @@
+"""`flask --app wsgi outbox send`: the job that sends what waits in the outbox (xAPI statements, webhook deliveries,
+LMS scores). Run it from cron every minute, on one server or several (docs/operations.md, "Outbox"): each message
+is sent once, whoever runs it."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from course.extensions import db
+from course.notifications.cli import _moment
+from course.outbox import operations
+
+outbox_cli = AppGroup("outbox", help="Messages for other systems: xAPI statements, webhooks, LMS scores.")
+
+
+@outbox_cli.command("send")
+@click.option("--now", callback=_moment, metavar="ISO8601", help="Act as if it were this moment (UTC by default).")
+@click.option("--limit", default=500, show_default=True, type=click.IntRange(1), help="Most messages in this run.")
+@click.option("--channel", "channels", multiple=True, help="Only this channel (xapi, webhook, lti_score); repeatable.")
+def send(now, limit: int, channels: tuple[str, ...]) -> None:  # noqa: ANN001 - a datetime or None
+    """Send the messages that are due."""
+    known = operations.channels()
+    unknown = [name for name in channels if name not in known]
+    if unknown:
+        raise click.BadParameter(f"unknown channel(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    report = operations.send_due(now, limit, channels or None)
+    click.echo(f"Outbox: {report}.")
+
+
+@outbox_cli.command("retry")
+@click.option("--channel", default=None, help="Only this channel's failed messages.")
+def retry(channel: str | None) -> None:
+    """Try the messages that failed for good again, from the start."""
+    count = operations.retry(channel=channel)
+    db.session.commit()
+    click.echo(f"{count} message(s) queued again.")
