@@ -43,6 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from course.learn import bp as learn_bp
     from course.notifications import bp as notifications_bp
     from course.notifications.messages import check_labels as check_notification_labels
+    from course.outbox import bp as outbox_bp
     from course.quiz import bp as quiz_bp
     from course.quiz.fields import check_field_builders
     from course.reports import bp as reports_bp
@@ -68,6 +69,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(assignments_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(outbox_bp)
 
     from course import cli
 

@@ -179,6 +179,10 @@ ACCESS = [
     ("notifications.outbox", "GET", "/admin/mail", 302, 403, 403, 200),
     ("notifications.retry", "POST", "/admin/mail/999999/retry", 302, 403, 403, 404),
     ("notifications.retry_failed", "POST", "/admin/mail/retry-failed", 302, 403, 403, 302),
+    ("outbox.index", "GET", "/admin/outbox", 302, 403, 403, 200),
+    ("outbox.index", "GET", "/admin/outbox?channel=nonsense", 302, 403, 403, 404),
+    ("outbox.retry", "POST", "/admin/outbox/999999/retry", 302, 403, 403, 404),
+    ("outbox.retry_failed", "POST", "/admin/outbox/retry-failed", 302, 403, 403, 302),
     ("sandbox.ask_feedback", "POST", "/sandbox/designs/999999/feedback", 302, 404, 404, 404),
     # Reports (course/reports): managers, trainers and admins; group 999999 does not exist, and a group outside one's
     # view looks exactly the same (404).
