@@ -35,12 +35,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     from course.admin import bp as admin_bp
     from course.analytics import bp as analytics_bp
     from course.api import bp as api_bp
+    from course.api.hr import bp as hr_api_bp
+    from course.api.token_views import bp as api_tokens_bp
     from course.assignments import bp as assignments_bp
     from course.auth import bp as auth_bp
     from course.authoring import bp as authoring_bp
     from course.authoring.media import media_bp
     from course.certificates import bp as certificates_bp
     from course.learn import bp as learn_bp
+    from course.lti import bp as lti_bp
+    from course.lti.service_views import bp as lti_services_bp
     from course.notifications import bp as notifications_bp
     from course.notifications.messages import check_labels as check_notification_labels
     from course.outbox import bp as outbox_bp
@@ -49,7 +53,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from course.reports import bp as reports_bp
     from course.sandbox import bp as sandbox_bp
     from course.sandbox.labels import check_labels
+    from course.scorm import bp as scorm_bp
     from course.site import bp as site_bp
+    from course.webhooks import bp as webhooks_bp
+    from course.xapi import bp as xapi_bp  # importing it subscribes the statements and registers their channel
 
     check_field_builders()
     check_labels()
@@ -66,10 +73,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(analytics_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(hr_api_bp)
+    app.register_blueprint(api_tokens_bp)
+    app.register_blueprint(webhooks_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(assignments_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(lti_bp)
+    app.register_blueprint(scorm_bp)
     app.register_blueprint(outbox_bp)
+    app.register_blueprint(lti_services_bp)
+    app.register_blueprint(xapi_bp)
 
     from course import cli
 

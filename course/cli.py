@@ -19,6 +19,8 @@ from course.core.catalog import Problem, build_catalog
 from course.core.errors import NotFound
 from course.core.quiz import QUIZ_FILE, QUIZ_FOLDER, gift, parse_quiz
 from course.extensions import db
+from course.lti.cli import lti_cli
+from course.lti.service_cli import lti_services_cli
 from course.notifications.cli import notifications_cli
 from course.outbox.cli import outbox_cli
 from course.publishing import operations as publishing
@@ -265,3 +267,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(backup_cli)
     app.cli.add_command(notifications_cli)
     app.cli.add_command(outbox_cli)
+    app.cli.add_command(lti_services_cli)
+    app.cli.add_command(lti_cli)

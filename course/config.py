@@ -12,7 +12,8 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 
-from course import branding
+from course import branding, embedding
+from course.core import lti, xapi
 from course.core.assignments import is_time_zone
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -80,6 +81,8 @@ class Defaults:
     MAIL_TIMEOUT = 10
     MAIL_FILE_PATH: str | None = None
     NOTIFY_DUE_SOON_DAYS = 3  # the "due soon" reminder comes this many days before a course is due
+    # Sent messages to other systems (xAPI, webhooks, LMS scores) are deleted from the outbox after this many days.
+    OUTBOX_RETENTION_DAYS = 30
     PROXY_FIX_X_FOR = 0
     BABEL_DEFAULT_LOCALE = "de"
     SESSION_COOKIE_SECURE = True
@@ -107,6 +110,41 @@ class Defaults:
     MEDIA_MAX_BYTES = 1024 * 1024
     MEDIA_MAX_PIXELS = 16_000_000
     GIFT_MAX_BYTES = 512 * 1024
+    # SCORM dispatch packages (course/scorm/; docs/operations.md, "SCORM packages"). A package's page asks for the
+    # learner's standing this often (and whenever the learner opens a page of the course in its frame); the value is
+    # written into each package when it is downloaded.
+    SCORM_POLL_SECONDS = 15
+    SCORM_LAUNCH_RATE_LIMIT = "300 per minute"  # package launches per client address (a company's NAT is one)
+    # LTI 1.3 tool and embedding in an LMS's frame (course/lti/, course/embedding.py; README, "LTI").
+    # True: the session cookie is SameSite=None; Secure; Partitioned, so a login inside an LMS's frame survives;
+    # needs the site on https. False: inside a frame the launch offers to open the course in a new window.
+    EMBEDDING = False
+    # Origins besides the active LTI platforms that may show the site in a frame (an LMS that embeds the SCORM
+    # package), e.g. ["https://lms.example.org"]; COURSE_FRAME_ANCESTORS takes them separated by commas.
+    FRAME_ANCESTORS: list[str] = []
+    LTI_KEY_FILE: str | None = None  # None → lti-tool-key.pem in the instance folder (the same file on every server)
+    LTI_TIMEOUT_SECONDS = 10  # fetching a platform's key set during a launch
+    # Token API and webhooks for HR systems (course/api/hr.py, course/webhooks/; docs/operations.md, "HR systems").
+    # A delivery that gets no answer within this many seconds is tried again later.
+    WEBHOOK_TIMEOUT_SECONDS = 10
+    # None → http:// webhook addresses only in debug and tests; https is required in production.
+    WEBHOOK_ALLOW_HTTP: bool | None = None
+    # Webhooks may not post to loopback, private or link-local addresses (a forged request into the site's own
+    # network, SSRF) unless this is True, e.g. for an HR system inside the company network.
+    WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
+    # LTI Advantage services (course/lti/services.py; docs/operations.md, "LMS grades and rosters"): a platform's
+    # token, line item, score or memberships endpoint that gives no answer within this many seconds is tried later.
+    LTI_SERVICE_TIMEOUT_SECONDS = 10
+    # xAPI statements for a Learning Record Store (course/xapi/; docs/operations.md, "xAPI"). None: no statements
+    # at all (nothing is queued, the lesson page writes nothing). The LRS's xAPI endpoint, without /statements,
+    # e.g. https://lrs.example.org/xAPI; HTTP Basic credentials both or neither.
+    XAPI_LRS_URL: str | None = None
+    XAPI_LRS_USERNAME: str | None = None
+    XAPI_LRS_PASSWORD: str | None = None
+    XAPI_TIMEOUT_SECONDS = 10  # an LRS that has not answered by then is tried again later
+    # Who a statement names: "account" (the learner's number on this site, homePage PUBLIC_URL: no e-mail address
+    # leaves the site), "mbox" (the e-mail address and name) or "mbox_sha1sum" (a SHA-1 of the address).
+    XAPI_ACTOR = "account"
 
 
 _DURATIONS = (
@@ -160,6 +198,11 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     _branding(app)
     _accounts(app)
     _time_zone(app)
+    _scorm(app)
+    _webhooks(app)
+    _lti_services(app)
+    _xapi(app)
+    _embedding(app)
     _refuse_insecure(app)
 
 
@@ -233,6 +276,88 @@ def _time_zone(app: Flask) -> None:
         raise InsecureConfigError(
             f"TIME_ZONE must be an IANA time zone name such as 'Europe/Berlin', not {app.config['TIME_ZONE']!r}."
         )
+
+
+def _number(app: Flask, name: str, low: int, high: int, *, whole: bool = False, unit: str = "seconds") -> None:
+    """Refuse a setting that is not a number up to `high`, above `low` (a timeout: 0 would mean none) or, for a
+    whole number, from `low`: a typo should stop the start, not fail every delivery later."""
+    value = app.config[name]
+    number = not isinstance(value, bool) and isinstance(value, int if whole else int | float)
+    if whole:
+        fits, what = number and low <= value <= high, f"a whole number of {unit} from {low} to {high}"
+    else:
+        fits, what = number and low < value <= high, f"a number of {unit} above {low} and at most {high}"
+    if not fits:
+        raise InsecureConfigError(f"{name} must be {what}, not {value!r}.")
+
+
+def _webhooks(app: Flask) -> None:
+    """Settle WEBHOOK_ALLOW_HTTP and check the webhook timeout, so a typo stops the start, not a delivery."""
+    config = app.config
+    if config["WEBHOOK_ALLOW_HTTP"] is None:
+        config["WEBHOOK_ALLOW_HTTP"] = bool(app.debug or app.testing)
+    _number(app, "WEBHOOK_TIMEOUT_SECONDS", 0, 120)
+
+
+def _xapi(app: Flask) -> None:
+    """Check the LRS settings, so a typo stops the start instead of failing every statement later."""
+    config = app.config
+    url = config.get("XAPI_LRS_URL") or None
+    if url is not None:
+        parts = urlsplit(str(url))
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or parts.query
+            or parts.fragment
+            or parts.username
+        ):
+            raise InsecureConfigError(
+                f"XAPI_LRS_URL must be the LRS's http(s) xAPI address like https://lrs.example.org/xAPI"
+                f" (credentials go into XAPI_LRS_USERNAME and XAPI_LRS_PASSWORD), not {url!r}."
+            )
+        if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS and not (app.debug or app.testing):
+            raise InsecureConfigError(
+                f"XAPI_LRS_URL must use https (statements name learners, and the LRS password goes with each),"
+                f" not {url!r}; plain http only for an LRS on this machine (localhost, 127.0.0.1)."
+            )
+        url = str(url).rstrip("/")
+    config["XAPI_LRS_URL"] = url
+    if bool(config.get("XAPI_LRS_USERNAME")) != bool(config.get("XAPI_LRS_PASSWORD")):
+        raise InsecureConfigError("XAPI_LRS_USERNAME and XAPI_LRS_PASSWORD go together: set both or neither.")
+    _number(app, "XAPI_TIMEOUT_SECONDS", 0, 120)
+    if config["XAPI_ACTOR"] not in xapi.ACTORS:
+        raise InsecureConfigError(f"XAPI_ACTOR must be one of {', '.join(xapi.ACTORS)}, not {config['XAPI_ACTOR']!r}.")
+
+
+def _lti_services(app: Flask) -> None:
+    """Check the LTI timeouts and the outbox's retention, so a typo stops the start, not a grade delivery."""
+    _number(app, "LTI_TIMEOUT_SECONDS", 0, 120)
+    _number(app, "LTI_SERVICE_TIMEOUT_SECONDS", 0, 120)
+    _number(app, "OUTBOX_RETENTION_DAYS", 1, 3650, whole=True, unit="days")
+
+
+def _embedding(app: Flask) -> None:
+    """Check the frame settings: origins only (a path or a typo would silently allow nobody), and the https a
+    SameSite=None cookie needs; then set the session cookie for frames (course/embedding.py)."""
+    origins = app.config["FRAME_ANCESTORS"]
+    if isinstance(origins, str):  # COURSE_FRAME_ANCESTORS=https://a.example,https://b.example
+        origins = [item.strip() for item in origins.split(",") if item.strip()]
+    for value in origins:
+        if not isinstance(value, str) or lti.origin(value) != value.rstrip("/"):
+            raise InsecureConfigError(f"FRAME_ANCESTORS lists origins like https://lms.example.org, not {value!r}.")
+    app.config["FRAME_ANCESTORS"] = [value.rstrip("/") for value in origins]
+    if app.config["EMBEDDING"] and not (app.config["SESSION_COOKIE_SECURE"] and embedding.https_site(app)):
+        raise InsecureConfigError(
+            "EMBEDDING = True needs the site on https (PUBLIC_URL https://..., SESSION_COOKIE_SECURE = True):\n"
+            "browsers drop SameSite=None cookies that are not Secure."
+        )
+    embedding.cookie_settings(app.config)
+
+
+def _scorm(app: Flask) -> None:
+    """Check the SCORM poll interval: it is written into every package downloaded, so a typo would ship."""
+    _number(app, "SCORM_POLL_SECONDS", 1, 3600, whole=True)
 
 
 def _refuse_insecure(app: Flask) -> None:

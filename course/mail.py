@@ -43,9 +43,19 @@ def render(template: str, lang: str, **context: object) -> tuple[str, str, str]:
     return str(module.subject).strip(), text, html
 
 
+def undeliverable(address: str) -> bool:
+    """An address no mail can reach: the reserved .invalid domain (RFC 2606) of erased accounts and of accounts an
+    LMS made (LTI, SCORM) without an address of the person's."""
+    return parseaddr(address)[1].lower().endswith(".invalid")
+
+
 def send(to: str, template: str, lang: str, **context: object) -> None:
     """Send one message now; raises MailError when the server does not take it (the caller decides whether the
-    person must hear about it, as an admin inviting does, or must not, as the password-reset page)."""
+    person must hear about it, as an admin inviting does, or must not, as the password-reset page). A message to an
+    undeliverable address is not sent at all."""
+    if undeliverable(to):
+        current_app.logger.info("Mail %s to %s not sent: the address cannot receive mail", template, to)
+        return
     subject, text, html = render(template, lang, **context)
     # Our own connection, closed either way: Flask-Mailman closes the one it opens only after a success, so a
     # refused recipient would leave the SMTP connection open until garbage collection.

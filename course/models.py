@@ -660,12 +660,15 @@ class OutboxMessage(db.Model):
         UniqueConstraint("channel", "key", name="uq_outbox_messages_channel_key"),
         Index("ix_outbox_messages_status_next", "status", "next_attempt_at"),
         Index("ix_outbox_messages_channel_target", "channel", "target_id"),
+        Index("ix_outbox_messages_status_sent", "status", "sent_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))  # xapi | webhook | lti_score
     key: Mapped[str] = mapped_column(String(200))
     target_id: Mapped[int | None] = mapped_column()  # the webhook's or LTI resource link's id, by channel
+    # Whom the message is about: erasing the account deletes its messages (they may carry the address or name).
+    user_id: Mapped[int | None] = mapped_column(index=True)
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending, sent, failed, skipped
     attempts: Mapped[int] = mapped_column(default=0)
@@ -693,6 +696,9 @@ class ApiToken(db.Model):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The last time the token was refused (revoked or expired) and why: what admins see when a script stops working.
+    last_refused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_refusal: Mapped[str | None] = mapped_column(String(16))
 
 
 class Webhook(db.Model):

@@ -8,23 +8,26 @@ from urllib.parse import urlsplit
 from flask import Flask
 from flask_wtf.csrf import generate_csrf
 
-from course import fast
+from course import embedding, fast
 from course.fast.csrf import signed_token
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
+
+def content_security_policy(frame_ancestors: str = "'none'", form_action: str = "'self'") -> str:
+    """The site's CSP; who may frame it comes from course/embedding.py, a form posting elsewhere names its target."""
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            "font-src 'self'",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            f"form-action {form_action}",
+            f"frame-ancestors {frame_ancestors}",
+        ]
+    )
 
 
 class SecurityHeaders:
@@ -33,14 +36,17 @@ class SecurityHeaders:
     Cheaper than an after_request hook on werkzeug's Headers, and it covers every response.
     """
 
-    def __init__(self, wsgi_app: Callable, headers: list[tuple[str, str]]) -> None:
+    def __init__(
+        self, wsgi_app: Callable, headers: list[tuple[str, str]], framing: Callable[[], list[tuple[str, str]]]
+    ) -> None:
         self.wsgi_app = wsgi_app
         self.headers = headers
+        self.framing = framing  # the CSP and X-Frame-Options, which follow the registered LTI platforms
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         def start(status: str, headers: list[tuple[str, str]], exc_info: object = None) -> Callable:
             present = {name.lower() for name, _ in headers}
-            headers.extend(item for item in self.headers if item[0].lower() not in present)
+            headers.extend(item for item in [*self.framing(), *self.headers] if item[0].lower() not in present)
             return start_response(status, headers, exc_info)
 
         return self.wsgi_app(environ, start)
@@ -48,16 +54,14 @@ class SecurityHeaders:
 
 def init_app(app: Flask) -> None:
     headers = [
-        ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
         ("X-Content-Type-Options", "nosniff"),
-        ("X-Frame-Options", "DENY"),
         ("Referrer-Policy", "same-origin"),
         ("Cross-Origin-Opener-Policy", "same-origin"),
         ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
     ]
     if app.config["SESSION_COOKIE_SECURE"]:
         headers.append(("Strict-Transport-Security", "max-age=31536000"))
-    app.wsgi_app = SecurityHeaders(app.wsgi_app, headers)  # type: ignore[method-assign]
+    app.wsgi_app = SecurityHeaders(app.wsgi_app, headers, embedding.framing_headers(app, content_security_policy))  # type: ignore[method-assign]
     app.jinja_env.globals["csrf_token"] = csrf_token
 
 

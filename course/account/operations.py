@@ -23,6 +23,7 @@ from course.models import (
     CurrentUser,
     GroupMembership,
     LessonProgress,
+    LtiLaunch,
     QuizResult,
     SandboxAssignment,
     SandboxComment,
@@ -34,6 +35,7 @@ from course.models import (
     utcnow,
 )
 from course.notifications import operations as notifications
+from course.outbox import operations as outbox
 
 # Audit actions whose detail names addresses ("old", "new"): erasing the account removes them from the detail.
 _ADDRESS_DETAIL = {"email_change_requested": ("new",), "email_changed": ("old", "new")}
@@ -150,6 +152,7 @@ def delete_account(user: User, by: User | CurrentUser | None) -> None:
     for certificate in held:
         certificates.erase_recipient(certificate, key)
     notifications.forget_person(user.id)  # before the comments below lose their author
+    outbox.forget_person(user.id)
     designs = select(SandboxDesign.id).where(SandboxDesign.user_id == user.id).scalar_subquery()
     db.session.execute(delete(SandboxComment).where(SandboxComment.design_id.in_(designs)))
     db.session.execute(update(SandboxComment).where(SandboxComment.author_id == user.id).values(author_id=None))
@@ -158,7 +161,15 @@ def delete_account(user: User, by: User | CurrentUser | None) -> None:
         .where(SandboxDesign.user_id == user.id)
         .values(name=literal("Design ", String) + cast(SandboxDesign.id, String))
     )
-    for model in (LessonProgress, QuizResult, SandboxResult, SandboxAssignment, SsoIdentity, GroupMembership):
+    for model in (
+        LessonProgress,
+        QuizResult,
+        SandboxResult,
+        SandboxAssignment,
+        SsoIdentity,
+        GroupMembership,
+        LtiLaunch,
+    ):
         db.session.execute(delete(model).where(model.user_id == user.id))
     accounts.end_all_sessions(user.id)
     accounts.forget_tokens(user.id)

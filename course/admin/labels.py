@@ -60,6 +60,20 @@ ACTION_LABELS = {
     "assignment_created": _l("Course assigned"),
     "assignment_changed": _l("Assignment dates changed"),
     "assignment_removed": _l("Course unassigned"),
+    "scorm_package_created": _l("SCORM package created"),
+    "scorm_package_revoked": _l("SCORM package revoked"),
+    "scorm_launch_refused": _l("SCORM launch refused"),
+    "api_token_created": _l("API token created"),
+    "api_token_revoked": _l("API token revoked"),
+    "webhook_created": _l("Webhook created"),
+    "webhook_changed": _l("Webhook changed"),
+    "webhook_secret_rotated": _l("Webhook secret renewed"),
+    "webhook_deleted": _l("Webhook deleted"),
+    "lti_platform_added": _l("LTI platform registered"),
+    "lti_platform_changed": _l("LTI platform changed"),
+    "lti_platform_activated": _l("LTI platform activated"),
+    "lti_platform_deactivated": _l("LTI platform deactivated"),
+    "lti_platform_removed": _l("LTI platform removed"),
 }
 
 

@@ -47,6 +47,20 @@ ACTIONS = (
     "assignment_created",
     "assignment_changed",
     "assignment_removed",
+    "scorm_package_created",
+    "scorm_package_revoked",
+    "scorm_launch_refused",
+    "api_token_created",
+    "api_token_revoked",
+    "webhook_created",
+    "webhook_changed",
+    "webhook_secret_rotated",
+    "webhook_deleted",
+    "lti_platform_added",
+    "lti_platform_changed",
+    "lti_platform_activated",
+    "lti_platform_deactivated",
+    "lti_platform_removed",
 )
 COMMAND_LINE = "command line"
 _UNSET = object()

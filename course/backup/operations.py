@@ -39,6 +39,7 @@ from course.core.backup import (
     CONFIG_MEMBER,
     DATABASE_MEMBERS,
     ENCRYPTED_MAGIC,
+    LTI_KEY_MEMBER,
     MEDIA_FOLDER,
     NONCE_PREFIX_SIZE,
     RETIRED_KEYS_FOLDER,
@@ -50,6 +51,7 @@ from course.core.backup import (
 )
 from course.core.media import is_stored_name
 from course.extensions import db
+from course.lti.keys import key_path as lti_key_path
 
 VERSION_TABLE = "alembic_version"
 CONFIG_FILE_NAME = "config.py"
@@ -181,6 +183,8 @@ def _site_files(app: Flask) -> list[tuple[str, Path]]:
             files.append((f"{RETIRED_KEYS_FOLDER}/{path.name}", path))
         else:
             raise BackupError(f"the key file {path} is in no place a restore knows; back it up by hand")
+    if lti_key_path(app).is_file():
+        files.append((LTI_KEY_MEMBER, lti_key_path(app)))
     config = Path(app.instance_path) / CONFIG_FILE_NAME
     if config.is_file():
         files.append((CONFIG_MEMBER, config))
@@ -408,8 +412,9 @@ def _place_files(app: Flask, staged: dict[str, Path], report: RestoreReport) -> 
                 raise BackupError(f"the archive holds a media file the app does not write: {file_name}")
             _put(path, media / file_name)  # named by its content: an existing file is the same image
             report.media += 1
-        elif name == ACTIVE_KEY_MEMBER or folder == RETIRED_KEYS_FOLDER:
-            target = key_path(app) if name == ACTIVE_KEY_MEMBER else retired_dir(app) / file_name
+        elif name in (ACTIVE_KEY_MEMBER, LTI_KEY_MEMBER) or folder == RETIRED_KEYS_FOLDER:
+            targets = {ACTIVE_KEY_MEMBER: key_path(app), LTI_KEY_MEMBER: lti_key_path(app)}
+            target = targets.get(name) or retired_dir(app) / file_name
             if target.is_file() and not filecmp.cmp(path, target, shallow=False):
                 kept = target.with_name(f"{target.name}.before-restore-{stamp}")
                 os.replace(target, kept)  # a private key is never destroyed by a restore

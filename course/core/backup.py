@@ -32,6 +32,7 @@ DATABASE_KINDS = ("sqlite", "postgresql")
 #: The one member that holds the database, per kind: a SQLite file, or a pg_dump archive in custom format.
 DATABASE_MEMBERS = {"sqlite": "database/course.sqlite3", "postgresql": "database/course.pgdump"}
 ACTIVE_KEY_MEMBER = "keys/active.pem"
+LTI_KEY_MEMBER = "keys/lti-tool.pem"  # the LTI tool's RSA key: LMS registrations trust its public half
 RETIRED_KEYS_FOLDER = "keys/retired"
 CONFIG_MEMBER = "instance/config.py"
 MEDIA_FOLDER = "media"
@@ -138,7 +139,7 @@ def check_member_name(name: object) -> str:
     """
     if not isinstance(name, str):
         raise BackupError("its manifest.json has a member without a name")
-    if name in DATABASE_MEMBERS.values() or name in (ACTIVE_KEY_MEMBER, CONFIG_MEMBER):
+    if name in DATABASE_MEMBERS.values() or name in (ACTIVE_KEY_MEMBER, LTI_KEY_MEMBER, CONFIG_MEMBER):
         return name
     folder, _, file_name = name.rpartition("/")
     if folder in (MEDIA_FOLDER, RETIRED_KEYS_FOLDER) and _COMPONENT.match(file_name):

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import logging
 import os
-from functools import lru_cache
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Flask, current_app
 from jwcrypto import jwk
+
+from course.core import caching
 
 KEY_FILE_NAME = "lti-tool-key.pem"
 
@@ -45,9 +46,7 @@ def _create(path: Path) -> None:
     log.info("Created the LTI tool key in %s", path)
 
 
-@lru_cache(maxsize=4)
-def _load(path: str, _mtime: float) -> jwk.JWK:
-    return jwk.JWK.from_pem(Path(path).read_bytes())
+_KEYS: caching.Cache[jwk.JWK] = caching.cache("lti.tool-key", 4)  # by (file, modification time)
 
 
 def tool_key() -> jwk.JWK:
@@ -55,7 +54,7 @@ def tool_key() -> jwk.JWK:
     path = key_path(current_app)
     if not path.is_file():
         _create(path)
-    return _load(str(path), path.stat().st_mtime)
+    return _KEYS.get_or_compute((str(path), path.stat().st_mtime), lambda: jwk.JWK.from_pem(path.read_bytes()))
 
 
 def key_id() -> str:

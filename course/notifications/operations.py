@@ -332,7 +332,7 @@ def _deliver(row: NotificationMail, now: datetime, report: SendReport) -> None:
     user = db.session.get(User, notification.user_id)
     choice = db.session.get(NotificationPreference, (notification.user_id, notification.kind))
     wanted = rules.wants_mail(notification.kind, None if choice is None else choice.by_mail)
-    if user is None or not user.active or user.deleted_at is not None or not wanted:
+    if user is None or not user.active or user.deleted_at is not None or not wanted or mail.undeliverable(user.email):
         row.status, row.claimed_until = "skipped", None
         report.skipped += 1
         return

@@ -4,10 +4,14 @@ is sent once, whoever runs it."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from course.extensions import db
+from course.models import utcnow
 from course.notifications.cli import _moment
 from course.outbox import operations
 
@@ -25,7 +29,10 @@ def send(now, limit: int, channels: tuple[str, ...]) -> None:  # noqa: ANN001 - 
     if unknown:
         raise click.BadParameter(f"unknown channel(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
     report = operations.send_due(now, limit, channels or None)
-    click.echo(f"Outbox: {report}.")
+    days = current_app.config["OUTBOX_RETENTION_DAYS"]
+    purged = operations.purge(now or utcnow(), timedelta(days=days))
+    db.session.commit()
+    click.echo(f"Outbox: {report}; {purged} delivered message(s) older than {days} days deleted.")
 
 
 @outbox_cli.command("retry")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from course.core.notifications import next_attempt
@@ -76,10 +76,16 @@ def _insert():  # noqa: ANN202 - the dialect's INSERT with ON CONFLICT
 
 
 def enqueue(
-    channel: str, key: str, payload: dict, *, target_id: int | None = None, now: datetime | None = None
+    channel: str,
+    key: str,
+    payload: dict,
+    *,
+    target_id: int | None = None,
+    user_id: int | None = None,
+    now: datetime | None = None,
 ) -> bool:
-    """Queue a message unless one with this (channel, key) exists; True if it was queued now. The caller commits,
-    with the event the message tells of."""
+    """Queue a message unless one with this (channel, key) exists; True if it was queued now. `user_id`: whom it is
+    about (erasing the account deletes it). The caller commits, with the event the message tells of."""
     if channel not in _channels:
         raise ValueError(f"unknown outbox channel {channel!r}")
     if len(key) > 200:
@@ -91,6 +97,7 @@ def enqueue(
             channel=channel,
             key=key,
             target_id=target_id,
+            user_id=user_id,
             payload=payload,
             status="pending",
             attempts=0,
@@ -262,3 +269,25 @@ def retry(message_ids: Iterable[int] | None = None, channel: str | None = None) 
             OutboxMessage.id.in_(list(message_ids)), OutboxMessage.status.in_(("failed", "pending"))
         )
     return db.session.execute(statement).rowcount
+
+
+# --- Data rights and housekeeping ------------------------------------------------------------------------------------
+
+
+def forget_person(user_id: int) -> int:
+    """Erase what the outbox holds about a person (account/operations.py `delete_account`): waiting messages are not
+    sent any more, and sent ones were only our copy. Returns how many; the caller commits."""
+    return db.session.execute(delete(OutboxMessage).where(OutboxMessage.user_id == user_id)).rowcount
+
+
+def purge(now: datetime, older_than: timedelta) -> int:
+    """Delete sent and skipped messages older than `older_than` (OUTBOX_RETENTION_DAYS): the receiver has them, and
+    keeping their payloads forever would keep personal data nobody needs. Failed ones stay until an admin acts."""
+    cutoff = now - older_than
+    done = delete(OutboxMessage).where(
+        or_(
+            and_(OutboxMessage.status == "sent", OutboxMessage.sent_at < cutoff),
+            and_(OutboxMessage.status == "skipped", OutboxMessage.created_at < cutoff),
+        )
+    )
+    return db.session.execute(done).rowcount

@@ -50,6 +50,7 @@ def upgrade():
     sa.Column('channel', sa.String(length=16), nullable=False),
     sa.Column('key', sa.String(length=200), nullable=False),
     sa.Column('target_id', sa.Integer(), nullable=True),
+    sa.Column('user_id', sa.Integer(), nullable=True),
     sa.Column('payload', sa.JSON(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
@@ -65,6 +66,8 @@ def upgrade():
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
         batch_op.create_index('ix_outbox_messages_channel_target', ['channel', 'target_id'], unique=False)
         batch_op.create_index('ix_outbox_messages_status_next', ['status', 'next_attempt_at'], unique=False)
+        batch_op.create_index('ix_outbox_messages_status_sent', ['status', 'sent_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbox_messages_user_id'), ['user_id'], unique=False)
 
     op.create_table('api_tokens',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -77,6 +80,8 @@ def upgrade():
     sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('last_used_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_refused_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_refusal', sa.String(length=16), nullable=True),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_api_tokens_created_by_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_tokens')),
     sa.UniqueConstraint('prefix', name=op.f('uq_api_tokens_prefix')),
@@ -170,6 +175,8 @@ def downgrade():
     op.drop_table('scorm_packages')
     op.drop_table('api_tokens')
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outbox_messages_user_id'))
+        batch_op.drop_index('ix_outbox_messages_status_sent')
         batch_op.drop_index('ix_outbox_messages_status_next')
         batch_op.drop_index('ix_outbox_messages_channel_target')
 

@@ -169,6 +169,15 @@ ACCESS = [
     ("assignments.change", "POST", "/studio/courses/kam-pay/assignments/999999", 302, 403, 404, 404),
     ("assignments.remove", "GET", "/studio/courses/kam-pay/assignments/999999/delete", 302, 403, 404, 404),
     ("assignments.remove", "POST", "/studio/courses/kam-pay/assignments/999999/delete", 302, 403, 404, 404),
+    # SCORM packages (course/scorm): the studio page for trainers and admins (a post without a form: 400; package
+    # 999999 does not exist); the launch and the status are public and answer an unknown package key with 404.
+    ("scorm.packages", "GET", "/studio/courses/kam-pay/scorm", 302, 403, 200, 200),
+    ("scorm.packages", "POST", "/studio/courses/kam-pay/scorm", 302, 403, 400, 400),
+    ("scorm.download", "POST", "/studio/courses/kam-pay/scorm/999999/download", 302, 403, 404, 404),
+    ("scorm.revoke", "GET", "/studio/courses/kam-pay/scorm/999999/revoke", 302, 403, 404, 404),
+    ("scorm.revoke", "POST", "/studio/courses/kam-pay/scorm/999999/revoke", 302, 403, 404, 404),
+    ("scorm.launch", "GET", f"/scorm/launch/{NO_TOKEN}?learner_id=lms-1", 404, 404, 404, 404),
+    ("scorm.status", "GET", f"/scorm/status/{NO_TOKEN}?learner_id=lms-1", 404, 404, 404, 404),
     # Notifications (course/notifications): one's own list and mail choices; the mail outbox for admins only.
     # Notification 999999, mail 999999 and design 999999 do not exist: a stranger's look exactly the same (404).
     ("notifications.index", "GET", "/notifications", 302, 200, 200, 200),
@@ -183,12 +192,68 @@ ACCESS = [
     ("outbox.index", "GET", "/admin/outbox?channel=nonsense", 302, 403, 403, 404),
     ("outbox.retry", "POST", "/admin/outbox/999999/retry", 302, 403, 403, 404),
     ("outbox.retry_failed", "POST", "/admin/outbox/retry-failed", 302, 403, 403, 302),
+    # LTI services (course/lti/service_views.py): the LMS courses and their roster sync, for admins only; no context
+    # 999999.
+    ("lti_services.contexts", "GET", "/admin/lti/contexts", 302, 403, 403, 200),
+    ("lti_services.sync", "POST", "/admin/lti/contexts/999999/sync", 302, 403, 403, 404),
     ("sandbox.ask_feedback", "POST", "/sandbox/designs/999999/feedback", 302, 404, 404, 404),
     # Reports (course/reports): managers, trainers and admins; group 999999 does not exist, and a group outside one's
     # view looks exactly the same (404).
     ("reports.index", "GET", "/reports", 302, 403, 200, 200),
     ("reports.group_course", "GET", "/reports/groups/999999/courses/kam-pay", 302, 403, 404, 404),
     ("reports.group_course_csv", "GET", "/reports/groups/999999/courses/kam-pay.csv", 302, 403, 404, 404),
+    # LTI tool (course/lti/views.py): login and launch without an LMS's parameters are refused (400) for everyone;
+    # deep linking answers only the instructor whose launch it is (no such launch: 404); the platform pages for admins.
+    ("lti.login", "GET", "/lti/login", 400, 400, 400, 400),
+    ("lti.login", "POST", "/lti/login", 400, 400, 400, 400),
+    ("lti.launch", "POST", "/lti/launch", 400, 400, 400, 400),
+    ("lti.deep_link", "GET", "/lti/deep-link/no-such-launch", 302, 403, 404, 404),
+    ("lti.deep_link", "POST", "/lti/deep-link/no-such-launch", 302, 403, 404, 404),
+    ("lti.jwks", "GET", "/lti/jwks.json", 200, 200, 200, 200),
+    ("lti.configuration", "GET", "/lti/config.json", 200, 200, 200, 200),
+    ("lti.platforms", "GET", "/admin/lti", 302, 403, 403, 200),
+    ("lti.new_platform", "GET", "/admin/lti/new", 302, 403, 403, 200),
+    ("lti.new_platform", "POST", "/admin/lti/new", 302, 403, 403, 400),  # nothing filled in
+    ("lti.edit_platform", "GET", "/admin/lti/999999", 302, 403, 403, 404),
+    ("lti.edit_platform", "POST", "/admin/lti/999999", 302, 403, 403, 404),
+    ("lti.toggle_platform", "POST", "/admin/lti/999999/active", 302, 403, 403, 404),
+    ("lti.new_registration_link", "POST", "/admin/lti/registration-link", 302, 403, 403, 200),
+    ("lti.register", "GET", "/lti/register/no-such-link", 404, 404, 404, 404),  # a dynamic registration link
+    # The token API for HR systems (course/api/hr.py): a bearer token only, never the session, so 401 for everyone
+    # here (tests/web/test_api_tokens.py and test_api_hr.py have the rest).
+    ("hr.token_info", "GET", "/api/v1/token", 401, 401, 401, 401),
+    ("hr.users", "GET", "/api/v1/users", 401, 401, 401, 401),
+    ("hr.user", "GET", "/api/v1/users/999999", 401, 401, 401, 401),
+    ("hr.groups_list", "GET", "/api/v1/groups", 401, 401, 401, 401),
+    ("hr.group", "GET", "/api/v1/groups/999999", 401, 401, 401, 401),
+    ("hr.group_members", "GET", "/api/v1/groups/999999/members", 401, 401, 401, 401),
+    ("hr.add_group_member", "POST", "/api/v1/groups/999999/members", 401, 401, 401, 401),
+    ("hr.remove_group_member", "DELETE", "/api/v1/groups/999999/members/1", 401, 401, 401, 401),
+    ("hr.assignments", "GET", "/api/v1/assignments", 401, 401, 401, 401),
+    ("hr.progress", "GET", "/api/v1/progress", 401, 401, 401, 401),
+    ("hr.certificates", "GET", "/api/v1/certificates", 401, 401, 401, 401),
+    # API tokens and webhooks (admins only); token 999999 and webhook 999999 do not exist; an empty form is 400.
+    ("api_tokens.index", "GET", "/admin/api-tokens", 302, 403, 403, 200),
+    ("api_tokens.index", "POST", "/admin/api-tokens", 302, 403, 403, 400),
+    ("api_tokens.revoke", "POST", "/admin/api-tokens/999999/revoke", 302, 403, 403, 404),
+    ("webhooks.index", "GET", "/admin/webhooks", 302, 403, 403, 200),
+    ("webhooks.new", "GET", "/admin/webhooks/new", 302, 403, 403, 200),
+    ("webhooks.new", "POST", "/admin/webhooks/new", 302, 403, 403, 400),
+    ("webhooks.show", "GET", "/admin/webhooks/999999", 302, 403, 403, 404),
+    ("webhooks.edit", "GET", "/admin/webhooks/999999/edit", 302, 403, 403, 404),
+    ("webhooks.edit", "POST", "/admin/webhooks/999999/edit", 302, 403, 403, 404),
+    ("webhooks.rotate", "POST", "/admin/webhooks/999999/secret", 302, 403, 403, 404),
+    ("webhooks.ping", "POST", "/admin/webhooks/999999/ping", 302, 403, 403, 404),
+    ("webhooks.retry", "POST", "/admin/webhooks/999999/deliveries/1/retry", 302, 403, 403, 404),
+    ("webhooks.delete", "GET", "/admin/webhooks/999999/delete", 302, 403, 403, 404),
+    ("webhooks.delete", "POST", "/admin/webhooks/999999/delete", 302, 403, 403, 404),
+    # xAPI activity ids (course/xapi/views.py): public Activity Definitions, like the lessons they name.
+    ("xapi.course_activity", "GET", "/xapi/activities/courses/kam-pay", 200, 200, 200, 200),
+    ("xapi.lesson_activity", "GET", f"/xapi/activities{FIRST}", 200, 200, 200, 200),
+    ("xapi.quiz_activity", "GET", f"/xapi/activities{QUIZ}", 200, 200, 200, 200),
+    ("xapi.question_activity", "GET", f"/xapi/activities{QUIZ}/questions/pay-depends-on", 200, 200, 200, 200),
+    ("xapi.scenario_activity", "GET", "/xapi/activities/courses/kam-pay/scenarios/defend", 200, 200, 200, 200),
+    ("xapi.certificate_activity", "GET", "/xapi/activities/courses/kam-pay/certificate", 200, 200, 200, 200),
     ("auth.logout", "POST", "/auth/logout", 302, 302, 302, 302),  # last: it ends the session
 ]
 ROLES = ("anonymous", "learner", "trainer", "admin")

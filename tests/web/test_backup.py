@@ -25,6 +25,7 @@ from course.core.backup import ENCRYPTED_MAGIC, MANIFEST_NAME
 from course.core.certificates.credential import verify_credential
 from course.core.certificates.signing import public_key_from_multibase
 from course.extensions import db
+from course.lti import keys as lti_keys
 from course.models import Certificate, User
 from tests.conftest import PASSWORD
 from tests.quiz_helpers import (
@@ -135,14 +136,17 @@ def test_a_restored_site_has_every_row_image_key_certificate_and_open_attempt(
     retired.parent.mkdir(parents=True, exist_ok=True)
     retired.write_bytes(b"a retired private key\n")
     source_key = key_path(app).read_bytes()
+    with app.app_context():
+        lti_keys.tool_key()  # the LTI tool's key, which LMS registrations trust
+    source_lti_key = lti_keys.key_path(app).read_bytes()
 
     archive = tmp_path / "site.backup"
     result = cli(app, "backup", "create", str(archive))
     assert result.exit_code == 0, result.output
-    assert "1 media file(s), 2 signing key file(s), instance/config.py" in result.output
+    assert "1 media file(s), 3 signing key file(s), instance/config.py" in result.output
     warning = " ".join(result.output.split())
     assert (
-        "WARNING: the archive holds the learners' personal data and password hashes, 2 private signing key file(s), "
+        "WARNING: the archive holds the learners' personal data and password hashes, 3 private signing key file(s), "
         "instance/config.py with SECRET_KEY, unencrypted: anyone who reads it can sign certificates" in warning
     )
     assert stat.S_IMODE(archive.stat().st_mode) == 0o600
@@ -158,6 +162,7 @@ def test_a_restored_site_has_every_row_image_key_certificate_and_open_attempt(
     assert target_instance != instance
     assert files_in(target_instance / "media") == files_in(instance / "media") != {}
     assert key_path(target).read_bytes() == source_key
+    assert lti_keys.key_path(target).read_bytes() == source_lti_key
     assert (retired_dir(target) / "retired-kid.pem").read_bytes() == b"a retired private key\n"
     assert (target_instance / "config.py").read_bytes() == (instance / "config.py").read_bytes()
 

@@ -119,3 +119,19 @@ def test_redis_url_moves_rate_limits_to_redis(instance: Path, monkeypatch: pytes
 )
 def test_database_url_spellings(given: str, expected: str) -> None:
     assert database_url(given) == expected
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "message"),
+    [
+        ("LTI_TIMEOUT_SECONDS", 0, "LTI_TIMEOUT_SECONDS must be a number of seconds above 0 and at most 120, not 0."),
+        ("LTI_SERVICE_TIMEOUT_SECONDS", "10", "LTI_SERVICE_TIMEOUT_SECONDS must be a number of seconds above 0"),
+        ("OUTBOX_RETENTION_DAYS", 0, "OUTBOX_RETENTION_DAYS must be a whole number of days from 1 to 3650, not 0."),
+        ("OUTBOX_RETENTION_DAYS", 7.5, "OUTBOX_RETENTION_DAYS must be a whole number of days"),
+        ("SCORM_POLL_SECONDS", True, "SCORM_POLL_SECONDS must be a whole number of seconds from 1 to 3600"),
+    ],
+)
+def test_a_number_setting_out_of_range_stops_the_start(instance: Path, setting: str, value, message: str) -> None:
+    with pytest.raises(InsecureConfigError) as refused:
+        create_app({"TESTING": True, setting: value})
+    assert message in str(refused.value)

@@ -132,3 +132,12 @@ def test_reminders_for_many_learners_take_a_bounded_number_of_queries(app, make_
         return len(seen)
 
     assert statements_for(5, "Small") == statements_for(40, "Large")
+
+
+def test_an_address_no_mail_can_reach_is_skipped_not_retried(app, make_user, mailbox) -> None:
+    """Accounts an LMS made without the person's address (LTI, SCORM) have one under the reserved .invalid domain."""
+    learners = [make_user(email="lti-1-abc@lti.invalid"), make_user()]
+    assign(app, group_of(app, learners), utcnow() + timedelta(days=30))
+    result = app.test_cli_runner().invoke(args=["notifications", "send"])
+    assert result.exit_code == 0 and "1 sent" in result.output and "1 skipped" in result.output
+    assert [mail.to for mail in mailbox.mails] == [learners[1].email]

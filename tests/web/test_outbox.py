@@ -201,3 +201,48 @@ def test_only_admins_see_the_outbox(client, make_user, login_as) -> None:
     for role in ("learner", "manager", "trainer"):
         login_as(make_user(role=role))
         assert client.get("/admin/outbox").status_code == 403
+
+
+def test_erasing_an_account_deletes_its_messages_and_its_lms_launches(app, make_user) -> None:
+    from course.account.operations import delete_account
+    from course.models import LtiLaunch, LtiPlatform, LtiResourceLink, User
+
+    person, other = make_user(), make_user()
+    with app.app_context():
+        operations.enqueue("test", "about-person", {"to": "a"}, user_id=person.id)
+        operations.enqueue("test", "about-other", {"to": "a"}, user_id=other.id)
+        platform = LtiPlatform(
+            name="LMS",
+            issuer="https://lms.example.org",
+            client_id="c",
+            deployment_ids=["d"],
+            auth_login_url="https://lms.example.org/auth",
+            auth_token_url="https://lms.example.org/token",
+            key_set_url="https://lms.example.org/jwks",
+        )
+        db.session.add(platform)
+        db.session.flush()
+        link = LtiResourceLink(
+            platform_id=platform.id, resource_link_id="r", deployment_id="d", target="course:kam-pay"
+        )
+        db.session.add(link)
+        db.session.flush()
+        db.session.add(LtiLaunch(link_id=link.id, user_id=person.id, subject="lms-user-7"))
+        db.session.commit()
+        delete_account(db.session.get(User, person.id), None)
+        db.session.commit()
+        assert [m.key for m in db.session.scalars(db.select(OutboxMessage))] == ["about-other"]
+        assert db.session.scalars(db.select(LtiLaunch)).all() == []
+
+
+def test_delivered_messages_are_deleted_after_the_retention_time_and_failed_ones_kept(app, receiver) -> None:
+    receiver.answers["bad"] = DeliveryError("refused", permanent=True)
+    now = utcnow()
+    with app.app_context():
+        queue("delivered", now=now)
+        queue("refused", to="bad", now=now)
+        operations.send_due(now)
+        assert operations.purge(now + timedelta(days=29), timedelta(days=30)) == 0
+        assert operations.purge(now + timedelta(days=31), timedelta(days=30)) == 1
+        db.session.commit()
+        assert [m.key for m in db.session.scalars(db.select(OutboxMessage))] == ["refused"]

@@ -19,6 +19,7 @@ ONE_TIME_VALUES = {
     "_fonts": "one cut of the bundled fonts per character-range set, and the app uses two",
     "_covered_codepoints": "the same range sets as _fonts",
     "_best_result_upsert": "one prepared statement per database dialect",
+    "_asset": "the SCORM package's two static files",
 }
 
 # Module-level containers that functions fill: registries filled once at import, not caches.
@@ -27,6 +28,8 @@ REGISTRIES = {
     "SCENARIOS": "the sandbox scenarios, added at import",
     "METRICS": "the sandbox metrics, registered at import",
     "CRITERIA": "the rubric criteria, registered at import",
+    "_subscriptions": "the integrations' event handlers, subscribed at import",
+    "_channels": "the outbox channels, registered at import",
 }
 
 # A lock outside the utility is what every hand-written cache needed: each must say why it is not one.

@@ -1,0 +1,3 @@
+from course.scorm.views import bp
+
+__all__ = ["bp"]
