@@ -12,6 +12,7 @@ from course.extensions import babel, csrf, db, login_manager, migrate
 from course.fast.sessions import CookieSessions
 from course.i18n import select_locale
 from course.publishing.cache import CatalogCache
+from course.urls import external_url
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -94,6 +95,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     forms.init_app(app)
     errors.init_app(app)
+    app.jinja_env.globals["external_url"] = external_url  # link previews (Open Graph) name the public address
     app.extensions["course_catalog"] = CatalogCache(app)
     return app
 
