@@ -403,7 +403,7 @@ def start_quiz(page: Page, quiz_id: str, lang: str) -> int:
     names = re.compile("^(" + "|".join(re.escape(texts[key]) for key in ("start", "start_new")) + ")$")
     page.get_by_role("button", name=names).click()
     expect(page).to_have_url(ATTEMPT_PATH)
-    expect(page.get_by_role("heading", level=1)).to_have_text(quiz_title(quiz_id, lang))
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Quiz: {quiz_title(quiz_id, lang)}")
     return attempt_id_of(page)
 
 

@@ -171,7 +171,7 @@ def test_quiz_pages(new_page: PageFactory, live_server: LiveServer, color_scheme
     where = f"{lang}, {color_scheme} colour scheme"
 
     open_ok(page, quiz_path(quiz_id))
-    expect(page.get_by_role("heading", level=1)).to_have_text(quiz_title(quiz_id, lang))
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Quiz: {quiz_title(quiz_id, lang)}")
     findings[f"the quiz page ({where})"] = blocking_violations(page)
 
     attempt_id = start_quiz(page, quiz_id, lang)

@@ -57,7 +57,7 @@ def open_quiz_from_its_lesson(page: Page, quiz_id: str, lang: str) -> None:
     link = QUIZ_TEXT[lang]["test_yourself"].format(title=quiz_title(quiz_id, lang))
     page.get_by_role("link", name=link, exact=True).click()
     expect(page).to_have_url(re.compile(re.escape(quiz_path(quiz_id)) + "$"))
-    expect(page.get_by_role("heading", level=1)).to_have_text(quiz_title(quiz_id, lang))
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Quiz: {quiz_title(quiz_id, lang)}")
 
 
 def expect_review(page: Page, keys: list[QuestionKey], lang: str, *, passed: bool, percent: float) -> None:

@@ -124,15 +124,15 @@ def test_an_unreadable_answer_is_shown_at_its_question(app, trainer) -> None:
 
 
 def test_the_newest_draft_is_tried_and_an_older_revision_on_request(app, trainer) -> None:
-    draft = SOURCE.replace("Quiz: The key-account management mandate", "Quiz: The mandate, draft")
+    draft = SOURCE.replace("The key-account management mandate", "The mandate, draft")
     with app.app_context():
         saved = publishing.save_draft(PATH, draft, None, publishing.newest_revision(PATH).number)
         number = saved.number
         db.session.commit()
     page = trainer.get(URL).get_data(as_text=True)
-    assert "Quiz: The mandate, draft" in page and f"Revision {number} (draft)" in page
+    assert "Try it: The mandate, draft" in page and f"Revision {number} (draft)" in page
     older = trainer.get(f"{URL}?revision={number - 1}").get_data(as_text=True)
-    assert "Quiz: The key-account management mandate" in older and "(published)" in older
+    assert "Try it: The key-account management mandate" in older and "(published)" in older
 
 
 def test_the_quiz_language_is_chosen_in_the_url(trainer) -> None:
