@@ -101,6 +101,11 @@ class Defaults:
     # None → the built-in "KAM course" and course description in the reader's language.
     SITE_NAME: str | dict[str, str] | None = None
     SITE_FOOTER: str | dict[str, str] | None = None
+    # A logo beside the name in the header: a PNG or SVG file (a relative path is in the instance folder), at most
+    # 256 KB. An accent colour for links and buttons, "#rrggbb" (dark pages get a lighter tint of it) or
+    # {"light": ..., "dark": ...}; it must meet WCAG AA contrast, or the site refuses to start. None → built-in.
+    SITE_LOGO: str | None = None
+    SITE_ACCENT: str | dict[str, str] | None = None
     CERTIFICATE_ISSUER_NAME: str | None = None  # None → SITE_NAME (in the learner's language)
     CERTIFICATE_KEY_FILE: str | None = None  # None → certificate-signing-key.pem in the instance folder
     # The trainers' ZIP download renders every PDF in the request (about 25 ms each): 800 take about 20 s,
@@ -230,12 +235,15 @@ def _public_address(app: Flask) -> None:
 
 
 def _branding(app: Flask) -> None:
-    """Check the site's name and footer settings, so a typo stops the start instead of showing on every page."""
-    for name in branding.SETTINGS:
-        try:
+    """Check the site's name, footer, accent colour and logo, so a typo, an unreadable colour or a broken file stops
+    the start instead of showing on every page; the logo and the colours are built once, here (course/branding.py)."""
+    try:
+        for name in branding.SETTINGS:
             app.config[name] = branding.checked(name, app.config.get(name))
-        except branding.BrandingError as error:
-            raise InsecureConfigError(str(error)) from None
+        app.config["SITE_ACCENT"] = branding.checked_accent(app.config.get("SITE_ACCENT"))
+        app.extensions["brand"] = branding.build(app.config, Path(app.instance_path), app.logger)
+    except branding.BrandingError as error:
+        raise InsecureConfigError(str(error)) from None
 
 
 def _sender_name(app: Flask) -> str:

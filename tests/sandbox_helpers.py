@@ -69,6 +69,7 @@ def posted(name: str, plan: Mapping) -> dict:
     for key, value in values.items():
         if key == "components":
             for i, row in enumerate(value):
+                data[f"components-{i}-metric"] = row.get("metric") or ""  # a browser sends every row's choices
                 for field, item in row.items():
                     if field == "gated":
                         if item:

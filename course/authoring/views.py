@@ -8,13 +8,16 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
+from wtforms.fields.choices import SelectChoice
 
 from course.auth.access import staff_required
 from course.authoring import operations
-from course.authoring.forms import MAX_REVISION, EditForm, NewLessonForm, NewQuizForm, RestoreForm
+from course.authoring.forms import MAX_REVISION, EditForm, LessonFieldsForm, NewLessonForm, NewQuizForm, RestoreForm
 from course.authoring.operations import DEFAULT_SOURCE_LANGUAGE
+from course.authoring.problems import translated
 from course.core.authoring.diff import diff_counts, line_diff
-from course.core.authoring.paths import ContentPath, lesson_path, parse_path, quiz_path
+from course.core.authoring.documents import LessonDocument, lesson_fields, listed_lessons, read_lesson, write_lesson
+from course.core.authoring.paths import ContentPath, course_path, lesson_path, parse_path, quiz_path
 from course.core.authoring.preview import lesson_preview
 from course.core.authoring.starters import new_lesson, new_quiz
 from course.core.authoring.states import translation_warnings
@@ -22,6 +25,7 @@ from course.core.catalog import Catalog, Course, Problem
 from course.core.catalog.loader import SUPPORTED_LANGUAGES
 from course.core.errors import NotFound
 from course.core.quiz import make_layout, parse_quiz
+from course.core.text.yamldoc import YamlProblem
 from course.extensions import db
 from course.forms import shows_back_text, whole_number
 from course.i18n import LANGUAGE_NAMES, current_language
@@ -33,6 +37,12 @@ from course.quiz.presenting import question_view
 bp = Blueprint("authoring", __name__, url_prefix="/studio")
 
 ACTIONS = ("preview", "save", "publish")
+
+
+@bp.app_template_filter("content_problem")
+def content_problem(message: str) -> str:
+    """A content problem's message in the trainer's language."""
+    return translated(message)
 
 
 # --- The studio's home ---------------------------------------------------------------------------------------
@@ -49,11 +59,13 @@ def index():
 def create_lesson(course_id: str):
     course = _course_or_404(course_id)
     form = _lesson_form(course)
-    if not form.validate_on_submit():
+    if not form.validate_on_submit():  # the form is a button beside the editor: its message comes as a notice
+        for errors in form.errors.values():
+            flash(" ".join(str(error) for error in errors), "error")
         return _index({course.id: {"lesson": form}}, 400)
     target = lesson_path(course.id, form.lesson_id.data, form.lang.data)
     if operations.create_file(target, new_lesson(form.lesson_id.data, form.lang.data), current_user.id) is None:
-        form.lesson_id.errors = [_("This lesson already has a file in this language: edit it instead.")]
+        flash(_("This lesson already has a file in this language: edit it instead."), "error")
         return _index({course.id: {"lesson": form}}, 400)
     return _created(target)
 
@@ -95,6 +107,9 @@ def _index(forms: dict[str, dict] | None = None, status: int = 200):
             forms.setdefault(overview.course_id, {})
             forms[overview.course_id].setdefault("lesson", _lesson_form(course, formdata=None))
             forms[overview.course_id].setdefault("quiz", NewQuizForm(prefix=f"{course.id}-quiz", formdata=None))
+            if "add" not in forms[overview.course_id]:
+                order = [row.lesson_id for row in overview.lessons if row.listed]
+                forms[overview.course_id]["add"] = _add_form(course, order, current_catalog)
     return (
         render_template(
             "authoring/index.html",
@@ -106,6 +121,14 @@ def _index(forms: dict[str, dict] | None = None, status: int = 200):
         ),
         status,
     )
+
+
+def _add_form(course: Course, order: list[str], current_catalog: Catalog):
+    from course.authoring.form_views import add_lesson_form, course_order  # they build on this module's helpers
+
+    order = course_order(course.id)[0] or order
+    titles = {lid: title for (cid, lid), title in _lesson_titles(current_catalog).items() if cid == course.id}
+    return add_lesson_form(course, order, titles, formdata=None)
 
 
 def _lesson_form(course: Course, **kwargs: object) -> NewLessonForm:
@@ -150,37 +173,105 @@ def _file_or_404(path: str) -> tuple[ContentPath, ContentRevision]:
 @shows_back_text("text")
 def edit(path: str):
     target, newest = _file_or_404(path)
+    as_fields = target.kind == "lesson" and request.values.get("view") != "text"
     if request.method == "GET":
-        return _editor(target, EditForm(data={"text": newest.source, "base": str(newest.number)}))
-    form = EditForm()
-    if not form.validate_on_submit():
-        return _editor(target, form, status=400)
+        form = EditForm(data={"text": newest.source, "base": str(newest.number)})
+        document = _readable_lesson(newest.source) if as_fields else None
+        if document is None:
+            return _editor(target, form, fields_refused=as_fields)
+        return _editor(target, form, fields=_fields_form(target, document, newest.number))
+    fields = None
+    if as_fields and request.form.get("mode") == "fields":
+        fields = _fields_form(target)
+        if not fields.validate_on_submit():
+            return _editor(target, EditForm(formdata=None, data={"base": fields.base.data}), fields=fields, status=400)
+        form = EditForm(formdata=None, data={"text": _fields_text(target, fields), "base": fields.base.data})
+    else:
+        form = EditForm()
+        if not form.validate_on_submit():
+            return _editor(target, form, status=400)
     action = request.form.get("action", "")
     if action == "save":
-        return _save(target, form)
+        return _save(target, form, fields)
     if action == "publish":
-        return _publish(target, form)
-    return _editor(target, form, preview=True)  # the Preview button, Enter, or anything unknown: never a write
+        return _publish(target, form, fields)
+    return _editor(target, form, preview=True, fields=fields)  # Preview, Enter, or anything unknown: never a write
 
 
-def _save(target: ContentPath, form: EditForm):
+def _readable_lesson(text: str) -> LessonDocument | None:
+    """The lesson split into fields, or None while its front matter is not readable (then it is edited as text)."""
+    try:
+        return read_lesson(text)
+    except YamlProblem:
+        return None
+
+
+def _fields_form(target: ContentPath, document: LessonDocument | None = None, base: int | None = None):
+    """The lesson form: filled from `document` for a GET, from the request otherwise."""
+    if document is None:
+        form = LessonFieldsForm()
+        newest = publishing.newest_revision(target.path)
+        saved = _readable_lesson(newest.source) if newest else None
+        current = str(saved.front.get("quiz") or "") if saved else ""
+    else:
+        values = lesson_fields(document)
+        form = LessonFieldsForm(
+            formdata=None,
+            data={**values, "objectives": "\n".join(values["objectives"]), "body": document.body, "base": str(base)},
+        )
+        current = values["quiz"]
+    course = _course_or_none(target.course_id)
+    quiz_ids = [quiz.id for quiz in course.quizzes] if course else []
+    if current and current not in quiz_ids:
+        quiz_ids.append(current)  # the saved quiz, even while it is a draft: keep it selectable
+    form.quiz.choices = [
+        SelectChoice("", _("No quiz")),
+        *[SelectChoice(quiz_id, _quiz_label(course, quiz_id)) for quiz_id in quiz_ids],
+    ]
+    return form
+
+
+def _quiz_label(course: Course | None, quiz_id: str) -> str:
+    try:
+        return f"{course.quiz(quiz_id).title(current_language())} ({quiz_id})" if course else quiz_id
+    except NotFound:
+        return quiz_id
+
+
+def _fields_text(target: ContentPath, fields: LessonFieldsForm) -> str:
+    """The lesson file the fields describe, on top of the front matter of the revision the form was opened from."""
+    base = publishing.revision(target.path, fields.base_number) or publishing.newest_revision(target.path)
+    document = _readable_lesson(base.source) if base else None
+    front = document.front if document else {"id": target.item_id, "lang": target.lang}
+    return write_lesson(
+        front,
+        fields.body.data or "",
+        title=fields.title.data,
+        minutes=fields.minutes.data,
+        objectives=fields.objective_list,
+        summary=fields.summary.data,
+        quiz=fields.quiz.data or None,
+    )
+
+
+def _save(target: ContentPath, form: EditForm, fields: LessonFieldsForm | None = None):
     try:
         revision, created = operations.save(target.path, form.text.data, current_user.id, form.base_number)
         db.session.commit()
     except publishing.ConflictError as conflict:
         db.session.rollback()
-        return _conflict(target, form, conflict.newest)
+        return _conflict(target, form, conflict.newest, fields)
     except IntegrityError:  # two saves from the same base at the same moment: the other one won
         db.session.rollback()
-        return _conflict(target, form, publishing.newest_revision(target.path))
+        return _conflict(target, form, publishing.newest_revision(target.path), fields)
     if created:
         flash(_("Draft saved (revision %(number)d).", number=revision.number), "success")
     else:
         flash(_("Nothing changed since revision %(number)d.", number=revision.number), "success")
-    return redirect(url_for("authoring.edit", path=target.path))
+    return redirect(_back(target))
 
 
-def _publish(target: ContentPath, form: EditForm):
+def _publish(target: ContentPath, form: EditForm, fields: LessonFieldsForm | None = None):
     try:
         revision, _created = operations.save(target.path, form.text.data, current_user.id, form.base_number)
         already = revision.status == "published"
@@ -188,21 +279,34 @@ def _publish(target: ContentPath, form: EditForm):
         db.session.commit()  # a refused text stays saved as a draft: nothing typed is lost
     except publishing.ConflictError as conflict:
         db.session.rollback()
-        return _conflict(target, form, conflict.newest)
+        return _conflict(target, form, conflict.newest, fields)
     except IntegrityError:
         db.session.rollback()
-        return _conflict(target, form, publishing.newest_revision(target.path))
+        return _conflict(target, form, publishing.newest_revision(target.path), fields)
     if problems:
         form.base.data = str(revision.number)
-        return _editor(target, form, status=400, preview=True, problems=problems, refused=revision.number)
+        if fields is not None:
+            fields.base.data = str(revision.number)
+        return _editor(
+            target, form, status=400, preview=True, problems=problems, refused=revision.number, fields=fields
+        )
     if already:
         flash(_("Revision %(number)d is already published.", number=revision.number), "success")
     else:
         flash(_("Published revision %(number)d: learners see it now.", number=revision.number), "success")
-    return redirect(url_for("authoring.edit", path=target.path))
+    return redirect(_back(target))
 
 
-def _conflict(target: ContentPath, form: EditForm, newest: ContentRevision | None):
+def _back(target: ContentPath) -> str:
+    """The editor again, in the view (form fields or whole text) the trainer used."""
+    if request.values.get("view") == "text" and target.kind == "lesson":
+        return url_for("authoring.edit", path=target.path, view="text")
+    return url_for("authoring.edit", path=target.path)
+
+
+def _conflict(
+    target: ContentPath, form: EditForm, newest: ContentRevision | None, fields: LessonFieldsForm | None = None
+):
     """The file moved on since the form was opened: keep the trainer's text, show what changed, offer the new base."""
     if newest is None:
         abort(404)
@@ -213,7 +317,9 @@ def _conflict(target: ContentPath, form: EditForm, newest: ContentRevision | Non
         "diff": line_diff(newest.source, form.text.data or ""),
     }
     form.base.data = str(newest.number)
-    return _editor(target, form, status=409, conflict=conflict)
+    if fields is not None:
+        fields.base.data = str(newest.number)
+    return _editor(target, form, status=409, conflict=conflict, fields=fields)
 
 
 @bp.post("/files/<path:path>/preview")
@@ -222,10 +328,40 @@ def _conflict(target: ContentPath, form: EditForm, newest: ContentRevision | Non
 def preview(path: str):
     """The live preview: the text rendered as learners would see it, and what publishing would say about it."""
     target, _newest = _file_or_404(path)
+    if target.kind == "lesson" and request.form.get("mode") == "fields":
+        fields = _fields_form(target)
+        fields.validate()  # the preview shows what the fields say even while one is invalid
+        text = _preview_fields_text(target, fields)
+        return render_template(
+            "authoring/_preview.html", **_preview_context(target, text), body_offset=_body_offset(text)
+        )
     form = EditForm()
     if not form.text.validate(form):
         return render_template("authoring/_preview.html", target=target, problems=[], errors=form.text.errors), 400
     return render_template("authoring/_preview.html", **_preview_context(target, form.text.data))
+
+
+def _preview_fields_text(target: ContentPath, fields: LessonFieldsForm) -> str:
+    """The lesson file of fields as typed, invalid ones included, for the preview and its problem list."""
+    minutes = fields.minutes.data if isinstance(fields.minutes.data, int) else (fields.minutes.raw_data or [""])[0]
+    base = publishing.revision(target.path, whole_number(fields.base.data, 1, MAX_REVISION) or 0)
+    document = _readable_lesson(base.source) if base else None
+    return write_lesson(
+        document.front if document else {"id": target.item_id, "lang": target.lang},
+        fields.body.data or "",
+        title=fields.title.data or "",
+        minutes=minutes,
+        objectives=fields.objective_list,
+        summary=fields.summary.data or "",
+        quiz=fields.quiz.data or None,
+    )
+
+
+def _body_offset(text: str) -> int:
+    """How many lines of a lesson file come before its body: a problem's file line minus this is its body line."""
+    lines = text.split("\n")
+    closing = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), 0)
+    return closing + 1
 
 
 def _editor(
@@ -237,6 +373,8 @@ def _editor(
     problems: list[Problem] | None = None,
     refused: int | None = None,
     conflict: dict | None = None,
+    fields: LessonFieldsForm | None = None,
+    fields_refused: bool = False,
 ):
     course = _course_or_none(target.course_id)
     newest = publishing.newest_revision(target.path)
@@ -261,10 +399,23 @@ def _editor(
             has_tryout="authoring.try_quiz" in current_app.view_functions,
             has_gift="authoring.gift_download" in current_app.view_functions,
             lang=current_language(),
+            fields=fields,
+            fields_refused=fields_refused,
+            body_offset=_body_offset(form.text.data or "") if fields is not None else 0,
+            course_order=_course_order(target, course) if target.kind == "lesson" else None,
             **context,
         ),
         status,
     )
+
+
+def _course_order(target: ContentPath, course: Course | None) -> str:
+    """Where the lesson stands in the course: "published" (learners can reach it), "draft" (the newest course.yml
+    lists it, not yet published) or "unlisted"."""
+    if course is not None and target.item_id in course.lesson_ids:
+        return "published"
+    newest = publishing.newest_revision(course_path(target.course_id).path)
+    return "draft" if newest and target.item_id in listed_lessons(newest.source) else "unlisted"
 
 
 def _course_or_none(course_id: str) -> Course | None:

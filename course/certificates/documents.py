@@ -17,8 +17,9 @@ from flask_babel import gettext as _
 
 from course.branding import site_name
 from course.core.certificates.credential import CONTEXTS, build_credential, sign_credential, status_entry
-from course.core.certificates.pdf import render_certificate
+from course.core.certificates.pdf import printable, qr_code, qr_rectangles, render_certificate
 from course.core.certificates.record import CertificateRecord
+from course.core.certificates.sharing import linkedin_add_to_profile_url
 from course.core.certificates.signing import key_id
 from course.core.certificates.status_list import build_list_credential
 from course.core.errors import N_
@@ -89,15 +90,45 @@ def pdf_fields(record: CertificateRecord) -> dict:
     }
 
 
+def preview(record: CertificateRecord) -> dict:
+    """What the completion page draws as the certificate: the PDF's own texts, in the PDF's language, and its QR code
+    as an SVG path (a certificate not yet issued has no id, so no QR code)."""
+    with force_locale(record.language):
+        fields = pdf_fields(record)
+    for key in ("name", "course_title", "issued_on", "result", "issuer"):
+        fields[key] = printable(fields[key])  # as the PDF draws them
+    if record.public_id:
+        url = verify_url(record.public_id)
+        size = qr_code(url).symbol_size(border=0)[0]
+        fields["qr"] = {"size": size, "path": qr_path(qr_rectangles(url))}
+    return fields
+
+
+def qr_path(rectangles: Iterable[tuple[int, int, int, int]]) -> str:
+    """The QR code's dark modules as one SVG path, in modules."""
+    return "".join(f"M{column} {row}h{width}v{height}h-{width}z" for row, column, width, height in rectangles)
+
+
+def linkedin_url(record: CertificateRecord) -> str:
+    """LinkedIn's "Add to profile" link, filled in from the signed record and the verification URL on PUBLIC_URL."""
+    return linkedin_add_to_profile_url(
+        name=record.course_title.get(record.language) or next(iter(record.course_title.values())),
+        organization_name=record.issuer_name,
+        issued_at=record.issued_at,
+        cert_url=verify_url(record.public_id),
+        cert_id=record.public_id,
+    )
+
+
 def result_text(record: CertificateRecord) -> str:
     result = record.result
     parts = [_("%(done)s of %(total)s lessons", done=result.get("lessons"), total=result.get("lessons_total"))]
     quizzes = result.get("quizzes") or {}
     if quizzes:
         average = sum(quizzes.values()) / len(quizzes)
-        parts.append(_("quizzes passed, average best result %(percent)s %%", percent=round(average)))
+        parts.append(_("quizzes passed with %(percent)s\u00a0%% on average", percent=round(average)))
     if "sandbox" in result:
-        parts.append(_("bonus-plan sandbox: %(score)s of 100 points", score=round(result["sandbox"])))
+        parts.append(_("%(score)s of 100 points in the bonus-plan sandbox", score=round(result["sandbox"])))
     return "; ".join(parts)
 
 

@@ -96,6 +96,30 @@ def signed(record: CertificateRecord, user_id: int | None, key) -> Certificate: 
     )
 
 
+def draft(
+    user: CurrentUser,
+    course: Course,
+    name: str,
+    language: str,
+    course_version: int,
+    issuer: Issuer,
+    public_id: str = "",
+) -> CertificateRecord:
+    """The record the learner would be issued now; without a public id it is the preview shown before issuing."""
+    return CertificateRecord(
+        public_id=public_id,
+        recipient_name=name,
+        course_id=course.id,
+        course_title=dict(course.titles),
+        course_version=str(course_version),
+        issued_at=utcnow(),
+        result=result_summary(user, course),
+        issuer_name=issuer.name,
+        issuer_url=issuer.url,
+        language=language,
+    )
+
+
 def issue(
     user: CurrentUser, course: Course, name: str, language: str, course_version: int, issuer: Issuer, key
 ) -> tuple[Certificate, bool]:  # noqa: ANN001 - an Ed25519 private key
@@ -108,18 +132,7 @@ def issue(
         existing = current_certificate(user.id, course.id)
         if existing is not None:
             return existing, False
-        record = CertificateRecord(
-            public_id=new_public_id(secrets.token_bytes),
-            recipient_name=name,
-            course_id=course.id,
-            course_title=dict(course.titles),
-            course_version=str(course_version),
-            issued_at=utcnow(),
-            result=result_summary(user, course),
-            issuer_name=issuer.name,
-            issuer_url=issuer.url,
-            language=language,
-        )
+        record = draft(user, course, name, language, course_version, issuer, new_public_id(secrets.token_bytes))
         certificate = signed(record, user.id, key)
         try:
             with db.session.begin_nested():

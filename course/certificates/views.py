@@ -91,6 +91,15 @@ def mine(course_id: str):
                     flash(_("Congratulations! Your certificate has been issued."), "success")
                 return redirect(url_for("certificates.mine", course_id=course.id))
         status = 400
+    record = operations.stored_record(certificate) if certificate else None
+    preview = None
+    if record is not None:
+        preview = documents.preview(record)
+    elif eligible:  # what the certificate will look like with the name in the field
+        shown_name = (form.name.data or "").strip() or user.display_name
+        preview = documents.preview(
+            operations.draft(user, course, shown_name, lang, current_catalog.version, _issuer())
+        )
     return (
         render_template(
             "certificates/mine.html",
@@ -98,8 +107,10 @@ def mine(course_id: str):
             steps=steps,
             eligible=eligible,
             certificate=certificate,
-            record=operations.stored_record(certificate) if certificate else None,
+            record=record,
+            preview=preview,
             verify_url=documents.verify_url(certificate.public_id) if certificate else None,
+            linkedin_url=documents.linkedin_url(record) if record else None,
             form=form,
             unprintable=request.method == "POST" and bool(unsupported_characters(form.name.data or "")),
             lang=lang,

@@ -1,20 +1,26 @@
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import AnonymousUserMixin, current_user, login_required
 
 from course.assignments import operations as assignments
 from course.assignments.presenting import due_view
 from course.core import completion
 from course.core.catalog import Course
+from course.core.path import LESSON, course_path
 from course.extensions import db
 from course.i18n import current_language
-from course.learn import operations
+from course.learn import guide, operations
 from course.models import CurrentUser
 from course.pages import render_page
 from course.publishing.cache import catalog
 
 bp = Blueprint("learn", __name__)
+bp.add_app_template_global(guide.course_sidebar)
+bp.add_app_template_global(guide.path_continue)
+bp.add_app_template_global(guide.step_url, "path_step_url")
+bp.add_app_template_filter(guide.time_left, "time_left")
 
 
 def _progress(user: CurrentUser | AnonymousUserMixin, rule: completion.Requirements) -> completion.Progress:
@@ -64,7 +70,7 @@ def overview(course_id: str):
         sandbox_done=bool(completion.sandbox_done(rule, learner)),
         certificate_id=certificate_id,
         steps=completion.checklist(rule, learner),
-        next_lesson=next((lesson for lesson in course.lessons if lesson.id not in done), None),
+        path=course_path(course, learner, lang, certified=certificate_id is not None),
     )
 
 
@@ -78,13 +84,17 @@ def lesson(course_id: str, lesson_id: str):
     learner = _progress(user, rule)
     done = learner.lessons
     before, after = course.neighbours(lesson_id)
-    percent = completion.percent(rule, learner)
     authenticated = user.is_authenticated
     if authenticated:
         operations.viewed(user, course, lesson_id, lang)
+    here = (LESSON, lesson_id)
     return render_page(
         "learn/lesson.html",
-        {"percent": lambda: str(percent)},
+        {
+            "course_path": lambda: guide.sidebar_html(
+                course, lang, here, guide.learner_path(course, lang, learner), authenticated
+            ),
+        },
         course=course,
         lesson=current,
         text=current.text(lang, (course.source_language,)),
@@ -93,19 +103,22 @@ def lesson(course_id: str, lesson_id: str):
         after=after,
         authenticated=authenticated,
         done=lesson_id in done,
+        following=guide.following(course, LESSON, lesson_id, lang),
     )
 
 
 @bp.post("/courses/<course_id>/lessons/<lesson_id>/complete")
 @login_required
 def complete(course_id: str, lesson_id: str):
+    """Record the lesson, say so, and go on along the path (to the lesson's quiz, else the next step)."""
     course = assignments.visible_course(course_id)
     operations.mark_complete(current_user, course, lesson_id)
     db.session.commit()
-    _, after = course.neighbours(lesson_id)
-    if after is None:
-        return redirect(url_for("learn.overview", course_id=course_id))
-    return redirect(url_for("learn.lesson", course_id=course_id, lesson_id=after.id))
+    lang = current_language()
+    title = course.lesson(lesson_id).text(lang, (course.source_language,)).title
+    flash(_("Lesson “%(title)s” marked as completed.", title=title), "success")
+    step = guide.following(course, LESSON, lesson_id, lang)
+    return redirect(guide.step_url(step, course) if step else url_for("learn.overview", course_id=course_id))
 
 
 @bp.app_template_filter("lesson_title")

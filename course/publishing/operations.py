@@ -13,11 +13,12 @@ from course.audit import operations as audit
 from course.core.catalog import CatalogBuild, Problem, build_catalog
 from course.core.catalog.loader import COURSE_FILE
 from course.core.quiz import QUIZ_FILE, QUIZ_FOLDER
+from course.core.text.figures import FIGURE_NAME
 from course.core.text.yamldoc import YamlProblem, parse_mapping
 from course.extensions import db
 from course.models import ContentRevision, ContentState, utcnow
 
-CONTENT_SUFFIXES = (".md", ".yml")
+CONTENT_SUFFIXES = (".md", ".yml", ".svg")  # .svg: lesson figures in <course>/figures/
 
 
 @dataclass
@@ -130,6 +131,8 @@ def _is_content_file(path: str, build: CatalogBuild) -> bool:
     if folder == QUIZ_FOLDER:
         match = QUIZ_FILE.match(path)
         folder, name = (match.group("course"), "quiz") if match else ("", "")
+    if FIGURE_NAME.fullmatch(name):
+        name = "figure"  # a lesson figure (content/<course>/figures/<name>.svg), stored like a lesson
     return bool(name) and "/" not in name and any(course.id == folder for course in build.catalog.courses)
 
 

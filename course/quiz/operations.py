@@ -389,6 +389,7 @@ class QuizStanding:
     attempts: list[QuizAttempt]
     open_attempt: QuizAttempt | None
     best_percent: float | None
+    best: QuizAttempt | None  # the submitted attempt with the highest score
     passed: bool
     attempts_left: int | None
     ready_at: datetime | None
@@ -399,10 +400,12 @@ def standing(user: CurrentUser, course: Course, quiz: Quiz) -> QuizStanding:
     submitted = [a for a in attempts if a.status == "submitted"]
     last = max((a.submitted_at for a in submitted), default=None)
     ready = ready_at(quiz, last)
+    best = max(submitted, key=lambda a: a.percent or 0.0, default=None)
     return QuizStanding(
         attempts=attempts,
         open_attempt=next((a for a in attempts if a.status == "open"), None),
-        best_percent=max((a.percent or 0.0 for a in submitted), default=None),
+        best_percent=None if best is None else best.percent or 0.0,
+        best=best,
         passed=any(a.passed for a in submitted),
         attempts_left=None if quiz.max_attempts is None else max(0, quiz.max_attempts - len(attempts)),
         ready_at=ready if ready is not None and ready > datetime.now(UTC) else None,

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from course.assignments.operations import visible_course
 from course.core.catalog import Course
 from course.core.errors import CourseError
-from course.core.quiz import AnswerError, AttemptRefused, Quiz, Slot, read_answers
+from course.core.quiz import AnswerError, AttemptRefused, Quiz, Slot, read_answers, whole_percent
 from course.extensions import db
 from course.forms import whole_number
 from course.i18n import current_language
@@ -26,6 +26,24 @@ bp = Blueprint("quiz", __name__)
 def points(value: float | None) -> str:
     """Points and percentages as the learner's language writes them: 2, 1,5 / 1.5, 66,67 / 66.67."""
     return format_decimal(value or 0, format="#,##0.##")
+
+
+@bp.app_template_filter("pass_mark")
+def pass_mark(value: float) -> str:
+    """A whole percentage, "75 %": the no-break space keeps the number and its sign on one line."""
+    return f"{format_decimal(value, format='#,##0')}\u00a0%"
+
+
+@bp.app_template_filter("score_percent")
+def score_percent(attempt: QuizAttempt, pass_percent: int) -> str:
+    """A submitted attempt's score as a whole percentage that agrees with its result (see `whole_percent`)."""
+    shown = whole_percent(
+        attempt.percent or 0.0,
+        full_marks=(attempt.score or 0.0) >= (attempt.max_score or 0.0) > 0,
+        passed=bool(attempt.passed),
+        pass_percent=pass_percent,
+    )
+    return pass_mark(shown)
 
 
 @bp.get("/courses/<course_id>/quizzes/<quiz_id>")

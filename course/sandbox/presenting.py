@@ -9,8 +9,9 @@ from flask import url_for
 from flask_babel import format_decimal, format_percent, ngettext
 from flask_babel import gettext as _
 
-from course.core.sandbox import FieldProblem, Scenario, ScenarioParameters, lesson_plan, salesperson_plan
+from course.core.sandbox import FieldProblem, Plan, Scenario, ScenarioParameters, lesson_plan, salesperson_plan
 from course.core.sandbox.evaluation import Evaluation, plan_data
+from course.core.sandbox.preview import pay_preview
 from course.core.sandbox.rubric import CriterionResult
 from course.sandbox.charts import Chart, Series, effort_chart, money, pay_chart, retention_chart
 from course.sandbox.labels import CRITERION_LABELS, VERDICT_LABELS
@@ -143,3 +144,124 @@ def example_plan(example: str, params: ScenarioParameters) -> dict:
     if example == "salesperson":
         return plan_data(salesperson_plan(params.budget_ttc))
     return {"ttc": params.budget_ttc, "currency": "EUR"}
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    attainment: str
+    variable: str
+    total: str
+    share: str  # of target total cash
+
+
+def pay_preview_rows(plan: Plan) -> list[PreviewRow]:
+    """The editor's pay preview in words: what the KAM earns at 80, 100 and 120 % of every target."""
+    return [
+        PreviewRow(
+            attainment=format_percent(paid.attainment_pct / 100, format="#,##0 %"),
+            variable=money(paid.variable, plan.currency),
+            total=money(paid.total, plan.currency),
+            share=format_percent(paid.total / plan.ttc, format="#,##0 %"),
+        )
+        for paid in pay_preview(plan)
+    ]
+
+
+@dataclass(frozen=True)
+class Change:
+    """How a number moved from the previous version: the arrow, the words and the class say the same."""
+
+    direction: str  # "up", "down" or "same"
+    text: str
+
+
+@dataclass(frozen=True)
+class CompareRow:
+    label: str
+    cells: list[str]
+    changes: list[Change | None]  # per column after the first
+    group: str  # "score", "criteria" or "outcomes"
+
+
+def _change(before: float, after: float, higher_is_better: bool = True, shown: str = "") -> Change:
+    if abs(after - before) < 0.005:
+        return Change("same", _("unchanged"))
+    up = after > before
+    better = up == higher_is_better
+    if up:
+        text = _("up %(by)s, better", by=shown) if better else _("up %(by)s, worse", by=shown)
+    else:
+        text = _("down %(by)s, better", by=shown) if better else _("down %(by)s, worse", by=shown)
+    return Change("up" if up else "down", text)
+
+
+def compare_rows(evaluations: list[Evaluation]) -> list[CompareRow]:
+    """One table for the compare page: score, each rubric criterion and the key outcomes, one column per version,
+    with the change from the column before it."""
+
+    def points(value: float) -> str:  # as the result pages write points (the `points` filter)
+        return format_decimal(value, format="#,##0.##")
+
+    def changes(values: list[float], shown: list[str], higher_is_better: bool = True) -> list[Change | None]:
+        return [None] + [_change(values[i - 1], values[i], higher_is_better, shown[i]) for i in range(1, len(values))]
+
+    def deltas(values: list[float], show) -> list[str]:  # noqa: ANN001 - a formatter
+        return [""] + [show(abs(values[i] - values[i - 1])) for i in range(1, len(values))]
+
+    scores = [e.grade.score for e in evaluations]
+    rows = [
+        CompareRow(
+            _("Score"),
+            [_("%(score)s of 100", score=points(s)) for s in scores],
+            changes(scores, deltas(scores, lambda d: _("%(n)s points", n=points(d)))),
+            "score",
+        )
+    ]
+    by_id = [{r.id: r for r in e.grade.criteria} for e in evaluations]
+    for criterion_id in by_id[0]:
+        results = [found.get(criterion_id) for found in by_id]
+        if None in results:
+            continue
+        values = [r.points for r in results]
+        rows.append(
+            CompareRow(
+                str(CRITERION_LABELS[criterion_id]),
+                [f"{VERDICT_LABELS[r.verdict]} · {points(r.points)} / {points(r.max_points)}" for r in results],
+                changes(values, deltas(values, lambda d: _("%(n)s points", n=points(d)))),
+                "criteria",
+            )
+        )
+    currency = evaluations[0].plan.currency
+
+    def percent(value: float) -> str:
+        return format_percent(value, format="#,##0 %")
+
+    outcomes = [
+        (_("Share of effort on the relationship"), [e.result.relationship_share for e in evaluations], percent, True),
+        (
+            ngettext("Customer still buying after %(num)d year", "Customer still buying after %(num)d years", 3),
+            [e.result.retention[2] for e in evaluations],
+            percent,
+            True,
+        ),
+        (
+            _("Company value over three years"),
+            [e.result.company_value for e in evaluations],
+            lambda v: money(v, currency),
+            True,
+        ),
+        (
+            _("Expected plan cost per year"),
+            [e.result.plan_cost for e in evaluations],
+            lambda v: money(v, currency),
+            False,
+        ),
+    ]
+    for label, values, show, higher_is_better in outcomes:
+        same = [abs(values[i] - values[i - 1]) < 0.005 * max(1.0, abs(values[i - 1])) for i in range(1, len(values))]
+        shown_changes = changes(values, deltas(values, show), higher_is_better)
+        shown_changes = [
+            Change("same", _("unchanged")) if i and same[i - 1] else change for i, change in enumerate(shown_changes)
+        ]
+        rows.append(CompareRow(label, [show(v) for v in values], shown_changes, "outcomes"))
+    return rows

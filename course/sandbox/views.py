@@ -7,7 +7,7 @@ comes back with every problem at its field.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -20,6 +20,7 @@ from course.core.sandbox import (
     CRITERIA,
     PASS_SCORE,
     SCENARIOS,
+    Plan,
     default_weights,
     draw_parameters,
     scenario,
@@ -65,7 +66,21 @@ def _only_where_declared() -> None:
 
 @bp.context_processor
 def sandbox_names() -> dict:
-    return {"labels": LABELS, "pass_score": PASS_SCORE, "fail_factor": format_decimal(FAIL_FACTOR)}
+    return {
+        "labels": LABELS,
+        "pass_score": PASS_SCORE,
+        "fail_factor": format_decimal(FAIL_FACTOR),
+        "field_attrs": field_attrs,
+    }
+
+
+def field_attrs(field, hint: object = None) -> dict[str, str]:  # noqa: ANN001 - any WTForms field
+    """The ARIA attributes of an editor field: its hint and errors as its description, and whether it is wrong."""
+    described = " ".join(([f"{field.id}-hint"] if hint else []) + ([f"{field.id}-error"] if field.errors else []))
+    attrs = {"aria-describedby": described} if described else {}
+    if field.errors:
+        attrs["aria-invalid"] = "true"
+    return attrs
 
 
 bp.add_app_template_filter(money, "money")  # whole amounts in the learner's language: 120.000 € / €120,000
@@ -147,7 +162,7 @@ def start(course_id: str):
     return redirect(url_for("sandbox.edit", design_id=design.id, example=example))
 
 
-def _editor(design: SandboxDesign, form: PlanForm, status: int = 200):
+def _editor(design: SandboxDesign, form: PlanForm, status: int = 200, plan: Plan | None = None):
     chosen = scenario(design.scenario_id)
     params = draw_parameters(chosen, design.seed)
     return (
@@ -158,10 +173,21 @@ def _editor(design: SandboxDesign, form: PlanForm, status: int = 200):
             scenario=chosen,
             facts=presenting.scenario_facts(chosen, params),
             form=form,
+            preview=presenting.pay_preview_rows(plan) if plan else None,
             lang=current_language(),
         ),
         status,
     )
+
+
+def _checked(form: PlanForm) -> Plan | None:
+    """The plan the form describes, with every problem placed at its field; None if there is any problem."""
+    form_ok = form.validate()
+    gate_ok = form.check_gate()
+    plan, problems = validate_plan(form.plan_data(current_language()))
+    for problem in problems:
+        form.place(problem, presenting.message(problem))
+    return plan if form_ok and gate_ok else None
 
 
 @bp.get("/sandbox/designs/<int:design_id>")
@@ -173,19 +199,23 @@ def edit(design_id: int):
     else:
         chosen = scenario(design.scenario_id)
         plan = presenting.example_plan(request.args.get("example", "blank"), draw_parameters(chosen, design.seed))
-    return _editor(design, PlanForm(formdata=None, data=form_data(design.name, plan)))
+    valid, _problems = validate_plan(plan)
+    return _editor(design, PlanForm(formdata=None, data=form_data(design.name, plan, current_language())), plan=valid)
 
 
 @bp.post("/sandbox/designs/<int:design_id>")
 @login_required
 def evaluate(design_id: int):
+    """Evaluate and save the plan as a new version, or (the "Preview" button) only show what it would pay."""
     design = operations.own_design(design_id, current_user)
     form = PlanForm()
-    form_ok = form.validate()
-    plan, problems = validate_plan(form.plan_data(current_language()))
-    for problem in problems:
-        form.place(problem, presenting.message(problem))
-    if not form_ok or plan is None:
+    plan = _checked(form)
+    if request.form.get("action") == "preview":
+        db.session.rollback()
+        if plan is None:
+            flash(_("The preview needs a complete plan: please correct the fields marked below."), "error")
+        return _editor(design, form, status=200 if plan else 400, plan=plan)
+    if plan is None:
         db.session.rollback()
         flash(_("The plan was not evaluated: please correct the fields marked below."), "error")
         return _editor(design, form, status=400)
@@ -194,6 +224,20 @@ def evaluate(design_id: int):
     number = version.number
     db.session.commit()
     return redirect(url_for("sandbox.result", design_id=design_id, number=number))
+
+
+@bp.post("/sandbox/designs/<int:design_id>/preview")
+@login_required
+def preview(design_id: int):
+    """The pay preview for the editor's script, as it types: pay arithmetic only, nothing is saved or graded."""
+    operations.own_design(design_id, current_user)
+    form = PlanForm()
+    plan = _checked(form)
+    db.session.rollback()
+    return jsonify(
+        valid=plan is not None,
+        html=render_template("sandbox/preview.html", preview=presenting.pay_preview_rows(plan) if plan else None),
+    )
 
 
 @bp.get("/sandbox/designs/<int:design_id>/versions/<int:number>")
@@ -272,22 +316,23 @@ def compare(course_id: str):
     course = visible(catalog().course(course_id))
     own = operations.designs_of(current_user, course.id)
     choices = [(f"{d.id}-{v.number}", d, v) for d in own for v in reversed(d.versions)]
-    picked = [_pick(choices, request.args.get(key, "")) for key in ("a", "b")]
-    sides = []
+    selected = [request.args.get("a", ""), request.args.get("b", "")]
+    first = _pick(choices, selected[0])
+    if first and not selected[1] and first[1].number > 1:
+        selected[1] = f"{first[0].id}-{first[1].number - 1}"  # the previous version, preselected
+    picked = [_pick(choices, key) for key in selected]
+    columns = []
+    rows = []
     if all(picked):
-        for prefix, (design, version) in zip(("a", "b"), picked, strict=True):
-            evaluation = operations.version_evaluation(design, version)
-            sides.append(
-                {
-                    "design": design,
-                    "version": version,
-                    "evaluation": evaluation,
-                    "criteria": presenting.criterion_views(evaluation, course.id, current_language()),
-                    "outcomes": presenting.outcome_rows(evaluation),
-                    "charts": presenting.charts(evaluation, prefix=prefix),
-                }
-            )
-    status = 400 if {"a", "b"} <= set(request.args) and not sides else 200
+        # Older version first, so each column's change is from the version before it.
+        ordered = sorted(picked, key=lambda pair: (pair[1].created_at, pair[1].id))
+        for design, version in ordered:
+            columns.append({"design": design, "version": version})
+        evaluations = [operations.version_evaluation(design, version) for design, version in ordered]
+        rows = presenting.compare_rows(evaluations)
+        for column, evaluation in zip(columns, evaluations, strict=True):
+            column["evaluation"] = evaluation
+    status = 400 if {"a", "b"} <= set(request.args) and not columns else 200
     if status == 400:
         flash(_("Choose two of your saved versions to compare."), "error")
     return (
@@ -295,8 +340,9 @@ def compare(course_id: str):
             "sandbox/compare.html",
             course=course,
             choices=choices,
-            selected=[request.args.get("a", ""), request.args.get("b", "")],
-            sides=sides,
+            selected=selected,
+            columns=columns,
+            rows=rows,
             lang=current_language(),
         ),
         status,

@@ -87,7 +87,7 @@ def test_overview_anonymous(page: Page) -> None:
 
 def test_overview_logged_in(page: Page) -> None:
     register(page)
-    expect(page.get_by_role("progressbar")).to_be_visible()
+    expect(page.locator("#course-progress")).to_be_visible()
     assert_accessible(page, "the course overview (logged in, de)")
 
 

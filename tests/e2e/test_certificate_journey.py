@@ -56,15 +56,12 @@ CONFIRMED_NAME = {"de": "Zoë Ångström-Łukasiewicz", "en": "Γιώργος Π
 
 
 def complete_every_lesson(page: Page, app: Flask, lang: str) -> None:
-    lessons = lesson_ids()
-    response = page.goto(lesson_path(lessons[0]))
-    assert response is not None and response.ok
-    for lesson_id in lessons[:-1]:
-        expect(page).to_have_url(re.compile(re.escape(lesson_path(lesson_id)) + "$"))
-        page.get_by_role("button", name=say(app, lang, "Mark as completed and continue"), exact=True).click()
-    expect(page).to_have_url(re.compile(re.escape(lesson_path(lessons[-1])) + "$"))
-    page.get_by_role("button", name=say(app, lang, "Mark as completed"), exact=True).click()
-    expect(page).to_have_url(re.compile(rf"/courses/{COURSE_ID}$"))
+    """Each lesson's button completes it and continues along the guided path (to its quiz)."""
+    for lesson_id in lesson_ids():
+        response = page.goto(lesson_path(lesson_id))
+        assert response is not None and response.ok
+        page.get_by_role("button", name=say(app, lang, "Mark as completed and continue")).click()
+        expect(page).not_to_have_url(re.compile(re.escape(lesson_path(lesson_id)) + "$"))
 
 
 def pass_every_quiz(page: Page, app: Flask, lang: str) -> None:
@@ -82,7 +79,7 @@ def pass_the_sandbox(page: Page, app: Flask, lang: str, learner: Learner) -> Non
     in an account of another kind, it does (tests/e2e/test_sandbox_assignment.py)."""
     assigned = try_the_unchanged_lesson_plan(page, app, lang, learner)
     page.goto(f"/courses/{COURSE_ID}")
-    expect(page.get_by_role("progressbar")).not_to_have_attribute("value", "100")
+    expect(page.locator("#course-progress")).not_to_have_attribute("value", "100")
     adapt_the_plan_in_two_kinds_of_account(page, app, lang, assigned)
 
 
@@ -142,7 +139,7 @@ def test_a_learner_earns_downloads_and_verifies_the_certificate_and_a_trainer_re
 
     # The overview says the course is done and leads to the certificate page, which asks for the name.
     page.goto(f"/courses/{COURSE_ID}")
-    expect(page.get_by_role("progressbar")).to_have_attribute("value", "100")
+    expect(page.locator("#course-progress")).to_have_attribute("value", "100")
     page.get_by_role("link", name=say(app, lang, "Your certificate"), exact=True).click()
     expect(page).to_have_url(re.compile(re.escape(CERTIFICATE_PAGE) + "$"))
     name_field = page.get_by_label(say(app, lang, "Your name as it should appear on the certificate"), exact=True)
@@ -159,6 +156,17 @@ def test_a_learner_earns_downloads_and_verifies_the_certificate_and_a_trainer_re
     )
     expect(page.get_by_role("heading", level=2).first).to_have_text(say(app, lang, "Issued to %(name)s", name=name))
     public_id = page.locator(".certificate-card code").inner_text()
+    # The completion page: a celebration, the certificate as the PDF shows it, the downloads, a way to share.
+    expect(heading).to_have_text(say(app, lang, "Congratulations, you have completed the course!"))
+    preview = page.get_by_role("figure")
+    expect(preview).to_contain_text(name)
+    expect(preview).to_contain_text(say(app, lang, "Certificate of completion"))
+    expect(preview.locator("svg")).to_be_visible()
+    linkedin = page.get_by_role("link", name=say(app, lang, "Add to LinkedIn profile"))
+    expect(linkedin).to_have_attribute(
+        "href", re.compile(rf"^https://www\.linkedin\.com/profile/add\?.*certId={public_id}")
+    )
+    expect(linkedin).to_have_attribute("rel", "noopener noreferrer")
     findings["the issued certificate"] = blocking_violations(page)
 
     # Download the PDF from the course overview (the learner's dashboard).

@@ -1,4 +1,6 @@
-"""The smoke test: a learner registers in German, switches to English, completes a lesson and sees progress."""
+"""The smoke tests: a learner walks the guided path with the one Continue button (lesson, its quiz, the next
+lesson) in German on a desktop, switches to English and sees progress; and in English on a phone, where the course
+sidebar starts collapsed and nothing scrolls sideways."""
 
 from __future__ import annotations
 
@@ -6,29 +8,50 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from .conftest import LiveServer
 from .helpers import (
     COURSE_ID,
+    PHONE,
     PROJECT_ROOT,
     REGISTER_FORM,
     PageFactory,
+    answer_all,
+    attempt_key,
+    course_meta,
     course_title,
     lesson_ids,
     lesson_path,
+    lesson_quiz,
     lesson_title,
     log_in,
     new_learner,
+    quiz_path,
+    quiz_title,
+    register,
+    say,
+    start_quiz,
+    submit_answers,
 )
 
 
-def test_learner_registers_switches_language_completes_a_lesson_and_sees_progress(
-    page: Page, new_page: PageFactory
+def no_sideways_scroll(page: Page) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), page.url
+
+
+def test_learner_walks_the_guided_path_in_german_switches_language_and_sees_progress(
+    page: Page, new_page: PageFactory, live_server: LiveServer
 ) -> None:
+    app = live_server.app
     first, second = lesson_ids()[:2]
+    quiz = lesson_quiz(first)
+    assert quiz is not None
     total = len(lesson_ids())
     quizzes = len(list((PROJECT_ROOT / "quizzes" / COURSE_ID).glob("*.yml")))  # every quiz must be passed too
-    one_step = str(round(100 / (total + quizzes)))
+    steps = total + quizzes + ("sandbox" in course_meta().get("completion", {}))
+    two_steps = str(round(100 * 2 / steps))
     html = page.locator("html")
     heading = page.get_by_role("heading", level=1)
+    path = page.get_by_role("navigation", name="Kursablauf")
 
     # Register in a German browser.
     page.goto("/auth/register")
@@ -47,43 +70,46 @@ def test_learner_registers_switches_language_completes_a_lesson_and_sees_progres
     expect(
         page.get_by_role("progressbar", name=f"Ihr Fortschritt: 0 von {total} Lektionen und 0 von {quizzes} Quizzen")
     ).to_have_attribute("value", "0")
+    expect(path).to_be_visible()  # on a wide screen the sidebar is open beside the content
+    expect(page.locator(".button")).to_have_count(1)  # one primary button
 
-    # Open the first lesson from the overview: German title, German page.
-    page.get_by_role("link", name=lesson_title(first, "de"), exact=True).click()
+    # Start: the first lesson, marked as the current step in the sidebar.
+    page.get_by_role("link", name="Kurs beginnen", exact=True).click()
     expect(page).to_have_url(re.compile(re.escape(lesson_path(first)) + "$"))
     expect(heading).to_have_text(lesson_title(first, "de"))
-    expect(html).to_have_attribute("lang", "de")
+    expect(path.locator('[aria-current="step"]')).to_contain_text(lesson_title(first, "de"))
+
+    # Completing it confirms it and continues to its quiz; the sidebar shows the lesson done.
+    page.get_by_role(
+        "button", name=f"Als erledigt markieren und weiter mit dem Quiz „{quiz_title(quiz, 'de')}“"
+    ).click()
+    expect(page).to_have_url(re.compile(re.escape(quiz_path(quiz)) + "$"))
+    expect(page.get_by_role("status")).to_contain_text(f"Lektion „{lesson_title(first, 'de')}“ als erledigt markiert")
+    expect(path.locator(f'a[href="{lesson_path(first)}"]')).to_contain_text("abgeschlossen")
+
+    # Pass the quiz; its review continues to the next lesson.
+    attempt_id = start_quiz(page, quiz, "de")
+    answer_all(page, attempt_key(app, attempt_id, "de"))
+    submit_answers(page, "de")
+    page.get_by_role("link", name=f"Weiter mit „{lesson_title(second, 'de')}“", exact=True).click()
+    expect(page).to_have_url(re.compile(re.escape(lesson_path(second)) + "$"))
+    expect(path.locator(f'a[href="{quiz_path(quiz)}"]')).to_contain_text("bestanden")
 
     # Switch to English: same page, English title.
     page.get_by_role("button", name="English", exact=True).click()
-    expect(page).to_have_url(re.compile(re.escape(lesson_path(first)) + "$"))
+    expect(page).to_have_url(re.compile(re.escape(lesson_path(second)) + "$"))
     expect(html).to_have_attribute("lang", "en")
-    expect(heading).to_have_text(lesson_title(first, "en"))
+    expect(heading).to_have_text(lesson_title(second, "en"))
     expect(page.get_by_role("button", name="English", exact=True)).to_have_attribute("aria-current", "true")
 
-    # Complete it and land on lesson 2.
-    page.get_by_role("button", name="Mark as completed and continue").click()
-    expect(page).to_have_url(re.compile(re.escape(lesson_path(second)) + "$"))
-    expect(heading).to_have_text(lesson_title(second, "en"))
-
-    # Back to the overview via the breadcrumbs: one lesson is one step of lessons + quizzes.
+    # The overview: two steps done, the next one to continue with, the time left.
     page.get_by_role("navigation", name="Breadcrumbs").get_by_role("link", name=course_title("en")).click()
     expect(page).to_have_url(re.compile(rf"/courses/{COURSE_ID}$"))
-    label = f"Your progress: 1 of {total} lessons and 0 of {quizzes} quizzes"
+    label = f"Your progress: 1 of {total} lessons and 1 of {quizzes} quizzes"
     progress = page.get_by_role("progressbar", name=label)
-    expect(progress).to_have_attribute("value", one_step)
-    expect(page.locator("label[for=course-progress]")).to_have_text(label)
-    assert progress.evaluate("element => element.value") == int(one_step)
-    first_item = page.get_by_role("listitem").filter(
-        has=page.get_by_role("link", name=lesson_title(first, "en"), exact=True)
-    )
-    expect(first_item).to_contain_text("completed")
-
-    # Reload: the browser still asks for German, but the chosen English is remembered.
-    page.reload()
-    expect(html).to_have_attribute("lang", "en")
-    expect(heading).to_have_text(course_title("en"))
-    expect(progress).to_have_attribute("value", one_step)
+    expect(progress).to_have_attribute("value", two_steps)
+    expect(page.get_by_role("link", name=f"Continue with “{lesson_title(second, 'en')}”", exact=True)).to_be_visible()
+    expect(page.locator(".overview__time")).to_contain_text("Time left: about")
 
     # A new German browser: once logged in, the account's language (English) wins.
     other = new_page(locale="de-DE")
@@ -91,7 +117,34 @@ def test_learner_registers_switches_language_completes_a_lesson_and_sees_progres
     expect(other.locator("html")).to_have_attribute("lang", "de")
     log_in(other, learner)
     expect(other.locator("html")).to_have_attribute("lang", "en")
-    expect(other.get_by_role("progressbar", name=label)).to_have_attribute("value", one_step)
+    expect(other.get_by_role("progressbar", name=label)).to_have_attribute("value", two_steps)
+
+
+def test_learner_walks_the_guided_path_in_english_on_a_phone(new_page: PageFactory, live_server: LiveServer) -> None:
+    page = new_page(locale="en-GB", viewport=PHONE)
+    first = lesson_ids()[0]
+    quiz = lesson_quiz(first)
+    assert quiz is not None
+    register(page, new_learner("Pat Phone"))
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    no_sideways_scroll(page)
+
+    # The sidebar is collapsed above the content; opened, it lists every step.
+    sidebar = page.locator("details.course-path")
+    path = page.get_by_role("navigation", name="Course path")
+    expect(sidebar).not_to_have_attribute("open", "")
+    expect(path).to_be_hidden()
+    sidebar.locator("summary").click()
+    expect(path.get_by_role("link", name="Certificate of completion")).to_be_visible()
+    no_sideways_scroll(page)
+
+    page.get_by_role("link", name="Start the course", exact=True).click()
+    expect(page).to_have_url(re.compile(re.escape(lesson_path(first)) + "$"))
+    no_sideways_scroll(page)
+    page.get_by_role("button", name=say(live_server.app, "en", "Mark as completed and continue")).click()
+    expect(page).to_have_url(re.compile(re.escape(quiz_path(quiz)) + "$"))
+    expect(page.get_by_role("status")).to_contain_text(f"Lesson “{lesson_title(first, 'en')}” marked as completed.")
+    no_sideways_scroll(page)
 
 
 def test_skip_link_is_the_first_tab_stop_and_moves_focus_to_main(page: Page) -> None:

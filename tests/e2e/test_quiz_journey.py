@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from .conftest import LiveServer
 from .helpers import (
@@ -25,6 +25,7 @@ from .helpers import (
     lesson_path,
     lesson_title,
     question_fieldset,
+    quiz_file,
     quiz_ids,
     quiz_lesson,
     quiz_path,
@@ -45,8 +46,9 @@ def expected_percent(keys: list[QuestionKey], right: set[int]) -> float:
 
 
 def score_pattern(percent: float, lang: str) -> re.Pattern[str]:
-    """The review's score line ends with "(<percent> %); …"; the percentage is written as the language writes it."""
-    return re.compile(rf"\({re.escape(format_number(percent, lang))} %\)")
+    """The review's score line reads "(<percent> %); …" with a whole percentage (these journeys never hit the
+    rounding edges, which tests/core/test_quiz_percent.py covers)."""
+    return re.compile(rf"\({re.escape(format_number(int(percent + 0.5), lang))}\s%\)")
 
 
 def open_quiz_from_its_lesson(page: Page, quiz_id: str, lang: str) -> None:
@@ -54,8 +56,10 @@ def open_quiz_from_its_lesson(page: Page, quiz_id: str, lang: str) -> None:
     response = page.goto(lesson_path(lesson_id))
     assert response is not None and response.ok
     expect(page.get_by_role("heading", level=1)).to_have_text(lesson_title(lesson_id, lang))
-    link = QUIZ_TEXT[lang]["test_yourself"].format(title=quiz_title(quiz_id, lang))
-    page.get_by_role("link", name=link, exact=True).click()
+    # The guided path: the lesson's one primary button continues to its quiz (completing the lesson on the way).
+    onwards = page.locator(".button--continue")
+    expect(onwards).to_contain_text(quiz_title(quiz_id, lang))
+    onwards.click()
     expect(page).to_have_url(re.compile(re.escape(quiz_path(quiz_id)) + "$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Quiz: {quiz_title(quiz_id, lang)}")
 
@@ -73,6 +77,10 @@ def expect_review(page: Page, keys: list[QuestionKey], lang: str, *, passed: boo
         expect(page.locator(".outcome--right")).to_have_count(len(keys))
     # A review has nothing left to answer.
     expect(page.locator("fieldset.question input, fieldset.question select")).to_have_count(0)
+
+
+def nav_link(page: Page, number: int) -> Locator:
+    return page.locator(f'.quiz-nav a[href="#q{number}"]')
 
 
 def expect_inputs_locked(page: Page, number: int) -> None:
@@ -113,6 +121,8 @@ def test_with_javascript_a_learner_checks_in_place_fails_retakes_and_passes(
     assert page.evaluate("window.quizPageMarker") == "still the same document"
     expect_inputs_locked(page, 1)
     expect(question_fieldset(page, 1).get_by_role("button", name=texts["check"])).to_have_count(0)
+    expect(nav_link(page, 1)).to_have_attribute("data-state", "wrong")  # the navigator follows the check
+    expect(nav_link(page, 1)).to_contain_text("checked: not right")
     expect(question_fieldset(page, 2).get_by_role("button", name=texts["check"], exact=True)).to_be_enabled()
 
     # Fail: every other question wrong except the last, which stays unanswered; confirm submitting anyway.
@@ -137,11 +147,11 @@ def test_with_javascript_a_learner_checks_in_place_fails_retakes_and_passes(
     # The course overview counts the quiz as passed.
     page.get_by_role("link", name=texts["back"], exact=True).click()
     expect(page).to_have_url(OVERVIEW)
-    item = page.locator(".quiz-list li").filter(has=page.get_by_role("link", name=quiz_title(quiz_id, lang)))
+    item = page.locator(".path-list__item--quiz").filter(has=page.get_by_role("link", name=quiz_title(quiz_id, lang)))
     expect(item.locator(".badge--done")).to_have_text(texts["passed_badge"])
-    expect(page.locator(".quiz-list .badge--done")).to_have_count(1)
+    expect(page.locator(".path-list__item--quiz .badge--done")).to_have_count(1)
     total = len(quiz_ids())
-    expect(page.get_by_role("progressbar")).to_have_accessible_name(re.compile(rf"\b1 of {total} quizzes$"))
+    expect(page.locator("#course-progress")).to_have_accessible_name(re.compile(rf"\b1 of {total} quizzes$"))
     assert errors == [], f"script errors: {errors}"
 
 
@@ -231,7 +241,72 @@ def test_every_quiz_can_be_passed_and_reviewed(new_page: PageFactory, live_serve
         expect(page.get_by_role("heading", level=1)).to_contain_text(quiz_title(quiz_id, lang))
 
     page.goto(f"/courses/{COURSE_ID}")
-    expect(page.locator(".quiz-list .badge--done")).to_have_count(len(quizzes))
+    expect(page.locator(".path-list__item--quiz .badge--done")).to_have_count(len(quizzes))
     total = len(quizzes)
     progress = {"de": rf"\b{total} von {total} Quizzen$", "en": rf"\b{total} of {total} quizzes$"}[lang]
-    expect(page.get_by_role("progressbar")).to_have_accessible_name(re.compile(progress))
+    expect(page.locator("#course-progress")).to_have_accessible_name(re.compile(progress))
+
+
+def test_ordering_by_keyboard_and_by_dragging_with_the_navigator_and_the_review_summary(
+    new_page: PageFactory, live_server: LiveServer
+) -> None:
+    lang = "en"
+    page = new_page(locale="en-GB")
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    register(page)
+    quiz_id = next(quiz for quiz in quiz_ids() if any(q["type"] == "ordering" for q in quiz_file(quiz)["questions"]))
+    page.goto(quiz_path(quiz_id))
+    attempt_id = start_quiz(page, quiz_id, lang)
+    keys = attempt_key(live_server.app, attempt_id, lang)
+    ordering = next(key for key in keys if key.type == "ordering")
+    number = ordering.number
+    question = question_fieldset(page, number)
+    rows = question.locator(".ordering__row")
+    # The right order, first to last, as the items' tokens (the select of item t is named q<n>.<t>).
+    tokens = [action.name.split(".")[1] for action in sorted(ordering.right, key=lambda action: int(action.value))]
+    expect(nav_link(page, number)).to_have_attribute("data-state", "open")
+    # The script sorts the list; the selects, out of sight and out of the tab order, carry the answer.
+    expect(question.locator("select").first).to_have_attribute("tabindex", "-1")
+    expect(question.get_by_role("button", name="Move up")).to_have_count(len(ordering.right))
+
+    # Keyboard: move each item up to its place with the "Move up" button; the new place is announced.
+    for place, token in enumerate(tokens, start=1):
+        row = question.locator(f'.ordering__row[data-item="{token}"]')
+        while (index := rows.evaluate_all("(rows, t) => rows.findIndex(r => r.dataset.item === t)", token)) > place - 1:
+            button = row.get_by_role("button", name="Move up")
+            button.focus()
+            page.keyboard.press("Enter")
+            expect(row.locator(".ordering__move:focus")).to_have_count(1)  # the learner stays on this item
+            expect(question.locator("[data-ordering-status]")).to_contain_text(f"Position {index} of {len(tokens)}:")
+    expect(nav_link(page, number)).to_have_attribute("data-state", "answered")
+    expect(nav_link(page, number)).to_contain_text("answered")
+
+    def selected_order() -> list[str]:
+        values = question.locator("select").evaluate_all("s => s.map(x => [x.name.split('.')[1], x.value])")
+        return [token for token, _place in sorted(values, key=lambda pair: int(pair[1]))]
+
+    assert selected_order() == tokens
+
+    # Mouse: drag the first item onto the second (they swap), then drag it back.
+    first, second = tokens[0], tokens[1]
+    handle = question.locator(f'.ordering__row[data-item="{first}"] .ordering__handle')
+    handle.drag_to(question.locator(f'.ordering__row[data-item="{second}"] .ordering__handle'))
+    expect(rows.first).to_have_attribute("data-item", second)
+    assert selected_order() == [second, first, *tokens[2:]]
+    handle.drag_to(question.locator(f'.ordering__row[data-item="{second}"] .ordering__handle'))
+    expect(rows.first).to_have_attribute("data-item", first)
+    assert selected_order() == tokens
+
+    # The rest answered right: the navigator counts every question as answered.
+    answer_all(page, [key for key in keys if key.number != number])
+    expect(page.locator(".quiz-nav__count")).to_have_text(f"{len(keys)} of {len(keys)} answered")
+    submit_answers(page, lang)
+    expect_review(page, keys, lang, passed=True, percent=100)
+    summary = page.locator("section.result")
+    expect(summary).to_contain_text(f"Right: {len(keys)}")
+    expect(summary).to_contain_text("Not right: 0")
+    summary.locator(f'a[href="#q{number}"]').click()
+    expect(page).to_have_url(re.compile(rf"/attempts/{attempt_id}/review#q{number}$"))
+    expect(question_fieldset(page, number).locator(".outcome--right")).to_be_visible()
+    assert errors == [], f"script errors: {errors}"

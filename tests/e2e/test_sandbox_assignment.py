@@ -75,6 +75,7 @@ def fill_plan(page: Page, app: Flask, lang: str, plan: Plan) -> None:
     data = form_data("", plan_data(plan))
     page.locator("#ttc").fill(data["ttc"])
     page.locator("#base_salary").fill(data["base_salary"])
+    page.locator(f"input[name='gate'][value='{data['gate']}']").check()  # first: it shows or hides the row marks
     for i, row in enumerate(data["components"]):
         metric = page.locator(f"#components-{i}-metric")
         if not row.get("metric"):
@@ -86,15 +87,19 @@ def fill_plan(page: Page, app: Flask, lang: str, plan: Plan) -> None:
         metric.select_option(row["metric"])
         page.locator(f"#components-{i}-weight_pct").fill(row["weight_pct"])
         page.locator(f"#components-{i}-period").select_option(row["period"])
+        more = page.locator(f"#components-{i}-credit").locator("xpath=ancestor::details")
+        if more.get_attribute("open") is None:
+            more.locator("summary").click()  # "More settings"
         page.locator(f"#components-{i}-credit").select_option(row["credit"])
         if row["credit"] == "split":
             page.locator(f"#components-{i}-team_share_pct").fill(row["team_share_pct"] or "")
         for name in ("threshold_pct", "target_pct", "cap_pct"):
             page.locator(f"#components-{i}-{name}").fill(row[name] or "")
-        page.locator(f"#components-{i}-gated").set_checked(bool(row["gated"]))
-        for box in page.locator(f"input[name='components-{i}-mandate_questions']").all():
-            box.set_checked(box.get_attribute("value") in row["mandate_questions"])
-    page.locator("#gate").set_checked(bool(data["gate"]))
+        if data["gate"] == "some":
+            page.locator(f"#components-{i}-gated").set_checked(bool(row["gated"]))
+        if row["metric"] == "mandate_objectives":
+            for box in page.locator(f"input[name='components-{i}-mandate_questions']").all():
+                box.set_checked(box.get_attribute("value") in row["mandate_questions"])
     page.locator("#clawback").set_checked(bool(data["clawback"]))
     page.locator("#clawback_window").fill(data["clawback_window"] or "")
     page.locator("#clawback_share").fill(data["clawback_share"] or "")
@@ -160,10 +165,10 @@ def test_a_copied_plan_does_not_pass_the_sandbox_step_and_an_adapted_one_does(
     learner = register(page)
     assigned = try_the_unchanged_lesson_plan(page, app, lang, learner)
     page.goto(f"/courses/{COURSE_ID}")
-    expect(page.locator(".sandbox-teaser")).not_to_have_class(re.compile(r"\bis-done\b"))
+    expect(page.locator(".path-list__item--sandbox")).not_to_have_class(re.compile(r"\bis-(done|earned)\b"))
     adapt_the_plan_in_two_kinds_of_account(page, app, lang, assigned)
     page.goto(f"/courses/{COURSE_ID}")
-    expect(page.locator(".sandbox-teaser")).to_have_class(re.compile(r"\bis-done\b"))
+    expect(page.locator(".path-list__item--sandbox")).to_have_class(re.compile(r"\bis-(done|earned)\b"))
     page.goto(SANDBOX)
     expect(page.locator(".assigned-account")).to_contain_text(
         say(app, lang, "Assigned account: %(state)s", state=say(app, lang, "passed"))

@@ -73,6 +73,8 @@ def test_a_trainer_edits_previews_publishes_and_rolls_back_a_lesson(
         expect(trainer_page.get_by_role("heading", level=1)).to_have_text(say(app, lang, "Studio"))
         findings["studio"] = blocking_violations(trainer_page)
         trainer_page.locator(f'a[href="/studio/files/{path}"]').click()
+        expect(trainer_page.get_by_label(say(app, lang, "Reading time in minutes"))).to_have_value("7")  # form fields
+        trainer_page.get_by_role("link", name=say(app, lang, "Edit the whole file as text")).click()
 
         text = editor_text(trainer_page, app, lang)
         expect(text).to_have_value(original)
@@ -102,6 +104,7 @@ def test_a_trainer_edits_previews_publishes_and_rolls_back_a_lesson(
         with app.app_context():
             previous = publishing.revisions(path)[1].number
         trainer_page.locator(f'form:has(input[name="number"][value="{previous}"]) button').click()
+        trainer_page.get_by_role("link", name=say(app, lang, "Edit the whole file as text")).click()
         expect(editor_text(trainer_page, app, lang)).to_have_value(original)
         trainer_page.get_by_role("button", name=say(app, lang, "Publish"), exact=True).click()
         expect(trainer_page.locator(".flash")).to_have_text(published_message(app, lang))
@@ -125,7 +128,7 @@ def test_without_javascript_the_preview_button_shows_the_unsaved_text(
     log_in(page, make_trainer(app))
     with app.app_context():
         revisions_before = len(publishing.revisions(path))
-    page.goto(f"/studio/files/{path}")
+    page.goto(f"/studio/files/{path}?view=text")
     expect(page.locator("[data-preview-placeholder]")).to_be_visible()
     edited = original.rstrip("\n") + f"\n\n{sentence}\n"
     editor_text(page, app, lang).fill(edited)

@@ -13,6 +13,8 @@ NO_TOKEN = "no-such-link-token-" + "x" * 24
 # (endpoint, method, url, anonymous, learner, trainer, admin): the expected status codes.
 ACCESS = [
     ("static", "GET", "/static/css/app.css", 200, 200, 200, 200),
+    # The configured logo and accent stylesheet (course/branding.py): none here, and a made-up name is missing anyway.
+    ("brand_asset", "GET", "/brand/logo-0000000000000000.svg", 404, 404, 404, 404),
     ("site.healthz", "GET", "/healthz", 200, 200, 200, 200),
     ("site.set_language", "POST", "/language", 302, 302, 302, 302),
     ("auth.register", "GET", "/auth/register", 200, 302, 302, 302),
@@ -23,6 +25,8 @@ ACCESS = [
     ("learn.overview", "GET", "/courses/kam-pay", 200, 200, 200, 200),
     ("learn.lesson", "GET", FIRST, 200, 200, 200, 200),
     ("learn.complete", "POST", f"{FIRST}/complete", 302, 302, 302, 302),
+    # Sent without an answer: a knowledge check is open to everyone who may read the lesson, and says what is missing.
+    ("learn.answer_check", "POST", f"{FIRST}/checks/check-1", 400, 400, 400, 400),
     ("quiz.show", "GET", QUIZ, 200, 200, 200, 200),
     ("quiz.start", "POST", f"{QUIZ}/attempts", 302, 302, 302, 302),
     # Attempt 999999 does not exist for anyone: a stranger's attempt must look exactly the same (404).
@@ -54,6 +58,7 @@ ACCESS = [
     # Design 999999 does not exist: a stranger's design must look exactly the same (404).
     ("sandbox.edit", "GET", "/sandbox/designs/999999", 302, 404, 404, 404),
     ("sandbox.evaluate", "POST", "/sandbox/designs/999999", 302, 404, 404, 404),
+    ("sandbox.preview", "POST", "/sandbox/designs/999999/preview", 302, 404, 404, 404),
     ("sandbox.result", "GET", "/sandbox/designs/999999/versions/1", 302, 404, 404, 404),
     ("sandbox.duplicate", "POST", "/sandbox/designs/999999/duplicate", 302, 404, 404, 404),
     ("sandbox.compare", "GET", f"{SANDBOX}/compare", 302, 200, 200, 200),

@@ -189,7 +189,7 @@ def test_a_new_lesson_file_starts_as_a_draft_that_learners_do_not_see(app, train
     assert response.headers["Location"] == "/studio/files/kam-pay/customer-visits.de.md"
     assert newest(app, "kam-pay/customer-visits.de.md")[1] == "draft"
     page = text_of(trainer_client.get("/studio").get_data(as_text=True))
-    assert "Not in the course yet: add its id under “lessons” in course.yml" in page
+    assert "Not in the course yet: open the lesson and publish it in the course." in page
     assert "The English translation is missing." in page
     assert trainer_client.get("/courses/kam-pay/lessons/customer-visits").status_code == 404
     editor = trainer_client.get("/studio/files/kam-pay/customer-visits.de.md").get_data(as_text=True)
@@ -202,12 +202,15 @@ def test_a_new_lesson_file_starts_as_a_draft_that_learners_do_not_see(app, train
         ("", "Enter an id."),
         ("Kunden Besuche", "Use lowercase letters, digits and single hyphens"),
         ("../../etc", "Use lowercase letters, digits and single hyphens"),
-        ("kam-mandate", "This lesson already has a file in this language: edit it instead."),
+        ("kam-mandate", "A lesson with this id exists already: choose another id."),
     ],
 )
 def test_a_bad_new_lesson_id_is_refused_with_a_message(trainer_client, lesson_id: str, message: str) -> None:
+    title = "Neu" if lesson_id else ""  # an empty id is made from the title; with no title, the title is asked for
+    message = message if lesson_id else "Enter a title."
     response = trainer_client.post(
-        "/studio/courses/kam-pay/lessons", data={"kam-pay-lesson-lesson_id": lesson_id, "kam-pay-lesson-lang": "de"}
+        "/studio/courses/kam-pay/lessons/add",
+        data={"kam-pay-add-lesson_id": lesson_id, "kam-pay-add-title_de": title, "kam-pay-add-position": "0"},
     )
     assert response.status_code == 400
     page = response.get_data(as_text=True)
@@ -228,7 +231,7 @@ def test_a_new_quiz_file_starts_from_a_template_and_a_taken_id_is_refused(app, t
 
 
 def test_the_editor_shows_the_newest_revision_and_the_other_language_beside_it(app, trainer_client) -> None:
-    page = trainer_client.get(f"/studio/files/{LESSON}").get_data(as_text=True)
+    page = trainer_client.get(f"/studio/files/{LESSON}?view=text").get_data(as_text=True)
     number, _status, source = newest(app, LESSON)
     assert textarea(page) == source
     assert f'name="base" type="hidden" value="{number}"' in page
@@ -246,6 +249,7 @@ def test_saving_a_draft_keeps_learners_on_the_published_text(app, trainer_client
     page = trainer_client.get(response.headers["Location"]).get_data(as_text=True)
     assert flashes(page) == [f"Draft saved (revision {number + 1})."]
     assert newest(app, LESSON) == (number + 1, "draft", with_sentence(source))  # CRLF from the browser → LF
+    page = trainer_client.get(f"/studio/files/{LESSON}?view=text").get_data(as_text=True)
     assert textarea(page) == with_sentence(source)
     assert published_text(app, LESSON) == source
     assert SENTENCE not in trainer_client.get(LESSON_PAGE, headers={"Accept-Language": "de"}).get_data(as_text=True)

@@ -8,6 +8,7 @@ import json
 import re
 import stat
 import zipfile
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import Flask
@@ -269,6 +270,112 @@ def test_a_name_the_pdf_cannot_print_needs_a_confirmation(app, client, make_user
     pid = public_id(app)
     assert client.get(f"/certificates/{pid}/certificate.pdf").mimetype == "application/pdf"
     assert "山田太郎" in client.get(f"/verify/{pid}").get_data(as_text=True)
+
+
+def linkedin_link(page: str) -> str:
+    found = re.search(r'<a [^>]*href="(https://www\.linkedin\.com/[^"]*)"[^>]*>', page)
+    assert found, "no LinkedIn link"
+    assert 'rel="noopener noreferrer"' in found.group(0)
+    return found.group(1).replace("&amp;", "&")
+
+
+def test_the_completion_page_shows_the_certificate_its_downloads_and_a_linkedin_link(
+    app, client, make_user, login_as
+) -> None:
+    app.config["PUBLIC_URL"] = "https://kurs.example.org"
+    learner = make_user(locale="en")
+    login_as(learner)
+    complete_course(app, learner)
+    issue(client, "Zoë Ångström")
+    pid = public_id(app)
+    page = client.get(PAGE, headers=EN).get_data(as_text=True)
+    assert '<h1 class="completion__heading">Congratulations, you have completed the course!</h1>' in page
+    preview = page[page.index('<figure class="certificate-preview"') : page.index("</figure>")]
+    for text in (
+        "Certificate of completion",
+        "Zoë Ångström",
+        "Result",
+        "quizzes passed with 90\u00a0% on average",
+        pid,
+    ):
+        assert text in preview
+    assert '<svg viewBox="-2 -2 ' in preview and 'aria-hidden="true"' in preview  # the QR code, drawn here
+    assert f'href="/certificates/{pid}/certificate.pdf" download' in page
+    assert f'href="/certificates/{pid}/credential.json" download' in page
+    assert f">https://kurs.example.org/verify/{pid}</a>" in page
+    assert not re.search(r"<(script|img|iframe|link)[^>]+linkedin", page)  # a plain link, nothing loaded from there
+    link = urlsplit(linkedin_link(page))
+    assert (link.scheme, link.netloc, link.path) == ("https", "www.linkedin.com", "/profile/add")
+    with app.app_context():
+        record = operations.stored_record(db.session.scalar(select(Certificate)))
+        title = catalog().course("kam-pay").titles["en"]
+    assert parse_qs(link.query) == {
+        "startTask": ["CERTIFICATION_NAME"],
+        "name": [title],
+        "organizationName": [record.issuer_name],
+        "issueYear": [str(record.issued_at.year)],
+        "issueMonth": [str(record.issued_at.month)],
+        "certUrl": [f"https://kurs.example.org/verify/{pid}"],
+        "certId": [pid],
+    }
+
+
+def test_the_completion_page_previews_the_certificate_before_it_is_issued(app, client, make_user, login_as) -> None:
+    learner = make_user(locale="de")
+    login_as(learner)
+    complete_course(app, learner)
+    page = client.get(PAGE, headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert "Herzlichen Glückwunsch, Sie haben den Kurs abgeschlossen!" in page
+    preview = page[page.index('<figure class="certificate-preview"') : page.index("</figure>")]
+    assert 'lang="de"' in preview and "Abschlusszertifikat" in preview and "Test Learner" in preview
+    assert "<svg" not in preview and "linkedin" not in page  # no id yet: no QR code, nothing to share
+    assert 'autocomplete="name"' in page
+    response = issue(client, "Eve\u200bil")  # a refused name: the form comes back, the preview with it
+    assert response.status_code == 400 and 'class="certificate-preview"' in response.get_data(as_text=True)
+
+
+def test_the_completion_page_is_each_learners_own(app, client, make_user, login_as) -> None:
+    learner = make_user(locale="en")
+    login_as(learner)
+    complete_course(app, learner)
+    issue(client)
+    pid = public_id(app)
+    other = client_for(app, make_user(locale="en"))
+    page = other.get(PAGE, headers=EN).get_data(as_text=True)
+    assert pid not in page and "Zoë" not in page and "linkedin" not in page and "certificate-preview" not in page
+    assert "The certificate is issued when every step below is done." in page
+    response = app.test_client().get(PAGE, headers=EN)
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "result"),
+    [
+        ("de", "Abschlusszertifikat", "{n} von {n} Lektionen; Quizze im Schnitt mit 90 % bestanden; 82 von 100"),
+        ("en", "Certificate of completion", "{n} of {n} lessons; quizzes passed with 90 % on average; 82 of 100"),
+    ],
+)
+def test_the_pdf_is_titled_and_states_the_result_in_the_certificates_language(
+    app, client, make_user, login_as, lang: str, title: str, result: str
+) -> None:
+    learner = make_user(locale=lang)
+    login_as(learner)
+    complete_course(app, learner)
+    client.post(PAGE, data={"name": "Anna Beispiel"}, headers={"Accept-Language": lang})
+    pid = public_id(app)
+    response = client.get(f"/certificates/{pid}/certificate.pdf", headers=EN)  # the language it was issued in
+    reader = PdfReader(io.BytesIO(response.data))
+    sizes: dict[str, float] = {}
+    text = reader.pages[0].extract_text(
+        visitor_text=lambda part, _cm, _tm, _font, size: sizes.setdefault(part.strip(), size)
+    )
+    text = " ".join(text.replace("\u00a0", " ").split())
+    with app.app_context():
+        lessons = len(catalog().course("kam-pay").lesson_ids)
+    assert text.startswith(title) and reader.metadata.title.startswith(title)
+    assert result.format(n=lessons) in text
+    first_line = next(part for part in sizes if part.startswith(f"{lessons} "))
+    assert sizes[first_line] >= 12  # the result in print larger than the other details (11 pt)
 
 
 def issued(app: Flask, client, make_user, login_as, name: str = "Zoë Ångström") -> tuple[User, str]:

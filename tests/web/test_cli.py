@@ -24,7 +24,7 @@ def content(tmp_path: Path) -> Path:
 
 
 def file_count(content: Path) -> int:
-    return sum(1 for path in content.rglob("*") if path.suffix in {".md", ".yml"})
+    return sum(1 for path in content.rglob("*") if path.suffix in {".md", ".yml", ".svg"})
 
 
 def revision_count(app) -> int:

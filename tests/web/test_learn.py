@@ -72,27 +72,28 @@ def test_unknown_course_or_lesson_is_a_friendly_404_in_the_users_language(client
         assert "Seite nicht gefunden" in response.get_data(as_text=True)
 
 
-def test_completing_lessons_moves_progress_and_goes_to_the_next_lesson(app, client, login_as, make_user) -> None:
+def test_completing_lessons_moves_progress_and_goes_on_to_the_lessons_quiz(app, client, login_as, make_user) -> None:
     user = make_user(locale="en")
     login_as(user)
     response = client.post(f"{FIRST}/complete")
     assert response.status_code == 302
-    assert response.headers["Location"] == "/courses/kam-pay/lessons/year-end-retention-bonus"
+    assert response.headers["Location"] == "/courses/kam-pay/quizzes/kams-are-not-salespeople-quiz"
     client.post(f"{FIRST}/complete")  # twice changes nothing
     page = client.get("/").get_data(as_text=True)
     # Six lessons and six quizzes to pass: one lesson is one step of twelve.
     assert "Your progress: 1 of 6 lessons and 0 of 6 quizzes" in page
     assert '<progress id="course-progress" max="100" value="8">' in page
-    assert "Continue: Base salary plus a year-end bonus" in page
+    assert "Continue with the quiz “KAMs are not salespeople”" in page
     with app.app_context():
         assert db.session.scalar(select(func.count(LessonProgress.id))) == 1
     lesson_page = client.get(FIRST).get_data(as_text=True)
     assert "Mark as completed" not in lesson_page and "completed</span>" in lesson_page
 
 
-def test_completing_the_last_lesson_returns_to_the_overview(client, login_as, make_user) -> None:
+def test_completing_the_last_lesson_goes_on_to_its_quiz(client, login_as, make_user) -> None:
     login_as(make_user(locale="en"))
-    assert client.post(f"{LAST}/complete").headers["Location"] == "/courses/kam-pay"
+    location = client.post(f"{LAST}/complete").headers["Location"]
+    assert location == "/courses/kam-pay/quizzes/designing-a-kam-bonus-plan-quiz"
 
 
 def test_all_lessons_completed_shows_congratulations(client, login_as, make_user) -> None:

@@ -78,7 +78,7 @@ def test_quiz_page_shows_anonymous_visitors_the_rules_and_a_login_link(client) -
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Quiz: The key-account management mandate" in page
-    assert "7 questions" in page and "Pass mark: 75 %" in page and "Unlimited attempts" in page
+    assert "7 questions" in page and "Pass mark: 75\u00a0%" in page and "Unlimited attempts" in page
     assert f'<a href="/auth/login?next={quiz_url()}">Log in</a> to take this quiz.' in page
     assert f'action="{quiz_url()}/attempts"' not in page and "Start the quiz" not in page
 
@@ -177,7 +177,7 @@ def test_right_answers_pass_with_full_marks_and_the_review_explains_each_questio
 
     page = client.get(f"/attempts/{attempt_id}/review").get_data(as_text=True)
     assert '<h2 id="result-title">Passed</h2>' in page
-    assert "8 of 8 points (100 %); 75 % needed to pass." in page
+    assert "8 of 8 points (100\u00a0%); 75\u00a0% needed to pass." in page
     quiz = catalog_quiz(app)
     for question_id, fieldset in zip(key.question_ids, fieldsets(page), strict=True):
         question = quiz.question(question_id)
@@ -194,7 +194,9 @@ def test_right_answers_pass_with_full_marks_and_the_review_explains_each_questio
             assert "Correct answer" in fieldset or "Correct order" in fieldset or "Accepted answers" in fieldset
 
     overview = client.get(f"/courses/{COURSE}").get_data(as_text=True)
-    quiz_item = re.search(rf'<li class="lesson-list__item is-done">\s*<a href="{quiz_url()}">.*?</li>', overview, re.S)
+    quiz_item = re.search(
+        rf'<li class="[^"]*path-list__item--quiz is-done">\s*<a href="{quiz_url()}">.*?</li>', overview, re.S
+    )
     assert quiz_item and '<span class="badge badge--done">passed</span>' in quiz_item.group(0)
     assert "Your progress: 0 of 6 lessons and 1 of 6 quizzes" in overview
     assert '<progress id="course-progress" max="100" value="8">' in overview
@@ -221,13 +223,13 @@ def test_best_attempt_counts_after_fail_retake_pass_and_a_worse_retake(app, clie
         given = key.right_answers() if answers == "right" else key.wrong_answers()
         submit_form(client, attempt_id, key.form_data(given))
         review = client.get(f"/attempts/{attempt_id}/review").get_data(as_text=True)
-        outcomes.append((attempt_id, "Passed</h2>" in review, "(100 %)" in review, "(0 %)" in review))
+        outcomes.append((attempt_id, "Passed</h2>" in review, "(100\u00a0%)" in review, "(0\u00a0%)" in review))
     assert [(passed, full, zero) for _id, passed, full, zero in outcomes] == [
         (False, False, True),
         (True, True, False),
         (False, False, True),
     ]
-    assert "Not passed yet" in review and "Your best result: 100 %" in review
+    assert "Not passed yet" in review and "Your best result: 100\u00a0%" in review
     with app.app_context():
         attempts = db.session.scalars(select(QuizAttempt).order_by(QuizAttempt.id)).all()
         assert [(a.number, a.percent, a.passed) for a in attempts] == [
@@ -487,7 +489,7 @@ def test_submitting_with_unanswered_questions_asks_for_confirmation_first(app, c
     response = submit_form(client, attempt_id, data, confirm="1")
     assert response.headers["Location"] == f"/attempts/{attempt_id}/review"
     review = client.get(f"/attempts/{attempt_id}/review").get_data(as_text=True)
-    assert "2 of 8 points (25 %); 75 % needed to pass." in review
+    assert "2 of 8 points (25\u00a0%); 75\u00a0% needed to pass." in review
     assert review.count("outcome--wrong") == 5 and review.count("no answer") >= 5
     with app.app_context():
         stored = db.session.scalars(select(QuizAttempt.answers)).one()
@@ -511,7 +513,7 @@ def test_posting_to_a_submitted_attempt_shows_its_review_and_changes_nothing(
     assert response.status_code == 302 and response.headers["Location"] == f"/attempts/{attempt_id}/review"
     review = client.get(response.headers["Location"]).get_data(as_text=True)
     assert flashes(review) == ["This attempt was already submitted; here is its review."]
-    assert "8 of 8 points (100 %)" in review
+    assert "8 of 8 points (100\u00a0%)" in review
     assert snapshot(app) == before
     assert client.get(f"/attempts/{attempt_id}").headers["Location"] == f"/attempts/{attempt_id}/review"
 
@@ -612,7 +614,7 @@ def test_attempt_is_graded_and_reviewed_against_the_quiz_revision_it_started_on(
 
     submit_form(client, old_attempt, old_key.form_data(old_key.right_answers()))
     review = client.get(f"/attempts/{old_attempt}/review").get_data(as_text=True)
-    assert "8 of 8 points (100 %)" in review
+    assert "8 of 8 points (100\u00a0%)" in review
     old_question = fieldsets(review)[old_key.number("pay-depends-on") - 1]
     assert review_marks(old_question)[CARRIED_OUT] == "is-correct is-chosen"
     assert review_marks(old_question)[QUARTER_REVENUE] == ""
@@ -622,7 +624,7 @@ def test_attempt_is_graded_and_reviewed_against_the_quiz_revision_it_started_on(
     assert new_key.right("pay-depends-on") == new_key.tokens("pay-depends-on")["quarter-revenue"]
     submit_form(client, new_attempt, new_key.form_data(new_key.right_answers()))
     new_review = client.get(f"/attempts/{new_attempt}/review").get_data(as_text=True)
-    assert "8 of 8 points (100 %)" in new_review
+    assert "8 of 8 points (100\u00a0%)" in new_review
     new_question = fieldsets(new_review)[new_key.number("pay-depends-on") - 1]
     assert review_marks(new_question)[QUARTER_REVENUE] == "is-correct is-chosen"
     assert review_marks(new_question)[CARRIED_OUT] == ""

@@ -110,8 +110,8 @@ def test_the_best_score_shows_on_the_overview_but_a_copy_does_not_count(client, 
 
 BAD_INPUT = [
     ("ttc", "-5", "ttc", "Must not be negative."),
-    ("ttc", "lots", "ttc", "Enter a number."),
-    ("ttc", "1e30", "ttc", "Must be at most 10,000,000."),
+    ("ttc", "lots", "ttc", "Enter an amount such as 60,000.50: thousands grouped with “,”, cents after “.”."),
+    ("ttc", "10,000,001", "ttc", "Must be at most 10,000,000."),
     ("components-0-weight_pct", "50", "components", "The weights add up to 110 %; they must add up to 100 %."),
     ("components-0-cap_pct", "80", "components-0-cap_pct", "The cap (80 %) is below the target (100 %)."),
     (
@@ -183,6 +183,7 @@ def test_blank_component_rows_are_skipped_and_errors_land_on_the_right_row(clien
     for field in ("metric", "weight_pct", "period", "credit", "target_pct", "mandate_questions"):
         if f"components-2-{field}" in data:
             data[f"components-5-{field}"] = data.pop(f"components-2-{field}")
+    data["components-2-metric"] = ""
     data["components-5-cap_pct"] = "50"
     errors = field_errors(evaluate(client, design_id, data).get_data(as_text=True))
     assert list(errors) == ["components-5-cap_pct"]
@@ -229,11 +230,22 @@ def test_versions_duplicate_and_compare(app, client, make_user, login_as) -> Non
         assert copy.versions[0].plan == original.versions[-1].plan
         assert copy.versions[0].score == original.versions[-1].score
         assert copy.name == "Copy of Plan"
-    page = client.get(f"{SANDBOX}/compare?a={design_id}-1&b={design_id}-2", headers=EN).get_data(as_text=True)
+    page = client.get(f"{SANDBOX}/compare?a={design_id}-2&b={design_id}-1", headers=EN).get_data(as_text=True)
+    # One table, criteria × versions, the older version first; the later column says what changed, in words.
+    assert page.count('<table class="compare-table">') == 1
     assert page.count('class="compare__side"') == 2
-    assert page.count("<svg") == 6
+    assert page.index("Plan, version 1") < page.index("Plan, version 2")
+    assert "↑</span> up" in page and "better" in page  # the score went up from the salesperson plan
+    assert re.search(r'class="changed changed--up"', page)
+    assert "No commission that crowds out relationship work" in page
     ids = re.findall(r'id="([^"]+)"', page)
-    assert len(ids) == len(set(ids))  # two sets of charts and tables on one page
+    assert len(ids) == len(set(ids))
+    # From a result page's link (only `a`), the version before it is preselected and compared.
+    page = client.get(f"{SANDBOX}/compare?a={design_id}-2", headers=EN).get_data(as_text=True)
+    assert f'<option value="{design_id}-1" selected>' in page
+    assert page.count('class="compare__side"') == 2
+    first = client.get(f"{SANDBOX}/compare?a={design_id}-1", headers=EN).get_data(as_text=True)
+    assert 'class="compare-table"' not in first  # version 1 has none before it
     assert client.get(f"{SANDBOX}/compare?a={design_id}-1&b=nonsense").status_code == 400
 
 

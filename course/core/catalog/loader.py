@@ -20,6 +20,7 @@ from course.core.catalog.model import (
 )
 from course.core.quiz.loader import QUIZ_FILE, QUIZ_FOLDER, parse_quiz
 from course.core.quiz.model import Quiz
+from course.core.text.figures import FIGURE_FOLDER
 from course.core.text.markdown import Rendered, SourceScan, render_markdown, scan_source
 from course.core.text.problem import Problem
 from course.core.text.slug import ID_PATTERN
@@ -107,11 +108,15 @@ def build_catalog(files: Mapping[str, str], version: int = 0) -> CatalogBuild:
     found = _Collector()
     folders: dict[str, dict[str, str]] = {}
     quiz_files: dict[str, dict[str, str]] = {}
+    figures: dict[str, dict[str, str]] = {}  # course folder -> {"figures/name.svg": text}
     for path in sorted(files):
         folder, _, name = path.partition("/")
         if folder == QUIZ_FOLDER:
             if match := QUIZ_FILE.match(path):
                 quiz_files.setdefault(match.group("course"), {})[match.group("id")] = path
+            continue
+        if name.startswith(FIGURE_FOLDER) and name.endswith(".svg"):
+            figures.setdefault(folder, {})[name] = files[path]
             continue
         if not name or "/" in name:
             continue  # files at the root (README) or deeper (images) are not lessons
@@ -122,7 +127,7 @@ def build_catalog(files: Mapping[str, str], version: int = 0) -> CatalogBuild:
             if any(name.endswith(".md") for name in names):
                 found.add(f"{folder}/{COURSE_FILE}", None, "missing: every course folder needs a course.yml")
             continue
-        course = _build_course(folder, names, files, quiz_files.get(folder, {}), found)
+        course = _build_course(folder, names, files, quiz_files.get(folder, {}), figures.get(folder, {}), found)
         if course is not None:
             courses.append(course)
     for course_id, paths in sorted(quiz_files.items()):
@@ -136,7 +141,12 @@ def build_catalog(files: Mapping[str, str], version: int = 0) -> CatalogBuild:
 
 
 def _build_course(
-    folder: str, names: dict[str, str], files: Mapping[str, str], quiz_paths: dict[str, str], found: _Collector
+    folder: str,
+    names: dict[str, str],
+    files: Mapping[str, str],
+    quiz_paths: dict[str, str],
+    figures: Mapping[str, str],
+    found: _Collector,
 ) -> Course | None:
     course_doc = _parse_course(names[COURSE_FILE], folder, files[names[COURSE_FILE]], found)
     if course_doc is None:
@@ -148,7 +158,7 @@ def _build_course(
             continue
         if match := _LESSON_FILE.match(name):
             existing.add((match.group("id"), match.group("lang")))
-        doc = _parse_lesson(path, name, files[path], course_doc, found)
+        doc = _parse_lesson(path, name, files[path], course_doc, figures, found)
         if doc is None:
             continue
         key = (doc.id, doc.lang)
@@ -237,6 +247,7 @@ def _lesson_text(doc: _LessonDoc) -> LessonText:
         quiz=doc.quiz,
         html=doc.rendered.html,
         toc=doc.rendered.toc,
+        checks=doc.rendered.checks,
     )
 
 
@@ -385,7 +396,9 @@ def split_front_matter(text: str) -> tuple[str, int, str, int]:
     raise YamlProblem(1, "front matter is never closed: add a '---' line after it")
 
 
-def _parse_lesson(path: str, name: str, text: str, course: _CourseDoc, found: _Collector) -> _LessonDoc | None:
+def _parse_lesson(
+    path: str, name: str, text: str, course: _CourseDoc, figures: Mapping[str, str], found: _Collector
+) -> _LessonDoc | None:
     match = _LESSON_FILE.match(name)
     if not match:
         found.add(path, None, "lesson file names must look like <lesson-id>.<language>.md, e.g. kam-mandate.de.md")
@@ -438,6 +451,9 @@ def _parse_lesson(path: str, name: str, text: str, course: _CourseDoc, found: _C
     scan = scan_source(body, body_line)
     for line, message in scan.problems:
         found.add(path, line, message)
+    rendered = render_markdown(body, lang, lesson_id, figures, body_line) if isinstance(lang, str) else None
+    for line, message in rendered.problems if rendered else ():
+        found.add(path, line, message)
     if len(found.problems) > before:
         return None
     doc_ = _LessonDoc(
@@ -454,7 +470,7 @@ def _parse_lesson(path: str, name: str, text: str, course: _CourseDoc, found: _C
         body_line=body_line,
         scan=scan,
     )
-    doc_.rendered = render_markdown(body, lang, lesson_id)
+    doc_.rendered = rendered
     return doc_
 
 

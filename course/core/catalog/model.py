@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from course.core.completion import Requirements
 from course.core.errors import NotFound
+from course.core.text.checks import KnowledgeCheck
 from course.core.text.markdown import TocEntry
 
 if TYPE_CHECKING:
@@ -30,6 +31,13 @@ class LessonText:
     quiz: str | None
     html: str
     toc: tuple[TocEntry, ...]
+    checks: tuple[KnowledgeCheck, ...] = ()  # the lesson's knowledge checks, with their answers: never in a page
+
+    def check(self, check_id: str) -> KnowledgeCheck:
+        for check in self.checks:
+            if check.id == check_id:
+                return check
+        raise NotFound(f"no knowledge check {check_id!r} in lesson {self.lesson_id!r}")
 
 
 @dataclass(frozen=True)

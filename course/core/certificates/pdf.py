@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import io
+import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Mapping
@@ -167,8 +168,11 @@ def unsupported_characters(text: str) -> set[str]:
     return {char for char in _normalise(text) if ord(char) not in covered}
 
 
+_BREAKING_SPACE = re.compile(r"[^\S\u00a0\u202f]+")  # any run of whitespace but the no-break spaces
+
+
 def _normalise(text: str) -> str:
-    text = " ".join(unicodedata.normalize("NFC", text).split())
+    text = _BREAKING_SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
     return "".join(char for char in text if unicodedata.category(char) not in ("Cc", "Cf"))
 
 
@@ -276,9 +280,9 @@ def render_certificate(
 
     _details(
         pdf,
+        (label["Result"], text["result"]),
         [
             (label["Issued on"], text["issued_on"]),
-            (label["Result"], text["result"]),
             (label["Issuer"], text["issuer"]),
             (label["Certificate ID"], text["id"]),
         ],
@@ -327,20 +331,20 @@ def _width(pdf: FPDF, text: str, size: float) -> float:
     return pdf.get_string_width(text)
 
 
-def _wrap(pdf: FPDF, text: str, size: float) -> list[str]:
+def _wrap(pdf: FPDF, text: str, size: float, width: float = TEXT_WIDTH) -> list[str]:
     """Greedy word wrap; words longer than a line are broken between characters."""
     lines: list[str] = []
     current = ""
     for word in text.split(" "):
         candidate = f"{current} {word}" if current else word
-        if _width(pdf, candidate, size) <= TEXT_WIDTH:
+        if _width(pdf, candidate, size) <= width:
             current = candidate
             continue
         if current:
             lines.append(current)
         current = ""
         for char in word:
-            if _width(pdf, current + char, size) > TEXT_WIDTH and current:
+            if _width(pdf, current + char, size) > width and current:
                 lines.append(current)
                 current = ""
             current += char
@@ -360,18 +364,13 @@ def _truncate(pdf: FPDF, lines: list[str], size: float, max_lines: int) -> list[
     return kept
 
 
-def _details(pdf: FPDF, rows: list[tuple[str, str]]) -> None:
-    """Label/value pairs at the bottom left."""
-    label_width = min(max(_sans_width(pdf, label, 10) for label, _ in rows) + 4, 60)
+def _details(pdf: FPDF, result: tuple[str, str], rows: list[tuple[str, str]]) -> None:
+    """Label/value pairs at the bottom left, the result first and largest: it is what a reader looks for."""
+    label_width = min(max(_sans_width(pdf, label, 10) for label, _ in (result, *rows)) + 4, 60)
     value_width = DETAILS_RIGHT - (MARGIN + label_width)
-    y = 150.0
+    y = _result(pdf, result, top=142.0, label_width=label_width, value_width=value_width) + 2
     for label, value in rows:
-        pdf.set_xy(MARGIN, y)
-        pdf.set_font("sans", "", 10)
-        pdf.set_text_color(*MUTED)
-        while pdf.font_size_pt > 6 and pdf.get_string_width(label) > label_width:
-            pdf.set_font_size(pdf.font_size_pt - 0.5)
-        pdf.cell(label_width, 6, label)
+        _label(pdf, label, y, label_width)
         pdf.set_text_color(*INK)
         size = 11.0
         while size > 6 and _sans_width(pdf, value, size) > value_width:
@@ -379,6 +378,36 @@ def _details(pdf: FPDF, rows: list[tuple[str, str]]) -> None:
         pdf.set_font("sans", "", size)
         pdf.cell(value_width, 6, value)
         y += 7
+
+
+def _label(pdf: FPDF, label: str, y: float, width: float) -> None:
+    pdf.set_xy(MARGIN, y)
+    pdf.set_font("sans", "", 10)
+    pdf.set_text_color(*MUTED)
+    while pdf.font_size_pt > 6 and pdf.get_string_width(label) > width:
+        pdf.set_font_size(pdf.font_size_pt - 0.5)
+    pdf.cell(width, 6, label)
+
+
+def _result(pdf: FPDF, result: tuple[str, str], *, top: float, label_width: float, value_width: float) -> float:
+    """The result in serif bold, 12 to 13 pt on up to two lines, or three (smaller only if it needs more); returns
+    its bottom."""
+    label, value = result
+    size = 13.0
+    lines = _wrap(pdf, value, size, value_width)
+    while (len(lines) > 2 and size > 12) or (len(lines) > 3 and size > 8):
+        size -= 0.5
+        lines = _wrap(pdf, value, size, value_width)
+    line_height = size * PT * 1.3
+    _label(pdf, label, top + (line_height - 6) / 2, label_width)
+    pdf.set_text_color(*NAVY)
+    pdf.set_font("serif", "B", size)
+    y = top
+    for line in lines[:3]:
+        pdf.set_xy(MARGIN + label_width, y)
+        pdf.cell(value_width, line_height, line)
+        y += line_height
+    return y
 
 
 def _sans_width(pdf: FPDF, text: str, size: float) -> float:

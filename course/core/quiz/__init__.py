@@ -11,6 +11,7 @@ from course.core.quiz.attempt import (
     read_answer,
     read_answers,
     ready_at,
+    whole_percent,
 )
 from course.core.quiz.loader import QUIZ_FILE, QUIZ_FOLDER, parse_quiz
 from course.core.quiz.model import AnswerError, Grade, LessonLink, Question, Quiz, pick
@@ -41,4 +42,5 @@ __all__ = [
     "ready_at",
     "register",
     "type_names",
+    "whole_percent",
 ]

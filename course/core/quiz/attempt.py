@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -83,6 +84,20 @@ class AttemptResult:
 
     def passed(self, quiz: Quiz) -> bool:
         return self.percent >= quiz.pass_percent
+
+
+def whole_percent(percent: float, *, full_marks: bool, passed: bool, pass_percent: int) -> int:
+    """A score as the whole percentage a learner reads, rounded half up, but never saying more than the result:
+    not 100 short of full marks, not 0 for some points, not the pass mark for a fail (79.6 % with 80 % needed
+    reads 79 %)."""
+    shown = math.floor(percent + 0.5 + 1e-9)  # half up; the tiny term absorbs binary noise such as 66.4999…
+    if shown >= 100 and not full_marks:
+        shown = 99
+    if shown <= 0 < percent:
+        shown = 1
+    if not passed and shown >= pass_percent:
+        shown = math.floor(percent)
+    return max(0, min(100, shown))
 
 
 def grade_attempt(quiz: Quiz, layout: Sequence[Slot], responses: Mapping[str, object]) -> AttemptResult:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import markdown
@@ -11,6 +12,8 @@ import nh3
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
+from course.core.text.checks import CHECK_FENCE, CheckProblem, KnowledgeCheck, check_form, parse_check
+from course.core.text.figures import FIGURE_LINE, FIGURE_NAME, FigureProblem, figure_html, missing_figure_html
 from course.core.text.slug import slugify
 
 
@@ -224,10 +227,21 @@ class Rendered:
     html: str
     toc: tuple[TocEntry, ...]
     anchors: frozenset[str]
+    checks: tuple[KnowledgeCheck, ...] = ()
+    problems: tuple[tuple[int, str], ...] = ()  # (line, message) for figures and knowledge checks
 
 
-def render_markdown(body: str, lang: str, lesson_id: str) -> Rendered:
-    """Render a lesson body: tables, code, callouts, footnotes, anchored headings; then sanitise."""
+def render_markdown(
+    body: str, lang: str, lesson_id: str, figures: Mapping[str, str] | None = None, first_line: int = 1
+) -> Rendered:
+    """Render a lesson body: tables, code, callouts, footnotes, anchored headings; then sanitise.
+
+    Figures and knowledge checks are built apart and put in after sanitising (the allow-list knows no SVG
+    and no forms): `figures` maps `figures/<name>.svg` to the file's text; None (a preview of one file) shows
+    a figure's text alternative instead. Their problems come back with the line they are on.
+    """
+    blocks = _lesson_blocks(body, first_line, lang, lesson_id, figures)
+    body = blocks.text
     md = markdown.Markdown(
         extensions=[
             "tables",
@@ -256,7 +270,111 @@ def render_markdown(body: str, lang: str, lesson_id: str) -> Rendered:
     raw_html = md.convert(body)
     toc = tuple(_flatten_toc(md.toc_tokens))  # type: ignore[attr-defined]
     html_out = _scrollable_tables(sanitize_html(raw_html), lang)
-    return Rendered(html=html_out, toc=toc, anchors=_all_anchors(md.toc_tokens))  # type: ignore[attr-defined]
+    for token, block in blocks.html.items():
+        html_out = html_out.replace(f"<p>{token}</p>", block)
+    return Rendered(
+        html=html_out,
+        toc=toc,
+        anchors=_all_anchors(md.toc_tokens),  # type: ignore[attr-defined]
+        checks=tuple(blocks.checks),
+        problems=tuple(blocks.problems),
+    )
+
+
+@dataclass
+class _Blocks:
+    text: str
+    html: dict[str, str] = field(default_factory=dict)  # paragraph token -> the block's safe HTML
+    checks: list[KnowledgeCheck] = field(default_factory=list)
+    problems: list[tuple[int, str]] = field(default_factory=list)
+
+
+_BLOCK_MARK = "lessonblock{}q7z"
+
+
+def _lesson_blocks(body: str, first_line: int, lang: str, lesson_id: str, figures: Mapping[str, str] | None) -> _Blocks:
+    """Take figure lines and ```check blocks out of the Markdown, leaving a token paragraph for each."""
+    lines = body.split("\n")
+    blocks = _Blocks(text="")
+    out: list[str] = []
+    fence: str | None = None
+    index = 0
+    while index < len(lines):
+        text, line = lines[index], first_line + index
+        fence_match = _FENCE.match(text)
+        if fence is None and fence_match and text.rstrip() == fence_match.group(1) + CHECK_FENCE:
+            marker = fence_match.group(1)
+            end = next(
+                (i for i in range(index + 1, len(lines)) if lines[i].strip().startswith(marker[0] * len(marker))),
+                None,
+            )
+            if end is None:
+                out.append(text)  # scan_source reports the unclosed fence
+                index += 1
+                continue
+            _add_check(blocks, "\n".join(lines[index + 1 : end]), line, lang, lesson_id, out)
+            index = end + 1
+            continue
+        if fence_match:
+            marker = fence_match.group(1)
+            if fence is None:
+                fence = marker[0] * len(marker)
+            elif marker.startswith(fence):
+                fence = None
+        elif fence is None and (figure := FIGURE_LINE.match(text)):
+            _add_figure(blocks, figure, line, lang, figures, out)
+            index += 1
+            continue
+        out.append(text)
+        index += 1
+    blocks.text = "\n".join(out)
+    return blocks
+
+
+def _token(blocks: _Blocks, html_block: str, out: list[str]) -> None:
+    token = _BLOCK_MARK.format(len(blocks.html))
+    blocks.html[token] = html_block
+    out.extend(["", token, ""])
+
+
+def _add_check(blocks: _Blocks, source: str, line: int, lang: str, lesson_id: str, out: list[str]) -> None:
+    try:
+        check = parse_check(source, line + 1, len(blocks.checks) + 1, render_text)
+    except CheckProblem as problem:
+        blocks.problems.append((problem.line, problem.message))
+        return
+    if any(other.id == check.id for other in blocks.checks):
+        blocks.problems.append((line, f"knowledge check: duplicate id {check.id!r} in this lesson"))
+        return
+    blocks.checks.append(check)
+    _token(blocks, check_form(check, lang, lesson_id), out)
+
+
+def _add_figure(
+    blocks: _Blocks, figure: re.Match[str], line: int, lang: str, figures: Mapping[str, str] | None, out: list[str]
+) -> None:
+    src, alt, caption = figure.group("src"), figure.group("alt"), figure.group("caption")
+    key = f"figure-{sum(block.startswith('<figure') for block in blocks.html.values()) + 1}"
+    name = FIGURE_NAME.match(src)
+    if name is None:
+        blocks.problems.append(
+            (line, f"figure {src!r}: name it figures/<name>.svg, or figures/<name>.<language>.svg if it has words")
+        )
+        return
+    if name.group("lang") and name.group("lang") != lang:
+        blocks.problems.append((line, f"figure {src!r} is the {name.group('lang')!r} version; this lesson is {lang!r}"))
+        return
+    try:
+        if figures is None:
+            if not " ".join(alt.split()):
+                raise FigureProblem("a figure needs a text alternative: ![what the figure shows](figures/name.svg)")
+            _token(blocks, missing_figure_html(alt, caption, key), out)
+        elif src not in figures:
+            raise FigureProblem(f"figure {src!r} not found: put the SVG file in the course's figures folder")
+        else:
+            _token(blocks, figure_html(figures[src], alt, caption, key), out)
+    except FigureProblem as problem:
+        blocks.problems.append((line, str(problem)))
 
 
 def _scrollable_tables(safe_html: str, lang: str) -> str:

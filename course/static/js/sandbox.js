@@ -1,6 +1,8 @@
-// The plan editor, enhanced: a live preview of the pay mix, the weights and the most the plan can cost,
-// unused component rows tucked behind an "Add a component" button, and the team share shown only for split
-// credit. The server still checks and evaluates everything; without this script the whole form is shown.
+// The plan editor, enhanced: the pay preview (80/100/120 % of target) refreshed from the server as the learner
+// types, a live preview of the pay mix, the weights and the most the plan can cost, unused component rows tucked
+// behind an "Add a component" button, and controls shown only where they apply (team share for split credit,
+// mandate questions for objectives, the per-row gate mark when the gate covers only marked components). The
+// server still checks and evaluates everything; without this script the whole form and a "Preview" button show.
 (function () {
   "use strict";
   var form = document.getElementById("plan-form");
@@ -11,6 +13,9 @@
   var messages = JSON.parse(preview.getAttribute("data-messages") || "{}");
   var lang = preview.getAttribute("data-lang") || document.documentElement.lang || "en";
   var binary = (preview.getAttribute("data-binary-metrics") || "").split(/\s+/);
+  var objectives = preview.getAttribute("data-objectives-metric") || "mandate_objectives";
+  var previewUrl = preview.getAttribute("data-preview-url");
+  var payPreview = preview.querySelector("[data-pay-preview]");
   var list = preview.querySelector("[data-preview-list]");
   var bar = preview.querySelector("[data-fixed-bar]");
   var rows = Array.prototype.slice.call(form.querySelectorAll("[data-component]"));
@@ -110,10 +115,45 @@
     }
   }
 
-  // Team share only for split credit.
+  // Team share only for split credit; mandate questions only for objectives; the gate mark only for "some".
   function showTeamShare(row) {
     var share = field(row, "-team_share_pct");
     share.closest(".field").hidden = field(row, "-credit").value !== "split";
+    var questions = row.querySelector("[data-objectives]");
+    if (questions) {
+      questions.hidden = field(row, "-metric").value !== objectives;
+    }
+  }
+  function showGateMarks() {
+    var chosen = form.querySelector("[name='gate']:checked");
+    var some = chosen !== null && chosen.value === "some";
+    rows.forEach(function (row) {
+      var mark = row.querySelector("[data-gated]");
+      if (mark) {
+        mark.hidden = !some;
+      }
+    });
+  }
+
+  // The pay preview comes from the server (the same arithmetic as without the script), a moment after typing.
+  var timer = null;
+  var asked = 0;
+  function refreshPay() {
+    if (!previewUrl || !payPreview || !window.fetch) {
+      return;
+    }
+    window.clearTimeout(timer);
+    timer = window.setTimeout(function () {
+      var ticket = ++asked;
+      fetch(previewUrl, { method: "POST", body: new FormData(form), credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (answer) {
+          if (answer && ticket === asked) {
+            payPreview.innerHTML = answer.html;  // the server's own template, escaped there
+          }
+        })
+        .catch(function () {});  // offline: the last preview stays; the button below still works
+    }, 400);
   }
 
   // Rows after the first unused one wait behind a button.
@@ -145,9 +185,21 @@
     if (row) {
       showTeamShare(row);
     }
+    if (event.target.name === "gate") {
+      showGateMarks();
+    }
     update();
+    refreshPay();
   });
-  form.addEventListener("input", update);
-  preview.hidden = false;
+  form.addEventListener("input", function () {
+    update();
+    refreshPay();
+  });
+  showGateMarks();
+  var previewButton = form.querySelector("[data-preview-button]");
+  if (previewButton && previewUrl && window.fetch) {
+    previewButton.hidden = true;  // the preview follows the typing
+  }
+  preview.querySelector("[data-mix]").hidden = false;
   update();
 })();

@@ -1,4 +1,4 @@
-// The studio's editor, enhanced: the preview follows the text as you type (debounced, rendered by the server
+// The studio's editor, enhanced: the preview follows the text (or the lesson's fields) as you type (debounced, rendered by the server
 // with the learners' pipeline), and a problem's "line N" link puts the caret on that line. Without this script
 // the Preview button shows the same preview and the links jump to the text field.
 (function () {
@@ -40,8 +40,8 @@
 
   function refresh() {
     var number = ++sent;
-    var body = new FormData();
-    body.append("text", text.value);
+    var body = new FormData(form);  // the whole file, or the lesson's form fields and its text
+    body.delete("csrf_token");
     region.setAttribute("aria-busy", "true");
     fetch(url, {
       method: "POST",
@@ -67,7 +67,7 @@
       });
   }
 
-  text.addEventListener("input", function () {
+  form.addEventListener("input", function () {
     window.clearTimeout(timer);
     timer = window.setTimeout(refresh, DELAY_MS);
   });

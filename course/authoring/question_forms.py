@@ -1,0 +1,342 @@
+"""One form per question type: the fields that type needs, read from and written back into the question's YAML.
+
+The forms are built per course, with one text field per course language. Lists (options, items) grow and shrink
+with submit buttons that re-render the form, so they work without JavaScript and nothing typed is lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, RadioField, SelectField, StringField
+from wtforms import TextAreaField as WTextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+
+from course.authoring.forms import MAX_ID, _base_number, _newlines, _no_control_characters
+from course.core.authoring.documents import FORM_TYPES, unused_id
+from course.core.quiz.model import AnswerError
+from course.core.quiz.numbers import parse_number
+from course.core.text.slug import ID_PATTERN
+from course.forms import strip
+from course.i18n import current_language
+
+MAX_TEXT = 4000  # as the quiz loader allows
+MAX_ROWS = 20
+LANGUAGE_NAMES = {"de": _l("German"), "en": _l("English")}
+
+
+def _language(lang: str) -> object:
+    return LANGUAGE_NAMES.get(lang, lang)
+
+
+def _text_field(label: object, lang: str, required: bool) -> WTextAreaField:
+    rules = [Length(max=MAX_TEXT), _no_control_characters]
+    rules.insert(0, DataRequired(_l("Enter a text in this language.")) if required else Optional())
+    return WTextAreaField(
+        _l("%(what)s (%(language)s)", what=label, language=_language(lang)),
+        validators=rules,
+        filters=[strip, _newlines],
+        render_kw={"rows": 2, "lang": lang},
+    )
+
+
+def _number(form: Form, field: StringField) -> None:
+    if field.data and _parse(field.data) is None:
+        raise ValidationError(_l("Enter a number, e.g. 12.5 or 12,5."))
+
+
+def _parse(text: str) -> float | None:
+    """A number as the trainer types it (their language's separators; a lone comma or point is the decimal one)."""
+    text = text.strip()
+    langs = [current_language(), "de" if "," in text and "." not in text else "en"]
+    for lang in langs:
+        try:
+            value = parse_number(text, lang)
+        except (AnswerError, ValueError):
+            continue
+        if value == value and abs(value) < 1e15:  # noqa: PLR0124 - NaN
+            return value
+    return None
+
+
+def _whole_or_float(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
+def _per_language(form: Form, prefix: str, languages: Sequence[str]) -> dict[str, str]:
+    return {lang: form[f"{prefix}_{lang}"].data for lang in languages if form[f"{prefix}_{lang}"].data}
+
+
+OPTIONAL_TEXTS = ("feedback", "feedback_true", "feedback_false", "feedback_wrong", "unit")
+
+
+def _all_or_none(form: Form, languages: Sequence[str]) -> bool:
+    """An optional text is given in every language or in none (learners of each language see the same help)."""
+    ok = True
+    for prefix in OPTIONAL_TEXTS:
+        fields = [form._fields.get(f"{prefix}_{lang}") for lang in languages]
+        if None in fields or all(field.data for field in fields) or not any(field.data for field in fields):
+            continue
+        for field in fields:
+            if not field.data:
+                field.errors = [*field.errors, _l("Give this text in every language, or leave it empty in all.")]
+        ok = False
+    return ok
+
+
+def _option_form(languages: Sequence[str], correct: bool) -> type[Form]:
+    class OptionForm(Form):
+        choice_id = HiddenField()
+
+    if correct:
+        OptionForm.correct = BooleanField(_l("Correct answer"))
+    for lang in languages:
+        setattr(OptionForm, f"text_{lang}", _text_field(_l("Option text"), lang, True))
+        if correct:
+            setattr(OptionForm, f"feedback_{lang}", _text_field(_l("Feedback when chosen"), lang, False))
+    return OptionForm
+
+
+class QuestionForm(FlaskForm):
+    """The fields every question has; `for_type` adds the type's own."""
+
+    base = HiddenField(validators=[_base_number])
+    question_id = StringField(
+        _l("Question id"),
+        validators=[
+            DataRequired(_l("Enter an id.")),
+            Length(max=MAX_ID),
+            Regexp(ID_PATTERN, message=_l("Use lowercase letters, digits and single hyphens, e.g. customer-visits.")),
+        ],
+        filters=[strip],
+    )
+    points = StringField(_l("Points"), validators=[DataRequired(_l("Enter the points.")), _number], filters=[strip])
+
+    kind: str = ""
+    languages: tuple[str, ...] = ()
+    taken_ids: frozenset[str] = frozenset()
+
+    def validate_question_id(self, field: StringField) -> None:
+        if field.data in self.taken_ids:
+            raise ValidationError(_l("Another question of this quiz has this id."))
+
+    def validate_points(self, field: StringField) -> None:
+        value = _parse(field.data or "")
+        if value is not None and value <= 0:
+            raise ValidationError(_l("Points must be above 0."))
+
+    @property
+    def row_list(self) -> str | None:
+        """The name of the type's list of rows (options or items), if it has one."""
+        return {"single": "options", "multiple": "options", "ordering": "items"}.get(self.kind)
+
+    def extra_errors(self) -> bool:
+        """Checks across fields; True if there were errors."""
+        ok = True
+        if self.kind in ("single", "multiple"):
+            ticked = sum(bool(entry.form.correct.data) for entry in self.options)
+            if len(self.options) < 2:
+                self.options.errors.append(_l("Give at least two options."))
+                ok = False
+            if self.kind == "single" and ticked != 1:
+                self.options.errors.append(_l("Tick exactly one option as the correct answer."))
+                ok = False
+            if self.kind == "multiple" and ticked == 0:
+                self.options.errors.append(_l("Tick at least one option as correct."))
+                ok = False
+        if self.kind == "ordering" and len(self.items) < 2:
+            self.items.errors.append(_l("Give at least two items."))
+            ok = False
+        forms = [self, *(entry.form for entry in self[self.row_list])] if self.row_list else [self]
+        for form in forms:
+            ok = _all_or_none(form, self.languages) and ok
+        return not ok
+
+
+def for_type(kind: str, languages: Sequence[str], links: Mapping[str, list[SelectChoice]]) -> type[QuestionForm]:
+    """The form class for one question type in a course with these languages and lesson links per language."""
+
+    class Form(QuestionForm):
+        pass
+
+    Form.kind, Form.languages = kind, tuple(languages)
+    for lang in languages:
+        setattr(Form, f"text_{lang}", _text_field(_l("Question"), lang, True))
+        setattr(Form, f"explanation_{lang}", _text_field(_l("Explanation after answering"), lang, True))
+        setattr(
+            Form,
+            f"lesson_{lang}",
+            SelectField(
+                _l("Lesson section it tests (%(language)s)", language=_language(lang)),
+                choices=list(links.get(lang, [])),
+            ),
+        )
+    if kind in ("single", "multiple"):
+        Form.options = FieldList(FormField(_option_form(languages, True)), min_entries=0, max_entries=MAX_ROWS)
+    elif kind == "ordering":
+        Form.items = FieldList(FormField(_option_form(languages, False)), min_entries=0, max_entries=MAX_ROWS)
+    elif kind == "truefalse":
+        Form.answer = RadioField(
+            _l("The statement is"),
+            choices=[SelectChoice("true", _l("true")), SelectChoice("false", _l("false"))],
+            validators=[DataRequired(_l("Choose true or false."))],
+        )
+        for lang in languages:
+            setattr(Form, f"feedback_true_{lang}", _text_field(_l("Feedback for “true”"), lang, False))
+            setattr(Form, f"feedback_false_{lang}", _text_field(_l("Feedback for “false”"), lang, False))
+    elif kind == "numeric":
+        Form.answer = StringField(
+            _l("Right answer"), validators=[DataRequired(_l("Enter the right answer.")), _number], filters=[strip]
+        )
+        Form.tolerance = StringField(_l("Tolerance (±)"), validators=[_number], filters=[strip])
+        for lang in languages:
+            setattr(Form, f"unit_{lang}", _text_field(_l("Unit"), lang, False))
+            setattr(Form, f"feedback_wrong_{lang}", _text_field(_l("Feedback for a wrong answer"), lang, False))
+    elif kind == "shorttext":
+        for lang in languages:
+            setattr(Form, f"accept_{lang}", _text_field(_l("Accepted answers, one per line"), lang, True))
+            setattr(Form, f"feedback_wrong_{lang}", _text_field(_l("Feedback for a wrong answer"), lang, False))
+    return Form
+
+
+# --- YAML ↔ form data -------------------------------------------------------------------------------------------
+
+
+def _text(value: object, lang: str) -> str:
+    if isinstance(value, dict):
+        item = value.get(lang)
+        return "" if item is None or isinstance(item, bool) else str(item)
+    return ""
+
+
+def _link(value: object, lang: str) -> str:
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, dict) and isinstance(value.get(lang), str):
+        return value[lang].strip()
+    return ""
+
+
+def form_data(question: Mapping, languages: Sequence[str]) -> dict:
+    """A question mapping from the quiz file as the values of its type's form."""
+    kind = question.get("type")
+    points = question.get("points", 1)
+    data: dict = {
+        "question_id": str(question.get("id", "")),
+        "points": str(_whole_or_float(points)) if isinstance(points, int | float) else str(points),
+    }
+    for lang in languages:
+        data[f"text_{lang}"] = _text(question.get("text"), lang)
+        data[f"explanation_{lang}"] = _text(question.get("explanation"), lang)
+        data[f"lesson_{lang}"] = _link(question.get("lesson"), lang)
+    if kind in ("single", "multiple", "ordering"):
+        key = "items" if kind == "ordering" else "options"
+        rows = []
+        for row in question.get(key) or []:
+            if not isinstance(row, dict):
+                continue
+            values = {"choice_id": str(row.get("id", ""))}
+            if kind != "ordering":
+                values["correct"] = row.get("correct") is True
+            for lang in languages:
+                values[f"text_{lang}"] = _text(row.get("text"), lang)
+                if kind != "ordering":
+                    values[f"feedback_{lang}"] = _text(row.get("feedback"), lang)
+            rows.append(values)
+        data[key] = rows
+    elif kind == "truefalse":
+        answer = question.get("answer")
+        data["answer"] = "true" if answer is True else "false" if answer is False else None
+        for lang in languages:
+            data[f"feedback_true_{lang}"] = _text(question.get("feedback_true"), lang)
+            data[f"feedback_false_{lang}"] = _text(question.get("feedback_false"), lang)
+    elif kind == "numeric":
+        answer, tolerance = question.get("answer"), question.get("tolerance")
+        data["answer"] = "" if answer is None else str(answer)
+        data["tolerance"] = "" if tolerance in (None, 0) else str(tolerance)
+        for lang in languages:
+            data[f"unit_{lang}"] = _text(question.get("unit"), lang)
+            data[f"feedback_wrong_{lang}"] = _text(question.get("feedback_wrong"), lang)
+    elif kind == "shorttext":
+        accept = question.get("accept") if isinstance(question.get("accept"), dict) else {}
+        for lang in languages:
+            answers = accept.get(lang)
+            data[f"accept_{lang}"] = "\n".join(str(a) for a in answers) if isinstance(answers, list) else ""
+            data[f"feedback_wrong_{lang}"] = _text(question.get("feedback_wrong"), lang)
+    return data
+
+
+def form_editable(question: Mapping) -> bool:
+    """Whether the form shows everything this question has: a numeric question with several answer ranges does not
+    fit the form (it is edited as YAML)."""
+    return question.get("type") in FORM_TYPES and not (question.get("type") == "numeric" and "answers" in question)
+
+
+def _optional_text(question: dict, key: str, texts: dict[str, str]) -> None:
+    if texts:
+        question[key] = texts
+    else:
+        question.pop(key, None)
+
+
+def question_from(form: QuestionForm, original: Mapping) -> dict:
+    """The question mapping the form describes; keys the form does not show keep their value and place."""
+    languages = form.languages
+    question = dict(original)
+    question["id"] = form.question_id.data
+    question["type"] = form.kind
+    points = _whole_or_float(_parse(form.points.data))
+    if points == 1 and "points" not in original:
+        question.pop("points", None)
+    else:
+        question["points"] = points
+    links = {lang: form[f"lesson_{lang}"].data for lang in languages}
+    question["lesson"] = links[languages[0]] if len(set(links.values())) == 1 else links
+    question["text"] = _per_language(form, "text", languages)
+    question["explanation"] = _per_language(form, "explanation", languages)
+    if form.row_list:
+        key = form.row_list
+        before = {str(row.get("id")): row for row in original.get(key) or [] if isinstance(row, dict)}
+        rows = []
+        taken = [entry.form.choice_id.data for entry in form[key] if entry.form.choice_id.data]
+        for entry in form[key]:
+            row_id = entry.form.choice_id.data or _new_id(key, taken)
+            taken.append(row_id)
+            row = dict(before.get(row_id, {}))
+            row["id"] = row_id
+            row["text"] = _per_language(entry.form, "text", languages)
+            if key == "options":
+                if entry.form.correct.data:
+                    row["correct"] = True
+                else:
+                    row.pop("correct", None)
+                _optional_text(row, "feedback", _per_language(entry.form, "feedback", languages))
+            rows.append(row)
+        question[key] = rows
+    elif form.kind == "truefalse":
+        question["answer"] = form.answer.data == "true"
+        _optional_text(question, "feedback_true", _per_language(form, "feedback_true", languages))
+        _optional_text(question, "feedback_false", _per_language(form, "feedback_false", languages))
+    elif form.kind == "numeric":
+        question["answer"] = _whole_or_float(_parse(form.answer.data))
+        tolerance = _parse(form.tolerance.data) if form.tolerance.data else None
+        if tolerance:
+            question["tolerance"] = _whole_or_float(tolerance)
+        else:
+            question.pop("tolerance", None)
+        _optional_text(question, "unit", _per_language(form, "unit", languages))
+        _optional_text(question, "feedback_wrong", _per_language(form, "feedback_wrong", languages))
+    elif form.kind == "shorttext":
+        question["accept"] = {
+            lang: [line.strip() for line in form[f"accept_{lang}"].data.split("\n") if line.strip()]
+            for lang in languages
+        }
+        _optional_text(question, "feedback_wrong", _per_language(form, "feedback_wrong", languages))
+    return question
+
+
+def _new_id(key: str, taken: Sequence[str]) -> str:
+    return unused_id("option" if key == "options" else "item", taken)
