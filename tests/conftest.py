@@ -65,9 +65,33 @@ def postgres_url() -> str:
 
 
 def _truncate_all() -> None:
-    tables = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
-    db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    """Empty the tables the test wrote to and restart the id sequences it used, as TRUNCATE … RESTART IDENTITY
+    would. TRUNCATE itself costs 150–400 ms here however few tables it names (CASCADE reaches nearly every table
+    through users), which over a few thousand PostgreSQL tests is minutes of CI; deleting the few rows a test wrote
+    takes milliseconds. Foreign-key triggers are off for the transaction (the test role is a superuser), so the
+    order does not matter."""
+    touched = db.session.scalars(text(_touched_tables_sql())).all()
+    if touched:
+        db.session.execute(text("SET LOCAL session_replication_role = replica"))
+        for name in touched:
+            db.session.execute(text(f'DELETE FROM "{name}"'))  # noqa: S608 - names of our models
+    db.session.execute(text(_RESTART_USED_SEQUENCES))
     db.session.commit()
+
+
+# pg_sequences shows last_value NULL for a sequence never used (or restarted with is_called false).
+_RESTART_USED_SEQUENCES = (
+    "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, start_value, false)"
+    " FROM pg_sequences WHERE schemaname = 'public' AND last_value IS NOT NULL"
+)
+
+
+def _touched_tables_sql() -> str:
+    """Every table holding a row, in one statement."""
+    return " UNION ALL ".join(
+        f"SELECT '{table.name}' WHERE EXISTS (SELECT 1 FROM \"{table.name}\")"  # noqa: S608 - names of our models
+        for table in db.metadata.sorted_tables
+    )
 
 
 @pytest.fixture(scope="session")

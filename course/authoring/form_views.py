@@ -16,6 +16,7 @@ from course.auth.access import staff_required
 from course.authoring import operations
 from course.authoring.forms import AddLessonForm, EditForm, TokenForm
 from course.authoring.question_forms import QuestionForm, for_type, form_data, form_editable, question_from
+from course.authoring.quiz_settings import settings_data, settings_form, settings_from
 from course.authoring.views import _course_or_404, _course_or_none, _editor, _file_or_404, _index, _lesson_titles, bp
 from course.core.authoring.documents import (
     FORM_TYPES,
@@ -29,6 +30,7 @@ from course.core.authoring.documents import (
     read_quiz,
     unused_id,
     with_question,
+    with_settings,
     without_question,
     write_quiz,
 )
@@ -194,9 +196,14 @@ def _links(course: Course | None) -> dict[str, list[SelectChoice]]:
     return result
 
 
-def _question_list(target: ContentPath, newest, data: dict | None, status: int = 200):
+def _question_list(target: ContentPath, newest, data: dict | None, status: int = 200, settings=None):
     course = _course_or_none(target.course_id)
     lang = current_language()
+    if settings is None and data is not None:
+        languages = _languages(course)
+        values = settings_data(data, languages)
+        form_class = settings_form(languages, len(questions_of(data)))
+        settings = form_class(formdata=None, data={**values, "base": str(newest.number)})
     rows = []
     for number, question in enumerate(questions_of(data or {}), start=1):
         text = question.get("text")
@@ -223,6 +230,7 @@ def _question_list(target: ContentPath, newest, data: dict | None, status: int =
             problems=problems,
             types=[(kind, type_label(kind)) for kind in type_names()],
             token_form=TokenForm(formdata=None),
+            settings=settings,
             lang=lang,
         ),
         status,
@@ -234,6 +242,33 @@ def _question_list(target: ContentPath, newest, data: dict | None, status: int =
 def questions(path: str):
     target, newest, data = _quiz_or_404(path)
     return _question_list(target, newest, data)
+
+
+@bp.post("/files/<path:path>/settings")
+@staff_required
+def quiz_settings(path: str):
+    """The quiz's own settings from the form on its question list; the questions stay untouched."""
+    target, newest, data = _quiz_or_404(path)
+    if data is None:
+        abort(400)
+    languages = _languages(_course_or_none(target.course_id))
+    form = settings_form(languages, len(questions_of(data)))()
+    valid = form.validate_on_submit()
+    if form.extra_errors() or not valid:
+        if "csrf_token" in form and form.csrf_token.errors:
+            abort(400)
+        return _question_list(target, newest, data, status=400, settings=form)
+    if int(form.base.data) != newest.number:
+        flash(_("Someone else saved this quiz meanwhile: nothing was saved; your entries are kept below."), "error")
+        form.base.data = str(newest.number)
+        return _question_list(target, newest, data, status=409, settings=form)
+    changed = with_settings(data, settings_from(form, data))
+    if changed == data:
+        flash(_("Nothing changed since revision %(number)d.", number=newest.number), "success")
+        return redirect(url_for("authoring.questions", path=target.path))
+    if not _save_quiz(target, changed, newest.number, _("Quiz settings saved.")):
+        return _question_list(target, newest, data, status=409, settings=form)
+    return redirect(url_for("authoring.questions", path=target.path))
 
 
 def _checked_post(target: ContentPath, newest) -> bool:
@@ -306,11 +341,19 @@ def delete_question(path: str, question_id: str):
     return redirect(url_for("authoring.questions", path=target.path))
 
 
-def _row_action(action: str) -> tuple[str, int] | None:
-    """`remove-3`, `up-3`, `down-3` → (verb, row index)."""
-    verb, _, number = action.partition("-")
+def _row_action(action: str, lists: tuple[str, ...]) -> tuple[str, str, int] | None:
+    """`add-pairs`, `remove-pairs-3`, `up-answers-0` → (list, verb, row index); without a list name (`add-row`,
+    `remove-3`) the type's first list is meant."""
+    verb, _, rest = action.partition("-")
+    if not lists or verb not in ("add", "remove", "up", "down"):
+        return None
+    if verb == "add":
+        key = lists[0] if rest == "row" else rest
+        return (key, verb, 0) if key in lists else None
+    key, _, number = rest.rpartition("-")
+    key = key or lists[0]
     index = whole_number(number, 0, 1000)
-    return (verb, index) if verb in ("remove", "up", "down") and index is not None else None
+    return (key, verb, index) if key in lists and index is not None else None
 
 
 @bp.route("/files/<path:path>/questions/<question_id>", methods=["GET", "POST"])
@@ -371,20 +414,18 @@ def _keep_links(form: QuestionForm, languages: tuple[str, ...]) -> None:
 def _rearranged(form_class: type[QuestionForm], form: QuestionForm, action: str) -> QuestionForm:
     """The form again with a row added, removed or moved: what was typed stays, nothing is saved."""
     data = form.data
-    key = form.row_list
-    if key:
+    parsed = _row_action(action, form.row_lists)
+    if parsed:
+        key, verb, row = parsed
         rows = list(data.get(key) or [])
-        if action == "add-row" and len(rows) < 20:
+        if verb == "add" and len(rows) < 20:
             rows.append({})
-        elif parsed := _row_action(action):
-            verb, row = parsed
-            if row < len(rows):
-                if verb == "remove":
-                    rows.pop(row)
-                else:
-                    other = row - 1 if verb == "up" else row + 1
-                    if 0 <= other < len(rows):
-                        rows[row], rows[other] = rows[other], rows[row]
+        elif verb == "remove" and row < len(rows):
+            rows.pop(row)
+        elif verb in ("up", "down") and row < len(rows):
+            other = row - 1 if verb == "up" else row + 1
+            if 0 <= other < len(rows):
+                rows[row], rows[other] = rows[other], rows[row]
         data[key] = rows
     data.pop("csrf_token", None)
     rebuilt = form_class(formdata=None, data=data)

@@ -24,6 +24,9 @@ TEMPLATES = (
     N_("expected key: value lines"),
     N_("duplicate key %(key)s (first on line %(line)s)"),
     N_("keys must be plain words"),
+    # lesson figures
+    N_('the figure needs a viewBox (e.g. viewBox="0 0 400 300") so it can shrink on phones'),
+    N_("the figure cannot be shown: %(detail)s"),
     # course.yml
     N_("missing: every course folder needs a course.yml"),
     N_("there is no course %(course)s for this quiz (%(path)s)"),

@@ -1,7 +1,8 @@
 """One form per question type: the fields that type needs, read from and written back into the question's YAML.
 
-The forms are built per course, with one text field per course language. Lists (options, items) grow and shrink
-with submit buttons that re-render the form, so they work without JavaScript and nothing typed is lost.
+The forms are built per course, with one text field per course language. Lists (options, items, matching pairs,
+numeric answer ranges) grow and shrink with submit buttons that re-render the form, so they work without JavaScript
+and nothing typed is lost.
 """
 
 from __future__ import annotations
@@ -66,17 +67,34 @@ def _whole_or_float(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
 
 
+def _shown(value: object) -> str:
+    """A number from the file as the trainer reads and types it: no thousands separator, their decimal mark (so
+    `0.125` is not read back as 125 in German)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "" if value is None else str(value)
+    text = repr(_whole_or_float(value)) if isinstance(value, float) else str(value)
+    return text.replace(".", ",") if current_language() == "de" else text
+
+
 def _per_language(form: Form, prefix: str, languages: Sequence[str]) -> dict[str, str]:
     return {lang: form[f"{prefix}_{lang}"].data for lang in languages if form[f"{prefix}_{lang}"].data}
 
 
 OPTIONAL_TEXTS = ("feedback", "feedback_true", "feedback_false", "feedback_wrong", "unit")
+#: per question type, its lists of rows (the first is the one "add-row" and "remove-3" without a list name mean)
+ROW_LISTS = {
+    "single": ("options",),
+    "multiple": ("options",),
+    "ordering": ("items",),
+    "matching": ("pairs", "distractors"),
+    "numeric": ("answers",),
+}
 
 
-def _all_or_none(form: Form, languages: Sequence[str]) -> bool:
+def _all_or_none(form: Form, languages: Sequence[str], prefixes: Sequence[str] = OPTIONAL_TEXTS) -> bool:
     """An optional text is given in every language or in none (learners of each language see the same help)."""
     ok = True
-    for prefix in OPTIONAL_TEXTS:
+    for prefix in prefixes:
         fields = [form._fields.get(f"{prefix}_{lang}") for lang in languages]
         if None in fields or all(field.data for field in fields) or not any(field.data for field in fields):
             continue
@@ -98,6 +116,66 @@ def _option_form(languages: Sequence[str], correct: bool) -> type[Form]:
         if correct:
             setattr(OptionForm, f"feedback_{lang}", _text_field(_l("Feedback when chosen"), lang, False))
     return OptionForm
+
+
+def _pair_form(languages: Sequence[str]) -> type[Form]:
+    """A matching prompt with its right answer, side by side (the file keeps them as prompts and choices)."""
+
+    class PairForm(Form):
+        choice_id = HiddenField()  # the prompt's id
+        match_id = HiddenField()  # the id of the choice it matches
+
+    for lang in languages:
+        setattr(PairForm, f"text_{lang}", _text_field(_l("Prompt"), lang, True))
+        setattr(PairForm, f"answer_{lang}", _text_field(_l("Its right answer"), lang, True))
+    return PairForm
+
+
+def _range_form(languages: Sequence[str]) -> type[Form]:
+    """One accepted numeric answer: a value with a tolerance or a range, the credit it gives, its feedback."""
+
+    class RangeForm(Form):
+        value = StringField(_l("Value"), validators=[_number], filters=[strip])
+        tolerance = StringField(_l("Tolerance (±)"), validators=[_number], filters=[strip])
+        low = StringField(_l("Or a range from"), validators=[_number], filters=[strip])
+        high = StringField(_l("Range up to"), validators=[_number], filters=[strip])
+        percent = StringField(_l("Credit in percent"), validators=[_number], filters=[strip])
+
+    for lang in languages:
+        setattr(RangeForm, f"feedback_{lang}", _text_field(_l("Feedback for this answer"), lang, False))
+    return RangeForm
+
+
+def _range_errors(entry: Form) -> bool:
+    """A numeric answer's fields fit together: a value or a range, not both; from ≤ to; credit 0–100."""
+    ok = True
+    value, low, high = (_parse(entry[name].data) if entry[name].data else None for name in ("value", "low", "high"))
+    if entry.value.data and (entry.low.data or entry.high.data):
+        entry.low.errors = [*entry.low.errors, _l("Give a value or a range, not both.")]
+        ok = False
+    elif not entry.value.data and not (entry.low.data and entry.high.data):
+        entry.value.errors = [*entry.value.errors, _l("Enter a value, or both ends of a range.")]
+        ok = False
+    elif low is not None and high is not None and low > high:
+        entry.high.errors = [*entry.high.errors, _l("The end of the range must not be below its start.")]
+        ok = False
+    tolerance = _parse(entry.tolerance.data) if entry.tolerance.data else None
+    if tolerance is not None and tolerance < 0:
+        entry.tolerance.errors = [*entry.tolerance.errors, _l("The tolerance cannot be negative.")]
+        ok = False
+    if entry.tolerance.data and value is None and not entry.value.data:
+        entry.tolerance.errors = [*entry.tolerance.errors, _l("A tolerance belongs to a value.")]
+        ok = False
+    percent = _credit(entry)
+    if percent is not None and not 0 <= percent <= 100:
+        entry.percent.errors = [*entry.percent.errors, _l("Enter a credit from 0 to 100.")]
+        ok = False
+    return ok
+
+
+def _credit(entry: Form) -> float | None:
+    """The answer's credit in percent (empty: full credit); None if it is not a number."""
+    return _parse(entry.percent.data) if entry.percent.data else 100.0
 
 
 class QuestionForm(FlaskForm):
@@ -129,9 +207,9 @@ class QuestionForm(FlaskForm):
             raise ValidationError(_l("Points must be above 0."))
 
     @property
-    def row_list(self) -> str | None:
-        """The name of the type's list of rows (options or items), if it has one."""
-        return {"single": "options", "multiple": "options", "ordering": "items"}.get(self.kind)
+    def row_lists(self) -> tuple[str, ...]:
+        """The names of the type's lists of rows (options, items, pairs, answer ranges), if it has any."""
+        return ROW_LISTS.get(self.kind, ())
 
     def extra_errors(self) -> bool:
         """Checks across fields; True if there were errors."""
@@ -150,7 +228,19 @@ class QuestionForm(FlaskForm):
         if self.kind == "ordering" and len(self.items) < 2:
             self.items.errors.append(_l("Give at least two items."))
             ok = False
-        forms = [self, *(entry.form for entry in self[self.row_list])] if self.row_list else [self]
+        if self.kind == "matching" and not self.pairs.entries:
+            self.pairs.errors.append(_l("Give at least one pair."))
+            ok = False
+        if self.kind == "numeric":
+            if not self.answers.entries:
+                self.answers.errors.append(_l("Give at least one answer."))
+                ok = False
+            for entry in self.answers:
+                ok = _range_errors(entry.form) and ok
+            if self.answers.entries and not any(_credit(entry.form) == 100 for entry in self.answers):
+                self.answers.errors.append(_l("At least one answer must give full credit (100 percent)."))
+                ok = False
+        forms = [self, *(entry.form for key in self.row_lists for entry in self[key])]
         for form in forms:
             ok = _all_or_none(form, self.languages) and ok
         return not ok
@@ -187,11 +277,11 @@ def for_type(kind: str, languages: Sequence[str], links: Mapping[str, list[Selec
         for lang in languages:
             setattr(Form, f"feedback_true_{lang}", _text_field(_l("Feedback for “true”"), lang, False))
             setattr(Form, f"feedback_false_{lang}", _text_field(_l("Feedback for “false”"), lang, False))
+    elif kind == "matching":
+        Form.pairs = FieldList(FormField(_pair_form(languages)), min_entries=0, max_entries=MAX_ROWS)
+        Form.distractors = FieldList(FormField(_option_form(languages, False)), min_entries=0, max_entries=MAX_ROWS)
     elif kind == "numeric":
-        Form.answer = StringField(
-            _l("Right answer"), validators=[DataRequired(_l("Enter the right answer.")), _number], filters=[strip]
-        )
-        Form.tolerance = StringField(_l("Tolerance (±)"), validators=[_number], filters=[strip])
+        Form.answers = FieldList(FormField(_range_form(languages)), min_entries=0, max_entries=MAX_ROWS)
         for lang in languages:
             setattr(Form, f"unit_{lang}", _text_field(_l("Unit"), lang, False))
             setattr(Form, f"feedback_wrong_{lang}", _text_field(_l("Feedback for a wrong answer"), lang, False))
@@ -253,10 +343,10 @@ def form_data(question: Mapping, languages: Sequence[str]) -> dict:
         for lang in languages:
             data[f"feedback_true_{lang}"] = _text(question.get("feedback_true"), lang)
             data[f"feedback_false_{lang}"] = _text(question.get("feedback_false"), lang)
+    elif kind == "matching":
+        data.update(_matching_data(question, languages))
     elif kind == "numeric":
-        answer, tolerance = question.get("answer"), question.get("tolerance")
-        data["answer"] = "" if answer is None else str(answer)
-        data["tolerance"] = "" if tolerance in (None, 0) else str(tolerance)
+        data["answers"] = _numeric_rows(question, languages)
         for lang in languages:
             data[f"unit_{lang}"] = _text(question.get("unit"), lang)
             data[f"feedback_wrong_{lang}"] = _text(question.get("feedback_wrong"), lang)
@@ -269,10 +359,48 @@ def form_data(question: Mapping, languages: Sequence[str]) -> dict:
     return data
 
 
+def _rows_of(question: Mapping, key: str) -> list[dict]:
+    rows = question.get(key)
+    return [row for row in rows if isinstance(row, dict)] if isinstance(rows, list) else []
+
+
+def _matching_data(question: Mapping, languages: Sequence[str]) -> dict:
+    """Prompts as pairs with the text of the choice each matches; the choices no prompt matches as distractors."""
+    choices = {str(choice.get("id")): choice for choice in _rows_of(question, "choices")}
+    pairs, matched = [], set()
+    for prompt in _rows_of(question, "prompts"):
+        match = str(prompt.get("match", ""))
+        matched.add(match)
+        row = {"choice_id": str(prompt.get("id", "")), "match_id": match}
+        for lang in languages:
+            row[f"text_{lang}"] = _text(prompt.get("text"), lang)
+            row[f"answer_{lang}"] = _text(choices.get(match, {}).get("text"), lang)
+        pairs.append(row)
+    distractors = [
+        {"choice_id": choice_id, **{f"text_{lang}": _text(choice.get("text"), lang) for lang in languages}}
+        for choice_id, choice in choices.items()
+        if choice_id not in matched
+    ]
+    return {"pairs": pairs, "distractors": distractors}
+
+
+def _numeric_rows(question: Mapping, languages: Sequence[str]) -> list[dict]:
+    """Every accepted answer as a row; a question with a single `answer` is one row."""
+    if "answers" not in question:
+        return [{"value": _shown(question.get("answer")), "tolerance": _shown(question.get("tolerance") or None)}]
+    rows = []
+    for answer in _rows_of(question, "answers"):
+        row = {name: _shown(answer.get(key)) for name, key in _RANGE_KEYS.items()}
+        rows.append(row | {f"feedback_{lang}": _text(answer.get("feedback"), lang) for lang in languages})
+    return rows
+
+
+_RANGE_KEYS = {"value": "value", "tolerance": "tolerance", "low": "min", "high": "max", "percent": "percent"}
+
+
 def form_editable(question: Mapping) -> bool:
-    """Whether the form shows everything this question has: a numeric question with several answer ranges does not
-    fit the form (it is edited as YAML)."""
-    return question.get("type") in FORM_TYPES and not (question.get("type") == "numeric" and "answers" in question)
+    """Whether the question's type has a form (an unknown type is edited as YAML)."""
+    return question.get("type") in FORM_TYPES
 
 
 def _optional_text(question: dict, key: str, texts: dict[str, str]) -> None:
@@ -297,8 +425,12 @@ def question_from(form: QuestionForm, original: Mapping) -> dict:
     question["lesson"] = links[languages[0]] if len(set(links.values())) == 1 else links
     question["text"] = _per_language(form, "text", languages)
     question["explanation"] = _per_language(form, "explanation", languages)
-    if form.row_list:
-        key = form.row_list
+    if form.kind == "matching":
+        question.update(_matching_from(form, original))
+    elif form.kind == "numeric":
+        _numeric_from(form, question, original)
+    elif form.row_lists:
+        key = form.row_lists[0]
         before = {str(row.get("id")): row for row in original.get(key) or [] if isinstance(row, dict)}
         rows = []
         taken = [entry.form.choice_id.data for entry in form[key] if entry.form.choice_id.data]
@@ -320,15 +452,6 @@ def question_from(form: QuestionForm, original: Mapping) -> dict:
         question["answer"] = form.answer.data == "true"
         _optional_text(question, "feedback_true", _per_language(form, "feedback_true", languages))
         _optional_text(question, "feedback_false", _per_language(form, "feedback_false", languages))
-    elif form.kind == "numeric":
-        question["answer"] = _whole_or_float(_parse(form.answer.data))
-        tolerance = _parse(form.tolerance.data) if form.tolerance.data else None
-        if tolerance:
-            question["tolerance"] = _whole_or_float(tolerance)
-        else:
-            question.pop("tolerance", None)
-        _optional_text(question, "unit", _per_language(form, "unit", languages))
-        _optional_text(question, "feedback_wrong", _per_language(form, "feedback_wrong", languages))
     elif form.kind == "shorttext":
         question["accept"] = {
             lang: [line.strip() for line in form[f"accept_{lang}"].data.split("\n") if line.strip()]
@@ -340,3 +463,70 @@ def question_from(form: QuestionForm, original: Mapping) -> dict:
 
 def _new_id(key: str, taken: Sequence[str]) -> str:
     return unused_id("option" if key == "options" else "item", taken)
+
+
+def _number_or_none(text: str | None) -> int | float | None:
+    value = _parse(text) if text else None
+    return None if value is None else _whole_or_float(value)
+
+
+def _numeric_from(form: QuestionForm, question: dict, original: Mapping) -> None:
+    """One plain answer is written as `answer` (and `tolerance`); anything more as a list of `answers`."""
+    languages = form.languages
+    rows = []
+    for entry in form.answers:
+        row: dict = {}
+        for name, key in _RANGE_KEYS.items():
+            value = _number_or_none(entry.form[name].data)
+            if value is not None:
+                row[key] = value
+        _optional_text(row, "feedback", _per_language(entry.form, "feedback", languages))
+        rows.append(row)
+    only = rows[0] if len(rows) == 1 else {}
+    if "value" in only and set(only) <= {"value", "tolerance"} and "answers" not in original:
+        wanted = {"answer": only["value"], "tolerance": only.get("tolerance") or None, "answers": None}
+    else:
+        wanted = {"answer": None, "tolerance": None, "answers": rows}
+    for key, value in wanted.items():  # set in place, so the keys keep their order in the file
+        if value is None:
+            question.pop(key, None)
+        else:
+            question[key] = value
+    _optional_text(question, "unit", _per_language(form, "unit", languages))
+    _optional_text(question, "feedback_wrong", _per_language(form, "feedback_wrong", languages))
+
+
+def _matching_from(form: QuestionForm, original: Mapping) -> dict:
+    """Prompts and choices from the pairs: pairs whose answers read the same in every language share one choice;
+    the choices keep their order in the file (new ones at the end) and any keys the form does not show."""
+    languages = form.languages
+    old_prompts = {str(row.get("id")): row for row in _rows_of(original, "prompts")}
+    old_choices = {str(row.get("id")): row for row in _rows_of(original, "choices")}
+    taken = [entry.form.choice_id.data for entry in form.pairs if entry.form.choice_id.data]
+    taken += [entry.form.match_id.data for entry in form.pairs if entry.form.match_id.data]
+    taken += [entry.form.choice_id.data for entry in form.distractors if entry.form.choice_id.data]
+    choices: dict[str, dict] = {}
+    by_text: dict[tuple, str] = {}
+
+    def choice(wanted: str | None, texts: dict[str, str]) -> str:
+        choice_id = wanted if wanted and wanted not in choices else unused_id("choice", taken)
+        taken.append(choice_id)
+        choices[choice_id] = {**old_choices.get(choice_id, {}), "id": choice_id, "text": texts}
+        return choice_id
+
+    prompts = []
+    for entry in form.pairs:
+        texts = _per_language(entry.form, "answer", languages)
+        key = tuple(sorted(texts.items()))
+        if key not in by_text:
+            by_text[key] = choice(entry.form.match_id.data, texts)
+        prompt_id = entry.form.choice_id.data or unused_id("prompt", taken)
+        taken.append(prompt_id)
+        prompt = {**old_prompts.get(prompt_id, {}), "id": prompt_id}
+        prompt.update(text=_per_language(entry.form, "text", languages), match=by_text[key])
+        prompts.append(prompt)
+    for entry in form.distractors:
+        choice(entry.form.choice_id.data, _per_language(entry.form, "text", languages))
+    order = list(old_choices)
+    ordered = sorted(choices.values(), key=lambda c: order.index(c["id"]) if c["id"] in order else len(order))
+    return {"prompts": prompts, "choices": ordered}

@@ -376,8 +376,11 @@ def _editor(
     fields: LessonFieldsForm | None = None,
     fields_refused: bool = False,
 ):
+    from course.authoring.figure_views import figure_form, lesson_figures  # they build on this module's helpers
+
     course = _course_or_none(target.course_id)
     newest = publishing.newest_revision(target.path)
+    lesson = target.kind == "lesson"
     context = (
         _preview_context(target, form.text.data or "", problems)
         if preview
@@ -403,6 +406,8 @@ def _editor(
             fields_refused=fields_refused,
             body_offset=_body_offset(form.text.data or "") if fields is not None else 0,
             course_order=_course_order(target, course) if target.kind == "lesson" else None,
+            figures=lesson_figures(target, form.text.data or (newest.source if newest else "")) if lesson else [],
+            figure_form=figure_form() if lesson else None,
             **context,
         ),
         status,

@@ -247,7 +247,12 @@ def test_matching_with_a_list_as_match_is_a_problem_not_a_crash() -> None:
 
 def bundled_files() -> dict[str, str]:
     """The content root as the catalog builder sees it: lessons as kam-pay/<name>, quizzes under quizzes/."""
-    files = {f"kam-pay/{p.name}": p.read_text(encoding="utf-8") for p in (ROOT / "content" / "kam-pay").iterdir()}
+    content = ROOT / "content"
+    files = {
+        p.relative_to(content).as_posix(): p.read_text(encoding="utf-8")
+        for p in (content / "kam-pay").rglob("*")
+        if p.is_file()
+    }
     for path in (ROOT / "quizzes" / "kam-pay").glob("*.yml"):
         files[f"quizzes/kam-pay/{path.name}"] = path.read_text(encoding="utf-8")
     return files

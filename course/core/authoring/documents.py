@@ -18,8 +18,8 @@ from course.core.text.yamldoc import YamlProblem, load_with_lines, parse_mapping
 
 #: the front-matter keys the lesson form edits; everything else in the front matter is kept untouched
 LESSON_FORM_KEYS = ("title", "minutes", "objectives", "summary", "quiz")
-#: question types the studio edits with a form; the others are edited as YAML
-FORM_TYPES = ("single", "multiple", "truefalse", "numeric", "shorttext", "ordering")
+#: question types the studio edits with a form (every type the quiz loader knows); others are edited as YAML
+FORM_TYPES = ("single", "multiple", "truefalse", "numeric", "shorttext", "ordering", "matching")
 
 
 def dump_yaml(data: object) -> str:
@@ -179,6 +179,22 @@ def moved_question(data: Mapping, index: int, step: int) -> dict:
     target = index + step
     if 0 <= index < len(questions) and 0 <= target < len(questions):
         questions[index], questions[target] = questions[target], questions[index]
+    return result
+
+
+def with_settings(data: Mapping, settings: Mapping[str, object]) -> dict:
+    """The quiz with these top-level keys set (None: removed). A key the file has keeps its place; a new one goes
+    before the questions, where a person writing the file would put it."""
+    result: dict = {}
+    for key, value in data.items():
+        if key == "questions":
+            result.update({k: v for k, v in settings.items() if k not in data and v is not None})
+        if key in settings:
+            if settings[key] is not None:
+                result[key] = copy.deepcopy(settings[key])
+        else:
+            result[key] = copy.deepcopy(value)
+    result.update({k: v for k, v in settings.items() if k not in result and k not in data and v is not None})
     return result
 
 

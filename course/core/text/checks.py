@@ -33,6 +33,8 @@ CSRF_PLACEHOLDER = "@@csrf_token@@"
 
 _KEYS = {"id", "question", "options"}
 _OPTION_KEYS = {"text", "feedback", "correct"}
+# The lesson's HTML is rendered once per text, here in the core (no Babel), and must read in the lesson's language
+# even where the interface is in another: the form's two words come with the content.
 _LEGEND = {"de": "Kurz geprüft", "en": "Quick check"}
 _SUBMIT = {"de": "Antwort prüfen", "en": "Check my answer"}
 
