@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 
 import pytest
 
@@ -21,8 +20,8 @@ from course.core.quiz import (
 )
 from course.core.quiz.types import unregister
 from course.core.quiz.types.single import SingleChoice
+from tests.paths import bundled_files
 
-ROOT = Path(__file__).resolve().parents[2]
 LANGS = ("de", "en")
 BUILTIN_TYPES = ("matching", "multiple", "numeric", "ordering", "shorttext", "single", "truefalse")
 KNOWN = ", ".join(BUILTIN_TYPES)
@@ -243,19 +242,6 @@ def test_matching_with_a_list_as_match_is_a_problem_not_a_crash() -> None:
 
 
 # --- the bundled course ---------------------------------------------------------------------------------------
-
-
-def bundled_files() -> dict[str, str]:
-    """The content root as the catalog builder sees it: lessons as kam-pay/<name>, quizzes under quizzes/."""
-    content = ROOT / "content"
-    files = {
-        p.relative_to(content).as_posix(): p.read_text(encoding="utf-8")
-        for p in (content / "kam-pay").rglob("*")
-        if p.is_file()
-    }
-    for path in (ROOT / "quizzes" / "kam-pay").glob("*.yml"):
-        files[f"quizzes/kam-pay/{path.name}"] = path.read_text(encoding="utf-8")
-    return files
 
 
 def test_bundled_course_and_quizzes_build_without_problems() -> None:

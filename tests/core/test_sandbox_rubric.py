@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from pathlib import Path
 
 import pytest
 
@@ -32,8 +31,8 @@ from course.core.sandbox import (
     validate_weights,
 )
 from course.core.sandbox.rubric import UnknownCriterion, register
+from tests.paths import bundled_files
 
-ROOT = Path(__file__).resolve().parents[2]
 SCENARIO_IDS = sorted(SCENARIOS)
 
 
@@ -44,12 +43,7 @@ def evaluate(plan: Plan, scenario_id: str, weights=None):
 
 @pytest.fixture(scope="module")
 def catalog():
-    files = {}
-    for path in sorted((ROOT / "content" / "kam-pay").iterdir()):
-        files[f"kam-pay/{path.name}"] = path.read_text(encoding="utf-8")
-    for path in sorted((ROOT / "quizzes" / "kam-pay").glob("*.yml")):
-        files[f"quizzes/kam-pay/{path.name}"] = path.read_text(encoding="utf-8")
-    build = build_catalog(files)
+    build = build_catalog(bundled_files())
     assert [str(p) for p in build.problems] == []
     return build.catalog
 

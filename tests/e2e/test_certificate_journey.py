@@ -29,7 +29,9 @@ from course.extensions import db
 from .conftest import LiveServer
 from .helpers import (
     COURSE_ID,
+    DESKTOP,
     PASSWORD,
+    PHONE,
     QUIZ_TEXT,
     Learner,
     PageFactory,
@@ -108,13 +110,21 @@ def make_trainer(app: Flask, learner: Learner) -> Learner:
     return trainer
 
 
-@pytest.mark.parametrize(("locale", "color_scheme"), [("de-DE", "light"), ("en-GB", "dark")])
+@pytest.mark.parametrize(
+    ("locale", "color_scheme", "viewport"), [("de-DE", "light", DESKTOP), ("en-GB", "dark", PHONE)], ids=["de", "en"]
+)
 def test_a_learner_earns_downloads_and_verifies_the_certificate_and_a_trainer_revokes_it(
-    new_page: PageFactory, live_server: LiveServer, locale: str, color_scheme: Literal["light", "dark"], tmp_path: Path
+    new_page: PageFactory,
+    live_server: LiveServer,
+    locale: str,
+    color_scheme: Literal["light", "dark"],
+    viewport: tuple[int, int],
+    tmp_path: Path,
 ) -> None:
-    """Also runs axe on every certificate page it passes (no serious or critical violation)."""
+    """The whole course end to end, in German on a desktop and in English on a phone (360 px wide). Also runs axe
+    on every certificate page it passes (no serious or critical violation)."""
     app, lang = live_server.app, locale[:2]
-    page = new_page(locale=locale, color_scheme=color_scheme)
+    page = new_page(locale=locale, color_scheme=color_scheme, viewport=viewport)
     findings: dict[str, list[dict]] = {}
     learner = register(page)
     heading = page.get_by_role("heading", level=1)
