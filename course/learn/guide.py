@@ -8,7 +8,7 @@ context value that does not multiply the shells.
 
 from __future__ import annotations
 
-from flask import get_template_attribute, url_for
+from flask import g, get_template_attribute, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -21,12 +21,17 @@ from course.learn import operations
 
 
 def learner_path(course: Course, lang: str, learner: completion.Progress | None = None) -> Path:
-    """The path for whoever is logged in; visitors get it with every step to do (the pages then hide states)."""
+    """The path for whoever is logged in; visitors get it with every step to do (the pages then hide states).
+    Without `learner`, the progress is read once per request and course: a page with the sidebar and a Continue
+    button asks for it twice."""
     user = current_user._get_current_object()
     if not user.is_authenticated:
         return course_path(course, completion.Progress(), lang)
     if learner is None:
-        learner = operations.progress(user, course.requirements)
+        read = g.setdefault("course_progress", {})
+        if course.id not in read:
+            read[course.id] = operations.progress(user, course.requirements)
+        learner = read[course.id]
     return course_path(course, learner, lang, certified=course.id in user.certificates)
 
 
