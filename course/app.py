@@ -6,7 +6,7 @@ from flask import Flask
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from course import branding, errors, forms, i18n, mail, pages, ratelimit, security
+from course import assets, branding, compression, errors, forms, i18n, mail, pages, ratelimit, security
 from course.config import PROJECT_ROOT, default_instance_path, load_config
 from course.extensions import babel, csrf, db, login_manager, migrate
 from course.fast.sessions import CookieSessions
@@ -16,10 +16,13 @@ from course.urls import external_url
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    """Build the app: config, extensions, blueprints, catalog cache, error pages. No I/O beyond config."""
+    """Build the app: config, extensions, blueprints, catalog cache, error pages. No I/O beyond config and reading
+    course/static once (course/assets.py)."""
     app = Flask("course", instance_path=str(default_instance_path()), instance_relative_config=True)
     load_config(app, test_config)
     app.session_interface = CookieSessions()
+    compression.init_app(app)  # first: Flask runs after_request hooks in reverse, so it sees the finished response
+    assets.init_app(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
@@ -43,6 +46,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from course.authoring import bp as authoring_bp
     from course.authoring.media import media_bp
     from course.certificates import bp as certificates_bp
+    from course.jobs import runners as job_runners
+    from course.jobs.views import bp as jobs_bp
     from course.learn import bp as learn_bp
     from course.lti import bp as lti_bp
     from course.lti.service_views import bp as lti_services_bp
@@ -85,6 +90,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(outbox_bp)
     app.register_blueprint(lti_services_bp)
     app.register_blueprint(xapi_bp)
+    app.register_blueprint(jobs_bp)
+    job_runners.init_app(app)  # the embedded runner starts with the first request, not here
 
     from course import cli
 

@@ -12,7 +12,6 @@ styles (course/security.py).
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from flask import Flask, Response, abort, current_app, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
+from course.assets import cache_for_a_year, content_hash
 from course.core import colour
 from course.core.media import CheckedImage, MediaRefused, check_image
 from course.i18n import LANGUAGES
@@ -31,7 +31,6 @@ FOOTER_MAX = 400
 SETTINGS = {"SITE_NAME": NAME_MAX, "SITE_FOOTER": FOOTER_MAX}
 LOGO_MAX_BYTES = 256 * 1024  # a header logo is a few KB; a photo-sized file would slow every first visit
 LOGO_MAX_PIXELS = 4_000_000
-CACHE_SECONDS = 365 * 24 * 3600  # the name changes with the bytes
 SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'"  # as for lesson images: an SVG opened on its own
 # app.css's own colours (its :root and dark :root): the accent must stand out against them
 # (tests/web/test_branding_look.py checks that the two agree).
@@ -187,7 +186,7 @@ def build(config: Mapping[str, object], instance_path: Path, logger: logging.Log
 
 
 def _asset(stem: str, extension: str, data: bytes, media_type: str) -> Asset:
-    return Asset(f"{stem}-{hashlib.sha256(data).hexdigest()[:16]}.{extension}", data, media_type)
+    return Asset(f"{stem}-{content_hash(data)}.{extension}", data, media_type)
 
 
 def accent_stylesheet(accent: Mapping[str, str]) -> str:
@@ -212,10 +211,7 @@ def brand_asset(name: str) -> Response:
     asset = _brand().assets.get(name)
     if asset is None:
         abort(404)
-    response = Response(asset.data, mimetype=asset.media_type)
-    response.cache_control.public = True
-    response.cache_control.max_age = CACHE_SECONDS
-    response.cache_control.immutable = True
+    response = cache_for_a_year(Response(asset.data, mimetype=asset.media_type))
     response.headers["X-Content-Type-Options"] = "nosniff"
     if asset.media_type == "image/svg+xml":
         response.headers["Content-Security-Policy"] = SVG_POLICY

@@ -1,5 +1,5 @@
 """Maintenance commands: `flask --app wsgi course ...`, `... quiz ...`, and the areas' own groups registered here
-(`users` and `audit` in course/admin/cli.py, `certificates`, `backup`)."""
+(`users` and `audit` in course/admin/cli.py, `certificates`, `backup`, `jobs`)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from course.core.catalog import Problem, build_catalog
 from course.core.errors import NotFound
 from course.core.quiz import QUIZ_FILE, QUIZ_FOLDER, gift, parse_quiz
 from course.extensions import db
+from course.jobs.cli import jobs_cli
 from course.lti.cli import lti_cli
 from course.lti.service_cli import lti_services_cli
 from course.notifications.cli import notifications_cli
@@ -269,3 +270,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(outbox_cli)
     app.cli.add_command(lti_services_cli)
     app.cli.add_command(lti_cli)
+    app.cli.add_command(jobs_cli)

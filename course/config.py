@@ -31,6 +31,9 @@ class InsecureConfigError(RuntimeError):
 class Defaults:
     # The deliberate departures from plain Flask for speed (course/fast/); False serves every page the plain way.
     FAST_PATHS = True
+    # Compress text responses (zstd, brotli, gzip) for clients that accept it (course/compression.py); False only
+    # where a proxy in front compresses instead (deploy/nginx.conf leaves it to the app, docs/operations.md).
+    COMPRESS_RESPONSES = True
     SECRET_KEY = DEV_SECRET_KEY
     SQLALCHEMY_DATABASE_URI: str | None = None  # None → SQLite file in the instance folder
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
@@ -83,6 +86,16 @@ class Defaults:
     NOTIFY_DUE_SOON_DAYS = 3  # the "due soon" reminder comes this many days before a course is due
     # Sent messages to other systems (xAPI, webhooks, LMS scores) are deleted from the outbox after this many days.
     OUTBOX_RETENTION_DAYS = 30
+    # Background jobs: exports made off the request, with progress (course/jobs/; docs/operations.md, "Background
+    # jobs"). JOBS_RUNNER: "embedded" (a thread in each app process), "rq" (RQ workers started with `flask jobs work`;
+    # needs REDIS_URL) or "off" (no runner in the app processes: a separate `flask jobs work` runs them). None →
+    # "rq" with REDIS_URL, else "embedded"; "off" under TESTING, where tests run jobs themselves.
+    JOBS_RUNNER: str | None = None
+    JOBS_MAX_ATTEMPTS = 4  # a job that fails is tried again after 10 s, 1 min, 5 min, ...; then it is "failed"
+    JOBS_LEASE_SECONDS = 300  # a job whose runner died (no progress for this long) is taken by another runner
+    JOBS_POLL_SECONDS = 5  # how often an idle embedded runner looks for jobs queued on other servers
+    JOBS_RETENTION_DAYS = 7  # finished jobs and their files are deleted after this many days
+    JOBS_RQ_QUEUE = "course-jobs"  # the RQ queue's name, for sites that share a Redis
     PROXY_FIX_X_FOR = 0
     BABEL_DEFAULT_LOCALE = "de"
     SESSION_COOKIE_SECURE = True
@@ -108,10 +121,10 @@ class Defaults:
     SITE_ACCENT: str | dict[str, str] | None = None
     CERTIFICATE_ISSUER_NAME: str | None = None  # None → SITE_NAME (in the learner's language)
     CERTIFICATE_KEY_FILE: str | None = None  # None → certificate-signing-key.pem in the instance folder
-    # The trainers' ZIP download renders every PDF in the request (about 25 ms each): 800 take about 20 s,
-    # inside gunicorn's default 30 s worker timeout. `flask certificates export` has no limit.
-    CERTIFICATE_EXPORT_LIMIT = 800
-    MEDIA_DIR: str | None = None  # None → media/ in the instance folder; shared storage with several servers
+    # Uploaded images live in the database. MEDIA_DIR is only the folder earlier versions kept them in (None →
+    # media/ in the instance folder): `flask db upgrade` to 0014 copies its images into the database (a downgrade
+    # writes them back), and restoring a backup made before that puts its images there if the schema is older.
+    MEDIA_DIR: str | None = None
     MEDIA_MAX_BYTES = 1024 * 1024
     MEDIA_MAX_PIXELS = 16_000_000
     GIFT_MAX_BYTES = 512 * 1024
@@ -161,6 +174,7 @@ _DURATIONS = (
     "EMAIL_CONFIRMATION_MAX_AGE",
 )
 REGISTRATION_MODES = ("open", "verify", "invite", "closed")
+JOB_RUNNERS = ("embedded", "rq", "off")  # course/jobs/runners.py
 
 
 def default_instance_path() -> Path:
@@ -207,7 +221,9 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     _webhooks(app)
     _lti_services(app)
     _xapi(app)
+    _jobs(app)
     _embedding(app)
+    _compression(app)
     _refuse_insecure(app)
 
 
@@ -345,6 +361,22 @@ def _lti_services(app: Flask) -> None:
     _number(app, "OUTBOX_RETENTION_DAYS", 1, 3650, whole=True, unit="days")
 
 
+def _jobs(app: Flask) -> None:
+    """Settle the job runner and check its numbers, so a typo stops the start instead of leaving jobs waiting."""
+    config = app.config
+    if not config.get("JOBS_RUNNER"):
+        config["JOBS_RUNNER"] = "off" if app.testing else ("rq" if config.get("REDIS_URL") else "embedded")
+    runner = config["JOBS_RUNNER"]
+    if runner not in JOB_RUNNERS:
+        raise InsecureConfigError(f"JOBS_RUNNER must be one of {', '.join(JOB_RUNNERS)}, not {runner!r}.")
+    if runner == "rq" and not config.get("REDIS_URL"):
+        raise InsecureConfigError("JOBS_RUNNER = 'rq' needs REDIS_URL, the Redis that carries the jobs to the workers.")
+    _number(app, "JOBS_MAX_ATTEMPTS", 1, 20, whole=True, unit="attempts")
+    _number(app, "JOBS_LEASE_SECONDS", 10, 86400, whole=True)
+    _number(app, "JOBS_POLL_SECONDS", 0, 3600)
+    _number(app, "JOBS_RETENTION_DAYS", 1, 3650, whole=True, unit="days")
+
+
 def _embedding(app: Flask) -> None:
     """Check the frame settings: origins only (a path or a typo would silently allow nobody), and the https a
     SameSite=None cookie needs; then set the session cookie for frames (course/embedding.py)."""
@@ -366,6 +398,13 @@ def _embedding(app: Flask) -> None:
 def _scorm(app: Flask) -> None:
     """Check the SCORM poll interval: it is written into every package downloaded, so a typo would ship."""
     _number(app, "SCORM_POLL_SECONDS", 1, 3600, whole=True)
+
+
+def _compression(app: Flask) -> None:
+    """COMPRESS_RESPONSES must be a real switch: "no" from a config file would otherwise count as on."""
+    value = app.config["COMPRESS_RESPONSES"]
+    if not isinstance(value, bool):
+        raise InsecureConfigError(f"COMPRESS_RESPONSES must be true or false, not {value!r}.")
 
 
 def _refuse_insecure(app: Flask) -> None:

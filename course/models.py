@@ -14,6 +14,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Index,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -680,6 +681,39 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class Job(db.Model):
+    """Long work run off the request (an export, later a send), the truth about it on every server: a runner claims a
+    due row until `claimed_until` (a lease; a runner that dies lets it run out and another one takes the job), records
+    progress while it works and the file it made, or the error and when to try again (course/jobs/, docs/operations.md,
+    "Background jobs"). `params` hold everything the job needs, captured when it was asked for (filters, the learners
+    the asker may see); `created_by` sees the job and its file, and erasing that account deletes its jobs."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_state_run_after", "state", "run_after"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))  # a name in course/jobs/registry.py
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    state: Mapped[str] = mapped_column(String(16), default="queued")  # queued, running, done, failed
+    attempts: Mapped[int] = mapped_column(default=0)
+    max_attempts: Mapped[int] = mapped_column(default=4)
+    run_after: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    progress_done: Mapped[int] = mapped_column(default=0)
+    progress_total: Mapped[int | None] = mapped_column()
+    progress_text: Mapped[str | None] = mapped_column(String(200))
+    result: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # loaded only for a download
+    result_name: Mapped[str | None] = mapped_column(String(200))
+    result_type: Mapped[str | None] = mapped_column(String(100))
+    result_size: Mapped[int | None] = mapped_column(BigInteger)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_by: Mapped[User | None] = relationship()
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class ApiToken(db.Model):
     """A named token an admin made for another system (an HR system's script), with scopes. Only a hash of the
     secret is kept: it is shown once. `prefix` (the token's first characters) tells tokens apart in lists and logs."""
@@ -817,3 +851,23 @@ class ScormPackage(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_launch_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+# --- Media: uploaded lesson images -----------------------------------------------------------------------------------
+
+
+class MediaFile(db.Model):
+    """A lesson image uploaded in the studio, kept in the database so that every app server serves it.
+
+    `name` is the SHA-256 of the bytes plus the extension (course.core.media.stored_name), so a row's bytes never
+    change; uploading the same image again only moves `uploaded_at`, which orders the studio's list. `data` is
+    deferred: lists and counts never read the bytes, only serving an image does."""
+
+    __tablename__ = "media_files"
+
+    name: Mapped[str] = mapped_column(String(68), primary_key=True)  # 64 hex digits, a dot, png | jpg | svg
+    media_type: Mapped[str] = mapped_column(String(32))
+    size: Mapped[int]
+    data: Mapped[bytes] = mapped_column(deferred=True)  # LargeBinary: BLOB on SQLite, bytea on PostgreSQL
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

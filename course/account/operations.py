@@ -17,6 +17,7 @@ from course.auth import operations as accounts
 from course.certificates import operations as certificates
 from course.certificates.keys import signing_key
 from course.extensions import db, savepoint
+from course.jobs import operations as jobs
 from course.models import (
     AuditEntry,
     Certificate,
@@ -138,7 +139,7 @@ def delete_account(user: User, by: User | CurrentUser | None) -> None:
     line). The caller commits.
 
     The row stays, without anything personal; progress, results, sessions, links, single sign-on identities, group
-    memberships, notifications (the person's, and others' that name them) and
+    memberships, background jobs the person asked for, notifications (the person's, and others' that name them) and
     trainers' comments on the person's designs are deleted; quiz attempts and sandbox versions stay, anonymised,
     for the item statistics. Certificates stay valid: their stored record loses the name and is signed anew, so
     the verification page no longer shows who holds them while the holder's own copies still verify. Raises
@@ -153,6 +154,7 @@ def delete_account(user: User, by: User | CurrentUser | None) -> None:
         certificates.erase_recipient(certificate, key)
     notifications.forget_person(user.id)  # before the comments below lose their author
     outbox.forget_person(user.id)
+    jobs.forget_person(user.id)  # the exports the person asked for, and their files
     designs = select(SandboxDesign.id).where(SandboxDesign.user_id == user.id).scalar_subquery()
     db.session.execute(delete(SandboxComment).where(SandboxComment.design_id.in_(designs)))
     db.session.execute(update(SandboxComment).where(SandboxComment.author_id == user.id).values(author_id=None))

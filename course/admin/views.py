@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from datetime import date
 
 from flask import (
     Blueprint,
@@ -19,12 +19,12 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 from wtforms.fields.choices import SelectChoice
 
@@ -57,10 +57,13 @@ from course.auth.access import roles_required
 from course.certificates.keys import KeyUnavailable
 from course.core import user_import
 from course.core.analytics.tables import csv_cell
+from course.core.errors import N_
 from course.extensions import db
 from course.forms import whole_number
 from course.groups import operations as group_operations
 from course.i18n import LANGUAGES
+from course.jobs import views as jobs
+from course.jobs.registry import JobKind, Progress, Result, register
 from course.mail import MailError
 from course.models import ROLES, User
 
@@ -370,10 +373,10 @@ def _too_large(error: RequestEntityTooLarge):
 # --- the audit log --------------------------------------------------------------------------------------------------
 
 
-def _audit_filter() -> tuple[AuditFilterForm, operations.AuditFilter, bool]:
-    """The filter form from the query string, the filter it gives, and whether it is valid (bad dates are left
-    out of the filter and shown at their fields)."""
-    form = AuditFilterForm(request.args)
+def _audit_filter(formdata: MultiDict | None = None) -> tuple[AuditFilterForm, operations.AuditFilter, bool]:
+    """The filter form from the query string (or the CSV button's form), the filter it gives, and whether it is valid
+    (bad dates are left out of the filter and shown at their fields)."""
+    form = AuditFilterForm(request.args if formdata is None else formdata)
     form.action.choices = [SelectChoice("", _("All actions"))] + [
         SelectChoice(action, action_label(action)) for action in ACTIONS
     ]
@@ -395,7 +398,6 @@ def audit():
     return render_template("admin/audit.html", form=form, wanted=wanted, result=result), 200 if valid else 400
 
 
-CSV_CHUNK = 64 * 1024  # characters sent at a time: the export never holds more of the log in memory
 CSV_COLUMNS = (
     _l("Time (UTC)"),
     _l("Action"),
@@ -407,48 +409,46 @@ CSV_COLUMNS = (
 )
 
 
-@bp.get("/audit.csv")
+@bp.post("/audit.csv")
 def audit_csv():
-    form, wanted, valid = _audit_filter()
+    """Queue the CSV of the entries the filter selects as a background job; a bad filter shows the log with its
+    errors, as the page itself does."""
+    form, wanted, valid = _audit_filter(request.form)
     if not valid:
-        result = operations.audit_page(wanted, _page_number())
+        result = operations.audit_page(wanted, 1)
         return render_template("admin/audit.html", form=form, wanted=wanted, result=result), 400
+    return jobs.start(AUDIT_CSV.name, wanted.params(), url_for("admin.audit", **wanted.params()))
 
-    def rows() -> Iterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
 
-        def flush() -> str:
-            text = buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-            return text
-
-        writer.writerow([str(column) for column in CSV_COLUMNS])
-        yield "\ufeff" + flush()  # a byte-order mark, so spreadsheets read the file as UTF-8
-        for entry in operations.audit_entries(wanted):
-            cells = [
-                entry.created_at.strftime("%Y-%m-%d %H:%M:%S"),
-                action_label(entry.action),
-                entry.action,
-                entry.actor_label,
-                entry.target_label,
-                details(entry.detail),
-                entry.ip,
-            ]
-            writer.writerow([csv_cell(cell) for cell in cells])
-            if buffer.tell() > CSV_CHUNK:
-                yield flush()
-        yield flush()
-
-    return Response(
-        stream_with_context(rows()),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": 'attachment; filename="audit-log.csv"',
-            "Content-Type": "text/csv; charset=utf-8",
-        },
+def audit_csv_job(params: dict, progress: Progress) -> Result:
+    """The audit log's entries as CSV, with a byte-order mark so spreadsheets read it as UTF-8."""
+    wanted = operations.AuditFilter(
+        action=params.get("action") or "",
+        person=params.get("person") or "",
+        start=date.fromisoformat(params["start"]) if params.get("start") else None,
+        end=date.fromisoformat(params["end"]) if params.get("end") else None,
     )
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    buffer.write("\ufeff")
+    writer.writerow([str(column) for column in CSV_COLUMNS])
+    for number, entry in enumerate(operations.audit_entries(wanted)):
+        if number % 500 == 0:
+            progress(number, None, _("%(count)d entries written", count=number))
+        cells = [
+            entry.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+            action_label(entry.action),
+            entry.action,
+            entry.actor_label,
+            entry.target_label,
+            details(entry.detail),
+            entry.ip,
+        ]
+        writer.writerow([csv_cell(cell) for cell in cells])
+    return Result(buffer.getvalue().encode("utf-8"), "audit-log.csv", "text/csv; charset=utf-8")
+
+
+AUDIT_CSV = register(JobKind("admin.audit_csv", N_("Audit log as CSV"), audit_csv_job))
 
 
 @bp.app_template_filter("audit_details")

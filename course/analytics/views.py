@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -28,6 +28,9 @@ from course.core.sandbox import SCENARIOS
 from course.forms import whole_number
 from course.groups import operations as groups
 from course.i18n import current_language
+from course.jobs import operations as jobs
+from course.jobs import views as job_views
+from course.jobs.registry import JobKind, Progress, Result, register
 from course.publishing.cache import catalog
 from course.quiz.operations import quiz_of
 from course.quiz.presenting import question_views
@@ -135,11 +138,41 @@ def learners(course_id: str):
     )
 
 
-@bp.get("/courses/<course_id>/learners.csv")
+@bp.post("/courses/<course_id>/learners.csv")
 @readers_required
 def learners_csv(course_id: str):
+    """Queue the CSV of the learners the table's filter selects as a background job, for the learners in view now."""
     course = catalog().course(course_id)
-    wanted = _learner_filter()
+    form = request.form
+    wanted = operations.LearnerFilter.parse(form.get("q"), form.get("status"), form.get("sort"), form.get("dir"))
+    params = {
+        "course_id": course.id,
+        "q": wanted.query,
+        "status": wanted.status,
+        "sort": wanted.sort,
+        "dir": "desc" if wanted.descending else "asc",
+        "learners": jobs.capture_scope(current_user),
+    }
+    back = url_for("analytics.learners", course_id=course.id, **_filter_args(wanted))
+    return job_views.start(LEARNERS_CSV.name, params, back)
+
+
+def _filter_args(wanted: operations.LearnerFilter) -> dict:
+    """The table's filter as the query string of its page (the defaults left out, as the page writes it)."""
+    return {
+        "q": wanted.query or None,
+        "status": wanted.status if wanted.status != "all" else None,
+        "sort": wanted.sort if wanted.sort != "name" else None,
+        "dir": "desc" if wanted.descending else None,
+    }
+
+
+def learners_csv_job(params: dict, progress: Progress) -> Result:
+    """The learners CSV, in the asker's language, of the learners they could see when they asked for it."""
+    course = catalog().course(params["course_id"])
+    wanted = operations.LearnerFilter.parse(
+        params.get("q"), params.get("status"), params.get("sort"), params.get("dir")
+    )
     quiz_ids = [quiz.id for quiz in course.quizzes]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -161,7 +194,9 @@ def learners_csv(course_id: str):
     # Translated once, not per row: 10,000 rows would otherwise cost 40,000 look-ups (a third of the export).
     statuses = {status: status_label(status) for status in STATUS_LABELS}
     states = {"valid": _("valid"), "revoked": _("revoked"), "none": _("none")}
-    for row in operations.all_learners(course, wanted, _scope()):
+    for number, row in enumerate(operations.all_learners(course, wanted, jobs.captured_scope(params["learners"]))):
+        if number % 100 == 0:  # translated and written now and then, not per row
+            progress(number, None, _("%(count)d learners written", count=number))
         state = "valid" if row.certificate else ("revoked" if row.revoked else "none")
         best = [row.quizzes[quiz_id].percent if quiz_id in row.quizzes else None for quiz_id in quiz_ids]
         cells = [
@@ -178,14 +213,10 @@ def learners_csv(course_id: str):
             row.last_activity.isoformat(timespec="seconds") if row.last_activity else None,
         ]
         writer.writerow([csv_cell(cell) for cell in cells])
-    return Response(
-        buffer.getvalue().encode("utf-8"),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{course.id}-learners.csv"',
-            "Content-Type": "text/csv; charset=utf-8",
-        },
-    )
+    return Result(buffer.getvalue().encode("utf-8"), f"{course.id}-learners.csv", "text/csv; charset=utf-8")
+
+
+LEARNERS_CSV = register(JobKind("analytics.learners_csv", N_("Learners of a course as CSV"), learners_csv_job))
 
 
 @bp.get("/courses/<course_id>/learners/<int:user_id>")

@@ -1,19 +1,14 @@
 """Images for lessons: uploaded by trainers, stored under content-addressed names, served to everyone.
 
-The folder is the store (MEDIA_DIR, default <instance>/media): a file's name is the SHA-256 of its bytes,
-so it never changes once written, a second upload of the same image stores nothing new, and browsers may
-cache it for good. Lesson Markdown refers to an image as `![Description](/media/<name>)`; the sanitiser
-keeps only such images (course/core/text/markdown.py).
+The database is the store (course/authoring/media_store.py), so every app server serves every image. A name
+is the SHA-256 of the image's bytes, so it never changes once written, a second upload of the same image stores
+nothing new, and browsers may cache it for good. Lesson Markdown refers to an image as
+`![Description](/media/<name>)`; the sanitiser keeps only such images (course/core/text/markdown.py).
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -24,22 +19,22 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_from_directory,
     url_for,
 )
 from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from course.auth.access import staff_required
+from course.authoring import media_store
 from course.authoring.media_forms import MediaForm
 from course.authoring.views import bp
 from course.core.errors import CourseError
-from course.core.media import CheckedImage, MediaRefused, check_image, is_stored_name, media_type
+from course.core.media import MediaRefused, check_image, is_stored_name, media_type
+from course.extensions import db
 
 #: The public image URLs live outside the studio's /studio prefix; registered by create_app.
 media_bp = Blueprint("media", __name__)
 
-LISTED = 200  # newest images shown on the page; all of them stay served
 CACHE_SECONDS = 365 * 24 * 3600
 SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 
@@ -47,70 +42,8 @@ SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 TOO_LARGE_PAGES: dict[str, Callable[[], object]] = {}
 
 
-@dataclass(frozen=True)
-class StoredImage:
-    name: str
-    size: int
-    media_type: str
-    modified: datetime
-
-    @property
-    def url(self) -> str:
-        return f"/media/{self.name}"
-
-
-def media_dir() -> Path:
-    return Path(current_app.config.get("MEDIA_DIR") or Path(current_app.instance_path) / "media")
-
-
 def max_bytes() -> int:
     return int(current_app.config["MEDIA_MAX_BYTES"])
-
-
-def store_image(image: CheckedImage, folder: Path) -> bool:
-    """Write the image under its content name, atomically; False if it was there already (then only touched).
-
-    A reader never sees half a file: the bytes go to a temporary file in the same folder first, which
-    os.replace then renames in one step. Two servers writing the same image write the same bytes.
-    """
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / image.name
-    if target.is_file():
-        os.utime(target)  # shown as the newest upload again
-        return False
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".upload-", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(image.data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, 0o644)  # noqa: S103 - images are public; a web server in front may serve the folder
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return True
-
-
-def stored_images(folder: Path, limit: int = LISTED) -> tuple[list[StoredImage], int]:
-    """The newest `limit` images and how many there are in all."""
-    if not folder.is_dir():
-        return [], 0
-    found = []
-    with os.scandir(folder) as entries:
-        for entry in entries:
-            if is_stored_name(entry.name) and entry.is_file():
-                stat = entry.stat()
-                found.append(
-                    StoredImage(
-                        entry.name,
-                        stat.st_size,
-                        media_type(entry.name),
-                        datetime.fromtimestamp(stat.st_mtime, UTC),
-                    )
-                )
-    found.sort(key=lambda image: (image.modified, image.name), reverse=True)
-    return found[:limit], len(found)
 
 
 def translated(error: CourseError) -> str:
@@ -129,7 +62,9 @@ def media():
         except MediaRefused as error:
             form.image.errors.append(translated(error))
         else:
-            if store_image(image, media_dir()):
+            is_new = media_store.store_image(image)
+            db.session.commit()
+            if is_new:
                 flash(_("The image is uploaded."), "success")
             else:
                 flash(_("This image was uploaded before; it is the same file."), "info")
@@ -147,7 +82,7 @@ def media():
 
 
 def _media_page(form: MediaForm, status: int):
-    images, total = stored_images(media_dir())
+    images, total = media_store.stored_images()
     uploaded = request.args.get("uploaded", "")
     return (
         render_template(
@@ -186,11 +121,26 @@ def request_too_large(error: RequestEntityTooLarge):
 
 @media_bp.get("/media/<name>")
 def media_file(name: str) -> Response:
-    """A lesson image, for learners and visitors too: fixed bytes, so cached for a year."""
+    """A lesson image, for learners and visitors too: fixed bytes, so cached for a year and revalidated by ETag.
+
+    A browser that sends the image's ETag gets a 304 after a look at the name alone; the bytes are read only
+    for a full answer.
+    """
     if not is_stored_name(name):
         abort(404)
-    response = send_from_directory(media_dir(), name, mimetype=media_type(name), max_age=CACHE_SECONDS)
+    etag = name.partition(".")[0]  # the SHA-256 of the bytes: strong by construction
+    if request.if_none_match.contains_weak(etag):
+        if not media_store.image_exists(name):
+            abort(404)
+        response = Response(status=304)
+    else:
+        data = media_store.image_bytes(name)
+        if data is None:
+            abort(404)
+        response = Response(data, mimetype=media_type(name))
+    response.set_etag(etag)
     response.cache_control.public = True
+    response.cache_control.max_age = CACHE_SECONDS
     response.cache_control.immutable = True
     response.headers["X-Content-Type-Options"] = "nosniff"
     if name.endswith(".svg"):

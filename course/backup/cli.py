@@ -61,7 +61,7 @@ def create_command(file: str, encrypt: bool, passphrase_file: str | None) -> Non
 @click.option("--force", is_flag=True, help="Replace a database that already holds data.")
 @click.option("--passphrase-file", metavar="PATH", help=_FROM_FILE_HELP)
 def restore_command(file: str, force: bool, passphrase_file: str | None) -> None:
-    """Fill the configured (empty) database, media folder and key files from a backup FILE."""
+    """Fill the configured (empty) database (uploaded images included) and key files from a backup FILE."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     try:
         archive, encrypted = operations.open_archive(Path(file))

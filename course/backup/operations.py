@@ -1,9 +1,12 @@
-"""Backup and restore of a whole site: the database, the uploaded media, the signing keys, instance/config.py.
+"""Backup and restore of a whole site: the database (uploaded images included), the signing keys, instance/config.py.
 
 A backup is one file (course/core/backup.py describes its format). The database is copied consistently
 while the app runs: SQLite through its online backup API, PostgreSQL with `pg_dump`, which reads one
 snapshot. A restore first unpacks and checks the whole archive in a staging folder; only then does it
 replace the database in one transaction and put the files in place, so a bad archive changes nothing.
+
+Archives written before the images moved into the database (schema revision 0014) hold them as `media/<name>`
+members; a restore still reads those, and a backup of a database not yet upgraded still writes them.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from sqlalchemy import func, inspect, select, table, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from course.authoring.media import media_dir
+from course.authoring import media_store
 from course.backup.archive import DecryptingReader, EncryptingWriter, read_archive, write_archive
 from course.certificates.keys import key_files, key_path, retired_dir
 from course.config import PROJECT_ROOT
@@ -52,6 +55,7 @@ from course.core.backup import (
 from course.core.media import is_stored_name
 from course.extensions import db
 from course.lti.keys import key_path as lti_key_path
+from course.models import MediaFile
 
 VERSION_TABLE = "alembic_version"
 CONFIG_FILE_NAME = "config.py"
@@ -68,10 +72,7 @@ class CreateReport:
     path: Path
     manifest: Manifest
     encrypted: bool
-
-    @property
-    def media(self) -> int:
-        return sum(1 for member in self.manifest.members if member.name.startswith(f"{MEDIA_FOLDER}/"))
+    media: int  # uploaded images in the archive: rows of the database when the backup started, or legacy files
 
     @property
     def keys(self) -> int:
@@ -85,7 +86,7 @@ class CreateReport:
 @dataclass
 class RestoreReport:
     manifest: Manifest
-    media: int = 0
+    media: int = 0  # images the restored site serves (for an older schema: once `flask db upgrade` has run)
     keys: int = 0
     notes: list[str] = field(default_factory=list)
 
@@ -117,12 +118,14 @@ def create_backup(app: Flask, target: Path, passphrase: str | None = None) -> Cr
             raise BackupError(f"there is no database file {_sqlite_path(app)}")
         with _database_errors():
             revision = schema_revision()
+            images = _image_count()
         db.session.remove()  # the dump must not wait for, or see, a transaction of this process
         if kind == "sqlite":
             _dump_sqlite(_sqlite_path(app), database_file)
         else:
             _dump_postgresql(app.config["SQLALCHEMY_DATABASE_URI"], database_file)
-        files = [(DATABASE_MEMBERS[kind], database_file), *_site_files(app)]
+        legacy = _legacy_media_files(app) if images is None else []
+        files = [(DATABASE_MEMBERS[kind], database_file), *legacy, *_site_files(app)]
         descriptor, partial = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".partial")
         stack.callback(lambda: Path(partial).unlink(missing_ok=True))
         with os.fdopen(descriptor, "wb") as out:  # mkstemp creates it with mode 0600
@@ -141,7 +144,7 @@ def create_backup(app: Flask, target: Path, passphrase: str | None = None) -> Cr
             out.flush()
             os.fsync(out.fileno())
         os.replace(partial, target)
-    return CreateReport(target, manifest, passphrase is not None)
+    return CreateReport(target, manifest, passphrase is not None, len(legacy) if images is None else images)
 
 
 @contextmanager
@@ -163,18 +166,31 @@ def schema_revision() -> str | None:
     return _migrations().get_current_head()
 
 
+def _has_media_table() -> bool:
+    return inspect(db.session.connection()).has_table(MediaFile.__tablename__)
+
+
+def _image_count() -> int | None:
+    """The images in the database, or None when its schema predates them (not yet `flask db upgrade`d)."""
+    return media_store.image_count() if _has_media_table() else None
+
+
+def _legacy_media_files(app: Flask) -> list[tuple[str, Path]]:
+    """The images of the legacy folder, for a database that does not hold them yet: the upgrade will move them."""
+    folder = media_store.legacy_media_dir(app)
+    if not folder.is_dir():
+        return []
+    images = [path for path in sorted(folder.iterdir()) if is_stored_name(path.name) and path.is_file()]
+    return [(f"{MEDIA_FOLDER}/{path.name}", path) for path in images]
+
+
 def _migrations() -> ScriptDirectory:
     return ScriptDirectory(str(PROJECT_ROOT / "migrations"))
 
 
 def _site_files(app: Flask) -> list[tuple[str, Path]]:
-    """Everything besides the database: uploaded images, private signing keys, the instance's config.py."""
+    """Everything besides the database: private signing keys, the instance's config.py."""
     files: list[tuple[str, Path]] = []
-    with app.app_context():
-        folder = media_dir()
-    if folder.is_dir():
-        images = [path for path in sorted(folder.iterdir()) if is_stored_name(path.name) and path.is_file()]
-        files += [(f"{MEDIA_FOLDER}/{path.name}", path) for path in images]
     active, retired = key_path(app), retired_dir(app)
     for path in key_files(app):
         if path == active:
@@ -281,7 +297,7 @@ def restore_backup(
     force: bool = False,
     confirm_overwrite: Callable[[list[tuple[str, int]]], None] | None = None,
 ) -> RestoreReport:
-    """Fill the configured database, media folder and key files from an archive.
+    """Fill the configured database and key files from an archive (and the images of an archive from before 0014).
 
     The whole archive is unpacked and checked before anything is touched. A database that holds rows is
     refused unless `force`; `confirm_overwrite` hears which tables would be replaced first.
@@ -301,6 +317,7 @@ def restore_backup(
                 f"the archive holds a {manifest.database} database, but this app is configured for {kind}; "
                 "restore into the same kind of database"
             )
+        images = _archived_images(manifest, staged)
         with _database_errors():
             _check_revision(manifest, kind)
             filled = non_empty_tables()
@@ -322,8 +339,9 @@ def restore_backup(
         db.engine.dispose()
         report = RestoreReport(manifest)
         try:
+            _place_images(app, images, report)
             _place_files(app, staged, report)
-        except OSError as error:
+        except (OSError, SQLAlchemyError) as error:
             raise IncompleteRestore(
                 f"the database was restored, but the files were not all put in place ({error}); fix that and "
                 "run the restore again with --force"
@@ -401,18 +419,49 @@ def _restore_postgresql(staged: Path, url: str) -> None:
     )
 
 
-def _place_files(app: Flask, staged: dict[str, Path], report: RestoreReport) -> None:
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    with app.app_context():
-        media = media_dir()
+def _archived_images(manifest: Manifest, staged: dict[str, Path]) -> list[tuple[str, Path]]:
+    """The `media/<name>` members of an archive from before 0014, checked before anything changes: each is named
+    as the app names images, after the SHA-256 of its bytes (which the archive's checksum has confirmed)."""
+    images = []
     for name, path in staged.items():
         folder, _, file_name = name.rpartition("/")
-        if folder == MEDIA_FOLDER:
-            if not is_stored_name(file_name):
-                raise BackupError(f"the archive holds a media file the app does not write: {file_name}")
-            _put(path, media / file_name)  # named by its content: an existing file is the same image
-            report.media += 1
-        elif name in (ACTIVE_KEY_MEMBER, LTI_KEY_MEMBER) or folder == RETIRED_KEYS_FOLDER:
+        if folder != MEDIA_FOLDER:
+            continue
+        member = manifest.member(name)
+        if not is_stored_name(file_name) or member is None or member.sha256 != file_name.partition(".")[0]:
+            raise BackupError(f"the archive holds a media file the app does not write: {file_name}")
+        images.append((file_name, path))
+    return images
+
+
+def _place_images(app: Flask, images: list[tuple[str, Path]], report: RestoreReport) -> None:
+    """Count the restored database's images and add an older archive's `media/` members to them (names there
+    already are the same image). A restored schema from before 0014 has no table for them: they go to the legacy
+    folder, from which `flask db upgrade` moves them into the database."""
+    with app.app_context():
+        if _has_media_table():
+            for name, path in images:
+                media_store.add_image(name, path.read_bytes())
+            db.session.commit()
+            report.media = media_store.image_count()
+        else:
+            folder = media_store.legacy_media_dir(app)
+            for name, path in images:
+                _put(path, folder / name)
+            report.media = len(images)
+            if images:
+                report.notes.append(
+                    f"The archive's {len(images)} image(s) are in {folder}; `flask --app wsgi db upgrade` moves them "
+                    "into the database."
+                )
+        db.session.remove()
+
+
+def _place_files(app: Flask, staged: dict[str, Path], report: RestoreReport) -> None:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    for name, path in staged.items():
+        folder, _, file_name = name.rpartition("/")
+        if name in (ACTIVE_KEY_MEMBER, LTI_KEY_MEMBER) or folder == RETIRED_KEYS_FOLDER:
             targets = {ACTIVE_KEY_MEMBER: key_path(app), LTI_KEY_MEMBER: lti_key_path(app)}
             target = targets.get(name) or retired_dir(app) / file_name
             if target.is_file() and not filecmp.cmp(path, target, shallow=False):

@@ -5,8 +5,9 @@ trainers' list (revoke, re-issue, export)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
-from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -21,6 +22,8 @@ from course.core.errors import NotFound
 from course.extensions import db
 from course.groups import operations as groups
 from course.i18n import current_language
+from course.jobs import operations as job_operations
+from course.jobs import views as jobs
 from course.models import Certificate, utcnow
 from course.notifications import operations as notifications
 from course.pages import render_page
@@ -203,9 +206,11 @@ def status_list():
 STATUSES = ("all", "valid", "revoked")
 
 
-def _filters() -> tuple[str, str]:
-    status = request.args.get("status", "all")
-    return (status if status in STATUSES else "all"), (request.args.get("q") or "").strip()[:120]
+def _filters(values: Mapping[str, str] | None = None) -> tuple[str, str]:
+    """The list's filter from the query string (or the export button's form); an unknown status means all."""
+    values = request.args if values is None else values
+    status = values.get("status", "all")
+    return (status if status in STATUSES else "all"), (values.get("q") or "").strip()[:120]
 
 
 @bp.get("/courses/<course_id>/certificates")
@@ -292,28 +297,15 @@ def reissue(public_id: str):
     return redirect(back)
 
 
-@bp.get("/courses/<course_id>/certificates/export.zip")
+@bp.post("/courses/<course_id>/certificates/export")
 @readers_required
 def export_zip(course_id: str):
+    """Queue the ZIP of the listed certificates as a background job and show its page. The learners in the account's
+    view are fixed now, as the list showed them."""
     course = catalog().course(course_id)
-    status, query = _filters()
-    scope = groups.learners_in_view(current_user)
-    rows = operations.course_certificates(course.id, status, query, limit=None, learners=scope)
-    limit = current_app.config["CERTIFICATE_EXPORT_LIMIT"]
-    if len(rows) > limit:
-        flash(
-            _(
-                "%(count)d certificates match, more than the %(limit)d a download can hold: filter the list, or "
-                "ask an operator to run “flask certificates export”.",
-                count=len(rows),
-                limit=limit,
-            ),
-            "error",
-        )
-        return redirect(url_for("certificates.manage", course_id=course.id, status=status, q=query or None))
-    data = export.build_zip(rows)
-    return Response(
-        data,
-        mimetype="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="certificates-{course.id}-{status}.zip"'},
+    status, query = _filters(request.form)
+    learners = job_operations.capture_scope(current_user)
+    back = url_for("certificates.manage", course_id=course.id, status=status, q=query or None)
+    return jobs.start(
+        export.EXPORT.name, {"course_id": course.id, "status": status, "query": query, "learners": learners}, back
     )

@@ -20,7 +20,8 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from course.core.notifications import next_attempt
-from course.extensions import db, lock_for_writing
+from course.extensions import db
+from course.jobs.claims import claim
 from course.models import OutboxMessage, utcnow
 
 CLAIM_FOR = timedelta(minutes=10)  # a sender that dies holds its rows this long; then another run sends them
@@ -130,7 +131,6 @@ class SendReport:
 
 def _claim(now: datetime, limit: int, names: Iterable[str] | None) -> list[int]:
     """Take up to `limit` messages that are due and not held by another run, and commit the claim."""
-    lock_for_writing()
     due = (
         select(OutboxMessage.id)
         .where(
@@ -142,13 +142,7 @@ def _claim(now: datetime, limit: int, names: Iterable[str] | None) -> list[int]:
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
     )
-    if db.session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    ids = list(db.session.scalars(due))
-    if ids:
-        db.session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(claimed_until=now + CLAIM_FOR))
-    db.session.commit()
-    return ids
+    return claim(due, OutboxMessage, {"claimed_until": now + CLAIM_FOR})
 
 
 def _failed(row: OutboxMessage, error: DeliveryError, now: datetime, report: SendReport) -> None:

@@ -11,7 +11,7 @@ import io
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, render_template, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -21,7 +21,12 @@ from course.analytics.views import status_label
 from course.auth.access import roles_required
 from course.core import reports as core
 from course.core.analytics.tables import bin_labels, csv_cell
+from course.core.errors import N_
+from course.extensions import db
 from course.i18n import current_language
+from course.jobs import views as jobs
+from course.jobs.registry import JobKind, Progress, Result, register
+from course.models import Group
 from course.publishing.cache import catalog
 from course.reports import charts, operations
 
@@ -142,10 +147,21 @@ def group_course(group_id: int, course_id: str):
     )
 
 
-@bp.get("/groups/<int:group_id>/courses/<course_id>.csv")
+@bp.post("/groups/<int:group_id>/courses/<course_id>.csv")
 @readers_required
 def group_course_csv(group_id: int, course_id: str):
+    """Queue the report's CSV as a background job: the group must be in the account's view now (404 otherwise)."""
     report = _load(group_id, course_id)
+    back = url_for("reports.group_course", group_id=report.group.id, course_id=report.course.id)
+    return jobs.start(GROUP_CSV.name, {"group_id": report.group.id, "course_id": report.course.id}, back)
+
+
+def group_course_csv_job(params: dict, progress: Progress) -> Result:
+    """The group report's CSV in the asker's language; the group was in their view when they asked for it."""
+    group = db.session.get(Group, params["group_id"])
+    if group is None:
+        raise LookupError(f"group {params['group_id']} was deleted after the report was asked for")
+    report = operations.report(group, catalog().course(params["course_id"]))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(
@@ -166,6 +182,7 @@ def group_course_csv(group_id: int, course_id: str):
     statuses = {status: status_label(status) for status in ("certified", "completed", "in_progress", "not_started")}
     on_time = {core.ON_TIME: _("yes"), core.LATE: _("no"), core.OVERDUE: _("no"), core.NOT_DUE: _("open")}
     due = report.due_at.isoformat(timespec="seconds") if report.due_at else None
+    progress(0, len(report.members))
     for member in report.members:
         cells = [
             member.name,
@@ -181,11 +198,7 @@ def group_course_csv(group_id: int, course_id: str):
         ]
         writer.writerow([csv_cell(cell) for cell in cells])
     filename = f"report-group-{report.group.id}-{report.course.id}.csv"
-    return Response(
-        buffer.getvalue().encode("utf-8"),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Content-Type": "text/csv; charset=utf-8",
-        },
-    )
+    return Result(buffer.getvalue().encode("utf-8"), filename, "text/csv; charset=utf-8")
+
+
+GROUP_CSV = register(JobKind("reports.group_csv", N_("Group report as CSV"), group_course_csv_job))

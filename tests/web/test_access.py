@@ -78,7 +78,8 @@ ACCESS = [
     ("certificates.issuer", "GET", "/certificates/issuer.json", 200, 200, 200, 200),
     ("certificates.status_list", "GET", "/certificates/status/revocation", 200, 200, 200, 200),
     ("certificates.manage", "GET", "/courses/kam-pay/certificates", 302, 403, 200, 200),
-    ("certificates.export_zip", "GET", "/courses/kam-pay/certificates/export.zip", 302, 403, 200, 200),
+    # Exports are background jobs: the POST queues one and redirects to its page (course/jobs/).
+    ("certificates.export_zip", "POST", "/courses/kam-pay/certificates/export", 302, 403, 302, 302),
     ("certificates.revoke", "POST", f"/certificates/{NO_CERTIFICATE}/revoke", 302, 403, 404, 404),
     ("certificates.reissue", "POST", f"/certificates/{NO_CERTIFICATE}/reissue", 302, 403, 404, 404),
     ("authoring.index", "GET", "/studio", 302, 403, 200, 200),
@@ -168,7 +169,7 @@ ACCESS = [
     ("authoring.media", "POST", "/studio/media", 302, 403, 400, 400),
     ("media.media_file", "GET", "/media/" + "0" * 64 + ".png", 404, 404, 404, 404),
     ("analytics.learners", "GET", "/studio/courses/kam-pay/learners", 302, 403, 200, 200),
-    ("analytics.learners_csv", "GET", "/studio/courses/kam-pay/learners.csv", 302, 403, 200, 200),
+    ("analytics.learners_csv", "POST", "/studio/courses/kam-pay/learners.csv", 302, 403, 302, 302),
     ("analytics.learner", "GET", "/studio/courses/kam-pay/learners/999999", 302, 403, 404, 404),
     ("analytics.attempt_review", "GET", "/studio/courses/kam-pay/learners/1/attempts/999999", 302, 403, 404, 404),
     ("analytics.quizzes", "GET", "/studio/courses/kam-pay/quizzes", 302, 403, 200, 200),
@@ -191,7 +192,7 @@ ACCESS = [
     # No file.
     ("admin.import_users", "POST", "/admin/users/import", 302, 403, 403, 400),
     ("admin.audit", "GET", "/admin/audit", 302, 403, 403, 200),
-    ("admin.audit_csv", "GET", "/admin/audit.csv", 302, 403, 403, 200),
+    ("admin.audit_csv", "POST", "/admin/audit.csv", 302, 403, 403, 302),
     # No provider is configured here: an unknown provider is missing for everyone (tests/web/test_sso.py has the rest).
     ("auth.sso_login", "GET", "/auth/sso/nowhere", 404, 404, 404, 404),
     ("auth.sso_callback", "GET", "/auth/sso/nowhere/callback", 404, 404, 404, 404),
@@ -266,6 +267,15 @@ ACCESS = [
     ("outbox.index", "GET", "/admin/outbox?channel=nonsense", 302, 403, 403, 404),
     ("outbox.retry", "POST", "/admin/outbox/999999/retry", 302, 403, 403, 404),
     ("outbox.retry_failed", "POST", "/admin/outbox/retry-failed", 302, 403, 403, 302),
+    # Background jobs (course/jobs/): job 999999 does not exist, and someone else's looks exactly the same (404);
+    # the admins' list of failed and waiting jobs.
+    ("jobs.show", "GET", "/jobs/999999", 302, 404, 404, 404),
+    ("jobs.status", "GET", "/jobs/999999/status", 302, 404, 404, 404),
+    ("jobs.download", "GET", "/jobs/999999/download", 302, 404, 404, 404),
+    ("jobs.retry", "POST", "/jobs/999999/retry", 302, 404, 404, 404),
+    ("jobs.admin", "GET", "/admin/jobs", 302, 403, 403, 200),
+    ("jobs.admin_retry", "POST", "/admin/jobs/999999/retry", 302, 403, 403, 404),
+    ("jobs.admin_retry_failed", "POST", "/admin/jobs/retry-failed", 302, 403, 403, 302),
     # LTI services (course/lti/service_views.py): the LMS courses and their roster sync, for admins only; no context
     # 999999.
     ("lti_services.contexts", "GET", "/admin/lti/contexts", 302, 403, 403, 200),
@@ -275,7 +285,7 @@ ACCESS = [
     # view looks exactly the same (404).
     ("reports.index", "GET", "/reports", 302, 403, 200, 200),
     ("reports.group_course", "GET", "/reports/groups/999999/courses/kam-pay", 302, 403, 404, 404),
-    ("reports.group_course_csv", "GET", "/reports/groups/999999/courses/kam-pay.csv", 302, 403, 404, 404),
+    ("reports.group_course_csv", "POST", "/reports/groups/999999/courses/kam-pay.csv", 302, 403, 404, 404),
     # LTI tool (course/lti/views.py): login and launch without an LMS's parameters are refused (400) for everyone;
     # deep linking answers only the instructor whose launch it is (no such launch: 404); the platform pages for admins.
     ("lti.login", "GET", "/lti/login", 400, 400, 400, 400),
@@ -339,7 +349,7 @@ MANAGER: dict[tuple[str, str], int] = {
     # the pages are empty and every learner looks missing) and change nothing (403, as for a learner).
     ("analytics.courses", "GET"): 200,
     ("analytics.learners", "GET"): 200,
-    ("analytics.learners_csv", "GET"): 200,
+    ("analytics.learners_csv", "POST"): 302,
     ("analytics.learner", "GET"): 404,
     ("analytics.attempt_review", "GET"): 404,
     ("analytics.quizzes", "GET"): 200,
@@ -347,11 +357,11 @@ MANAGER: dict[tuple[str, str], int] = {
     ("analytics.sandbox", "GET"): 200,
     ("sandbox.designs", "GET"): 200,
     ("certificates.manage", "GET"): 200,
-    ("certificates.export_zip", "GET"): 200,
+    ("certificates.export_zip", "POST"): 302,
     # Reports (course/reports): the list (empty: the fixture manager looks after no group); no group 999999.
     ("reports.index", "GET"): 200,
     ("reports.group_course", "GET"): 404,
-    ("reports.group_course_csv", "GET"): 404,
+    ("reports.group_course_csv", "POST"): 404,
 }
 
 

@@ -14,9 +14,11 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from flask_migrate import upgrade
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
+from course.app import create_app
 from course.backup import operations
 from course.backup.archive import DecryptingReader, EncryptingWriter
 from course.certificates.keys import key_path, retired_dir
@@ -37,7 +39,7 @@ from tests.quiz_helpers import (
     start_attempt,
     stored_responses,
 )
-from tests.web.test_authoring_media import png, upload
+from tests.web.test_authoring_media import png, png_name, stored, stored_bytes, upload
 from tests.web.test_certificates_routes import complete_course, issue
 
 EN = {"Accept-Language": "en"}
@@ -115,6 +117,7 @@ def test_a_restored_site_has_every_row_image_key_certificate_and_open_attempt(
     client = login_as(learner)
     trainer = client_for(app, make_user(role="trainer", locale="en"))
     assert upload(trainer, png()).status_code == 302
+    assert not (Path(app.instance_path) / "media").exists()  # images are rows of the database
     complete_course(app, learner)
     assert issue(client).status_code == 302
     with app.app_context():
@@ -160,7 +163,10 @@ def test_a_restored_site_has_every_row_image_key_certificate_and_open_attempt(
     assert table_rows(target) == before
     target_instance = Path(target.instance_path)
     assert target_instance != instance
-    assert files_in(target_instance / "media") == files_in(instance / "media") != {}
+    assert not any(name.startswith("media/") for name in unpack(archive)[1])
+    assert "1 media file(s) and 3 signing key file(s)" in " ".join(result.output.split())
+    with target.test_client().get(f"/media/{png_name(png())}") as image:
+        assert (image.status_code, image.data) == (200, png())
     assert key_path(target).read_bytes() == source_key
     assert lti_keys.key_path(target).read_bytes() == source_lti_key
     assert (retired_dir(target) / "retired-kid.pem").read_bytes() == b"a retired private key\n"
@@ -462,6 +468,92 @@ def test_a_database_member_that_is_no_dump_leaves_the_database_unchanged(app, ma
     assert users(target) == 0 and not key_path(target).exists()
 
 
+# --- Archives from before the images moved into the database (schema revision 0014) -----------------------------
+
+
+def with_media_members(archive: Path, images: dict[str, bytes]) -> None:
+    """The archive as versions before 0014 wrote it: the images as media/<name> members."""
+    manifest, members = unpack(archive)
+    for name, data in images.items():
+        members[f"media/{name}"] = data
+        manifest["members"].append(listed(f"media/{name}", data))
+    pack(archive, manifest, members)
+
+
+def test_an_older_archives_images_are_added_to_the_restored_database(app, make_user, make_target, tmp_path) -> None:
+    there, added = png(colour=(1, 2, 3)), png(colour=(4, 5, 6))
+    assert upload(client_for(app, make_user(role="trainer")), there).status_code == 302
+    archive = tmp_path / "site.backup"
+    assert cli(app, "backup", "create", str(archive)).exit_code == 0
+    (dumped,) = table_rows(app)["media_files"]
+    with_media_members(archive, {png_name(there): there, png_name(added): added})
+    target = make_target()
+    result = cli(target, "backup", "restore", str(archive))
+    assert result.exit_code == 0, result.output
+    assert "2 media file(s)" in result.output
+    assert stored(target) == sorted([png_name(there), png_name(added)])
+    assert dumped in table_rows(target)["media_files"]  # the name was there: the database's row is kept
+    assert stored_bytes(target, png_name(added)) == added
+    with target.test_client().get(f"/media/{png_name(added)}") as image:
+        assert (image.status_code, image.data) == (200, added)
+    assert not (Path(target.instance_path) / "media").exists()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_an_image_member_whose_bytes_are_not_its_name_is_refused_before_anything_changes(
+    app, make_user, make_target, tmp_path
+) -> None:
+    make_user()
+    archive = tmp_path / "site.backup"
+    assert cli(app, "backup", "create", str(archive)).exit_code == 0
+    with_media_members(archive, {png_name(png()): b"other bytes under the name of an image"})
+    target = make_target()
+    result = cli(target, "backup", "restore", str(archive))
+    assert result.exit_code == 1
+    expected = (
+        f"Nothing restored from {archive}: the archive holds a media file the app does not write: {png_name(png())}"
+    )
+    assert expected in " ".join(result.output.split())
+    assert users(target) == 0 and stored(target) == []
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_a_site_not_yet_upgraded_to_0014_keeps_its_images_through_backup_restore_and_upgrade(
+    make_target, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setenv("COURSE_INSTANCE_PATH", str(tmp_path / "old-instance"))
+    old = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": f"sqlite:///{tmp_path / 'old.db'}"})
+    image = png()
+    legacy = tmp_path / "old-instance" / "media"
+    legacy.mkdir(parents=True)
+    (legacy / png_name(image)).write_bytes(image)
+    archive = tmp_path / "old.backup"
+    try:
+        with old.app_context():
+            upgrade(revision="0013")  # the schema before the images moved into the database
+        created = cli(old, "backup", "create", str(archive))
+    finally:
+        with old.app_context():
+            db.engine.dispose()
+    assert created.exit_code == 0, created.output
+    assert "(schema 0013), 1 media file(s)" in created.output
+    assert unpack(archive)[1][f"media/{png_name(image)}"] == image
+
+    target = make_target()
+    restored = cli(target, "backup", "restore", str(archive))
+    assert restored.exit_code == 0, restored.output
+    output = " ".join(restored.output.split())
+    target_folder = Path(target.instance_path) / "media"
+    assert "1 media file(s)" in output
+    assert f"The archive's 1 image(s) are in {target_folder}; `flask --app wsgi db upgrade` moves them" in output
+    assert files_in(target_folder) == {png_name(image): image}
+    with target.app_context():
+        upgrade()
+    assert stored_bytes(target, png_name(image)) == image
+    with target.test_client().get(f"/media/{png_name(image)}") as response:
+        assert (response.status_code, response.data) == (200, image)
+
+
 # --- The encrypted stream ----------------------------------------------------------------------------------------
 
 
@@ -541,12 +633,14 @@ def test_a_restore_keeps_a_replaced_key_and_the_servers_own_config(app, make_tar
 def test_files_that_cannot_be_put_in_place_are_reported_after_the_database(
     app, make_user, make_target, tmp_path
 ) -> None:
-    assert upload(client_for(app, make_user(role="trainer")), png()).status_code == 302
+    make_user()
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    key_path(app).write_bytes(b"the archived key\n")
     archive = tmp_path / "site.backup"
     assert cli(app, "backup", "create", str(archive)).exit_code == 0
     blocker = tmp_path / "not-a-folder"
-    blocker.write_text("a file where the media folder's parent should be")
-    target = make_target(MEDIA_DIR=str(blocker / "media"))
+    blocker.write_text("a file where the key file's folder should be")
+    target = make_target(CERTIFICATE_KEY_FILE=str(blocker / "key.pem"))
     result = cli(target, "backup", "restore", str(archive))
     assert result.exit_code == 1
     assert f"Restore from {archive} incomplete: the database was restored, but the files" in result.output

@@ -82,7 +82,7 @@ def test_an_accent_colour_comes_as_a_stylesheet_with_a_hashed_address(make_app) 
     page = html(app)
     [url] = stylesheet_urls(page)
     assert re.fullmatch(r"/brand/accent-[0-9a-f]{16}\.css", url)
-    assert page.index("css/app.css") < page.index(url)  # after app.css, so its properties win
+    assert page.index("/static/css/app.") < page.index(url)  # after app.css, so its properties win
     assert "<style" not in page and " style=" not in page  # the CSP allows neither
     response = app.test_client().get(url)
     assert_cached_for_a_year(response, "text/css")

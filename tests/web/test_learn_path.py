@@ -50,7 +50,7 @@ def test_visitors_see_every_step_in_order_without_states(client) -> None:
     assert f'href="{FIRST}" aria-current="step"' in page
     assert "<progress" not in page and "Time left" not in page
     assert continue_target(page) == FIRST_QUIZ  # a lesson continues to its quiz
-    assert '<details class="course-path" data-course-path>' in page and "js/path.js" in page
+    assert '<details class="course-path" data-course-path>' in page and "/static/js/path." in page
 
 
 def test_a_learner_at_the_start_is_sent_to_the_first_lesson(client, make_user, login_as) -> None:

@@ -30,6 +30,7 @@ REGISTRIES = {
     "CRITERIA": "the rubric criteria, registered at import",
     "_subscriptions": "the integrations' event handlers, subscribed at import",
     "_channels": "the outbox channels, registered at import",
+    "_kinds": "the background job kinds, registered at import",
 }
 
 # A lock outside the utility is what every hand-written cache needed: each must say why it is not one.
@@ -38,6 +39,7 @@ LOCKS = {
     "course/authoring/operations.py": "the published course's problems per app, for one content version (a single "
     "value)",
     "course/core/sandbox/evaluation.py": "the documents kept inside one cached evaluation, at most DOCUMENTS_KEPT",
+    "course/jobs/runners.py": "starts the embedded job runner's thread once per process (no cache)",
 }
 
 CONTAINERS = {"dict", "set", "list", "defaultdict", "Counter", "deque", "WeakValueDictionary", "WeakKeyDictionary"}

@@ -22,7 +22,8 @@ from course.core.sandbox import recommended_plan
 from course.core.sandbox.evaluation import plan_data
 from course.extensions import db
 from course.groups import operations as groups
-from course.models import Certificate, SandboxComment, User
+from course.models import Certificate, Group, SandboxComment, User
+from tests.jobs import ask, export, run_jobs
 from tests.quiz_helpers import client_for, faster_apps
 from tests.sandbox_helpers import posted
 from tests.web.test_analytics_seed import MANDATE, add_attempt
@@ -135,10 +136,9 @@ def test_the_progress_table_lists_only_the_learners_in_view(world: World) -> Non
     assert NO_GROUP not in page
 
 
-def test_the_csv_export_holds_only_the_learners_in_view(world: World) -> None:
+def test_the_csv_export_holds_only_the_learners_in_view(app: Flask, world: World) -> None:
     def emails(client: FlaskClient) -> set[str]:
-        response = client.get(f"{STUDIO}/learners.csv", headers=EN)
-        assert response.status_code == 200
+        response = export(client, app, f"{STUDIO}/learners.csv", headers=EN)
         return {row[1] for row in list(csv.reader(io.StringIO(text(response))))[1:]}
 
     assert emails(world.trainer_a) == emails(world.manager_a) == {"anna@example.org"}
@@ -164,15 +164,34 @@ def test_the_certificates_list_shows_only_certificates_of_learners_in_view(world
     assert world.a.certificate in page and world.b.certificate in page
 
 
-def test_the_certificates_zip_holds_only_certificates_of_learners_in_view(world: World) -> None:
+def _zipped(response) -> set[str]:  # noqa: ANN001 - a test response
+    assert response.mimetype == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
+        return set(archive.namelist()) - {"certificates.csv"}
+
+
+def test_the_certificates_zip_holds_only_certificates_of_learners_in_view(app: Flask, world: World) -> None:
     def exported(client: FlaskClient) -> set[str]:
-        response = client.get(f"/courses/{COURSE}/certificates/export.zip")
-        assert response.status_code == 200 and response.mimetype == "application/zip"
-        with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
-            return set(archive.namelist()) - {"certificates.csv"}
+        return _zipped(export(client, app, f"/courses/{COURSE}/certificates/export"))
 
     assert exported(world.trainer_a) == exported(world.manager_a) == {f"certificate-{world.a.certificate}.pdf"}
     assert exported(world.admin) == {f"certificate-{world.a.certificate}.pdf", f"certificate-{world.b.certificate}.pdf"}
+
+
+def test_an_export_holds_the_learners_in_view_when_it_was_asked_for(app: Flask, world: World) -> None:
+    """The job runs later, maybe after the trainer's groups changed: it exports what the trainer saw when asking."""
+    page = ask(world.trainer_a, f"/courses/{COURSE}/certificates/export")
+    csv_page = ask(world.trainer_a, f"{STUDIO}/learners.csv", headers=EN)
+    with app.app_context():
+        team_b = db.session.scalar(select(Group).where(Group.name == "Team B"))
+        trainer = db.session.scalar(select(User).where(User.email == "trainer.a@example.org"))
+        groups.add_member(team_b, trainer, "trainer", actor=None)
+        db.session.commit()
+    run_jobs(app)
+    assert _zipped(world.trainer_a.get(f"{page}/download")) == {f"certificate-{world.a.certificate}.pdf"}
+    rows = list(csv.reader(io.StringIO(text(world.trainer_a.get(f"{csv_page}/download")))))
+    assert {row[1] for row in rows[1:]} == {"anna@example.org"}
+    assert "Bert Beta" in sees(world.trainer_a, f"/courses/{COURSE}/certificates")  # the list itself follows at once
 
 
 # --- one learner -------------------------------------------------------------------------------------------------
@@ -319,7 +338,7 @@ def test_someone_who_looks_after_no_group_sees_empty_pages_that_say_why(app: Fla
         ):
             page = sees(client, url)
             assert NO_GROUP in page and "Anna Alpha" not in page and "Bert Beta" not in page, (role, url)
-        csv_rows = list(csv.reader(io.StringIO(text(client.get(f"{STUDIO}/learners.csv")))))
+        csv_rows = list(csv.reader(io.StringIO(text(export(client, app, f"{STUDIO}/learners.csv")))))
         assert len(csv_rows) == 1  # the header only
         assert client.get(f"{STUDIO}/learners/{world.a.user.id}").status_code == 404
     assert NO_GROUP not in sees(world.trainer_a, f"{STUDIO}/learners")

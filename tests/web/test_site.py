@@ -75,9 +75,10 @@ def test_security_headers_on_every_page(client, url: str) -> None:
 def test_pages_have_no_inline_script_or_style_and_no_external_resources(client) -> None:
     for url in ("/", FIRST, "/auth/login", "/auth/register"):
         page = client.get(url).get_data(as_text=True)
-        # Scripts only as empty tags loading the app's own files (the course path, knowledge checks), never inline.
+        # Scripts only as empty tags loading the app's own files (the course path, knowledge checks) under their
+        # content-hashed names (course/assets.py), never inline.
         assert len(re.findall(r"<script\b", page)) == len(
-            re.findall(r'<script src="/static/js/[\w.-]+\.js" defer></script>', page)
+            re.findall(r'<script src="/static/js/[\w-]+\.[0-9a-f]{16}\.js" defer></script>', page)
         )
         assert "style=" not in page and "<style" not in page
         # Nothing is loaded from elsewhere (the Open Graph tags name the page's own public address, loading nothing).

@@ -6,10 +6,12 @@ The input is plain data: a mapping from POSIX paths relative to the content root
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from course.core.caching import cache
 from course.core.catalog.model import (
     Catalog,
     CompletionRule,
@@ -46,6 +48,8 @@ _COMPLETION_KEYS = {"lessons", "quizzes", "sandbox"}
 _LESSON_KEYS = {"id", "lang", "title", "minutes", "objectives", "summary", "quiz"}
 _LESSON_REQUIRED = {"id", "lang", "title", "minutes", "objectives", "summary"}
 MAX_TITLE = 200
+# Builds by the digest of their files: the live catalog, and room for the drafts a publish or a preview checks.
+_BUILDS = cache("catalog.builds", 4, survives_clear_all=True)
 ACCESS_MODES = ("open", "assigned")  # open: everyone; assigned: the groups it is assigned to
 MAX_TEXT = 1000
 
@@ -104,7 +108,21 @@ class _Collector:
 
 
 def build_catalog(files: Mapping[str, str], version: int = 0) -> CatalogBuild:
-    """Validate and render every course under the content root; invalid files are left out."""
+    """Validate and render every course under the content root; invalid files are left out.
+
+    A build depends on the files' text alone, and costs about half a second for the bundled course: the same files
+    are built once per process (the import's check and the catalog cache's build of a first start, a publish's
+    check of the published files, every app a test process creates) and shared, with `version` set per call.
+    """
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(f"{len(path)}:{path}{len(files[path])}:".encode())
+        digest.update(files[path].encode())
+    built = _BUILDS.get_or_compute(digest.digest(), lambda: _build_catalog(files))
+    return CatalogBuild(catalog=replace(built.catalog, version=version), problems=list(built.problems))
+
+
+def _build_catalog(files: Mapping[str, str]) -> CatalogBuild:
     found = _Collector()
     folders: dict[str, dict[str, str]] = {}
     quiz_files: dict[str, dict[str, str]] = {}
@@ -137,7 +155,7 @@ def build_catalog(files: Mapping[str, str], version: int = 0) -> CatalogBuild:
                     path, None, f"there is no course {course_id!r} for this quiz (content/{course_id}/course.yml)"
                 )
     found.problems.sort(key=lambda p: (p.path, p.line or 0, p.message))
-    return CatalogBuild(catalog=Catalog(courses=tuple(courses), version=version), problems=found.problems)
+    return CatalogBuild(catalog=Catalog(courses=tuple(courses)), problems=found.problems)
 
 
 def _build_course(
