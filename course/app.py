@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import Flask
 from sqlalchemy import event
+from sqlalchemy.exc import DisconnectionError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from course import assets, branding, compression, errors, forms, i18n, mail, pages, ratelimit, security
@@ -32,6 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     ratelimit.init_app(app)
     mail.init_app(app)
     _tune_sqlite(app)
+    _check_idle_connections(app)
     if app.config["PROXY_FIX_X_FOR"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXY_FIX_X_FOR"]), x_proto=1)  # type: ignore[method-assign]
 
@@ -105,6 +109,38 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.globals["external_url"] = external_url  # link previews (Open Graph) name the public address
     app.extensions["course_catalog"] = CatalogCache(app)
     return app
+
+
+def _check_idle_connections(app: Flask) -> None:
+    """A server database may restart under the app: a connection that has been idle in the pool for longer than
+    DATABASE_PING_IDLE_SECONDS is pinged before use and replaced if the server dropped it.
+
+    SQLAlchemy's `pool_pre_ping` pings on every checkout, a round trip on every request although a connection given
+    back milliseconds ago is alive. A busy connection that the server dropped all the same (a restart between two
+    requests) fails its next statement; SQLAlchemy then replaces every connection of the pool, and the reads on the
+    fast path (course/fast/query.py) try once more on a new one.
+    """
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return  # a file: nothing to lose
+    idle = float(app.config["DATABASE_PING_IDLE_SECONDS"])
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine.pool, "checkin")
+    def remember_checkin(_dbapi_connection, record) -> None:  # noqa: ANN001 - DB-API connection, pool record
+        record.info["checked_in_at"] = time.monotonic()
+
+    @event.listens_for(engine.pool, "checkout")
+    def ping_if_idle(dbapi_connection, record, _proxy) -> None:  # noqa: ANN001 - DB-API connection, pool objects
+        checked_in = record.info.get("checked_in_at")
+        if checked_in is None or time.monotonic() - checked_in < idle:
+            return  # new, or back in the pool moments ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            if engine.dialect.is_disconnect(error, dbapi_connection, None):
+                raise DisconnectionError(str(error)) from error  # the pool discards it and connects anew
+            raise
 
 
 def _tune_sqlite(app: Flask) -> None:
