@@ -65,6 +65,8 @@ class _ShellRequest:
 _GUARDS = {name: _Forbidden(name) for name in ("current_user", "session", "g", "csrf_token", "get_flashed_messages")}
 # Values the app's context processors give every page per request: a shell must get them as context (keyed).
 _UNLESS_GIVEN = {name: _Forbidden(name) for name in ("lang", "authenticated")}
+# A fragment is keyed on its context alone, and filled into a page as it is.
+_NOT_IN_FRAGMENTS = {name: _Forbidden(name) for name in ("request", "hole")}
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
@@ -149,3 +151,14 @@ class ShellCache:
             if name not in filled:
                 filled[name] = str(holes[name]())
         return "".join(part if index % 2 == 0 else filled[part] for index, part in enumerate(parts))
+
+    def fragment(self, template: str, version: int, context: Mapping[str, object]) -> Markup:
+        """A piece of a page (the course sidebar) rendered once per context: no holes, and not keyed on the
+        request's path, so the template may read neither."""
+        key = shell_key(template, version, "", context)
+        html = self._pages.get(key)
+        if html is None:
+            guarded = {**_UNLESS_GIVEN, **context, **_GUARDS, **_NOT_IN_FRAGMENTS}
+            rendered = Markup(render_template(template, **guarded))  # noqa: S704 - rendered by an autoescaping template
+            html = self._pages.put(key, rendered)
+        return html

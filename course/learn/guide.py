@@ -3,7 +3,8 @@
 Pages rendered per request (quizzes, sandbox) call the template globals `course_sidebar` and `path_continue`.
 Cached lesson pages cannot read the learner in their template: the view fills their sidebar as a hole with
 `sidebar_html`, and their "Continue" target is the same for everyone (the step after the lesson), so it is a
-context value that does not multiply the shells.
+context value that does not multiply the shells. The sidebar itself is drawn once per state of the path and page
+it marks (a fragment, course/fast/shells.py), since drawing it cost more than the rest of a lesson page.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from course.core.catalog import Course
 from course.core.path import DONE, LESSON, QUIZ, SANDBOX, Path, Step, course_path
 from course.i18n import current_language
 from course.learn import operations
+from course.pages import render_fragment
 
 
 def learner_path(course: Course, lang: str, learner: completion.Progress | None = None) -> Path:
@@ -41,8 +43,16 @@ def following(course: Course, kind: str, step_id: str, lang: str) -> Step | None
 
 
 def sidebar_html(course: Course, lang: str, here: tuple[str, str] | None, path: Path, authenticated: bool) -> Markup:
-    macro = get_template_attribute("learn/path.html", "course_path")
-    return Markup(macro(path, course, lang, here, authenticated))  # noqa: S704 - rendered by an autoescaping template
+    """Drawn once per course, language, page and state of the path (course/pages.py, `render_fragment`)."""
+    return render_fragment(
+        "learn/sidebar.html",
+        shells="sidebars",
+        course=course,
+        lang=lang,
+        here=here,
+        path=path,
+        authenticated=authenticated,
+    )
 
 
 def course_sidebar(course: Course, kind: str | None = None, step_id: str | None = None) -> Markup:

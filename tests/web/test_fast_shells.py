@@ -83,6 +83,27 @@ def test_a_shell_render_gets_guards_for_per_request_state(renders: list[dict]) -
         context["request"].args  # noqa: B018
 
 
+def test_a_fragment_is_drawn_once_per_context_whatever_the_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[dict] = []
+
+    def fake_render(template: str, **context) -> str:
+        calls.append(context)
+        return f"<nav>{context['steps']}</nav>"
+
+    monkeypatch.setattr(shells_module, "render_template", fake_render)
+    cache, app = new_cache(), Flask(__name__)
+    with app.test_request_context("/attempts/1"):
+        first = cache.fragment("sidebar.html", 1, {"steps": ("done", "todo")})
+    with app.test_request_context("/attempts/2"):
+        again = cache.fragment("sidebar.html", 1, {"steps": ("done", "todo")})
+        moved = cache.fragment("sidebar.html", 1, {"steps": ("done", "done")})
+    assert first == again == "<nav>('done', 'todo')</nav>" and moved == "<nav>('done', 'done')</nav>"
+    assert len(calls) == 2  # not keyed on the page's path, so it must not read it: request and holes are guarded
+    for name in ("request", "hole", "current_user", "session", "csrf_token"):
+        with pytest.raises(ShellLeak):
+            str(calls[0][name])
+
+
 def test_context_values_given_by_the_view_are_not_guarded(renders: list[dict]) -> None:
     cache, app = new_cache(), Flask(__name__)
     with app.test_request_context("/"):
