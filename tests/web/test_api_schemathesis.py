@@ -50,6 +50,9 @@ def _config(cookie: str, token: str, ids: dict[str, object]) -> SchemathesisConf
     config = SchemathesisConfig.from_str(
         f"""
 seed = 13
+# The WSGI transport hands over the bytes as sent and decodes no Content-Encoding, as a browser would: ask for
+# them uncompressed (compression itself: tests/web/test_static_assets.py)
+headers = {{ "Accept-Encoding" = "identity" }}
 [generation]
 max-examples = {MAX_EXAMPLES}
 deterministic = true
