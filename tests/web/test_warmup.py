@@ -25,6 +25,6 @@ def test_warm_up_runs_every_scenario_search_and_loads_the_fonts() -> None:
 @pytest.mark.parametrize(("import_name", "warmed"), [("course", True), ("bench.hello", False)])
 def test_only_the_course_app_is_warmed(monkeypatch: pytest.MonkeyPatch, import_name: str, warmed: bool) -> None:
     calls: list[bool] = []
-    monkeypatch.setattr(warmup, "warm_up", lambda: calls.append(True))
+    monkeypatch.setattr(warmup, "warm_up", lambda app: calls.append(app.import_name == "course"))
     HOOKS["post_worker_init"](SimpleNamespace(wsgi=Flask(import_name)))
     assert calls == ([True] if warmed else [])
