@@ -96,6 +96,11 @@ class Defaults:
     JOBS_POLL_SECONDS = 5  # how often an idle embedded runner looks for jobs queued on other servers
     JOBS_RETENTION_DAYS = 7  # finished jobs and their files are deleted after this many days
     JOBS_RQ_QUEUE = "course-jobs"  # the RQ queue's name, for sites that share a Redis
+    # Periodic jobs every runner keeps going (no cron needed): sending the outbox (xAPI, webhooks, LMS scores,
+    # account mails), and creating the reminders and weekly summaries and sending the notification mails. Each
+    # event's messages go out at once by a "send now" job; these runs catch up retries and what was missed. 0: off.
+    JOBS_OUTBOX_SECONDS = 60
+    JOBS_NOTIFICATIONS_SECONDS = 300
     PROXY_FIX_X_FOR = 0
     # A pooled PostgreSQL connection idle for longer than this is checked before use (course/app.py,
     # `_check_idle_connections`); busy ones are not, which saves a round trip on nearly every request.
@@ -376,6 +381,8 @@ def _jobs(app: Flask) -> None:
     _number(app, "JOBS_LEASE_SECONDS", 10, 86400, whole=True)
     _number(app, "JOBS_POLL_SECONDS", 0, 3600)
     _number(app, "JOBS_RETENTION_DAYS", 1, 3650, whole=True, unit="days")
+    _number(app, "JOBS_OUTBOX_SECONDS", 0, 86400, whole=True)
+    _number(app, "JOBS_NOTIFICATIONS_SECONDS", 0, 86400, whole=True)
 
 
 def _embedding(app: Flask) -> None:

@@ -4,6 +4,9 @@ A message is a pair of templates, `mail/<name>.txt` and `mail/<name>.html`; the 
 render in the recipient's language whatever the request's language is. Flask-Mailman sends them: over SMTP when
 MAIL_SERVER is set, else into files in the instance folder with the subject and links logged, so a laptop needs
 no mail server and a developer can still follow a reset link.
+
+Nothing here runs while a page waits: the account mails (course/auth/mails.py) and the notification mails are
+queued in the database and sent by jobs, which retry what the server did not take (docs/operations.md).
 """
 
 from __future__ import annotations
@@ -25,7 +28,25 @@ _LINK = re.compile(r"https?://\S+")
 
 
 class MailError(RuntimeError):
-    """The message could not be handed to the mail server (down, refused the address, wrong credentials)."""
+    """The message could not be handed to the mail server (down, refused the address, wrong credentials).
+    `unreachable`: the server did not answer (a sender leaves its other mails for later); `permanent`: the server
+    refused this message for good (a 5xx for its address), so trying again cannot help."""
+
+    def __init__(self, message: str, *, unreachable: bool = False, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.unreachable = unreachable
+        self.permanent = permanent
+
+
+def _mail_error(error: Exception) -> MailError:
+    # smtplib's errors are OSErrors too: only the connection's own (refused, timed out, dropped) mean "unreachable".
+    unreachable = isinstance(error, (smtplib.SMTPConnectError, smtplib.SMTPServerDisconnected)) or not isinstance(
+        error, smtplib.SMTPException
+    )
+    refused = isinstance(error, smtplib.SMTPRecipientsRefused) and all(
+        code >= 500 for code, _message in error.recipients.values()
+    )
+    return MailError(f"{error.__class__.__name__}: {error}", unreachable=unreachable, permanent=refused)
 
 
 def language_for(locale: str | None) -> str:
@@ -65,7 +86,7 @@ def send(to: str, template: str, lang: str, **context: object) -> None:
     try:
         message.send()
     except (smtplib.SMTPException, OSError) as error:
-        raise MailError(f"{error.__class__.__name__}: {error}") from error
+        raise _mail_error(error) from error
     finally:
         with contextlib.suppress(smtplib.SMTPException, OSError):
             connection.close()

@@ -631,6 +631,11 @@ class Certificate(db.Model):
     replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id", ondelete="SET NULL"))
     # The certificate's bit in the published revocation status list; never changes once the credential carries it.
     status_index: Mapped[int | None] = mapped_column()
+    # The PDF as made at issue, and the SHA-256 of its bytes (hex, the download's ETag): a certificate does not change,
+    # so it is drawn once, not per download. Deferred: lists never read the bytes. Both empty for a certificate issued
+    # before PDFs were kept (its first download makes and keeps it) and for an erased holder's certificate.
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64))
 
 
 class CertificateKey(db.Model):
@@ -682,7 +687,7 @@ class OutboxMessage(db.Model):
 
 
 class Job(db.Model):
-    """Long work run off the request (an export, later a send), the truth about it on every server: a runner claims a
+    """Long work run off the request (an export, a send), the truth about it on every server: a runner claims a
     due row until `claimed_until` (a lease; a runner that dies lets it run out and another one takes the job), records
     progress while it works and the file it made, or the error and when to try again (course/jobs/, docs/operations.md,
     "Background jobs"). `params` hold everything the job needs, captured when it was asked for (filters, the learners
@@ -712,6 +717,9 @@ class Job(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # At most one waiting job per key (a periodic run, "send the outbox now"): queueing a second one with the key is
+    # a no-op. The runner that claims the job clears the key, so the next one can be queued while it runs.
+    dedupe_key: Mapped[str | None] = mapped_column(String(100), unique=True)
 
 
 class ApiToken(db.Model):

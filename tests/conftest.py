@@ -21,6 +21,7 @@ from course.auth import operations as accounts
 from course.core import caching
 from course.extensions import db
 from course.models import User
+from tests.jobs import run_jobs
 from tests.mailbox import Mailbox, mail_config, start_smtp_server
 from tests.paths import CONTENT_DIR, PROJECT_ROOT, QUIZ_DIR  # noqa: F401 - re-exported for the tests
 from tests.sessions import sign_in
@@ -152,9 +153,11 @@ def make_app(
         with app.app_context():
             db.create_all()
         apps.append(app)
+        mailbox.deliver_from(lambda: run_jobs(app))
         return app
 
     yield build
+    mailbox.clear()  # the next test's mail, and no more jobs run from these apps' databases
     for app in apps:
         with app.app_context():
             if backend == "postgresql":

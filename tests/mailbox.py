@@ -1,11 +1,17 @@
 """A real SMTP server for the tests (aiosmtpd on loopback): the app sends through smtplib as in production, and
-the tests read back what arrived, parsed as a mail program would."""
+the tests read back what arrived, parsed as a mail program would.
+
+The app sends mail from background jobs, and tests run with no job runner (JOBS_RUNNER = "off"). Reading the mailbox
+(`mails`, `to`, `last_to`) first runs the jobs that are due in the test's apps, as a site's runner does within
+seconds of the page: a person who checks their mail finds it there. `received` reads without running anything, for
+the tests of what happens before the jobs run."""
 
 from __future__ import annotations
 
 import re
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -52,6 +58,11 @@ class Mailbox:
         self._lock = threading.Lock()
         self._mails: list[Mail] = []
         self.refuse: set[str] = set()  # recipients the server answers with 550
+        self._runners: list[Callable[[], object]] = []
+
+    def deliver_from(self, run_jobs: Callable[[], object]) -> None:
+        """Run `run_jobs` (an app's due jobs) before each read of the mailbox."""
+        self._runners.append(run_jobs)
 
     async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list):  # noqa: ANN201, N802 - aiosmtpd's hook
         if address.lower() in self.refuse:
@@ -66,9 +77,17 @@ class Mailbox:
         return "250 Message accepted for delivery"
 
     @property
-    def mails(self) -> list[Mail]:
+    def received(self) -> list[Mail]:
+        """What arrived so far, without running the jobs that would send more."""
         with self._lock:
             return list(self._mails)
+
+    @property
+    def mails(self) -> list[Mail]:
+        """What arrived once the due jobs have run."""
+        for run_jobs in reversed(self._runners):  # the app a test built last is the one it uses
+            run_jobs()
+        return self.received
 
     def to(self, address: str) -> list[Mail]:
         return [mail for mail in self.mails if address.lower() in (r.lower() for r in mail.recipients)]
@@ -82,6 +101,16 @@ class Mailbox:
         with self._lock:
             self._mails.clear()
         self.refuse.clear()
+        self._runners.clear()
+
+
+class _Hooks:
+    """aiosmtpd's handler: it looks the hooks up with `inspect.getmembers`, which would read the mailbox's
+    properties (and run jobs) from the server's thread, so the server gets this object instead."""
+
+    def __init__(self, mailbox: Mailbox) -> None:
+        self.handle_RCPT = mailbox.handle_RCPT
+        self.handle_DATA = mailbox.handle_DATA
 
 
 def _free_port() -> int:
@@ -92,7 +121,7 @@ def _free_port() -> int:
 
 def start_smtp_server() -> tuple[Controller, Mailbox]:
     mailbox = Mailbox()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=_free_port())
+    controller = Controller(_Hooks(mailbox), hostname="127.0.0.1", port=_free_port())
     controller.start()
     return controller, mailbox
 

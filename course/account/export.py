@@ -302,7 +302,7 @@ def _certificate_files(archive: zipfile.ZipFile, user: User) -> bool:
         record = certificates.stored_record(certificate)
         if record is None or certificate.revoked_at is not None:
             continue
-        archive.writestr(f"{folder}/certificate.pdf", documents.pdf(record))
+        archive.writestr(f"{folder}/certificate.pdf", certificates.certificate_pdf(certificate, record).data)
         if key is not None:
             credential = documents.credential(record, key, certificate.status_index)
             archive.writestr(f"{folder}/credential.json", _json(credential))

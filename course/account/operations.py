@@ -88,15 +88,13 @@ def change_password(user: User, password: str) -> None:
     audit.record("password_changed", target=user, actor=user)
 
 
-def request_email_change(user: User, new_email: str) -> tuple[str | None, User | None]:
-    """(the confirmation token for moving the account to `new_email`, None) or, when that address has an account
-    already, (None, that account): the page must not tell, the mail to that address does. The caller commits."""
+def request_email_change(user: User, new_email: str) -> User | None:
+    """Record the request to move the account to `new_email`; returns the account that has that address already,
+    if any: the page must not tell, the mail to that address does. The confirmation link is made when its mail is
+    sent (course/auth/mails.py). The caller commits."""
     new_email = accounts.normalise_email(new_email)
     audit.record("email_change_requested", target=user, actor=user, new=new_email)
-    holder = accounts.find_user(new_email)
-    if holder is not None:
-        return None, holder
-    return accounts.issue_token(user, "email", new_email=new_email), None
+    return accounts.find_user(new_email)
 
 
 def confirm_email_change(token: str) -> tuple[User, str]:

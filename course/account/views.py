@@ -3,15 +3,13 @@
 
 from __future__ import annotations
 
-import logging
-
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 
-from course import mail, ratelimit
+from course import ratelimit
 from course.account import export, operations
 from course.account.forms import DeleteWithEmailForm, DeleteWithPasswordForm, EmailForm, PasswordForm, ProfileForm
 from course.admin import operations as admin_rules
@@ -23,10 +21,8 @@ from course.extensions import db
 from course.forms import shows_back_text
 from course.i18n import current_language
 from course.models import User, utcnow
-from course.urls import external_url
 
 bp = Blueprint("account", __name__, url_prefix="/account")
-log = logging.getLogger(__name__)
 
 # Every form here that asks for the current password counts against one budget per client, like the login.
 RATE_SCOPE = "account-password-check"
@@ -84,11 +80,8 @@ def password():
     here = operations.current_session(session.get("_user_id"))
     remember, provider = (here.remember, here.sso_provider) if here is not None else (False, None)
     operations.change_password(user, form.password.data)
+    mails.send_password_changed(user)
     log_in(user, remember, provider)  # every other session has ended; this browser gets a fresh one (and commits)
-    try:
-        mails.send_password_changed(user)
-    except mail.MailError as error:
-        log.warning("password-changed notice to account %s not sent: %s", user.id, error)
     flash(_("Your password is changed. You stay logged in here; everywhere else you have been logged out."), "success")
     return redirect(url_for("account.profile"))
 
@@ -115,35 +108,10 @@ def email():
     if not valid:
         return render_template("account/email.html", form=form, user=user, providers=[]), _status(form)
     new_email = accounts.normalise_email(form.email.data)
-    token, holder = operations.request_email_change(user, new_email)
+    holder = operations.request_email_change(user, new_email)
+    mails.send_email_change(user, new_email, holder)  # to an address with an account: its owner hears, not the page
+    mails.send_email_change_notice(user, new_email)
     db.session.commit()
-    lang = mail.language_for(user.locale)
-    try:
-        if holder is not None:  # the address has an account: its owner hears of it, the page does not tell
-            login_url = external_url("auth.login")
-            mail.send(new_email, "email_change", mail.language_for(holder.locale), taken=True, login_url=login_url)
-        else:
-            url = external_url("account.confirm_email", token=token)
-            max_age = current_app.config["EMAIL_CONFIRMATION_MAX_AGE"]
-            mail.send(new_email, "email_change", lang, taken=False, url=url, max_age=max_age)
-    except mail.MailError as error:
-        log.warning("email-change link for account %s not sent: %s", user.id, error)
-        accounts.forget_tokens(user.id, "email")
-        db.session.commit()
-        form.email.errors = [*form.email.errors, _("We could not send mail to this address. Please check it.")]
-        return render_template("account/email.html", form=form, user=user, providers=[]), 400
-    try:
-        password_url = external_url("account.password")
-        mail.send(
-            user.email,
-            "email_change_notice",
-            lang,
-            name=user.display_name,
-            new_email=new_email,
-            password_url=password_url,
-        )
-    except mail.MailError as error:
-        log.warning("email-change notice to account %s not sent: %s", user.id, error)
     return render_template("account/email_sent.html", new_email=new_email)
 
 

@@ -24,8 +24,8 @@ from course.certificates.keys import KeyUnavailable
 from course.core import user_import
 from course.extensions import db
 from course.i18n import LANGUAGES
-from course.mail import MailError
 from course.models import ROLES, User
+from course.outbox import operations as outbox
 
 users_cli = AppGroup("users", help="Manage accounts.")
 audit_cli = AppGroup("audit", help="Look after the audit log.")
@@ -35,6 +35,25 @@ _LAST_ADMIN = (
     " (flask users set-role EMAIL admin, or flask users create EMAIL --role admin)."
 )
 _INVITER_HELP = "Who the invitation says it is from (default: nobody named; the mail just says they are invited)."
+
+
+def _send_invitations(users: list[User]) -> list[tuple[str, str]]:
+    """Send the queued account mails now, in this process, rather than wait for a runner, so the operator sees at
+    once what the mail server said; returns (address, error) of the invitations it did not take. Those are tried
+    again by the jobs and shown at /admin/mail."""
+    outbox.send_due(channel_names=[mails.CHANNEL])
+    unsent = []
+    for user in users:
+        for message in mails.pending_for(user.id):
+            unsent.append((user.email, message.last_error or "not sent yet"))
+    return unsent
+
+
+def _report_unsent(unsent: list[tuple[str, str]]) -> None:
+    for email, error in unsent:
+        click.echo(f"not sent to {email}: {error}", err=True)
+    click.echo("Those accounts exist; their invitations are tried again and shown at /admin/mail.", err=True)
+    sys.exit(1)
 
 
 def _existing_user(email: str) -> User:
@@ -143,13 +162,12 @@ def invite_command(email: str, display_name: str | None, role: str, lang: str | 
         )
     except accounts.EmailTakenError:
         raise click.UsageError(f"{email} already has an account") from None
-    try:
-        mails.send_invitation(user, inviter)
-    except MailError as error:
-        db.session.rollback()
-        raise click.ClickException(f"the invitation could not be sent ({error}); no account was created") from None
+    mails.send_invitation(user, inviter)
     db.session.commit()
     click.echo(f"Invited {email} as {role}.")
+    unsent = _send_invitations([user])
+    if unsent:
+        _report_unsent(unsent)
 
 
 def _person_problems(email: str, display_name: str | None) -> list[str]:
@@ -183,22 +201,13 @@ def import_command(file: str, inviter: str | None) -> None:
         db.session.rollback()
         click.echo(f"{file}: {error.problem}; nobody was invited.", err=True)
         sys.exit(1)
-    db.session.commit()
-    failed = []
     for user in created:
-        try:
-            mails.send_invitation(user, inviter)
-        except MailError as error:
-            db.session.rollback()
-            failed.append((user.email, str(error)))
-        else:
-            db.session.commit()
-    click.echo(f"Created {len(created)} account(s); sent {len(created) - len(failed)} invitation(s).")
-    if failed:
-        for email, error in failed:
-            click.echo(f"not sent to {email}: {error}", err=True)
-        click.echo("Those accounts exist: send their invitations again from /admin/users.", err=True)
-        sys.exit(1)
+        mails.send_invitation(user, inviter)
+    db.session.commit()
+    unsent = _send_invitations(created)
+    click.echo(f"Created {len(created)} account(s); sent {len(created) - len(unsent)} invitation(s).")
+    if unsent:
+        _report_unsent(unsent)
 
 
 @users_cli.command("delete")

@@ -337,8 +337,8 @@ def check_deletable(user: User) -> None:
 
 
 def invite(email: str, name: str, role: str, locale: str, source: str | None = None) -> User:
-    """An account without a password, waiting for its owner to set one through the invitation; the caller sends
-    the invitation and commits, or rolls back when the mail is refused. Raises accounts.EmailTakenError."""
+    """An account without a password, waiting for its owner to set one through the invitation; the caller queues
+    the invitation (course/auth/mails.py) and commits both together. Raises accounts.EmailTakenError."""
     user = accounts.create_user(email, None, name, role, locale, email_verified=False)
     audit.record("invited", target=user, role=role, source=source)
     return user
@@ -346,7 +346,7 @@ def invite(email: str, name: str, role: str, locale: str, source: str | None = N
 
 def mail_link(user: User, inviter_name: str) -> str:
     """Mail an invited account its invitation again, any other account a password-reset link; "invite" or "reset".
-    Raises MailError (then roll back: the link the person holds keeps working); the caller commits."""
+    The mail is queued and sent by a job once the caller has committed."""
     if is_invited(user):
         mails.send_invitation(user, inviter_name)
         audit.record("invited", target=user, role=user.role, resent=True)

@@ -64,7 +64,6 @@ from course.groups import operations as group_operations
 from course.i18n import LANGUAGES
 from course.jobs import views as jobs
 from course.jobs.registry import JobKind, Progress, Result, register
-from course.mail import MailError
 from course.models import ROLES, User
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -141,6 +140,8 @@ def _detail(user: User, role_form: RoleForm | None = None, status: int = 200):
             active_form=ActiveForm(formdata=None),
             link_form=ConfirmForm(formdata=None),
             is_self=user.id == current_user.id,
+            unsent_mails=mails.pending_for(user.id),
+            mail_label=mails.label,
         ),
         status,
     )
@@ -216,18 +217,12 @@ def send_reset(user_id: int):
     if not user.active:
         flash(_("This account is deactivated: reactivate it before sending a link."), "error")
         return _back(user)
-    try:
-        sent = operations.mail_link(user, current_user.display_name)
-    except MailError as error:
-        db.session.rollback()
-        current_app.logger.warning("Mail to account %s refused: %s", user.id, str(error))
-        flash(_("The mail could not be sent: the mail server refused it. Please try again later."), "error")
-        return _back(user)
+    sent = operations.mail_link(user, current_user.display_name)
     db.session.commit()
     if sent == "invite":
-        flash(_("The invitation has been sent to %(email)s again.", email=user.email), "success")
+        flash(_("The invitation to %(email)s is being sent again.", email=user.email), "success")
     else:
-        flash(_("A link to set a new password has been sent to %(email)s.", email=user.email), "success")
+        flash(_("A link to set a new password is being sent to %(email)s.", email=user.email), "success")
     return _back(user)
 
 
@@ -277,20 +272,16 @@ def invite():
     except accounts.EmailTakenError:
         form.email.errors.append(_("This address already has an account."))
         return render_template("admin/invite.html", form=form), 400
-    try:
-        mails.send_invitation(user, current_user.display_name)
-    except MailError as error:
-        db.session.rollback()
-        current_app.logger.warning("Invitation to a new account refused: %s", str(error))
-        form.form_errors.append(
-            _(
-                "The invitation could not be sent: the mail server refused it. No account has been created;"
-                " check the address and try again."
-            )
-        )
-        return render_template("admin/invite.html", form=form), 503
+    mails.send_invitation(user, current_user.display_name)
     db.session.commit()
-    flash(_("The invitation has been sent to %(email)s.", email=user.email), "success")
+    flash(
+        _(
+            "The account is created and the invitation is being sent to %(email)s. If the mail server refuses it,"
+            " this page says so.",
+            email=user.email,
+        ),
+        "success",
+    )
     return redirect(url_for("admin.user", user_id=user.id), code=303)
 
 
@@ -332,25 +323,10 @@ def import_users():
     except operations.AddressTakenError as error:
         db.session.rollback()
         return _import_page(form, [error.problem], 409)
+    for user in created:  # with the accounts: no account without its invitation
+        mails.send_invitation(user, current_user.display_name)
     db.session.commit()
-    failed = _send_invitations(created)
-    return render_template("admin/import_done.html", created=created, failed=failed)
-
-
-def _send_invitations(created: list[User]) -> list[User]:
-    """Mail each new account its invitation (committing each link as its mail goes out); the ones that failed."""
-    failed = []
-    inviter = current_user.display_name
-    for user in created:
-        try:
-            mails.send_invitation(user, inviter)
-        except MailError as error:
-            db.session.rollback()
-            current_app.logger.warning("Invitation to account %s refused: %s", user.id, str(error))
-            failed.append(user)
-        else:
-            db.session.commit()
-    return failed
+    return render_template("admin/import_done.html", created=created)
 
 
 @bp.errorhandler(RequestEntityTooLarge)

@@ -8,8 +8,6 @@ address tells its owner the rest.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from flask import (
     Blueprint,
     abort,
@@ -78,18 +76,6 @@ def _password_login_or_404() -> None:
         abort(404)
 
 
-def _mail(what: str, user: User, send: Callable[[], None]) -> bool:
-    """Send one account mail; if the server refuses, log it and roll back (the person's older link keeps
-    working). The page answers the same either way: it must not tell which addresses have accounts."""
-    try:
-        send()
-    except mail.MailError as error:
-        db.session.rollback()
-        current_app.logger.error("Could not send the %s mail to account %s: %s", what, user.id, error)
-        return False
-    return True
-
-
 _PASSWORD_MAILS = {"reset": mails.send_password_reset, "account_exists": mails.send_account_exists}
 
 
@@ -100,10 +86,9 @@ def _mail_password_help(user: User | None, kind: str) -> None:
         return
     if not user.active:
         kind = "deactivated"
-    send = _PASSWORD_MAILS.get(kind, mails.send_account_deactivated)
-    if _mail(kind, user, lambda: send(user)):
-        audit.record("password_reset_requested", target=user, mail=kind)
-        db.session.commit()
+    _PASSWORD_MAILS.get(kind, mails.send_account_deactivated)(user)  # queued; a job sends it after the commit
+    audit.record("password_reset_requested", target=user, mail=kind)
+    db.session.commit()
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -130,13 +115,13 @@ def register():
         return render_template("auth/check_mail.html", kind="register", email=form.email.data)
     audit.record("registered", target=user, actor=user)
     db.session.commit()
-    mailed = _mail("verify", user, lambda: mails.send_verification(user, welcome=True))
+    mails.send_verification(user, welcome=True)
     db.session.commit()
     if mode == "verify":
         return render_template("auth/check_mail.html", kind="register", email=form.email.data)
     log_in(user, remember=False)
     flash(_("Welcome, %(name)s! Your account is ready.", name=user.display_name), "success")
-    if mailed:
+    if not mail.undeliverable(user.email):
         flash(_("To confirm your email address, open the link in the mail we have just sent you."), "info")
     return redirect(url_for("learn.index"))
 
@@ -169,7 +154,7 @@ def login():
         return render_template("auth/login.html", form=form), 403
     if current_app.config["REGISTRATION_MODE"] == "verify" and not user.email_verified:
         if not operations.token_issued_recently(user.id, "verify"):
-            _mail("verify", user, lambda: mails.send_verification(user, welcome=False))
+            mails.send_verification(user, welcome=False)
         _audit_login_failed(user, form.email.data, "unverified")
         db.session.commit()
         form.form_errors.append(
@@ -280,7 +265,8 @@ def reset_password(token: str):
     operations.set_password_by_link(user, form.password.data)
     audit.record("password_set" if first_password else "password_reset", target=user, actor=user)
     db.session.commit()
-    _mail("password_changed", user, lambda: mails.send_password_changed(user))
+    mails.send_password_changed(user)
+    db.session.commit()
     _log_in_by_link(user)
     flash(_("Your new password is saved, and you are logged in."), "success")
     return redirect(url_for("learn.index"))

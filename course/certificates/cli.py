@@ -86,6 +86,7 @@ def export_certificates_command(course_id: str, status: str, query: str, out: st
     rows = operations.course_certificates(course.id, status, query, limit=None)
     with current_app.test_request_context(base_url=public_url()):
         data = export.build_zip(rows)
+    db.session.commit()  # the PDFs drawn for certificates issued before PDFs were kept
     Path(out).write_bytes(data)
     click.echo(f"Wrote {out}: {len(rows)} certificate(s) and certificates.csv.")
 

@@ -68,10 +68,11 @@ def verification_method(public_key_kid: str) -> str:
 
 
 def pdf(record: CertificateRecord) -> bytes:
-    """The certificate as PDF, in the language the learner confirmed it in."""
+    """The certificate as PDF, in the language the learner confirmed it in, dated with its issue time (so the same
+    record gives the same bytes). Made once, at issue, and kept: `operations.certificate_pdf` hands it out."""
     with force_locale(record.language):
         fields = pdf_fields(record)
-    return render_certificate(**fields, verify_url=verify_url(record.public_id))
+    return render_certificate(**fields, verify_url=verify_url(record.public_id), created_at=record.issued_at)
 
 
 def pdf_fields(record: CertificateRecord) -> dict:

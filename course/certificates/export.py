@@ -1,5 +1,6 @@
-"""Bulk export: a ZIP of PDFs plus a CSV listing them, made by a background job for the trainers' page (about 25 ms a
-PDF: thousands take minutes, so never in a request) and at once by `flask certificates export`."""
+"""Bulk export: a ZIP of the PDFs kept since issue plus a CSV listing them, made by a background job for the trainers'
+page and at once by `flask certificates export`. A certificate issued before PDFs were kept has its PDF drawn (about
+25 ms) and kept here, so a large list of old ones takes minutes: never in a request."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from course.certificates import documents, operations
 from course.certificates.operations import Row
 from course.core.certificates.record import format_instant
 from course.core.errors import N_
+from course.extensions import db
 from course.jobs.operations import captured_scope
 from course.jobs.registry import JobKind, Progress, Result, register
 from course.publishing.cache import catalog
@@ -25,7 +27,7 @@ def build_zip(rows: Sequence[Row], progress: Progress | None = None) -> bytes:
     """One PDF per readable certificate (revoked ones too, for the record) and `certificates.csv`.
 
     Needs an app context: URLs are built on PUBLIC_URL, each PDF is in its learner's language. An empty list gives a
-    ZIP with a header-only CSV.
+    ZIP with a header-only CSV. PDFs drawn for certificates issued before PDFs were kept are kept: the caller commits.
     """
     table = io.StringIO()
     writer = csv.writer(table)
@@ -41,7 +43,8 @@ def build_zip(rows: Sequence[Row], progress: Progress | None = None) -> bytes:
             if record is None:
                 continue  # a row that no longer reads as a signed record is not a certificate to hand out
             if record.recipient_name:  # an erased holder's certificate has no name to print (docs/operations.md)
-                archive.writestr(f"certificate-{record.public_id}.pdf", documents.pdf(record))
+                document = operations.certificate_pdf(certificate, record)
+                archive.writestr(f"certificate-{record.public_id}.pdf", document.data)
             writer.writerow(
                 (
                     record.public_id,
@@ -68,6 +71,7 @@ def export_job(params: dict, progress: Progress) -> Result:
         course.id, status, params.get("query") or "", limit=None, learners=captured_scope(params.get("learners"))
     )
     data = build_zip(rows, progress)
+    db.session.commit()  # the PDFs drawn for certificates issued before PDFs were kept
     progress(len(rows), len(rows), _("Packed %(count)d certificates.", count=len(rows)))
     return Result(data, f"certificates-{course.id}-{status}.zip", "application/zip")
 

@@ -1,8 +1,9 @@
-"""Certificates in the database: eligibility, issuing exactly once, checking one by its public id, the
-published keys (public halves only) and the revocation status list."""
+"""Certificates in the database: eligibility, issuing exactly once, checking one by its public id, the PDF kept
+since issue, the published keys (public halves only) and the revocation status list."""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -10,9 +11,11 @@ from datetime import datetime
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Select, case, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from course import events
 from course.audit import operations as audit
+from course.certificates import documents
 from course.core import completion
 from course.core.catalog import Course
 from course.core.certificates.record import (
@@ -140,6 +143,7 @@ def issue(
                 _take_status_index(certificate)
         except IntegrityError:
             continue
+        _keep_pdf(certificate)
         _issued(certificate)
         return certificate, True
     existing = current_certificate(user.id, course.id)
@@ -215,8 +219,10 @@ def erase_recipient(certificate: Certificate, key) -> None:  # noqa: ANN001 - an
     names the holder only by a salted hash and is checked against the published keys and the status list.
 
     A record that no longer verifies is not signed anew (that would make a forgery genuine); it only loses the
-    name. The caller commits.
+    name. Either way the kept PDF, which prints the name, is deleted. The caller commits.
     """
+    certificate.pdf = None
+    certificate.pdf_sha256 = None
     record = stored_record(certificate)
     if record is None or not _genuine(certificate, record):
         stored = certificate.record if isinstance(certificate.record, dict) else {}
@@ -226,6 +232,60 @@ def erase_recipient(certificate: Certificate, key) -> None:  # noqa: ANN001 - an
     certificate.record = record_to_dict(nameless)
     certificate.signature = sign_record(nameless, key)
     certificate.key_id = key_id(key.public_key())
+
+
+# --- the PDF: made once, at issue --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pdf:
+    data: bytes
+    sha256: str  # hex, of `data`: the download's ETag
+    made: bool  # drawn now and kept on the row: the caller commits
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _keep_pdf(certificate: Certificate) -> None:
+    """Draw the PDF of a certificate being issued from its stored record and keep it on the row."""
+    record = stored_record(certificate)
+    if record is None:
+        raise ValueError("the certificate just signed does not read as a record")
+    data = documents.pdf(record)
+    certificate.pdf = data
+    certificate.pdf_sha256 = _digest(data)
+
+
+def certificate_pdf(certificate: Certificate, record: CertificateRecord) -> Pdf:
+    """The certificate's PDF as kept since issue (`record` is its stored record), read alone: loading the row never
+    reads it. A certificate issued before PDFs were kept gets its PDF drawn now and, if its signature holds, kept by
+    one UPDATE guarded on the signature read, so an erasure that re-signed the row meanwhile is never undone by a PDF
+    with the name. The caller commits when `made`."""
+    if erased(record):
+        raise ValueError("an erased holder's certificate has no PDF")
+    if certificate.pdf_sha256 is not None:
+        data = db.session.scalar(select(Certificate.pdf).where(Certificate.id == certificate.id))
+        if data is not None:
+            return Pdf(data, certificate.pdf_sha256, made=False)
+    data = documents.pdf(record)
+    digest = _digest(data)
+    if not _genuine(certificate, record):  # a tampered row's PDF is handed out as before, never kept
+        return Pdf(data, digest, made=False)
+    kept = db.session.execute(
+        update(Certificate)
+        .where(
+            Certificate.id == certificate.id,
+            Certificate.pdf.is_(None),
+            Certificate.signature == certificate.signature,
+        )
+        .values(pdf=data, pdf_sha256=digest)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if kept:
+        set_committed_value(certificate, "pdf_sha256", digest)
+    return Pdf(data, digest, made=bool(kept))
 
 
 MAX_REASON = 500
@@ -285,6 +345,7 @@ def reissue(certificate: Certificate, by: CurrentUser, key, name: str | None, re
     replacement = signed(record, certificate.user_id, key)
     db.session.add(replacement)
     _take_status_index(replacement)
+    _keep_pdf(replacement)
     certificate.replaced_by_id = replacement.id
     _issued(replacement)
     audit.record(

@@ -133,13 +133,25 @@ def _own(public_id: str) -> tuple[Certificate, CertificateRecord]:
 @bp.get("/certificates/<public_id>/certificate.pdf")
 @login_required
 def pdf(public_id: str):
-    _certificate, record = _own(public_id)
-    data = documents.pdf(record)
-    return Response(
-        data,
+    """The PDF kept since issue, never drawn again per download. Its ETag is the SHA-256 of its bytes, so a browser
+    that kept it asks again with If-None-Match and gets a 304 without the bytes being read; `private`: it is
+    personal data, for the owner's browser only, and `no-cache`: the access check runs on every download."""
+    certificate, record = _own(public_id)
+    headers = {"Cache-Control": "private, no-cache"}
+    if certificate.pdf_sha256 is not None and request.if_none_match.contains_weak(certificate.pdf_sha256):
+        response = Response(status=304, headers=headers)
+        response.set_etag(certificate.pdf_sha256)
+        return response
+    document = operations.certificate_pdf(certificate, record)
+    if document.made:  # issued before PDFs were kept: this one is kept from now on
+        db.session.commit()
+    response = Response(
+        document.data,
         mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="certificate-{record.public_id}.pdf"'},
+        headers={**headers, "Content-Disposition": f'attachment; filename="certificate-{record.public_id}.pdf"'},
     )
+    response.set_etag(document.sha256)
+    return response
 
 
 @bp.get("/certificates/<public_id>/credential.json")

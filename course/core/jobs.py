@@ -7,7 +7,8 @@ last attempt it is given up as "failed" and waits for an admin (docs/operations.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import math
+from datetime import UTC, datetime, timedelta
 
 STATES = ("queued", "running", "done", "failed")
 FINISHED = ("done", "failed")
@@ -36,3 +37,14 @@ def percent(done: int, total: int | None) -> int | None:
     if not total or total < 0:
         return None
     return max(0, min(100, (100 * done) // total))
+
+
+def next_slot(now: datetime, every: timedelta) -> datetime:
+    """The start of the next interval of length `every` after `now`, counted from the Unix epoch: every server
+    computes the same moments, so a periodic job queued by any of them is the same run (docs/operations.md,
+    "Background jobs")."""
+    step = int(every.total_seconds())
+    if step < 1:
+        raise ValueError("a periodic job needs an interval of at least one second")
+    seconds = math.floor(now.timestamp())  # not int(): before 1970 it would round up
+    return datetime.fromtimestamp(seconds - seconds % step + step, UTC)

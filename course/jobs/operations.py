@@ -17,8 +17,9 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import Select, and_, bindparam, delete, event, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, SessionTransaction, joinedload
 
 from course.core import jobs as rules
 from course.extensions import db
@@ -31,6 +32,10 @@ MAX_ERROR = 2000
 MAX_PROGRESS_TEXT = 200
 PROGRESS_EVERY_SECONDS = 0.5  # a job reporting each of 10,000 rows writes its progress a few times a second at most
 _DISPATCH = "course_jobs_dispatch"  # Session.info key: jobs to hand to the runner once the transaction commits
+_SOON = "course_jobs_soon"  # Session.info key: housekeeping jobs to queue, once per key, as the transaction commits
+# A housekeeping job (a send, a periodic run) appears on the admins' page only when it failed or has waited this long:
+# a runner takes a due job within seconds, so a longer wait means none is running.
+HOUSEKEEPING_LATE = timedelta(minutes=2)
 
 
 class JobNotFound(LookupError):
@@ -45,13 +50,12 @@ def create(kind: str, params: dict, *, by_id: int | None, lang: str | None, now:
 
     `params` must hold everything the job needs (JSON): it runs later, maybe on another server, without the request.
     `lang` is the asker's language, the one its file is written in."""
-    registry.kind(kind)
     job = Job(
         kind=kind,
         params={**params, "lang": lang or current_app.config["DEFAULT_LANGUAGE"]},
         state="queued",
         attempts=0,
-        max_attempts=int(current_app.config["JOBS_MAX_ATTEMPTS"]),
+        max_attempts=_max_attempts(registry.kind(kind)),
         run_after=now or utcnow(),
         progress_done=0,
         created_by_id=by_id,
@@ -63,8 +67,89 @@ def create(kind: str, params: dict, *, by_id: int | None, lang: str | None, now:
     return job
 
 
-def _dispatch_after_commit(job_id: int, run_after: datetime) -> None:
-    db.session.info.setdefault(_DISPATCH, []).append((job_id, run_after))
+def _max_attempts(kind: registry.JobKind) -> int:
+    """A housekeeping job is tried once: its next run (the next event's, the next interval's) is its retry."""
+    return 1 if kind.housekeeping else int(current_app.config["JOBS_MAX_ATTEMPTS"])
+
+
+def _dispatch_after_commit(job_id: int, run_after: datetime, session: Session | None = None) -> None:
+    (session or db.session).info.setdefault(_DISPATCH, []).append((job_id, run_after))
+
+
+def queue_soon(kind: str, key: str, params: dict | None = None) -> None:
+    """Queue a housekeeping job ("send the outbox now") as the caller's transaction commits, unless one with this
+    `key` is waiting already: the events of one request, or of many requests at once, make one job, and the
+    messages they queued go out within seconds instead of at the next periodic run. A transaction that rolls back
+    queues nothing. The insert waits until just before the commit and goes in the keys' order, so two transactions
+    that queue the same key wait for each other only for the moment of their commits, and never deadlock."""
+    registry.kind(kind)
+    db.session.info.setdefault(_SOON, {})[key] = (kind, params or {})
+
+
+def _queue_once(session: Session, kind: str, key: str, params: dict, run_after: datetime) -> int | None:
+    """Insert a job with `dedupe_key` = key unless one with that key waits (one statement, so two servers at once
+    make one job); the id if it was queued now. The runner hears of it after the commit."""
+    table = Job.__table__
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(table)
+        .values(
+            kind=kind,
+            params={**params, "lang": current_app.config["DEFAULT_LANGUAGE"]},
+            state="queued",
+            attempts=0,
+            max_attempts=_max_attempts(registry.kind(kind)),
+            run_after=run_after,
+            progress_done=0,
+            created_at=utcnow(),
+            dedupe_key=key,
+        )
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(table.c.id)
+    )
+    job_id = session.execute(statement).scalar()
+    if job_id is not None:
+        _dispatch_after_commit(job_id, run_after, session)
+    return job_id
+
+
+@event.listens_for(Session, "before_commit")
+def _queue_waiting(session: Session) -> None:
+    waiting = session.info.pop(_SOON, None)
+    if waiting:
+        now = utcnow()
+        for key in sorted(waiting):
+            kind, params = waiting[key]
+            _queue_once(session, kind, key, params, now)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_waiting(session: Session, previous: SessionTransaction) -> None:
+    """A rolled-back transaction queues nothing; a savepoint rolled back inside it (a refused insert) changes
+    nothing of what the transaction will queue."""
+    if not previous.nested:
+        session.info.pop(_SOON, None)
+
+
+def periodic_key(kind: str) -> str:
+    return f"every:{kind}"
+
+
+def queue_periodic(now: datetime | None = None, kinds: Iterable[registry.JobKind] | None = None) -> list[int]:
+    """Queue the next run of each periodic kind (at the start of its next interval) unless one is waiting; commits
+    and returns the ids queued now. Every runner calls it now and then, and a periodic job queues its successor as
+    it starts, so a site needs no cron, and several servers queue one run per interval between them."""
+    now = now or utcnow()
+    queued = []
+    for kind in registry.kinds().values() if kinds is None else kinds:
+        seconds = int(current_app.config.get(kind.every, 0)) if kind.every else 0
+        if seconds > 0:
+            run_after = rules.next_slot(now, timedelta(seconds=seconds))
+            job_id = _queue_once(db.session, kind.name, periodic_key(kind.name), {}, run_after)
+            if job_id is not None:
+                queued.append(job_id)
+    db.session.commit()
+    return queued
 
 
 @event.listens_for(Session, "after_commit")
@@ -121,14 +206,25 @@ def listing(states: Iterable[str] | None = None, limit: int = 200) -> list[Job]:
     return list(db.session.scalars(statement))
 
 
-def troubled(limit: int = 200) -> list[Job]:
+def troubled(limit: int = 200, now: datetime | None = None) -> list[Job]:
     """What admins look after: jobs that failed for good, then the ones not finished yet (waiting, retrying,
-    running), the ones due first at the top."""
+    running), the ones due first at the top. The site's own sends and periodic runs only when they failed or wait
+    longer than HOUSEKEEPING_LATE: that they come and go every minute is no news."""
+    late = (now or utcnow()) - HOUSEKEEPING_LATE
+    housekeeping = registry.housekeeping()
     return list(
         db.session.scalars(
             select(Job)
             .options(joinedload(Job.created_by))
             .where(Job.state.in_(("failed", "queued", "running")))
+            .where(
+                or_(
+                    Job.kind.not_in(housekeeping),
+                    Job.state == "failed",
+                    and_(Job.state == "queued", Job.run_after < late),
+                    and_(Job.state == "running", Job.claimed_until < late),
+                )
+            )
             .order_by(Job.state, Job.run_after, Job.id)
             .limit(limit)
         )
@@ -158,7 +254,13 @@ def claim_next(now: datetime | None = None, job_id: int | None = None) -> tuple[
     )
     if job_id is not None:
         due = due.where(Job.id == job_id)
-    lease = {"state": "running", "attempts": Job.attempts + 1, "claimed_until": now + _lease(), "started_at": now}
+    lease = {
+        "state": "running",
+        "attempts": Job.attempts + 1,
+        "claimed_until": now + _lease(),
+        "started_at": now,
+        "dedupe_key": None,  # taken: the next job with its key may be queued
+    }
     ids = claim(due, Job, lease)
     if not ids:
         return None
@@ -167,9 +269,14 @@ def claim_next(now: datetime | None = None, job_id: int | None = None) -> tuple[
     return ids[0], attempt
 
 
+def _held(job_id: int, attempt: int) -> tuple:
+    """The conditions under which this attempt still holds the job."""
+    return (Job.id == job_id, Job.state == "running", Job.attempts == attempt)
+
+
 def _ours(job_id: int, attempt: int):  # noqa: ANN202 - an UPDATE
     """An UPDATE of the job that only applies while this attempt still holds it."""
-    return update(Job).where(Job.id == job_id, Job.state == "running", Job.attempts == attempt)
+    return update(Job).where(*_held(job_id, attempt))
 
 
 class _Progress:
@@ -211,6 +318,8 @@ def run_claimed(job_id: int, attempt: int) -> str:
         return _failed(job_id, attempt, "The runner of the last attempt stopped before the job finished.", final=True)
     try:
         kind = registry.kind(kind_name)
+        if kind.every:  # the next run is queued before this one works, so a failure here cannot break the chain
+            queue_periodic(kinds=[kind])
         with force_locale(params.get("lang") or current_app.config["DEFAULT_LANGUAGE"]):
             result = kind.run(params, _Progress(job_id, attempt, _lease()))
     except Exception as error:  # noqa: BLE001 - recorded on the job, logged, tried again
@@ -218,6 +327,10 @@ def run_claimed(job_id: int, attempt: int) -> str:
         current_app.logger.info("Job %d (%s), attempt %d failed", job_id, kind_name, attempt, exc_info=True)
         return _failed(job_id, attempt, f"{error.__class__.__name__}: {error}", final=attempt >= max_attempts)
     db.session.rollback()  # a job that reads only leaves nothing to keep; one that writes commits its own work
+    if kind.housekeeping:  # nobody looks at a send that worked: it leaves no row
+        recorded = db.session.execute(delete(Job).where(*_held(job_id, attempt))).rowcount
+        db.session.commit()
+        return "done" if recorded else "lost"
     values: dict = {
         "state": "done",
         "finished_at": utcnow(),

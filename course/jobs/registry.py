@@ -30,11 +30,17 @@ class Result:
 @dataclass(frozen=True)
 class JobKind:
     """`label` names the job on its page and in the admins' list (an English text marked for translation).
-    `run(params, progress)` does the work and returns the file, if any; raising fails the attempt."""
+    `run(params, progress)` does the work and returns the file, if any; raising fails the attempt.
+
+    `housekeeping`: a job the site queues for itself (a send, a periodic run): tried once (the next run is its retry),
+    deleted as soon as it succeeded, and shown to admins only when it failed or waits too long. `every`: the name of
+    the setting that holds its interval in seconds, for a periodic job the runners queue themselves (0: never)."""
 
     name: str
     label: str
     run: Callable[[dict, Progress], Result | None]
+    housekeeping: bool = False
+    every: str | None = None
 
 
 class UnknownJobKind(LookupError):
@@ -66,3 +72,8 @@ def kind(name: str) -> JobKind:
 
 def kinds() -> dict[str, JobKind]:
     return dict(_kinds)
+
+
+def housekeeping() -> list[str]:
+    """The names of the kinds the site queues for itself."""
+    return sorted(name for name, kind in _kinds.items() if kind.housekeeping)

@@ -8,6 +8,10 @@ in its own process and otherwise looks every JOBS_POLL_SECONDS, so a job queued 
 another try, waits at most that long. With RQ, the row's id travels through Redis ("run job 42"); messages are
 only hints: a lost or doubled one changes nothing, because the worker claims the row first, and the worker queues
 the overdue jobs again when it starts and every RQ_SWEEP (docs/operations.md, "Background jobs").
+
+Every runner also keeps the periodic jobs going (sending the outbox, the reminders and notification mails): it
+queues the next run of each when it starts and then now and then; the unique key of a waiting run makes that one run
+per interval however many processes ask.
 """
 
 from __future__ import annotations
@@ -26,6 +30,9 @@ from course.models import utcnow
 
 log = logging.getLogger(__name__)
 PURGE_EVERY = timedelta(hours=1)
+# How often a runner makes sure each periodic job has its next run queued. Each run queues its successor as it
+# starts; this only mends a chain that broke (the first start, a job an admin deleted, a database that was away).
+PERIODIC_CHECK = timedelta(minutes=1)
 RQ_SWEEP = timedelta(minutes=1)  # how often an idle RQ worker looks for jobs whose message was lost
 # RQ's own time limit for one job: only a backstop, since a stuck job is noticed by its lease running out.
 RQ_JOB_TIMEOUT = int(timedelta(hours=6).total_seconds())
@@ -57,6 +64,7 @@ class EmbeddedRunner:
         self._thread: threading.Thread | None = None
         self._pid: int | None = None
         self._purged_at: datetime | None = None
+        self._periodic_at: datetime | None = None
 
     def notify(self, waiting: Iterable[tuple[int, datetime]]) -> None:
         self._wake.set()
@@ -90,6 +98,7 @@ class EmbeddedRunner:
         """Run what is due; a failure of the database (a restart, say) is logged and the next round tries again."""
         with self.app.app_context():
             try:
+                self._periodic()
                 ran = operations.run_due()
                 self._housekeeping()
                 return ran
@@ -99,6 +108,12 @@ class EmbeddedRunner:
                 return 0
             finally:
                 db.session.remove()
+
+    def _periodic(self) -> None:
+        now = utcnow()
+        if self._periodic_at is None or now - self._periodic_at >= PERIODIC_CHECK:
+            self._periodic_at = now
+            operations.queue_periodic(now)
 
     def _housekeeping(self) -> None:
         now = utcnow()
@@ -176,6 +191,7 @@ def rq_worker(app: Flask):  # noqa: ANN201 - an rq.SimpleWorker
             super().run_maintenance_tasks()
             with app.app_context():
                 try:
+                    operations.queue_periodic()  # hands the runs it queues to RQ's scheduler as it commits
                     enqueue(queue, operations.overdue(grace=RQ_SWEEP))
                     now = utcnow()
                     if self.purged_at is None or now - self.purged_at >= PURGE_EVERY:

@@ -1,6 +1,7 @@
-"""`flask --app wsgi notifications send`: the job that creates the reminders that are due and sends the mails
-waiting in the outbox. Run it from cron every few minutes, on one server or several (docs/operations.md,
-"Notifications"): each reminder is created once and each mail sent once, whoever runs it."""
+"""`flask --app wsgi notifications send`: create the reminders that are due and send the mails waiting in the
+outbox by hand (to catch up, or as if it were another moment): the periodic job of course/notifications/jobs.py does
+it on its own, so no cron line is needed (docs/operations.md, "Notifications"). Each reminder is created once and
+each mail sent once, whoever runs it."""
 
 from __future__ import annotations
 

@@ -5,8 +5,9 @@ Creating is one `INSERT … ON CONFLICT DO NOTHING` on the (user, key) unique in
 or a request and the job, may try the same notification at the same moment and one row results, without an error
 to catch. A mail is queued in the same transaction only for a notification that was actually created, so a
 reminder is never mailed twice. Sending claims rows with one guarded UPDATE (PostgreSQL: `FOR UPDATE SKIP
-LOCKED`), commits the claim, then sends: a second sender skips what the first holds (docs/operations.md,
-"Notifications").
+LOCKED`), commits the claim, then sends: a second sender skips what the first holds. A "send now" job, queued as
+the transaction that created mails commits, sends them within seconds; the periodic job (course/notifications/jobs.py)
+creates the reminders that fell due and catches up retries (docs/operations.md, "Notifications").
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from course import events, mail
 from course.core import notifications as rules
 from course.extensions import db, lock_for_writing
+from course.jobs import operations as jobs
 from course.models import (
     STAFF_ROLES,
     Certificate,
@@ -39,6 +41,12 @@ from course.models import (
 CHUNK = 500  # ids per IN (…) list: well under SQLite's limit on parameters
 CLAIM_FOR = timedelta(minutes=10)  # a sender that dies holds its rows this long; then another one sends them
 STATUSES = ("pending", "sent", "failed", "skipped")  # "skipped": not wanted any more, or the account is gone
+SEND_NOW = "notifications.send_now"  # the job kind that sends the due mails (course/notifications/jobs.py)
+
+
+def send_soon() -> None:
+    """Have the due mails sent right after the caller's transaction commits (one waiting job, however many mails)."""
+    jobs.queue_soon(SEND_NOW, "now:notifications")
 
 
 def _chunks(items: Sequence, size: int = CHUNK) -> Iterator[Sequence]:
@@ -114,6 +122,8 @@ def create(items: Sequence[NewNotification], now: datetime | None = None) -> int
     ]
     for chunk in _chunks(mails):
         db.session.execute(NotificationMail.__table__.insert(), list(chunk))
+    if mails:
+        send_soon()
     return len(created)
 
 
@@ -300,6 +310,14 @@ class SendReport:
     failed: int = 0
     skipped: int = 0
 
+    @property
+    def handled(self) -> int:
+        """How many mails the run took."""
+        return self.sent + self.retrying + self.failed + self.skipped
+
+    def __str__(self) -> str:
+        return f"{self.sent} sent, {self.retrying} to retry, {self.failed} failed, {self.skipped} skipped"
+
 
 def _claim(now: datetime, limit: int) -> list[int]:
     """Take up to `limit` mails that are due and not held by another sender, and commit the claim."""
@@ -359,8 +377,9 @@ def _deliver(row: NotificationMail, now: datetime, report: SendReport) -> None:
     report.sent += 1
 
 
-def send_due(now: datetime, limit: int = 200) -> SendReport:
+def send_due(now: datetime | None = None, limit: int = 200) -> SendReport:
     """Send the mails that are due by `now` (at most `limit`), each once, committing after each one."""
+    now = now or utcnow()
     report = SendReport()
     for mail_id in _claim(now, limit):
         row = db.session.get(NotificationMail, mail_id)
@@ -400,8 +419,8 @@ def troubled_mails(limit: int = 200) -> list[tuple[NotificationMail, Notificatio
 
 
 def retry(mail_ids: Iterable[int] | None = None) -> int:
-    """Queue failed or waiting mails for the next job run (all failed ones when `mail_ids` is None), with a fresh
-    count of attempts. Returns how many were queued; the caller commits."""
+    """Queue failed or waiting mails again (all failed ones when `mail_ids` is None), with a fresh count of attempts;
+    a job sends them once the caller has committed. Returns how many were queued."""
     statement = update(NotificationMail).values(
         status="pending", attempts=0, next_attempt_at=utcnow(), claimed_until=None
     )
@@ -411,7 +430,10 @@ def retry(mail_ids: Iterable[int] | None = None) -> int:
         statement = statement.where(
             NotificationMail.id.in_(list(mail_ids)), NotificationMail.status.in_(("failed", "pending"))
         )
-    return db.session.execute(statement).rowcount
+    queued = db.session.execute(statement).rowcount
+    if queued:
+        send_soon()
+    return queued
 
 
 # --- Reading ---------------------------------------------------------------------------------------------------------

@@ -7,7 +7,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
+from course.auth import mails
 from course.auth.access import roles_required
 from course.core import notifications as rules
 from course.extensions import db
@@ -17,6 +19,7 @@ from course.models import User
 from course.notifications import operations
 from course.notifications.forms import ButtonForm, PreferencesForm, unexpected_fields
 from course.notifications.messages import describe
+from course.outbox import operations as outbox_messages
 
 bp = Blueprint("notifications", __name__)
 
@@ -103,7 +106,19 @@ def outbox():
         (row, notification, user, describe(notification, lang)[0])
         for row, notification, user in operations.troubled_mails()
     ]
-    return render_template("notifications/outbox.html", counts=operations.status_counts(), rows=rows, form=ButtonForm())
+    account_rows = outbox_messages.troubled(mails.CHANNEL)
+    ids = sorted({row.user_id for row in account_rows if row.user_id is not None})
+    emails = {id_: email for id_, email in db.session.execute(select(User.id, User.email).where(User.id.in_(ids)))}
+    return render_template(
+        "notifications/outbox.html",
+        counts=operations.status_counts(),
+        rows=rows,
+        account_counts=outbox_messages.status_counts().get(mails.CHANNEL, dict.fromkeys(outbox_messages.STATUSES, 0)),
+        account_rows=account_rows,
+        account_emails=emails,
+        mail_label=mails.label,
+        form=ButtonForm(),
+    )
 
 
 @bp.post("/admin/mail/<int:mail_id>/retry")
@@ -114,7 +129,7 @@ def retry(mail_id: int):
     if operations.retry([mail_id]) == 0:
         abort(404)
     db.session.commit()
-    flash(_("The mail is queued again: the next run of the sending job sends it."), "success")
+    flash(_("The mail is queued again and is sent in a moment."), "success")
     return redirect(url_for("notifications.outbox"))
 
 

@@ -1,6 +1,6 @@
-"""`flask --app wsgi outbox send`: the job that sends what waits in the outbox (xAPI statements, webhook deliveries,
-LMS scores). Run it from cron every minute, on one server or several (docs/operations.md, "Outbox"): each message
-is sent once, whoever runs it."""
+"""`flask --app wsgi outbox send`: send what waits in the outbox (xAPI statements, webhook deliveries, LMS scores,
+account mails) by hand, to catch up: the jobs of course/outbox/jobs.py do it on their own, so no cron line is needed
+(docs/operations.md, "Outbox"). Each message is sent once, whoever runs it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""The outbox: messages for other systems, queued with the event that caused them and sent by a job.
+"""The outbox: messages for other systems (and the account mails), queued with the event that caused them and sent
+by a job: a "send now" job queued as the event's transaction commits (one waiting per channel), and the periodic run
+that catches up retries (course/outbox/jobs.py).
 
 Queueing is one `INSERT … ON CONFLICT DO NOTHING` on the (channel, key) unique index, in the caller's transaction:
 the message exists exactly when the event was committed, and queueing it again is a no-op. Sending claims due rows
@@ -21,12 +23,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from course.core.notifications import next_attempt
 from course.extensions import db
+from course.jobs import operations as jobs
 from course.jobs.claims import claim
 from course.models import OutboxMessage, utcnow
 
 CLAIM_FOR = timedelta(minutes=10)  # a sender that dies holds its rows this long; then another run sends them
 STATUSES = ("pending", "sent", "failed", "skipped")
 MAX_ERROR = 2000
+SEND_NOW = "outbox.send_now"  # the job kind that sends one channel's due messages (course/outbox/jobs.py)
 
 
 class DeliveryError(Exception):
@@ -71,6 +75,12 @@ def channels() -> dict[str, Channel]:
     return dict(_channels)
 
 
+def send_soon(channel: str) -> None:
+    """Have the channel's due messages sent right after the caller's transaction commits (one waiting job per
+    channel, whatever the number of messages)."""
+    jobs.queue_soon(SEND_NOW, f"now:outbox:{channel}", {"channel": channel})
+
+
 def _insert():  # noqa: ANN202 - the dialect's INSERT with ON CONFLICT
     dialect = db.session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(OutboxMessage.__table__)
@@ -86,7 +96,8 @@ def enqueue(
     now: datetime | None = None,
 ) -> bool:
     """Queue a message unless one with this (channel, key) exists; True if it was queued now. `user_id`: whom it is
-    about (erasing the account deletes it). The caller commits, with the event the message tells of."""
+    about (erasing the account deletes it). The caller commits, with the event the message tells of; a job sends it
+    as soon as that commit is done."""
     if channel not in _channels:
         raise ValueError(f"unknown outbox channel {channel!r}")
     if len(key) > 200:
@@ -108,7 +119,10 @@ def enqueue(
         .on_conflict_do_nothing(index_elements=["channel", "key"])
         .returning(OutboxMessage.__table__.c.id)
     )
-    return db.session.execute(statement).scalar() is not None
+    queued = db.session.execute(statement).scalar() is not None
+    if queued and moment <= utcnow():
+        send_soon(channel)
+    return queued
 
 
 # --- Sending ---------------------------------------------------------------------------------------------------------
@@ -121,6 +135,11 @@ class SendReport:
     failed: int = 0
     skipped: int = 0
     postponed: int = 0  # not tried: their receiver could not be reached earlier in the run
+
+    @property
+    def handled(self) -> int:
+        """How many messages the run took."""
+        return self.sent + self.retrying + self.failed + self.skipped + self.postponed
 
     def __str__(self) -> str:
         return (
@@ -251,9 +270,13 @@ def _narrowed(statement, channel: str | None, target_id: int | None):  # noqa: A
 
 
 def retry(message_ids: Iterable[int] | None = None, channel: str | None = None) -> int:
-    """Queue failed or waiting messages for the next run (all failed ones, of a channel or all, when `message_ids`
-    is None), with a fresh count of attempts. Returns how many; the caller commits."""
-    statement = update(OutboxMessage).values(status="pending", attempts=0, next_attempt_at=utcnow(), claimed_until=None)
+    """Queue failed or waiting messages again (all failed ones, of a channel or all, when `message_ids` is None),
+    with a fresh count of attempts; a job sends them once the caller has committed. Returns how many."""
+    statement = (
+        update(OutboxMessage)
+        .values(status="pending", attempts=0, next_attempt_at=utcnow(), claimed_until=None)
+        .returning(OutboxMessage.channel)
+    )
     if message_ids is None:
         statement = statement.where(OutboxMessage.status == "failed")
         if channel is not None:
@@ -262,7 +285,10 @@ def retry(message_ids: Iterable[int] | None = None, channel: str | None = None) 
         statement = statement.where(
             OutboxMessage.id.in_(list(message_ids)), OutboxMessage.status.in_(("failed", "pending"))
         )
-    return db.session.execute(statement).rowcount
+    queued = list(db.session.scalars(statement))
+    for name in sorted(set(queued)):
+        send_soon(name)
+    return len(queued)
 
 
 # --- Data rights and housekeeping ------------------------------------------------------------------------------------

@@ -45,7 +45,7 @@ def retry(message_id: int):
     if operations.retry([message_id]) == 0:
         abort(404)
     db.session.commit()
-    flash(_("The message is queued again: the next run of the sending job sends it."), "success")
+    flash(_("The message is queued again and is sent in a moment."), "success")
     return redirect(url_for("outbox.index", channel=_channel_argument()))
 
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from course.core.jobs import BACKOFF, percent, retry_at
+from course.core.jobs import BACKOFF, next_slot, percent, retry_at
 
 NOW = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
 
@@ -50,3 +50,21 @@ def test_a_retry_is_always_later_and_never_beyond_the_longest_wait(attempts: int
 )
 def test_percent(done: int, total: int | None, expected: int | None) -> None:
     assert percent(done, total) == expected
+
+
+def test_periodic_slots_are_the_same_on_every_server() -> None:
+    moment = datetime(2026, 12, 6, 8, 0, 59, 999000, tzinfo=UTC)
+    assert next_slot(moment, timedelta(minutes=1)) == datetime(2026, 12, 6, 8, 1, tzinfo=UTC)
+    assert next_slot(moment.replace(second=0, microsecond=0), timedelta(minutes=5)) == datetime(
+        2026, 12, 6, 8, 5, tzinfo=UTC
+    )
+    with pytest.raises(ValueError):
+        next_slot(moment, timedelta(0))
+
+
+@given(st.datetimes(timezones=st.just(UTC)), st.integers(min_value=1, max_value=86400))
+def test_the_next_slot_is_later_within_one_interval_and_on_its_grid(moment: datetime, seconds: int) -> None:
+    every = timedelta(seconds=seconds)
+    slot = next_slot(moment, every)
+    assert moment < slot <= moment + every
+    assert int(slot.timestamp()) % seconds == 0

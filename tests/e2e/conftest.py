@@ -84,7 +84,8 @@ def live_server(
 ) -> Iterator[LiveServer]:
     """The app on 127.0.0.1:<free port>, SQLite in a temp dir, CSRF on, plain-HTTP cookies, mail to the test
     SMTP server (the `mailbox` fixture reads it), single sign-on through `oidc_provider` (a "kam_roles" claim
-    of "trainer" or "admin" gives that role, no claim a learner)."""
+    of "trainer" or "admin" gives that role, no claim a learner). Its job runner is the embedded thread, as on a
+    site without Redis: mail arrives a moment after the page, as it does for a person."""
     tmp = tmp_path_factory.mktemp("e2e")
     with pytest.MonkeyPatch.context() as env:
         env.setenv("COURSE_INSTANCE_PATH", str(tmp / "instance"))  # ignore a developer's instance/config.py
@@ -101,6 +102,8 @@ def live_server(
                 "REMEMBER_COOKIE_SECURE": False,
                 "WTF_CSRF_ENABLED": True,
                 "RATELIMIT_STORAGE_URI": "memory://",
+                "JOBS_RUNNER": "embedded",
+                "JOBS_POLL_SECONDS": 0.2,
                 "REGISTER_RATE_LIMIT": "1000 per hour",  # every test registers its own learner
                 "LOGIN_RATE_LIMIT": "1000 per minute",
                 "OIDC_PROVIDERS": {
@@ -129,6 +132,7 @@ def live_server(
             server.shutdown()
             server.server_close()
             thread.join(timeout=10)
+            app.extensions["jobs_runner"].stop()
             with app.app_context():
                 db.session.remove()
                 db.engine.dispose()

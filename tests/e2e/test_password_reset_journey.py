@@ -20,8 +20,8 @@ from .test_accessibility import assert_accessible
 NEW_PASSWORD = "plover kiosk zebra lantern"
 
 
-def mail_to(mailbox: Mailbox, address: str, timeout: float = 5.0) -> Mail:
-    """The mail to `address` (it arrives while the request runs; the wait only guards a slow machine)."""
+def mail_to(mailbox: Mailbox, address: str, timeout: float = 15.0) -> Mail:
+    """The mail to `address`: the live server's job runner sends it a moment after the page answered."""
     deadline = time.monotonic() + timeout
     while not mailbox.to(address) and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -146,13 +146,14 @@ def test_invite_refuses_bad_input(app, runner, make_user, mailbox, args: list[st
     assert mailbox.mails == []
 
 
-def test_invite_creates_no_account_when_the_mail_is_refused(app, runner, mailbox) -> None:
+def test_invite_keeps_the_account_and_reports_a_refused_mail(app, runner, mailbox) -> None:
     mailbox.refuse.add("lena@example.org")
     result = runner.invoke(args=["users", "invite", "lena@example.org"])
     assert result.exit_code == 1
-    assert "no account was created" in result.output
-    assert stored(app, "lena@example.org") is None
-    assert entries(app) == []
+    assert "not sent to lena@example.org: SMTPRecipientsRefused" in result.output
+    assert "tried again and shown at /admin/mail" in result.output
+    assert stored(app, "lena@example.org") is not None
+    assert len(entries(app, "invited")) == 1
 
 
 # --- import ---------------------------------------------------------------------------------------------------------

@@ -309,7 +309,29 @@ def test_rq_tries_a_failed_job_again_through_its_scheduler(make_app, redis_clien
     job = job_of(app, job_id)
     assert (job.state, job.attempts) == ("queued", 1)
     scheduled = ScheduledJobRegistry(queue=worker.queues[0])
-    assert scheduled.count == 1  # the retry waits in RQ's scheduler until its time
+    waiting = [
+        rq_job.description
+        for rq_job in worker.queues[0].job_class.fetch_many(scheduled.get_job_ids(), connection=redis_client)
+    ]
+    assert waiting.count(f"run job {job_id}") == 1  # the retry waits in RQ's scheduler until its time
+
+
+def test_an_rq_worker_queues_the_periodic_sends_for_its_scheduler(make_app, redis_client) -> None:
+    """No cron: the worker queues the next run of each periodic job, due at the start of its interval."""
+    from rq.registry import ScheduledJobRegistry
+
+    app = make_app(REDIS_URL=REDIS_URL, JOBS_RUNNER="rq")
+    worker = runners.rq_worker(app)
+    with app.app_context():
+        worker.work(burst=True)
+        periodic = {job.kind: job.id for job in db.session.scalars(select(Job).where(Job.dedupe_key.is_not(None)))}
+    assert set(periodic) == {"outbox.send", "notifications.send"}
+    scheduled = ScheduledJobRegistry(queue=worker.queues[0])
+    waiting = [
+        rq_job.description
+        for rq_job in worker.queues[0].job_class.fetch_many(scheduled.get_job_ids(), connection=redis_client)
+    ]
+    assert sorted(waiting) == sorted(f"run job {job_id}" for job_id in periodic.values())
 
 
 def test_an_rq_worker_finds_jobs_whose_message_was_lost(make_app, redis_client) -> None:

@@ -1,6 +1,6 @@
 """The outbox every integration sends through: a message is queued once per key, sent once, kept with its error and
 tried again after a failure, given up after the last try, and one unreachable receiver does not hold up the others.
-Two senders at once (two servers' cron jobs) send each message once. Admins see what failed and queue it again."""
+Two senders at once (two servers' jobs) send each message once. Admins see what failed and queue it again."""
 
 from __future__ import annotations
 

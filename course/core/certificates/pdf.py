@@ -17,6 +17,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 
@@ -225,8 +226,13 @@ def render_certificate(
     verify_url: str,
     labels: Mapping[str, str],
     language: str,
+    created_at: datetime | None = None,
 ) -> bytes:
-    """One certificate as PDF bytes; `labels` holds the translated fixed texts, keyed by their English text."""
+    """One certificate as PDF bytes; `labels` holds the translated fixed texts, keyed by their English text.
+
+    `created_at` (timezone-aware) is the document's creation date; the certificate's issue time makes the bytes a
+    function of the certificate alone, so the PDF made again later is the same file. Without it fpdf2 writes the
+    current time."""
     label = {key: printable(labels.get(key, key)) for key in LABELS}
     text = {
         "name": printable(name),
@@ -252,6 +258,8 @@ def render_certificate(
     pdf.set_keywords(certificate_id)
     pdf.set_creator("course certificates")
     pdf.set_lang(language)
+    if created_at is not None:
+        pdf.set_creation_date(created_at)
     pdf.add_page()
 
     _frame(pdf)
