@@ -52,9 +52,9 @@ class FastQuery:
                 if attempt == 2 or not dialect.is_disconnect(error, connection.driver_connection, None):
                     raise
                 # As SQLAlchemy does on a lost connection: the pool's other connections date from before the
-                # restart too, so the pool starts afresh (close=False: the ones in use are dropped when given back).
+                # restart too, so the pool starts afresh (its idle ones closed; the ones in use close when given back).
                 connection.invalidate(error)
-                engine.dispose(close=False)
+                engine.dispose()
             finally:
                 connection.close()  # back to the pool (a no-op for an invalidated one)
         raise AssertionError("unreachable")
