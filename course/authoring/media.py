@@ -24,6 +24,7 @@ from flask import (
 from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from course.assets import cache_for_a_year
 from course.auth.access import staff_required
 from course.authoring import media_store
 from course.authoring.media_forms import MediaForm
@@ -35,7 +36,6 @@ from course.extensions import db
 #: The public image URLs live outside the studio's /studio prefix; registered by create_app.
 media_bp = Blueprint("media", __name__)
 
-CACHE_SECONDS = 365 * 24 * 3600
 SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 
 #: endpoint → page that shows a request over MAX_CONTENT_LENGTH as a message at its upload field
@@ -139,9 +139,7 @@ def media_file(name: str) -> Response:
             abort(404)
         response = Response(data, mimetype=media_type(name))
     response.set_etag(etag)
-    response.cache_control.public = True
-    response.cache_control.max_age = CACHE_SECONDS
-    response.cache_control.immutable = True
+    cache_for_a_year(response)
     response.headers["X-Content-Type-Options"] = "nosniff"
     if name.endswith(".svg"):
         response.headers["Content-Security-Policy"] = SVG_POLICY
