@@ -10,8 +10,8 @@ from sqlalchemy.exc import DisconnectionError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from course import assets, branding, compression, errors, forms, i18n, mail, pages, ratelimit, security
-from course.config import PROJECT_ROOT, default_instance_path, load_config
-from course.extensions import babel, csrf, db, login_manager, migrate
+from course.config import default_instance_path, load_config
+from course.extensions import babel, csrf, db, login_manager
 from course.fast.sessions import CookieSessions
 from course.i18n import select_locale
 from course.publishing.cache import CatalogCache
@@ -28,7 +28,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     assets.init_app(app)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)

@@ -18,7 +18,7 @@ from course.certificates.cli import certificates_cli
 from course.core.catalog import Problem, build_catalog
 from course.core.errors import NotFound
 from course.core.quiz import QUIZ_FILE, QUIZ_FOLDER, gift, parse_quiz
-from course.extensions import db
+from course.extensions import MigrationsGroup, db
 from course.jobs.cli import jobs_cli
 from course.lti.cli import lti_cli
 from course.lti.service_cli import lti_services_cli
@@ -260,6 +260,7 @@ def _course_languages(source: str) -> tuple[str, ...]:
 
 
 def init_app(app: Flask) -> None:
+    app.cli.add_command(MigrationsGroup("db", help="Database migrations (Alembic, through Flask-Migrate)."))
     app.cli.add_command(course_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(audit_cli)

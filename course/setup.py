@@ -54,10 +54,11 @@ def main() -> None:
     from flask_migrate import upgrade
 
     from course.app import create_app
-    from course.extensions import db
+    from course.extensions import db, init_migrations
     from course.publishing.operations import bundled_files, import_files
 
     app = create_app()
+    init_migrations(app)
     with app.app_context():
         upgrade()
         files, problems = bundled_files(app.config)

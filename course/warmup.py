@@ -4,10 +4,13 @@ Both ways of serving the app (gunicorn and the development server) warm up off t
 calls `warm_up` from `post_worker_init` (gunicorn.conf.py) before the worker takes requests, and under
 `flask run` wsgi.py starts it in a background thread (`served_by_flask_run`), so the development server
 answers at once and the first learner finds the caches filled a few seconds later. It covers the sandbox's
-per-scenario benchmark search (about 1 s per scenario), the certificate fonts (about 0.5 s) and, given the
+per-scenario benchmark search (about 1 s per scenario), the characters the certificate fonts can draw and, given the
 app, the published catalog (parsing and rendering every lesson and quiz, about 0.5 s, which every course page
 and the sandbox API need) and the compiled templates. `create_app` stays free of such work, so tests and CLI
 commands do not pay for it.
+
+The certificate's PDF drawing (fpdf2 and its fonts, about 60 MB and 0.8 s) is deliberately not warmed: PDFs
+are drawn once, at issue, so most processes never draw one, and the first issue in a process pays it once.
 """
 
 from __future__ import annotations
@@ -26,16 +29,16 @@ log = logging.getLogger(__name__)
 
 def warm_up(app: Flask | None = None) -> float:
     """Fill the process-wide caches, and `app`'s catalog and templates; returns the seconds it took."""
-    from course.core.certificates.pdf import preload
+    from course.core.certificates.glyphs import covered_codepoints
     from course.core.sandbox.benchmark import warm_up as search_every_scenario
 
     started = time.perf_counter()
-    preload()
+    covered_codepoints()
     search_every_scenario()
     if app is not None:
         _warm_up_app(app)
     seconds = time.perf_counter() - started
-    log.info("warmed up in %.1f s (sandbox benchmarks, certificate fonts, catalog, templates)", seconds)
+    log.info("warmed up in %.1f s (sandbox benchmarks, certificate characters, catalog, templates)", seconds)
     return seconds
 
 

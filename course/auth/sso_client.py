@@ -7,23 +7,27 @@ issuer (so a document served elsewhere cannot swap the provider), the token's `a
 (Authlib only checks `azp`), and only asymmetric signature algorithms count (a document that lists "none" would
 otherwise let an unsigned token through). A token answer without an ID token is refused too: Authlib would
 return it unvalidated. Every failure becomes a `SignInRefused` with a reason the views turn into a clear page.
+
+Authlib and joserfc (about 25 MB per process) are imported only where a provider is configured and used: a site
+without single sign-on never loads them.
 """
 
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urlsplit
 
 import requests
-from authlib.integrations.flask_client import OAuth, OAuthError
-from authlib.integrations.flask_client.apps import FlaskOAuth2App
 from flask import Flask, Response, current_app
-from joserfc.errors import JoseError
 
 from course.config import InsecureConfigError
 from course.core.sso import DEFAULT_SCOPE, ROLE_ORDER, SignInRefused
 from course.models import GROUP_NAME_MAX
 from course.urls import external_url
+
+if TYPE_CHECKING:
+    from authlib.integrations.flask_client.apps import FlaskOAuth2App
 
 # The asymmetric JWS algorithms providers sign ID tokens with; a key from the JWKS can only verify these.
 SIGNATURE_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA")
@@ -35,6 +39,10 @@ _EXTENSION = "course_sso"
 def init_app(app: Flask) -> None:
     """One Authlib registry per app, with a client per configured provider; a provider setting that could only
     fail at a login (a role that does not exist, plain HTTP in production) stops the start instead."""
+    if not app.config["OIDC_PROVIDERS"]:
+        return
+    from authlib.integrations.flask_client import OAuth
+
     oauth = OAuth(app)
     timeout = float(app.config["OIDC_TIMEOUT_SECONDS"])
     for key, provider in app.config["OIDC_PROVIDERS"].items():
@@ -161,6 +169,9 @@ def verified_claims(key: str) -> dict:
     "provider_error" (an error or an unusable answer), "provider_unreachable", "provider_timeout", "bad_token"
     (the ID token failed a check).
     """
+    from authlib.integrations.flask_client import OAuthError
+    from joserfc.errors import JoseError
+
     document = metadata(key)
     client = _client(key)
     claims_options = {

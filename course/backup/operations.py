@@ -24,9 +24,8 @@ from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-from alembic.script import ScriptDirectory
 from flask import Flask
 from sqlalchemy import func, inspect, select, table, text
 from sqlalchemy.engine import URL, make_url
@@ -56,6 +55,9 @@ from course.core.media import is_stored_name
 from course.extensions import db
 from course.lti.keys import key_path as lti_key_path
 from course.models import MediaFile
+
+if TYPE_CHECKING:
+    from alembic.script import ScriptDirectory
 
 VERSION_TABLE = "alembic_version"
 CONFIG_FILE_NAME = "config.py"
@@ -185,6 +187,8 @@ def _legacy_media_files(app: Flask) -> list[tuple[str, Path]]:
 
 
 def _migrations() -> ScriptDirectory:
+    from alembic.script import ScriptDirectory  # only backups and restores read the migrations
+
     return ScriptDirectory(str(PROJECT_ROOT / "migrations"))
 
 

@@ -17,7 +17,8 @@ from flask_babel import gettext as _
 
 from course.branding import site_name
 from course.core.certificates.credential import CONTEXTS, build_credential, sign_credential, status_entry
-from course.core.certificates.pdf import printable, qr_code, qr_rectangles, render_certificate
+from course.core.certificates.glyphs import printable
+from course.core.certificates.qr import qr_code, qr_rectangles
 from course.core.certificates.record import CertificateRecord
 from course.core.certificates.sharing import linkedin_add_to_profile_url
 from course.core.certificates.signing import key_id
@@ -69,7 +70,11 @@ def verification_method(public_key_kid: str) -> str:
 
 def pdf(record: CertificateRecord) -> bytes:
     """The certificate as PDF, in the language the learner confirmed it in, dated with its issue time (so the same
-    record gives the same bytes). Made once, at issue, and kept: `operations.certificate_pdf` hands it out."""
+    record gives the same bytes). Made once, at issue, and kept: `operations.certificate_pdf` hands it out.
+    The drawing code is imported here, not at the top: it weighs tens of MB, and a process that never draws a
+    certificate (most of them, as PDFs are kept) should not carry it."""
+    from course.core.certificates.pdf import render_certificate
+
     with force_locale(record.language):
         fields = pdf_fields(record)
     return render_certificate(**fields, verify_url=verify_url(record.public_id), created_at=record.issued_at)

@@ -16,7 +16,7 @@ from course.auth.access import readers_required, staff_required
 from course.certificates import documents, export, operations
 from course.certificates.forms import NameForm, ReasonForm, ReissueForm
 from course.certificates.keys import KeyUnavailable, signing_key
-from course.core.certificates.pdf import unsupported_characters
+from course.core.certificates.glyphs import unsupported_characters
 from course.core.certificates.record import CertificateRecord, is_public_id, validate_name
 from course.core.errors import NotFound
 from course.extensions import db

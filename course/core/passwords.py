@@ -12,8 +12,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from zxcvbn import zxcvbn
-
 MAX_LENGTH = 256  # long passphrases are welcome; beyond this it is a pasted file, not a password
 # zxcvbn refuses longer input, and its matching is quadratic in the length; the rest of a longer
 # password only adds guesses, so the first part decides.
@@ -58,6 +56,8 @@ def password_problem(password: str, min_length: int, context: tuple[str, ...] = 
         return PasswordProblem("too_long", MAX_LENGTH)
     if _personal_share(password.lower(), context) >= 0.5:
         return PasswordProblem("personal")
+    from zxcvbn import zxcvbn  # its word lists weigh about 12 MB: loaded by the first password set, not by every worker
+
     result = zxcvbn(password[:_ANALYSED], user_inputs=list(context))
     if result["score"] >= MIN_SCORE:
         return None

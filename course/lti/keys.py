@@ -12,13 +12,16 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Flask, current_app
-from jwcrypto import jwk
 
 from course.core import caching
+
+if TYPE_CHECKING:
+    from jwcrypto.jwk import JWK
 
 KEY_FILE_NAME = "lti-tool-key.pem"
 
@@ -46,11 +49,14 @@ def _create(path: Path) -> None:
     log.info("Created the LTI tool key in %s", path)
 
 
-_KEYS: caching.Cache[jwk.JWK] = caching.cache("lti.tool-key", 4)  # by (file, modification time)
+_KEYS: caching.Cache[JWK] = caching.cache("lti.tool-key", 4)  # by (file, modification time)
 
 
-def tool_key() -> jwk.JWK:
-    """The tool's private key, created on first use."""
+def tool_key() -> JWK:
+    """The tool's private key, created on first use. jwcrypto is imported here: a site without LTI platforms
+    never needs it, and it weighs about 10 MB per process."""
+    from jwcrypto import jwk
+
     path = key_path(current_app)
     if not path.is_file():
         _create(path)

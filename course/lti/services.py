@@ -19,9 +19,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import requests
-from authlib.oauth2.rfc7523 import private_key_jwt_sign
 from flask import current_app
-from joserfc.jwk import RSAKey
 
 from course.core import caching
 from course.core import lti_services as spec
@@ -84,7 +82,11 @@ def _token_key(platform: LtiPlatform, scopes: Iterable[str]) -> tuple:
 
 
 def client_assertion(platform: LtiPlatform) -> str:
-    """The JWT that proves to the platform's token endpoint that the tool asks (RFC 7523, 2.2)."""
+    """The JWT that proves to the platform's token endpoint that the tool asks (RFC 7523, 2.2). Authlib and
+    joserfc are imported here, not at the top: only a site that sends grades to an LMS needs them."""
+    from authlib.oauth2.rfc7523 import private_key_jwt_sign
+    from joserfc.jwk import RSAKey
+
     key = RSAKey.import_key(keys.private_key_pem())
     return private_key_jwt_sign(
         key,

@@ -5,6 +5,9 @@ The login and launch are cross-site form posts from the LMS, so they carry no CS
 platform's signature protect them instead (course/lti/tool.py). Everything else keeps CSRF. A refused message
 gets a page of its own that says what went wrong without the technical detail, which goes to the log and to the
 admins' page; nothing of the refused launch is kept.
+
+The protocol code (course/lti/tool.py on pylti1p3 and PyJWT, about 20 MB per process) is imported by the three
+views that speak it, when first called: a site that no LMS launches never loads it.
 """
 
 from __future__ import annotations
@@ -27,7 +30,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from pylti1p3.deep_link_resource import DeepLinkResource
 from werkzeug.exceptions import NotFound
 
 from course import embedding
@@ -40,7 +42,6 @@ from course.extensions import csrf, db
 from course.i18n import current_language
 from course.lti import keys, operations, registration, targets
 from course.lti.forms import DeepLinkForm, PlatformForm, ToggleForm
-from course.lti.tool import MessageLaunch, OIDCLogin, purge_expired_state
 from course.models import LtiPlatform, User
 from course.security import content_security_policy
 from course.urls import external_url, public_url
@@ -66,6 +67,8 @@ SCOPES = (
 @bp.route("/lti/login", methods=["GET", "POST"])
 @csrf.exempt
 def login():
+    from course.lti.tool import OIDCLogin, purge_expired_state
+
     params = {name: request.values[name] for name in LOGIN_PARAMS if request.values.get(name)}
     try:
         if not _is_ours(params.get("target_link_uri")):
@@ -116,6 +119,8 @@ def _cookies_blocked(params: dict[str, str]):
 @bp.post("/lti/launch")
 @csrf.exempt
 def launch():
+    from course.lti.tool import MessageLaunch
+
     message = MessageLaunch()
     resolved = None
     try:
@@ -205,6 +210,10 @@ def _explanation(reason: str) -> tuple[str, str]:
 @bp.route("/lti/deep-link/<launch_id>", methods=["GET", "POST"])
 @staff_required
 def deep_link(launch_id: str):
+    from pylti1p3.deep_link_resource import DeepLinkResource
+
+    from course.lti.tool import MessageLaunch
+
     if session.get(DEEP_LINK) != launch_id:
         raise NotFound()
     try:

@@ -13,16 +13,11 @@ import pypdf
 import pytest
 import segno
 
+from course.core.certificates import glyphs
 from course.core.certificates import pdf as certificate_pdf
-from course.core.certificates.pdf import (
-    FONT_DIR,
-    preload,
-    printable,
-    qr_code,
-    qr_rectangles,
-    render_certificate,
-    unsupported_characters,
-)
+from course.core.certificates.glyphs import FONT_DIR, printable, unsupported_characters
+from course.core.certificates.pdf import preload, render_certificate
+from course.core.certificates.qr import qr_code, qr_rectangles
 
 URL = "https://kurs.example.org/certificates/7QX39KDM2FH4JN6P"
 GERMAN = {
@@ -253,3 +248,11 @@ def test_bulk_zip_of_certificates_all_open() -> None:
         assert len(names) == BULK_COUNT
         for member in names:
             assert len(read(archive.read(member)).pages) == 1
+
+
+@pytest.mark.parametrize("ranges", [certificate_pdf.COMMON_RANGES, certificate_pdf.SUPPORTED_RANGES])
+def test_the_characters_read_from_the_fonts_are_exactly_those_the_pdf_cut_draws(ranges) -> None:
+    """Pages warn about a name with `glyphs` alone, which reads the full fonts' character maps; the PDF draws with
+    fonts cut down to the ranges. Both must agree, or a warned-about name would print fine or the reverse."""
+    cut = [set(font.template.cmap) for font in certificate_pdf._fonts(ranges)]
+    assert glyphs.covered_codepoints(ranges) == frozenset(set.intersection(*cut))

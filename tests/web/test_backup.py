@@ -26,7 +26,7 @@ from course.core import backup as core_backup
 from course.core.backup import ENCRYPTED_MAGIC, MANIFEST_NAME
 from course.core.certificates.credential import verify_credential
 from course.core.certificates.signing import public_key_from_multibase
-from course.extensions import db
+from course.extensions import db, init_migrations
 from course.lti import keys as lti_keys
 from course.models import Certificate, User
 from tests.conftest import PASSWORD
@@ -529,6 +529,7 @@ def test_a_site_not_yet_upgraded_to_0014_keeps_its_images_through_backup_restore
     (legacy / png_name(image)).write_bytes(image)
     archive = tmp_path / "old.backup"
     try:
+        init_migrations(old)
         with old.app_context():
             upgrade(revision="0013")  # the schema before the images moved into the database
         created = cli(old, "backup", "create", str(archive))
@@ -547,6 +548,7 @@ def test_a_site_not_yet_upgraded_to_0014_keeps_its_images_through_backup_restore
     assert "1 media file(s)" in output
     assert f"The archive's 1 image(s) are in {target_folder}; `flask --app wsgi db upgrade` moves them" in output
     assert files_in(target_folder) == {png_name(image): image}
+    init_migrations(target)
     with target.app_context():
         upgrade()
     assert stored_bytes(target, png_name(image)) == image

@@ -16,7 +16,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, select, text
 
 from course.app import create_app
-from course.extensions import db
+from course.extensions import db, init_migrations
 from course.models import MediaFile
 
 
@@ -26,6 +26,7 @@ def empty_database(backend, request, tmp_path, monkeypatch) -> Iterator[None]:
     monkeypatch.setenv("COURSE_INSTANCE_PATH", str(tmp_path / "instance"))
     url = request.getfixturevalue("postgres_url") if backend == "postgresql" else f"sqlite:///{tmp_path / 'm.sqlite3'}"
     app = create_app({"TESTING": True, "DATABASE_URL": url})
+    init_migrations(app)
     with app.app_context():
         if backend == "postgresql":
             _empty_schema()

@@ -17,7 +17,7 @@ UTILITY = "course/core/caching.py"
 # `functools.cache` keeps one value per argument: fine where the arguments come from a fixed tiny set.
 ONE_TIME_VALUES = {
     "_fonts": "one cut of the bundled fonts per character-range set, and the app uses two",
-    "_covered_codepoints": "the same range sets as _fonts",
+    "covered_codepoints": "the same range sets as _fonts",
     "_best_result_upsert": "one prepared statement per database dialect",
     "_asset": "the SCORM package's two static files",
 }

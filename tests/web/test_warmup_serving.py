@@ -17,7 +17,7 @@ from flask import Flask
 from flask.cli import FlaskGroup
 
 from course import warmup
-from course.core.certificates import pdf
+from course.core.certificates import glyphs
 from course.core.sandbox import benchmark
 from course.publishing import cache as catalog_cache
 
@@ -86,7 +86,7 @@ def test_importing_wsgi_outside_flask_run_does_not_warm_up(calls: list[str]) -> 
 def no_process_warm_up(monkeypatch: pytest.MonkeyPatch) -> None:
     """The process-wide part (the scenario searches, the fonts) has its own test in test_warmup.py."""
     monkeypatch.setattr(benchmark, "warm_up", lambda: None)
-    monkeypatch.setattr(pdf, "preload", lambda: None)
+    monkeypatch.setattr(glyphs, "covered_codepoints", lambda: frozenset())
 
 
 @pytest.mark.usefixtures("no_process_warm_up")

@@ -27,7 +27,6 @@ from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from pyld import jsonld
 
 from course.core.certificates.record import CertificateRecord, format_instant, parse_instant
 from course.core.certificates.signing import base58btc_decode, base58btc_encode
@@ -106,6 +105,8 @@ def document_loader(contexts: Mapping[str, Any]) -> Callable[..., dict[str, Any]
 
 def canonical_nquads(document: Mapping[str, Any], contexts: Mapping[str, Any] | None = None) -> str:
     """RDFC-1.0 (URDNA2015) canonical N-Quads of a JSON-LD document, contexts from `contexts` only."""
+    from pyld import jsonld  # about 10 MB: loaded by the first certificate signed or checked, not by every worker
+
     loader = document_loader(bundled_contexts() if contexts is None else contexts)
     return jsonld.normalize(
         dict(document),

@@ -5,15 +5,16 @@ DejaVu files costs well over 100 ms. So once per process each bundled font is cu
 scripts certificates promise (Latin, Greek, Cyrillic; plus a smaller cut for the common letters, which
 most certificates need only) and parsed once; every document then gets a fresh copy of the smallest cut
 covering its text, whose only per-document work is fpdf2's final subset of the glyphs it used.
-Characters outside those scripts are drawn as U+FFFD; `unsupported_characters` lets callers warn first.
+Characters outside those scripts are drawn as U+FFFD; `glyphs.unsupported_characters` lets callers warn first.
+
+This module is the heavy part (fpdf2 and fontTools' subsetter weigh tens of MB per process), so only the code
+that draws a PDF imports it, when it draws: pages that show or warn use `glyphs` and `qr`.
 """
 
 from __future__ import annotations
 
 import copy
 import io
-import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,47 +22,22 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 
-import segno
 from fontTools import subset as ft_subset
 from fontTools import ttLib
 from fpdf import FPDF
 from fpdf.fonts import SubsetMap, TTFFont
 
-FONT_DIR = Path(__file__).resolve().parent / "fonts"
-SANS = ("sans", "", "DejaVuSans.ttf")
-SERIF_BOLD = ("serif", "B", "DejaVuSerif-Bold.ttf")
-FONTS = (SANS, SERIF_BOLD)
-
-# Latin (with extensions and Vietnamese), combining marks, Greek, Cyrillic, and the punctuation,
-# currency and letterlike signs that dates, results and translated labels use.
-SUPPORTED_RANGES = (
-    (0x0020, 0x007E),
-    (0x00A0, 0x024F),
-    (0x02B0, 0x036F),
-    (0x0370, 0x03FF),
-    (0x0400, 0x052F),
-    (0x1E00, 0x1EFF),
-    (0x1F00, 0x1FFF),
-    (0x2010, 0x205E),
-    (0x20A0, 0x20C0),
-    (0x2100, 0x214F),
-    (0xFFFD, 0xFFFD),
+from course.core.certificates.glyphs import (
+    COMMON_RANGES,
+    FONT_DIR,
+    FONTS,
+    SUPPORTED_RANGES,
+    covered_codepoints,
+    normalise,
+    printable,
 )
-# The letters of most European names and labels: a smaller font cut, loaded faster per document.
-COMMON_RANGES = (
-    (0x0020, 0x007E),
-    (0x00A0, 0x017F),
-    (0x0218, 0x021B),
-    (0x0370, 0x03CE),
-    (0x0400, 0x045F),
-    (0x2010, 0x2026),
-    (0x20AC, 0x20AC),
-    (0x2116, 0x2116),
-    (0xFFFD, 0xFFFD),
-)
-REPLACEMENT = "\ufffd"
+from course.core.certificates.qr import qr_code, rectangles
 
-QR_ERROR_LEVEL = "m"
 PAGE_WIDTH, PAGE_HEIGHT = 297.0, 210.0  # mm, A4 landscape
 MARGIN = 30.0  # text keeps this far from the page edge
 TEXT_WIDTH = PAGE_WIDTH - 2 * MARGIN
@@ -147,72 +123,10 @@ def _fresh_font(font: _Font) -> TTFFont:
     return fresh
 
 
-@cache
-def _covered_codepoints(ranges: tuple[tuple[int, int], ...] = SUPPORTED_RANGES) -> frozenset[int]:
-    """The characters every font of the cut has (tested, not assumed from the ranges)."""
-    fonts = _fonts(ranges)
-    covered = set(fonts[0].template.cmap)
-    for font in fonts[1:]:
-        covered &= set(font.template.cmap)
-    return frozenset(covered)
-
-
 def preload() -> None:
-    """Cut down and parse the fonts now (about a second) instead of in the first certificate's request."""
-    _covered_codepoints(COMMON_RANGES)
-    _covered_codepoints(SUPPORTED_RANGES)
-
-
-def unsupported_characters(text: str) -> set[str]:
-    """Characters of `text` the certificate cannot draw (they print as U+FFFD), e.g. CJK, Arabic, emoji."""
-    covered = _covered_codepoints()
-    return {char for char in _normalise(text) if ord(char) not in covered}
-
-
-_BREAKING_SPACE = re.compile(r"[^\S\u00a0\u202f]+")  # any run of whitespace but the no-break spaces
-
-
-def _normalise(text: str) -> str:
-    text = _BREAKING_SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
-    return "".join(char for char in text if unicodedata.category(char) not in ("Cc", "Cf"))
-
-
-def printable(text: str) -> str:
-    """`text` as the certificate draws it: NFC, one line, unsupported characters replaced by U+FFFD."""
-    covered = _covered_codepoints()
-    return "".join(char if ord(char) in covered else REPLACEMENT for char in _normalise(text)).strip()
-
-
-def qr_code(verify_url: str) -> segno.QRCode:
-    """The QR code printed on the certificate; it encodes exactly `verify_url`."""
-    return segno.make_qr(verify_url, error=QR_ERROR_LEVEL, boost_error=False)
-
-
-def qr_rectangles(verify_url: str) -> list[tuple[int, int, int, int]]:
-    """The dark modules of the certificate's QR code as rectangles (row, column, width, height) in modules."""
-    return _rectangles(qr_code(verify_url).matrix)
-
-
-def _rectangles(matrix: tuple[bytearray, ...]) -> list[tuple[int, int, int, int]]:
-    """Horizontal runs of dark modules, with equal runs in consecutive rows merged: fewer drawing operations."""
-    done: list[tuple[int, int, int, int]] = []
-    open_runs: dict[tuple[int, int], int] = {}  # (column, width) -> first row
-    for row_index, row in enumerate((*matrix, b"")):
-        runs = set()
-        start = None
-        for column, dark in enumerate((*row, 0)):
-            if dark and start is None:
-                start = column
-            elif not dark and start is not None:
-                runs.add((start, column - start))
-                start = None
-        for run in list(open_runs):
-            if run not in runs:
-                first = open_runs.pop(run)
-                done.append((first, run[0], run[1], row_index - first))
-        for run in runs:
-            open_runs.setdefault(run, row_index)
-    return sorted(done)
+    """Cut down and parse the fonts now (about a second) instead of in the first certificate drawn."""
+    _fonts(COMMON_RANGES)
+    _fonts(SUPPORTED_RANGES)
 
 
 def render_certificate(
@@ -244,7 +158,7 @@ def render_certificate(
         "url": printable(verify_url),
     }
     used = {ord(char) for value in (*label.values(), *text.values()) for char in value}
-    ranges = COMMON_RANGES if used <= _covered_codepoints(COMMON_RANGES) else SUPPORTED_RANGES
+    ranges = COMMON_RANGES if used <= covered_codepoints(COMMON_RANGES) else SUPPORTED_RANGES
 
     pdf = FPDF(orientation="L", unit="mm", format="A4")
     for font in _fonts(ranges):
@@ -252,9 +166,9 @@ def render_certificate(
     pdf.set_auto_page_break(False)
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
     title = labels.get("Certificate of completion", "Certificate of completion")
-    pdf.set_title(f"{_normalise(title)}: {_normalise(name)} – {_normalise(course_title)}")
-    pdf.set_author(_normalise(issuer))
-    pdf.set_subject(_normalise(course_title))
+    pdf.set_title(f"{normalise(title)}: {normalise(name)} – {normalise(course_title)}")
+    pdf.set_author(normalise(issuer))
+    pdf.set_subject(normalise(course_title))
     pdf.set_keywords(certificate_id)
     pdf.set_creator("course certificates")
     pdf.set_lang(language)
@@ -430,7 +344,7 @@ def _qr(pdf: FPDF, verify_url: str, *, caption: str, printed_url: str) -> None:
     module = side / code.symbol_size(border=0)[0]
     left, top = PAGE_WIDTH - MARGIN + 8 - side, 132.0
     pdf.set_fill_color(0, 0, 0)
-    for row, column, width, height in _rectangles(code.matrix):
+    for row, column, width, height in rectangles(code.matrix):
         pdf.rect(left + column * module, top + row * module, width * module, height * module, style="F")
     pdf.link(left, top, side, side, verify_url)
     box_width = PAGE_WIDTH - MARGIN + 8 - DETAILS_RIGHT - 5
