@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from course import assets, branding, compression, errors, forms, i18n, mail, pages, ratelimit, security
 from course.config import default_instance_path, load_config
 from course.extensions import babel, csrf, db, login_manager
+from course.fast import translations
 from course.fast.sessions import CookieSessions
 from course.i18n import select_locale
 from course.publishing.cache import CatalogCache
@@ -31,6 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    translations.init_app(app)
     ratelimit.init_app(app)
     mail.init_app(app)
     _tune_sqlite(app)

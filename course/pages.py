@@ -95,4 +95,7 @@ def init_app(app: Flask) -> None:
         # The course sidebar per page and state of progress: drawing its twenty-odd steps (titles, links, states)
         # cost about two thirds of a learner's lesson page, and learners in the same state see the same sidebar.
         "sidebars": ShellCache(f"shells.sidebars@{id(app):x}", 1024),
+        # One question of an attempt page per state (text, option order, value, outcome): the question macros were
+        # most of the page. Option orders are shuffled per attempt, so this one holds more and hits less.
+        "questions": ShellCache(f"shells.questions@{id(app):x}", 4096),
     }

@@ -7,7 +7,9 @@
 - `csrf.py`: the CSRF token signed once per session (plain: Flask-WTF signs one per request);
 - `sessions.py`: the cookie signer built once per key set (plain: Flask's `SecureCookieSessionInterface`);
 - `attempts.py`: a quiz attempt closed by an UPDATE built once (plain: the ORM UPDATE in quiz/operations.py);
-- `login.py`: no address-and-browser hash when session protection is off (plain: Flask-Login as shipped).
+- `login.py`: no address-and-browser hash when session protection is off (plain: Flask-Login as shipped);
+- `translations.py`: a template's translations looked up once per locale and request (plain: Flask-Babel's
+  lookup per translated string).
 
 docs/architecture.md ("Fast paths") gives for each the benchmark figure that justifies it and how it fails.
 `FAST_PATHS = False` (env COURSE_FAST_PATHS=false) serves everything the plain way. The switch is read

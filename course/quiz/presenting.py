@@ -7,16 +7,25 @@ Before a question is checked or the attempt submitted, a view holds only the typ
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from flask import url_for
 from flask_babel import gettext
+from markupsafe import Markup
 
 from course.core.catalog import Course
 from course.core.errors import CourseError, NotFound
 from course.core.quiz import Question, Quiz, Slot, grade_answer, pick, question_type
 from course.models import QuizAttempt
+from course.pages import render_fragment
 from course.quiz.operations import layout_of, saved_answers
+
+
+def question_html(view: QuestionView, total: int, lang: str) -> Markup:
+    """One question of the take page. With the fast paths it is drawn once per state (the view holds everything the
+    macro shows: text, options in their order, the value, error and outcome), so a reload of an attempt and learners
+    whose question is in the same state reuse the HTML; drawing the questions was most of the page."""
+    return render_fragment("quiz/fragment.html", shells="questions", view=view, total=total, lang=lang)
 
 
 def translated(error: CourseError) -> str:
@@ -24,7 +33,7 @@ def translated(error: CourseError) -> str:
     return gettext(error.message, **error.params)
 
 
-@dataclass
+@dataclass(frozen=True)
 class QuestionView:
     number: int
     question_id: str
@@ -75,16 +84,21 @@ def question_view(
         checked=checked,
         error=error,
     )
-    if reveal:
-        grade = grade_answer(question, response)
-        view.revealed = True
-        view.verdict = grade.verdict
-        view.mark = round(grade.fraction * question.points, 2)
-        view.feedback = [pick(text, lang) for text in grade.feedback]
-        view.explanation = pick(question.explanation, lang)
-        view.review = kind.review(question.spec, slot.order, response, lang)
-        view.lesson_url, view.lesson_title = _lesson_link(course, question.lesson.get(lang), lang)
-    return view
+    if not reveal:
+        return view
+    grade = grade_answer(question, response)
+    lesson_url, lesson_title = _lesson_link(course, question.lesson.get(lang), lang)
+    return replace(
+        view,
+        revealed=True,
+        verdict=grade.verdict,
+        mark=round(grade.fraction * question.points, 2),
+        feedback=[pick(text, lang) for text in grade.feedback],
+        explanation=pick(question.explanation, lang),
+        review=kind.review(question.spec, slot.order, response, lang),
+        lesson_url=lesson_url,
+        lesson_title=lesson_title,
+    )
 
 
 def question_views(

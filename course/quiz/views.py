@@ -17,7 +17,7 @@ from course.i18n import current_language
 from course.models import QuizAttempt
 from course.quiz import operations
 from course.quiz.fields import read_form_value
-from course.quiz.presenting import question_views, translated
+from course.quiz.presenting import question_html, question_views, translated
 
 bp = Blueprint("quiz", __name__)
 
@@ -92,7 +92,8 @@ def _take_page(
     errors: dict[str, str] | None = None,
     status: int = 200,
 ):
-    views = question_views(attempt, course, quiz, current_language(), raw=raw, errors=errors)
+    lang = current_language()
+    views = question_views(attempt, course, quiz, lang, raw=raw, errors=errors)
     unanswered = [view.number for view in views if not view.answered]
     return (
         render_template(
@@ -101,6 +102,7 @@ def _take_page(
             quiz=quiz,
             attempt=attempt,
             questions=views,
+            drawn=[question_html(view, len(views), lang) for view in views],
             errors=errors or {},
             confirm=request.args.get("confirm") == "1" and bool(unanswered),
             unanswered=unanswered,
@@ -201,9 +203,10 @@ def _question_fragment(
     status: int = 200,
 ):
     """For the page script: just the checked question, drawn by the same macro as the full page."""
-    views = question_views(attempt, course, quiz, current_language(), raw=raw, errors=errors)
+    lang = current_language()
+    views = question_views(attempt, course, quiz, lang, raw=raw, errors=errors)
     view = next(view for view in views if view.question_id == question_id)
-    return render_template("quiz/fragment.html", view=view, total=len(views)), status
+    return question_html(view, len(views), lang), status
 
 
 @bp.get("/attempts/<int:attempt_id>/review")

@@ -203,3 +203,50 @@ def test_the_prepared_close_refuses_a_field_it_would_not_write(app: Flask, make_
         with pytest.raises(ValueError, match="exactly"):
             fast_attempts.close_attempt(attempt, {"status": "submitted", "score": 1.0})
         assert attempt.status == "open"
+
+
+def test_an_attempt_page_is_the_same_through_the_fast_and_the_plain_path(app: Flask, make_user) -> None:
+    """Its questions are drawn once per state (`presenting.question_html`), its strings translated through the
+    request's kept translations (`fast/translations.py`): learners in both languages, with saved, checked, refused
+    and untouched answers, must see what the plain path draws for them."""
+    learners = {lang: client_for(app, make_user(display_name=f"Learner {lang}", locale=lang)) for lang in ("de", "en")}
+    pages: dict[str, str] = {}
+    for lang, client in learners.items():
+        attempt_id = start_attempt(client)
+        key = attempt_key(app, attempt_id)
+        first, second = key.question_ids[:2]
+        saved = key.form_data({first: key.right(first, lang), second: key.wrong(second)})
+        assert client.post(f"/attempts/{attempt_id}", data={**saved, "save": "1"}).status_code == 302
+        checked = client.post(f"/attempts/{attempt_id}", data={**saved, "check": str(key.number(first))})
+        assert checked.status_code == 302
+        pages[f"{lang} saved"] = f"/attempts/{attempt_id}"
+        numeric = next(question_id for question_id in key.question_ids if key.type(question_id) == "numeric")
+        refused = {**saved, f"q{key.number(numeric)}": "twelve-ish", "save": "1"}  # not a number: shown again
+        pages[f"{lang} refused"] = (f"/attempts/{attempt_id}", refused)
+    served: dict[str, dict[bool, str]] = {}
+    for fast in (True, False, True):  # the second fast round is served from the kept questions
+        app.config["FAST_PATHS"] = fast
+        for label, page in pages.items():
+            client = learners[label.split()[0]]
+            response = client.post(page[0], data=page[1]) if isinstance(page, tuple) else client.get(page)
+            served.setdefault(label, {})[fast] = TOKEN.sub('value="TOKEN"', response.get_data(as_text=True))
+    for label, both in served.items():
+        assert both[True] == both[False], label
+    assert "twelve-ish" in served["en refused"][True]
+    assert served["de saved"][True] != served["en saved"][True]
+    assert "Frage 1 von" in served["de saved"][True] and "Question 1 of" in served["en saved"][True]
+
+
+def test_a_mail_in_another_language_inside_a_request_is_translated_in_that_language(app: Flask) -> None:
+    """The kept translations belong to the locale in force: `force_locale` (a mail to someone who reads English,
+    sent from a German page) gets English, and the page goes on in German."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    template = "{{ _('Save answers') }}"
+    with app.test_request_context(headers={"Accept-Language": "de"}):
+        before = render_template_string(template)
+        with force_locale("en"):
+            forced = render_template_string(template)
+        after = render_template_string(template)
+    assert (before, forced, after) == ("Antworten speichern", "Save answers", "Antworten speichern")
