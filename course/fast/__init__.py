@@ -8,6 +8,8 @@
 - `sessions.py`: the cookie signer built once per key set (plain: Flask's `SecureCookieSessionInterface`);
 - `attempts.py`: a quiz attempt closed by an UPDATE built once (plain: the ORM UPDATE in quiz/operations.py);
 - `login.py`: no address-and-browser hash when session protection is off (plain: Flask-Login as shipped);
+- `integrations.py`: whether an LMS or a webhook wants a submission's events, read on the bare driver (plain:
+  the same reads through the session);
 - `translations.py`: a template's translations looked up once per locale and request (plain: Flask-Babel's
   lookup per translated string).
 

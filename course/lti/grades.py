@@ -19,9 +19,10 @@ from datetime import UTC, datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 
-from course import events
+from course import events, fast
 from course.core import lti_services as spec
 from course.extensions import db
+from course.fast import integrations
 from course.lti import services
 from course.models import LtiContext, LtiLaunch, LtiPlatform, LtiResourceLink, OutboxMessage, SandboxResult
 from course.outbox import operations as outbox
@@ -33,35 +34,51 @@ CHANNEL = "lti_score"
 # --- Which links want a learner's score ------------------------------------------------------------------------------
 
 
-def _quiz_targets(event: events.QuizSubmitted):  # noqa: ANN202 - an SQL condition
-    return LtiResourceLink.target == f"quiz:{event.course_id}/{event.quiz_id}"
+def _escaped(text: str) -> str:
+    """`text` as a LIKE pattern that matches only itself (escape character: backslash)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _sandbox_targets(event: events.DesignEvaluated):  # noqa: ANN202 - an SQL condition
+def _quiz_targets(event: events.QuizSubmitted) -> tuple[str, str | None]:
+    """The link targets that want this event's score: (a target, a LIKE pattern for more of them or None)."""
+    return f"quiz:{event.course_id}/{event.quiz_id}", None
+
+
+def _sandbox_targets(event: events.DesignEvaluated) -> tuple[str, str | None]:
     prefix = f"sandbox:{event.course_id}"
-    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return or_(LtiResourceLink.target == prefix, LtiResourceLink.target.like(f"{escaped}/%", escape="\\"))
+    return prefix, f"{_escaped(prefix)}/%"
 
 
-def _course_targets(event: events.CourseCompleted):  # noqa: ANN202 - an SQL condition
-    return LtiResourceLink.target == f"course:{event.course_id}"
+def _course_targets(event: events.CourseCompleted) -> tuple[str, str | None]:
+    return f"course:{event.course_id}", None
 
 
-def _launched(user_id: int, condition) -> bool:  # noqa: ANN001 - an SQL condition
+def _condition(targets: tuple[str, str | None]):  # noqa: ANN202 - an SQL condition
+    exact, pattern = targets
+    if pattern is None:
+        return LtiResourceLink.target == exact
+    return or_(LtiResourceLink.target == exact, LtiResourceLink.target.like(pattern, escape="\\"))
+
+
+def _launched(user_id: int, targets: tuple[str, str | None]) -> bool:
+    """Whether the learner launched a link with one of these targets: asked for every quiz submitted, design
+    evaluated and course completed, so on the bare driver with the fast paths (course/fast/integrations.py)."""
+    if fast.enabled():
+        return integrations.launched(user_id, *targets)
     statement = (
         select(LtiLaunch.id)
         .join(LtiResourceLink, LtiResourceLink.id == LtiLaunch.link_id)
-        .where(LtiLaunch.user_id == user_id, condition)
+        .where(LtiLaunch.user_id == user_id, _condition(targets))
         .limit(1)
     )
     return db.session.scalar(statement) is not None
 
 
-def _launches(user_id: int, condition) -> list[tuple[LtiResourceLink, LtiLaunch]]:  # noqa: ANN001
+def _launches(user_id: int, targets: tuple[str, str | None]) -> list[tuple[LtiResourceLink, LtiLaunch]]:
     rows = db.session.execute(
         select(LtiResourceLink, LtiLaunch)
         .join(LtiLaunch, and_(LtiLaunch.link_id == LtiResourceLink.id, LtiLaunch.user_id == user_id))
-        .where(condition)
+        .where(_condition(targets))
         .order_by(LtiResourceLink.id)
     ).all()
     return [(row[0], row[1]) for row in rows]

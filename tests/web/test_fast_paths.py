@@ -250,3 +250,86 @@ def test_a_mail_in_another_language_inside_a_request_is_translated_in_that_langu
             forced = render_template_string(template)
         after = render_template_string(template)
     assert (before, forced, after) == ("Antworten speichern", "Save answers", "Antworten speichern")
+
+
+def test_whether_an_lms_or_a_webhook_wants_an_event_is_answered_the_same_both_ways(app: Flask, make_user) -> None:
+    """The integrations' questions of a submission (course/fast/integrations.py) against the session's reads: exact
+    targets, sandbox links under a prefix, LIKE's own characters in an id, other learners' launches, and webhooks
+    that are inactive or chose other events."""
+    from types import SimpleNamespace as Event
+
+    from course.lti import grades
+    from course.models import LtiLaunch, LtiPlatform, LtiResourceLink, Webhook
+    from course.webhooks import operations as webhooks
+
+    learner, other, admin = make_user(), make_user(), make_user(role="admin")
+    with app.app_context():
+        platform = LtiPlatform(
+            name="LMS",
+            issuer="https://lms.example.org",
+            client_id="c",
+            deployment_ids=["d"],
+            auth_login_url="https://lms.example.org/auth",
+            auth_token_url="https://lms.example.org/token",
+            key_set_url="https://lms.example.org/jwks",
+        )
+        db.session.add(platform)
+        db.session.flush()
+        launches = {
+            "quiz:kam-pay/q_1": learner,
+            "sandbox:kam-pay/defend": learner,
+            "sandbox:kam_pay": other,  # "_" would match any character in an unescaped LIKE
+            "course:kam-pay": other,
+        }
+        for number, (target, person) in enumerate(launches.items()):
+            link = LtiResourceLink(
+                platform_id=platform.id, resource_link_id=f"r{number}", deployment_id="d", target=target
+            )
+            db.session.add(link)
+            db.session.flush()
+            db.session.add(LtiLaunch(link_id=link.id, user_id=person.id, subject=f"lms-{number}"))
+        db.session.add(
+            Webhook(
+                name="off",
+                url="https://hr.example.org/a",
+                secret="s" * 32,
+                active=False,
+                events=["course.completed"],
+                created_by_id=admin.id,
+            )
+        )
+        db.session.add(
+            Webhook(
+                name="on",
+                url="https://hr.example.org/b",
+                secret="s" * 32,
+                events=["certificate.issued"],
+                created_by_id=admin.id,
+            )
+        )
+        db.session.commit()
+        quiz, sandbox, course = grades._quiz_targets, grades._sandbox_targets, grades._course_targets
+        questions = {  # the targets read only the event's course and quiz
+            "quiz q_1": lambda user: grades._launched(user, quiz(Event(course_id="kam-pay", quiz_id="q_1"))),
+            "quiz qx1": lambda user: grades._launched(user, quiz(Event(course_id="kam-pay", quiz_id="qx1"))),
+            "sandbox kam-pay": lambda user: grades._launched(user, sandbox(Event(course_id="kam-pay"))),
+            "sandbox kam_pay": lambda user: grades._launched(user, sandbox(Event(course_id="kam_pay"))),
+            "course": lambda user: grades._launched(user, course(Event(course_id="kam-pay"))),
+            "webhook course.completed": lambda _user: webhooks._wants("course.completed")(None),
+            "webhook certificate.issued": lambda _user: webhooks._wants("certificate.issued")(None),
+        }
+        answers = {}
+        for fast in (True, False):
+            app.config["FAST_PATHS"] = fast
+            answers[fast] = {
+                (name, who): ask(person.id)
+                for name, ask in questions.items()
+                for who, person in (("learner", learner), ("other", other))
+            }
+    assert answers[True] == answers[False]
+    assert answers[True][("quiz q_1", "learner")] and not answers[True][("quiz qx1", "learner")]
+    assert answers[True][("sandbox kam-pay", "learner")] and not answers[True][("sandbox kam-pay", "other")]
+    assert answers[True][("sandbox kam_pay", "other")] and not answers[True][("sandbox kam_pay", "learner")]
+    assert answers[True][("course", "other")] and not answers[True][("course", "learner")]
+    assert answers[True][("webhook certificate.issued", "learner")]
+    assert not answers[True][("webhook course.completed", "learner")]
