@@ -4,10 +4,10 @@ Both ways of serving the app (gunicorn and the development server) warm up off t
 calls `warm_up` from `post_worker_init` (gunicorn.conf.py) before the worker takes requests, and under
 `flask run` wsgi.py starts it in a background thread (`served_by_flask_run`), so the development server
 answers at once and the first learner finds the caches filled a few seconds later. It covers the sandbox's
-per-scenario benchmark search (about 1 s per scenario), the characters the certificate fonts can draw and, given the
-app, the published catalog (parsing and rendering every lesson and quiz, about 0.5 s, which every course page
-and the sandbox API need) and the compiled templates. `create_app` stays free of such work, so tests and CLI
-commands do not pay for it.
+per-scenario benchmark search (about 1 s per scenario), the characters the certificate fonts can draw and,
+given the app, the published catalog (parsing and rendering every lesson and quiz, about 0.5 s, which every
+course page and the sandbox API need) and the compiled templates of the learners' pages. `create_app` stays
+free of such work, so tests and CLI commands do not pay for it.
 
 The certificate's PDF drawing (fpdf2 and its fonts, about 60 MB and 0.8 s) is deliberately not warmed: PDFs
 are drawn once, at issue, so most processes never draw one, and the first issue in a process pays it once.
@@ -42,13 +42,31 @@ def warm_up(app: Flask | None = None) -> float:
     return seconds
 
 
+# The templates of the pages learners and visitors open: compiled before the first of them arrives. The staff's
+# pages (studio, reports, admin) and the mails compile on first use instead, a few milliseconds once per process,
+# and are not carried by every worker that never serves them.
+LEARNER_TEMPLATES = (
+    "base.html",
+    "macros.html",
+    "learn/",
+    "quiz/",
+    "sandbox/",
+    "certificates/",
+    "auth/",
+    "account/",
+    "notifications/",
+    "errors/",
+    "site/",
+)
+
+
 def _warm_up_app(app: Flask) -> None:
-    """Compile every template and build the catalog. A database that is not reachable yet must not stop the
-    server from starting (gunicorn would give up on the worker): the catalog then loads on first use."""
+    """Compile the learners' templates and build the catalog. A database that is not reachable yet must not stop
+    the server from starting (gunicorn would give up on the worker): the catalog then loads on first use."""
     from course.publishing.cache import catalog
 
     try:
-        for name in app.jinja_env.list_templates(filter_func=lambda name: name.endswith((".html", ".txt"))):
+        for name in app.jinja_env.list_templates(filter_func=lambda name: name.startswith(LEARNER_TEMPLATES)):
             app.jinja_env.get_template(name)
         with app.app_context():
             catalog()

@@ -18,7 +18,6 @@ import time
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urlsplit
 
-import requests
 from flask import Flask, Response, current_app
 
 from course.config import InsecureConfigError
@@ -27,6 +26,7 @@ from course.models import GROUP_NAME_MAX
 from course.urls import external_url
 
 if TYPE_CHECKING:
+    import requests
     from authlib.integrations.flask_client.apps import FlaskOAuth2App
 
 # The asymmetric JWS algorithms providers sign ID tokens with; a key from the JWKS can only verify these.
@@ -109,6 +109,8 @@ def _client(key: str) -> FlaskOAuth2App:
 
 def metadata(key: str) -> dict:
     """The provider's discovery document, fetched once and checked; raises SignInRefused."""
+    import requests  # loaded with Authlib, only where a provider is configured
+
     client = _client(key)
     cached = client.server_metadata
     if time.time() - cached.get("_loaded_at", time.time()) > METADATA_MAX_AGE_SECONDS:
@@ -152,6 +154,8 @@ def _same_issuer(found: object, configured: str) -> bool:
 
 
 def _unreachable(error: requests.RequestException) -> SignInRefused:
+    import requests
+
     reason = "provider_timeout" if isinstance(error, requests.Timeout) else "provider_unreachable"
     return SignInRefused(reason, error.__class__.__name__)
 
@@ -169,6 +173,7 @@ def verified_claims(key: str) -> dict:
     "provider_error" (an error or an unusable answer), "provider_unreachable", "provider_timeout", "bad_token"
     (the ID token failed a check).
     """
+    import requests
     from authlib.integrations.flask_client import OAuthError
     from joserfc.errors import JoseError
 

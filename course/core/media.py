@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as parse_xml
-from PIL import Image, UnidentifiedImageError
 
 from course.core.errors import N_, CourseError
 
@@ -132,6 +131,8 @@ def check_image(data: bytes, max_bytes: int, max_pixels: int = DEFAULT_MAX_PIXEL
 
 
 def _check_raster(data: bytes, kind: str, max_pixels: int) -> CheckedImage:
+    from PIL import Image, UnidentifiedImageError  # only uploads need Pillow: not loaded by every server process
+
     size = png_size(data) if kind == "png" else jpeg_size(data)
     if size is None:
         raise MediaRefused(N_("The image is damaged: its size cannot be read."))
@@ -154,6 +155,8 @@ def _check_raster(data: bytes, kind: str, max_pixels: int) -> CheckedImage:
 
 
 def _check_pixels(size: tuple[int, int], max_pixels: int) -> None:
+    from PIL import Image
+
     width, height = size
     limit = min(max_pixels, Image.MAX_IMAGE_PIXELS or max_pixels)
     if width < 1 or height < 1:

@@ -9,7 +9,6 @@ can make the tool register with (or fetch from) an address of their choosing.
 
 from __future__ import annotations
 
-import requests
 from flask import current_app
 
 from course.core import lti
@@ -48,6 +47,8 @@ def register(token: str, configuration_url: str, registration_token: str | None,
 
 
 def _json(method: str, url: str, **kwargs: object) -> object:
+    import requests  # HTTP for the integrations: loaded by the process that sends, not by every worker
+
     try:
         response = requests.request(method, url, timeout=float(current_app.config["LTI_TIMEOUT_SECONDS"]), **kwargs)
         response.raise_for_status()

@@ -15,16 +15,18 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-import requests
 from flask import current_app
 
 from course.core import caching
 from course.core import lti_services as spec
 from course.lti import keys
 from course.models import LtiContext, LtiPlatform, LtiResourceLink
+
+if TYPE_CHECKING:
+    import requests
 
 ASSERTION_LIFETIME_SECONDS = 300
 TOKEN_MARGIN_SECONDS = 30  # a token this close to its expiry is not used for a new call
@@ -144,6 +146,8 @@ def _fetch_token(platform: LtiPlatform, scopes: list[str]) -> tuple[str, float]:
 
 
 def _http(method: str, url: str, where: str, **arguments: Any) -> requests.Response:
+    import requests  # HTTP for the integrations: loaded by the process that sends, not by every worker
+
     headers = {"User-Agent": USER_AGENT, **arguments.pop("headers", {})}
     try:
         return requests.request(method, url, headers=headers, timeout=_timeout(), allow_redirects=False, **arguments)

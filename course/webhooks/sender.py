@@ -18,8 +18,6 @@ import json
 import time
 from urllib.parse import urlsplit
 
-import requests
-import urllib3
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
@@ -56,6 +54,9 @@ def headers_for(webhook: Webhook, message: OutboxMessage, body: str, now: int) -
 
 
 def send(message: OutboxMessage) -> int:
+    import requests  # HTTP for the integrations: loaded by the process that sends, not by every worker
+    import urllib3
+
     webhook = db.session.get(Webhook, message.target_id) if message.target_id is not None else None
     if webhook is None:
         raise Skip("The webhook was deleted.")

@@ -12,7 +12,8 @@ its other statements for the next one.
 
 from __future__ import annotations
 
-import requests
+from typing import TYPE_CHECKING
+
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
@@ -20,12 +21,17 @@ from course.core.xapi import XAPI_VERSION
 from course.models import OutboxMessage
 from course.outbox.operations import Channel, DeliveryError, register
 
+if TYPE_CHECKING:
+    import requests
+
 REFUSED = (400, 413, 422)
 MAX_BODY = 500  # of the LRS's answer, in the error kept for admins
 
 
 def send(message: OutboxMessage) -> int:
     """PUT the message's statement; the LRS's status code, or DeliveryError."""
+    import requests  # HTTP for the integrations: loaded by the process that sends, not by every worker
+
     config = current_app.config
     base = config.get("XAPI_LRS_URL")
     if not base:

@@ -14,8 +14,21 @@ from pathlib import Path
 from flask import Flask
 
 ROOT = Path(__file__).resolve().parents[2]
-# Each weighs 10-60 MB resident; none is needed to serve a course page, a sandbox evaluation or a kept PDF.
-HEAVY = ("fpdf", "fontTools.subset", "authlib", "joserfc", "pylti1p3", "jwt", "jwcrypto", "pyld", "zxcvbn", "alembic")
+# Each weighs 2-60 MB resident; none is needed to serve a course page, a sandbox evaluation or a kept PDF.
+HEAVY = (
+    "fpdf",
+    "fontTools.subset",
+    "authlib",
+    "joserfc",
+    "pylti1p3",
+    "jwt",
+    "jwcrypto",
+    "pyld",
+    "zxcvbn",
+    "alembic",
+    "requests",
+    "PIL",
+)
 
 SERVE = """
 import json, sys

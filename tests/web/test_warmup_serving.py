@@ -90,7 +90,9 @@ def no_process_warm_up(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.usefixtures("no_process_warm_up")
-def test_warm_up_builds_the_catalog_and_compiles_every_template(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_warm_up_builds_the_catalog_and_compiles_the_learners_templates(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
     builds: list[int] = []
     real_build = catalog_cache.build_catalog
     monkeypatch.setattr(
@@ -102,7 +104,8 @@ def test_warm_up_builds_the_catalog_and_compiles_every_template(app: Flask, monk
         assert catalog_cache.catalog().course("kam-pay").lesson_ids  # what the first request reads, already built
     assert builds == [1]
     compiled = {name for _loader, name in app.jinja_env.cache}
-    assert {"learn/lesson.html", "sandbox/editor.html", "base.html"} <= compiled
+    assert {"learn/lesson.html", "sandbox/editor.html", "quiz/take.html", "base.html"} <= compiled
+    assert not any(name.startswith(("authoring/", "admin/", "mail/")) for name in compiled)  # compiled when first used
 
 
 @pytest.mark.usefixtures("no_process_warm_up")
