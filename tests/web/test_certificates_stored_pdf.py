@@ -17,6 +17,7 @@ from pypdf import PdfReader
 from sqlalchemy import event, select, update
 
 from course.certificates import documents, operations
+from course.core.certificates import pdf as certificate_pdf
 from course.extensions import db
 from course.models import Certificate, User
 from tests.conftest import PASSWORD
@@ -30,15 +31,15 @@ EN = {"Accept-Language": "en"}
 
 @pytest.fixture
 def renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every PDF drawn from now on, by certificate id."""
+    """Every PDF drawn from now on, by certificate id (`documents.pdf` imports the drawing where it draws)."""
     drawn: list[str] = []
-    real = documents.render_certificate
+    real = certificate_pdf.render_certificate
 
     def counting(**fields: object) -> bytes:
         drawn.append(str(fields["certificate_id"]))
         return real(**fields)
 
-    monkeypatch.setattr(documents, "render_certificate", counting)
+    monkeypatch.setattr(certificate_pdf, "render_certificate", counting)
     return drawn
 
 
