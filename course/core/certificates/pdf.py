@@ -123,12 +123,6 @@ def _fresh_font(font: _Font) -> TTFFont:
     return fresh
 
 
-def preload() -> None:
-    """Cut down and parse the fonts now (about a second) instead of in the first certificate drawn."""
-    _fonts(COMMON_RANGES)
-    _fonts(SUPPORTED_RANGES)
-
-
 def render_certificate(
     *,
     name: str,
