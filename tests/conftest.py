@@ -27,8 +27,26 @@ from tests.paths import CONTENT_DIR, PROJECT_ROOT, QUIZ_DIR  # noqa: F401 - re-e
 from tests.sessions import sign_in
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/course_test"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 PASSWORD = "correct horse battery"
+
+
+def _own_databases_per_worker() -> None:
+    """The suite runs in parallel processes (pytest-xdist, `-n` in pyproject.toml); each worker drops and refills
+    its databases, so each gets its own: PostgreSQL database `<name>_gw<N>` and, counting down from the configured
+    Redis database, two of its own (the tests' and, one below, the two-server set-up's). Runs at import, before
+    any test module reads the variables."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")  # gw0, gw1, … (unset without xdist or with -n 0)
+    if not worker:
+        return
+    url = make_url(os.environ.get("TEST_DATABASE_URL", DEFAULT_PG_URL))
+    os.environ["TEST_DATABASE_URL"] = url.set(database=f"{url.database}_{worker}").render_as_string(hide_password=False)
+    base, _, number = os.environ.get("TEST_REDIS_URL", DEFAULT_REDIS_URL).rpartition("/")
+    os.environ["TEST_REDIS_URL"] = f"{base}/{(int(number or 0) - 2 * int(worker.removeprefix('gw'))) % 16}"
+
+
+_own_databases_per_worker()
 
 
 def require(reason: str) -> None:

@@ -29,7 +29,7 @@ from course.app import create_app
 from course.extensions import db
 from course.models import Certificate, LessonProgress, User
 from deploy.cluster import Cluster, ClusterError, running_cluster
-from tests.conftest import DEFAULT_PG_URL, require
+from tests.conftest import DEFAULT_PG_URL, DEFAULT_REDIS_URL, require
 from tests.web.test_certificates_routes import complete_course
 
 from .conftest import DEFAULT_TIMEOUT_MS
@@ -67,7 +67,7 @@ def cluster_database_url() -> str:
 
 def cluster_redis_url() -> str:
     """The suite's Redis, one database below the one the other tests flush."""
-    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    url = os.environ.get("TEST_REDIS_URL", DEFAULT_REDIS_URL)
     base, _, number = url.rpartition("/")
     return f"{base}/{(int(number or 0) - 1) % 16}"
 

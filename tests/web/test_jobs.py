@@ -22,11 +22,11 @@ from course.extensions import db
 from course.jobs import operations, registry, runners
 from course.jobs.registry import JobKind, Result
 from course.models import Job, User, utcnow
-from tests.conftest import require
+from tests.conftest import DEFAULT_REDIS_URL, require
 from tests.jobs import ask, run_jobs
 from tests.quiz_helpers import client_for
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", DEFAULT_REDIS_URL)
 EN = {"Accept-Language": "en"}
 calls: list[dict] = []
 

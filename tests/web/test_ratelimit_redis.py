@@ -9,9 +9,9 @@ import redis
 
 from course.app import create_app
 from course.extensions import db
-from tests.conftest import require
+from tests.conftest import DEFAULT_REDIS_URL, require
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", DEFAULT_REDIS_URL)
 
 
 @pytest.fixture
