@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from babel import numbers
 from flask import url_for
-from flask_babel import format_decimal, format_percent, ngettext
+from flask_babel import format_decimal, format_percent, get_locale, ngettext
 from flask_babel import gettext as _
 
 from course.core.sandbox import FieldProblem, Plan, Scenario, ScenarioParameters, lesson_plan, salesperson_plan
@@ -27,9 +28,14 @@ def example_name(value: str | None) -> str:
 
 
 def _localised(params: Mapping[str, object]) -> dict[str, object]:
-    """Numbers in a core message written as the learner's language writes them (12,5 in German)."""
+    """Numbers in a core message written as the learner's language writes them (12,5 in German). The locale is
+    looked up once per message: Flask-Babel's `format_decimal` looks it up per number, and an evaluation's
+    feedback has dozens."""
+    locale = get_locale()
     return {
-        key: format_decimal(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+        key: numbers.format_decimal(value, locale=locale)
+        if isinstance(value, int | float) and not isinstance(value, bool)
+        else value
         for key, value in params.items()
     }
 

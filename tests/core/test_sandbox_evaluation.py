@@ -106,3 +106,14 @@ def test_documents_are_kept_inside_their_evaluation_once_per_key_and_bounded() -
     assert found == evaluation._evaluate(found.plan, found.scenario, found.seed, None)  # documents are no part of it
     evaluation.clear_cache()
     assert evaluate(recommended_plan("defend"), "defend", 8).documents == {}  # they went with their evaluation
+
+
+def test_every_plan_in_a_draw_compares_with_one_salesperson_result_simulated_once() -> None:
+    from course.core.sandbox import evaluation
+
+    evaluation.clear_cache()
+    first = evaluate(recommended_plan("defend"), "defend", 9)
+    other = evaluate(salesperson_plan(first.params.budget_ttc * 1.1), "defend", 9)
+    assert other.salesperson is first.salesperson  # the draw's own, not simulated again
+    assert first.salesperson == simulate(salesperson_plan(first.params.budget_ttc), first.params, seed=9)
+    assert evaluate(recommended_plan("defend"), "defend", 10).salesperson != first.salesperson  # another draw

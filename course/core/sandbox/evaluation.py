@@ -7,10 +7,11 @@ sends the same plan twice costs a lookup. It is the only cache of evaluations: t
 makes of one (the API's finished JSON, per course and language; localised feedback and lesson links cost
 more than the lookup) inside that evaluation (`Evaluation.document`), so it is held once and dropped with it.
 
-A new seed costs four simulations, about 25 ms: the plan, the salesperson plan and the benchmark's two
-(`benchmark.benchmark_plan`). The benchmark's design-space search runs once per scenario and process,
-about 1 s on the first evaluation in that scenario; `benchmark.warm_up()` at start-up spares a learner
-that wait.
+A new plan in a draw already seen costs one simulation: the plan's. The first plan in a new draw adds three,
+about 25 ms in all: the benchmark's two (`benchmark.benchmark_plan`) and the salesperson plan at the draw's
+budget, each kept per draw ("sandbox.benchmarks", "sandbox.salespeople") since every plan in the draw
+compares with the same ones. The benchmark's design-space search runs once per scenario and process, about
+1 s on the first evaluation in that scenario; `benchmark.warm_up()` at start-up spares a learner that wait.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 
 from course.core.caching import Cache, cache
-from course.core.sandbox.benchmark import Benchmark, benchmark_plan
+from course.core.sandbox.benchmark import BENCHMARKS_KEPT, Benchmark, benchmark_plan
 from course.core.sandbox.plan import Plan
 from course.core.sandbox.rubric import Grade, grade
 from course.core.sandbox.scenarios import Scenario, ScenarioParameters, draw_parameters, scenario
@@ -58,6 +59,8 @@ class Evaluation:
 
 
 _EVALUATIONS: Cache[Evaluation] = cache("sandbox.evaluations", EVALUATIONS_KEPT)
+# The salesperson plan of a draw (its budget, its seed) is the same for every plan evaluated in it.
+_SALESPEOPLE: Cache[SimulationResult] = cache("sandbox.salespeople", BENCHMARKS_KEPT)
 
 
 def evaluate(plan: Plan, scenario_id: str, seed: int, weights: Mapping[str, float] | None = None) -> Evaluation:
@@ -82,13 +85,16 @@ def _evaluate(plan: Plan, chosen: Scenario, seed: int, weights: Mapping[str, flo
         result=result,
         grade=grade(plan, params, result, benchmark, weights),
         benchmark=benchmark,
-        salesperson=simulate(salesperson_plan(params.budget_ttc), params, seed=seed),
+        salesperson=_SALESPEOPLE.get_or_compute(
+            (chosen.id, params, seed), lambda: simulate(salesperson_plan(params.budget_ttc), params, seed=seed)
+        ),
     )
 
 
 def clear_cache() -> None:
-    """Forget the kept evaluations (the benchmarks below them stay: `benchmark.clear_cache`)."""
+    """Forget the kept evaluations and salesperson results (the benchmarks stay: `benchmark.clear_cache`)."""
     _EVALUATIONS.clear()
+    _SALESPEOPLE.clear()
 
 
 def plan_data(plan: Plan) -> dict:

@@ -442,7 +442,7 @@ def simulate(
     pay = PayDistribution(
         mean=plan_cost,
         sd=unit * float(np.sqrt(max(pay_square - pay_mean**2, 0.0))),
-        percentiles={q: float(np.percentile(total, q)) for q in PERCENTILES},
+        percentiles=dict(zip(PERCENTILES, np.percentile(total, PERCENTILES).tolist(), strict=True)),  # one partition
         gate_pays=p if plan.gates else None,
         thresholds_met=tuple(_threshold_chance(t, params, s, r, p, noise[:, i]) for i, t in enumerate(terms)),
     )
