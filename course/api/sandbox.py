@@ -16,6 +16,7 @@ from flask import Response, jsonify, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from course import fast
 from course.api.views import ApiError, _body, bp
 from course.assignments.operations import visible
 from course.core.catalog import Course
@@ -23,6 +24,7 @@ from course.core.errors import NotFound
 from course.core.sandbox import PASS_SCORE, SCENARIOS, Plan, SimulationResult, validate_plan
 from course.core.sandbox.evaluation import Evaluation, evaluate, plan_data
 from course.extensions import db
+from course.fast import sandbox as sandbox_reads
 from course.i18n import current_language
 from course.models import SandboxDesign, SandboxVersion
 from course.publishing.cache import catalog
@@ -218,6 +220,15 @@ def _version(design: SandboxDesign, version: SandboxVersion, evaluation: Evaluat
 # --- Routes ----------------------------------------------------------------------------------------------------
 
 
+def _evaluation_reads(user_id: int, scenario_id: str, course_id: str | None) -> tuple[Mapping[str, float] | None, bool]:
+    """The course's rubric weights (None: the defaults) and whether the learner has evaluated a design in the
+    scenario; in one round trip on the bare driver with the fast paths (course/fast/sandbox.py)."""
+    if fast.enabled():
+        return sandbox_reads.evaluation_reads(user_id, scenario_id, course_id)
+    weights = operations.current_weights(course_id) if course_id else None
+    return (weights.weights if weights else None), operations.has_evaluated(user_id, scenario_id, course_id)
+
+
 @bp.post("/sandbox/evaluate")
 def sandbox_evaluate():
     """Simulate and grade a plan in a scenario draw; nothing is stored."""
@@ -229,13 +240,13 @@ def sandbox_evaluate():
     course = _weights_course(body, problems)
     plan = problems.plan(body)
     problems.raise_if_any()
-    weights = operations.current_weights(course.id) if course else None
-    evaluation = evaluate(plan, scenario_id, seed, weights.weights if weights else None)
-    # The same request always gets the same answer (the evaluation is deterministic and a weights row never
-    # changes), and building the document is most of a repeated request's cost: it is kept with the evaluation.
     course_id = course.id if course else None
     # Nothing is saved here, so this never reveals the benchmark plan: a saved design in the scenario does.
-    revealed = current_user.is_staff or operations.has_evaluated(current_user.id, scenario_id, course_id)
+    weights, evaluated = _evaluation_reads(current_user.id, scenario_id, course_id)
+    revealed = current_user.is_staff or evaluated
+    evaluation = evaluate(plan, scenario_id, seed, weights)
+    # The same request always gets the same answer (the evaluation is deterministic and a weights row never
+    # changes), and building the document is most of a repeated request's cost: it is kept with the evaluation.
     document = evaluation.document(
         ("api", course_id, current_language(), revealed),
         lambda: json.dumps(_evaluation(evaluation, course_id, revealed)).encode(),

@@ -10,6 +10,8 @@
 - `login.py`: no address-and-browser hash when session protection is off (plain: Flask-Login as shipped);
 - `integrations.py`: whether an LMS or a webhook wants a submission's events, read on the bare driver (plain:
   the same reads through the session);
+- `sandbox.py`: the rubric weights and the benchmark reveal an API evaluation reads, in one statement on the
+  bare driver (plain: two reads through the session);
 - `translations.py`: a template's translations looked up once per locale and request (plain: Flask-Babel's
   lookup per translated string).
 

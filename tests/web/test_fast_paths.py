@@ -333,3 +333,48 @@ def test_whether_an_lms_or_a_webhook_wants_an_event_is_answered_the_same_both_wa
     assert answers[True][("course", "other")] and not answers[True][("course", "learner")]
     assert answers[True][("webhook certificate.issued", "learner")]
     assert not answers[True][("webhook course.completed", "learner")]
+
+
+def test_what_an_api_evaluation_reads_is_answered_the_same_both_ways(app: Flask, make_user) -> None:
+    """The sandbox API's rubric weights and benchmark reveal (course/fast/sandbox.py) against the session's reads:
+    the newest of several weights rows, a course without any, designs not yet evaluated, in another scenario or
+    course, another learner's, and no course at all."""
+    from course.api import sandbox as api
+    from course.models import RubricWeights, SandboxDesign
+
+    learner, other = make_user(), make_user()
+    with app.app_context():
+        for number, weight in ((1, 40.0), (2, 55.5)):
+            db.session.add(RubricWeights(course_id="kam-pay", number=number, weights={"outcome": weight}))
+        designs = (
+            (learner, "kam-pay", "defend", 1),
+            (learner, "kam-pay", "growth", 0),  # started, never evaluated
+            (other, "other-course", "growth", 2),
+        )
+        for person, course_id, scenario_id, versions in designs:
+            db.session.add(
+                SandboxDesign(
+                    user_id=person.id,
+                    course_id=course_id,
+                    scenario_id=scenario_id,
+                    seed=7,
+                    name="Design",
+                    latest_version=versions,
+                )
+            )
+        db.session.commit()
+        answers = {}
+        for fast in (True, False):
+            app.config["FAST_PATHS"] = fast
+            for person, who in ((learner, "learner"), (other, "other")):
+                answers[fast, who] = {
+                    (scenario_id, course_id): api._evaluation_reads(person.id, scenario_id, course_id)
+                    for scenario_id in ("defend", "growth")
+                    for course_id in ("kam-pay", "other-course", None)
+                }
+    assert answers[True, "learner"] == answers[False, "learner"]
+    assert answers[True, "other"] == answers[False, "other"]
+    assert answers[True, "learner"][("defend", "kam-pay")] == ({"outcome": 55.5}, True)
+    assert answers[True, "learner"][("growth", None)] == (None, False)
+    assert answers[True, "other"][("growth", "other-course")] == (None, True)
+    assert answers[True, "other"][("growth", None)] == (None, True)
