@@ -9,8 +9,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import Select, case, select, update
+from sqlalchemy import Select, case, inspect, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import undefer
 from sqlalchemy.orm.attributes import set_committed_value
 
 from course import events
@@ -180,9 +181,9 @@ class Check:
         return self.record is not None and erased(self.record)
 
 
-def _genuine(certificate: Certificate, record: CertificateRecord | None) -> bool:
-    """Whether the stored record carries the issuer's signature, checked with the published key the row names."""
-    public_key = public_key_of(certificate.key_id)
+def _genuine(certificate: Certificate, record: CertificateRecord | None, public_key: Ed25519PublicKey | None) -> bool:
+    """Whether the stored record carries the issuer's signature, checked with `public_key`: the published key the
+    row names (None if no key is published under its kid)."""
     return (
         record is not None
         and public_key is not None
@@ -191,13 +192,25 @@ def _genuine(certificate: Certificate, record: CertificateRecord | None) -> bool
     )
 
 
-def check(public_id: str) -> Check:
-    """Look the id up and check the signature over the stored fields, with the published key the row names."""
-    certificate = find(public_id)
-    if certificate is None:
+def check(public_id: str, *, with_pdf: bool = False) -> Check:
+    """Look the id up and check the signature over the stored fields, with the published key the row names. The row
+    and the key are read in one statement, and the kept PDF with them when the caller sends it (`with_pdf`): a
+    download is then one query (on PostgreSQL every query is a round trip)."""
+    if not is_public_id(public_id):
         return Check("unknown")
+    statement = (
+        select(Certificate, CertificateKey.public_key)
+        .outerjoin(CertificateKey, CertificateKey.kid == Certificate.key_id)
+        .where(Certificate.public_id == public_id)
+    )
+    if with_pdf:
+        statement = statement.options(undefer(Certificate.pdf))
+    found = db.session.execute(statement).first()
+    if found is None:
+        return Check("unknown")
+    certificate, published = found
     record = stored_record(certificate)
-    if not _genuine(certificate, record):
+    if not _genuine(certificate, record, public_key_from_multibase(published) if published is not None else None):
         return Check("invalid", certificate, record)
     if certificate.revoked_at is not None:
         return Check("revoked", certificate, record)
@@ -224,7 +237,7 @@ def erase_recipient(certificate: Certificate, key) -> None:  # noqa: ANN001 - an
     certificate.pdf = None
     certificate.pdf_sha256 = None
     record = stored_record(certificate)
-    if record is None or not _genuine(certificate, record):
+    if record is None or not _genuine(certificate, record, public_key_of(certificate.key_id)):
         stored = certificate.record if isinstance(certificate.record, dict) else {}
         certificate.record = {field: value for field, value in stored.items() if field != "recipient_name"}
         return
@@ -266,12 +279,16 @@ def certificate_pdf(certificate: Certificate, record: CertificateRecord) -> Pdf:
     if erased(record):
         raise ValueError("an erased holder's certificate has no PDF")
     if certificate.pdf_sha256 is not None:
-        data = db.session.scalar(select(Certificate.pdf).where(Certificate.id == certificate.id))
+        if "pdf" in inspect(certificate).unloaded:  # deferred: loading the row does not read it
+            data = db.session.scalar(select(Certificate.pdf).where(Certificate.id == certificate.id))
+        else:
+            data = certificate.pdf  # read with the row (`check(…, with_pdf=True)`)
         if data is not None:
             return Pdf(data, certificate.pdf_sha256, made=False)
     data = documents.pdf(record)
     digest = _digest(data)
-    if not _genuine(certificate, record):  # a tampered row's PDF is handed out as before, never kept
+    # a tampered row's PDF is handed out as before, never kept
+    if not _genuine(certificate, record, public_key_of(certificate.key_id)):
         return Pdf(data, digest, made=False)
     kept = db.session.execute(
         update(Certificate)

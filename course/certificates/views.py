@@ -122,9 +122,9 @@ def mine(course_id: str):
     )
 
 
-def _own(public_id: str) -> tuple[Certificate, CertificateRecord]:
+def _own(public_id: str, *, with_pdf: bool = False) -> tuple[Certificate, CertificateRecord]:
     """The learner's own current certificate; anyone else's looks missing (404)."""
-    found = operations.check(public_id)
+    found = operations.check(public_id, with_pdf=with_pdf)
     if found.certificate is None or found.certificate.user_id != current_user.id or found.status != "valid":
         raise NotFound("There is no such certificate.")
     return found.certificate, found.record
@@ -136,8 +136,9 @@ def pdf(public_id: str):
     """The PDF kept since issue, never drawn again per download. Its ETag is the SHA-256 of its bytes, so a browser
     that kept it asks again with If-None-Match and gets a 304 without the bytes being read; `private`: it is
     personal data, for the owner's browser only, and `no-cache`: the access check runs on every download."""
-    certificate, record = _own(public_id)
     headers = {"Cache-Control": "private, no-cache"}
+    # A browser that kept the PDF sends its ETag: then the bytes are not read with the row.
+    certificate, record = _own(public_id, with_pdf=not request.if_none_match)
     if certificate.pdf_sha256 is not None and request.if_none_match.contains_weak(certificate.pdf_sha256):
         response = Response(status=304, headers=headers)
         response.set_etag(certificate.pdf_sha256)

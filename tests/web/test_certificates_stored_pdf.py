@@ -129,6 +129,20 @@ def test_a_browser_that_kept_the_pdf_gets_a_304_without_the_bytes_being_read(
     assert changed.status_code == 200 and changed.data == first.data
 
 
+def test_a_download_reads_the_certificate_its_key_and_the_bytes_in_one_statement(
+    app, client, make_user, login_as, statements
+) -> None:
+    """Each statement is a round trip on PostgreSQL: the owner check, the signature's key and the PDF come at once."""
+    _learner, pid = issued(app, client, make_user, login_as)
+    kept, _digest = stored(app, pid)
+    statements.clear()
+    response = client.get(url(pid))
+    assert response.status_code == 200 and response.data == kept
+    certificate_reads = [statement for statement in statements if "certificates" in statement]
+    assert len(certificate_reads) == 1, statements
+    assert READS_THE_BYTES.search(certificate_reads[0]) and "certificate_keys" in certificate_reads[0]
+
+
 def test_only_the_owner_downloads_it_with_or_without_an_etag(app, client, make_user, login_as) -> None:
     _learner, pid = issued(app, client, make_user, login_as)
     etag = client.get(url(pid)).headers["ETag"]
