@@ -60,13 +60,17 @@ def _filled(holes: Holes) -> Callable[[str], Markup]:
     return lambda name: Markup(holes[name]())  # noqa: S704 - every hole returns escaped or template-made HTML
 
 
-def render_page(template: str, holes: Holes | None = None, *, shells: str = "pages", **context: object) -> str:
+def render_page(
+    template: str, holes: Holes | None = None, *, shells: str = "pages", per_path: bool = True, **context: object
+) -> str:
     """A page whose context is the same for every visitor with the same context values: with the fast paths,
     rendered once per context (`shells` names the cache: the course's pages, or certificate checks, which must
-    not push lesson pages out); without, rendered now."""
+    not push lesson pages out; `per_path=False` shares one shell between paths, such as every attempt of a quiz,
+    when the path is only in holes); without, rendered now."""
     every = {**user_holes(), **(holes or {})}
     if fast.enabled():
-        return current_app.extensions["course_shells"][shells].render(template, catalog().version, every, context)
+        shell = current_app.extensions["course_shells"][shells]
+        return shell.render(template, catalog().version, every, context, per_path=per_path)
     return render_template(template, **context, hole=_filled(every))
 
 

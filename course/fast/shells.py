@@ -26,13 +26,16 @@ from markupsafe import Markup
 
 from course.core.caching import cache
 from course.core.catalog import Course, Lesson, LessonText
+from course.core.quiz.model import Quiz
 
 # Catalog objects are immutable within a catalog version, which is part of every key: their ids stand for them
 # (hashing a whole course, lessons and quizzes included, on every request would cost more than the render saves).
+# A quiz is also read at the revision an attempt started on, which the checksum of its file names.
 _CATALOG_KEYS: dict[type, Callable[[Any], Hashable]] = {
     Course: lambda course: course.id,
     Lesson: lambda lesson: lesson.id,
     LessonText: lambda text: (text.lesson_id, text.lang),
+    Quiz: lambda quiz: (quiz.id, quiz.checksum),
 }
 
 
@@ -135,13 +138,23 @@ class ShellCache:
         return Markup(f"\ue000{self._nonce}:{name}\ue001")  # noqa: S704 - name is ours, never user input
 
     def render(
-        self, template: str, version: int, holes: Mapping[str, Callable[[], str]], context: Mapping[str, object]
+        self,
+        template: str,
+        version: int,
+        holes: Mapping[str, Callable[[], str]],
+        context: Mapping[str, object],
+        *,
+        per_path: bool = True,
     ) -> str:
-        """Render `template` once per key; then fill each hole with its callable's (already safe) HTML."""
-        key = shell_key(template, version, request.path, context)
+        """Render `template` once per key; then fill each hole with its callable's (already safe) HTML. Without
+        `per_path` the shell is shared by every path (each attempt of a quiz has its own) and may not read the
+        request at all."""
+        path = request.path if per_path else ""
+        key = shell_key(template, version, path, context)
         parts = self._pages.get(key)
         if parts is None:
-            guarded = {**_UNLESS_GIVEN, **context, **_GUARDS, "request": _ShellRequest(request.path), "hole": self.hole}
+            seen = _ShellRequest(path) if per_path else _NOT_IN_FRAGMENTS["request"]
+            guarded = {**_UNLESS_GIVEN, **context, **_GUARDS, "request": seen, "hole": self.hole}
             html = render_template(template, **guarded)
             parts = self._pages.put(key, self._marker.split(html))
         # split() alternates literal text and hole names: even indexes are text, odd ones holes; a hole that

@@ -28,6 +28,23 @@ def question_html(view: QuestionView, total: int, lang: str) -> Markup:
     return render_fragment("quiz/fragment.html", shells="questions", view=view, total=total, lang=lang)
 
 
+@dataclass(frozen=True)
+class NavigatorEntry:
+    """What the take page's question navigator shows of one question: far less than its view, so learners in the
+    same state of answering share one drawing."""
+
+    number: int
+    answered: bool
+    checked: bool
+    verdict: str | None
+
+
+def navigator_html(views: list[QuestionView], lang: str) -> Markup:
+    """The take page's question navigator, drawn once per state of the attempt's questions."""
+    entries = tuple(NavigatorEntry(view.number, view.answered, view.checked, view.verdict) for view in views)
+    return render_fragment("quiz/navigator.html", shells="questions", questions=entries, lang=lang)
+
+
 def translated(error: CourseError) -> str:
     """A domain error's message in the request's language."""
     return gettext(error.message, **error.params)

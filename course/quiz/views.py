@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup, escape
 
 from course.assignments.operations import visible_course
 from course.core.catalog import Course
@@ -14,10 +15,12 @@ from course.core.quiz import AnswerError, AttemptRefused, Quiz, Slot, read_answe
 from course.extensions import db
 from course.forms import whole_number
 from course.i18n import current_language
+from course.learn.guide import course_sidebar
 from course.models import QuizAttempt
+from course.pages import render_page
 from course.quiz import operations
 from course.quiz.fields import read_form_value
-from course.quiz.presenting import question_html, question_views, translated
+from course.quiz.presenting import navigator_html, question_html, question_views, translated
 
 bp = Blueprint("quiz", __name__)
 
@@ -94,21 +97,30 @@ def _take_page(
 ):
     lang = current_language()
     views = question_views(attempt, course, quiz, lang, raw=raw, errors=errors)
-    unanswered = [view.number for view in views if not view.answered]
-    return (
-        render_template(
-            "quiz/take.html",
-            course=course,
-            quiz=quiz,
-            attempt=attempt,
-            questions=views,
-            drawn=[question_html(view, len(views), lang) for view in views],
-            errors=errors or {},
-            confirm=request.args.get("confirm") == "1" and bool(unanswered),
-            unanswered=unanswered,
-        ),
-        status,
+    unanswered = tuple(view.number for view in views if not view.answered)
+    confirm = request.args.get("confirm") == "1" and bool(unanswered)
+    # One shell for every attempt on this quiz revision with the same number and notices; what is the attempt's
+    # own (its questions in their order with the answers, the navigator, where the form posts) fills holes.
+    holes = {
+        "course_path": lambda: course_sidebar(course, "quiz", quiz.id),
+        "navigator": lambda: navigator_html(views, lang),
+        "questions": lambda: Markup("").join(question_html(view, len(views), lang) for view in views),
+        "action": lambda: escape(url_for("quiz.answer", attempt_id=attempt.id)),
+    }
+    page = render_page(
+        "quiz/take.html",
+        holes,
+        per_path=False,
+        course=course,
+        quiz=quiz,
+        number=attempt.number,
+        error_count=len(errors or {}),
+        confirm=confirm,
+        unanswered=unanswered if confirm else (),
+        lang=lang,
+        authenticated=True,
     )
+    return page, status
 
 
 @bp.post("/attempts/<int:attempt_id>")

@@ -206,11 +206,13 @@ def test_the_prepared_close_refuses_a_field_it_would_not_write(app: Flask, make_
 
 
 def test_an_attempt_page_is_the_same_through_the_fast_and_the_plain_path(app: Flask, make_user) -> None:
-    """Its questions are drawn once per state (`presenting.question_html`), its strings translated through the
+    """The page is one shell per quiz revision shared by every attempt (`quiz/views.py`), its questions and navigator
+    are drawn once per state (`presenting.question_html`, `navigator_html`), its strings translated through the
     request's kept translations (`fast/translations.py`): learners in both languages, with saved, checked, refused
-    and untouched answers, must see what the plain path draws for them."""
+    and untouched answers, and a second learner served from the first one's shell, must see what the plain path
+    draws for them."""
     learners = {lang: client_for(app, make_user(display_name=f"Learner {lang}", locale=lang)) for lang in ("de", "en")}
-    pages: dict[str, str] = {}
+    pages: dict[str, str | tuple[str, dict]] = {}
     for lang, client in learners.items():
         attempt_id = start_attempt(client)
         key = attempt_key(app, attempt_id)
@@ -223,6 +225,9 @@ def test_an_attempt_page_is_the_same_through_the_fast_and_the_plain_path(app: Fl
         numeric = next(question_id for question_id in key.question_ids if key.type(question_id) == "numeric")
         refused = {**saved, f"q{key.number(numeric)}": "twelve-ish", "save": "1"}  # not a number: shown again
         pages[f"{lang} refused"] = (f"/attempts/{attempt_id}", refused)
+    learners["other"] = client_for(app, make_user(display_name="Zweite <Lernende>", locale="de"))
+    other_attempt = start_attempt(learners["other"])  # untouched, served after the first German learner's pages
+    pages.update({"other fresh": f"/attempts/{other_attempt}", "other confirm": f"/attempts/{other_attempt}?confirm=1"})
     served: dict[str, dict[bool, str]] = {}
     for fast in (True, False, True):  # the second fast round is served from the kept questions
         app.config["FAST_PATHS"] = fast
@@ -235,6 +240,11 @@ def test_an_attempt_page_is_the_same_through_the_fast_and_the_plain_path(app: Fl
     assert "twelve-ish" in served["en refused"][True]
     assert served["de saved"][True] != served["en saved"][True]
     assert "Frage 1 von" in served["de saved"][True] and "Question 1 of" in served["en saved"][True]
+    other = served["other fresh"][True]
+    assert f'action="/attempts/{other_attempt}"' in other and "Zweite &lt;Lernende&gt;" in other
+    assert "Learner de" not in other and "quiz-nav__link--right" in served["de saved"][True]
+    assert "quiz-nav__link--right" not in other  # the first learner's checked answer stays theirs
+    assert "Unbeantwortete Fragen zählen 0 Punkte: 1" in served["other confirm"][True]
 
 
 def test_a_mail_in_another_language_inside_a_request_is_translated_in_that_language(app: Flask) -> None:
