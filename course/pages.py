@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 
 from course import fast
 from course.fast.shells import ShellCache
+from course.i18n import current_language
 from course.publishing.cache import catalog
 from course.security import csrf_token
 
@@ -49,11 +50,13 @@ def _staff_links(user: object) -> Callable[[], str]:
 
 def _notifications_link(user: object) -> Callable[[], str]:
     """The header link "Notifications (3 unread)" for a logged-in user; the count comes with the user (one query,
-    course/fast/request_user.py)."""
+    course/fast/request_user.py). Drawn once per count and language: it was the one translated string left on a
+    cached page's way, and the first translation of a request sets up its translations."""
     if not user.is_authenticated:
         return str
-    link = get_template_attribute("macros.html", "notifications_link")
-    return lambda: link(user.unread_notifications)
+    return lambda: render_fragment(
+        "notifications_link.html", shells="sidebars", unread=user.unread_notifications, lang=current_language()
+    )
 
 
 def _filled(holes: Holes) -> Callable[[str], Markup]:

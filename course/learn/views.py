@@ -19,6 +19,7 @@ from course.publishing.cache import catalog
 bp = Blueprint("learn", __name__)
 bp.add_app_template_global(guide.course_sidebar)
 bp.add_app_template_global(guide.path_continue)
+bp.add_app_template_global(guide.following, "following_step")
 bp.add_app_template_global(guide.step_url, "path_step_url")
 bp.add_app_template_filter(guide.time_left, "time_left")
 
@@ -103,7 +104,6 @@ def lesson(course_id: str, lesson_id: str):
         after=after,
         authenticated=authenticated,
         done=lesson_id in done,
-        following=guide.following(course, LESSON, lesson_id, lang),
     )
 
 

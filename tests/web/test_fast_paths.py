@@ -123,6 +123,10 @@ def test_every_shell_page_is_the_same_through_the_fast_and_the_plain_path(app: F
     assert "/studio" in served[f"ben {overview}"]["True"] and "/studio" not in served[f"ana {overview}"]["True"]
     assert served["anonymous-de /"]["True"] != served["anonymous-en /"]["True"]
     assert served[f"ana {overview}"]["True"] != served[f"dora {overview}"]["True"]
+    # The header's notification link is drawn once per count and language: the certified learners have one unread.
+    assert "notifications-link__count" in served[f"carla {overview}"]["True"]
+    assert "notifications-link__count" in served[f"dora {overview}"]["True"]
+    assert "notifications-link__count" not in served[f"ana {overview}"]["True"]
 
 
 def test_the_plain_path_loads_the_orm_user_and_the_fast_path_a_snapshot(app: Flask, make_user) -> None:
