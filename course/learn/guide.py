@@ -2,9 +2,10 @@
 
 Pages rendered per request (quizzes, sandbox) call the template globals `course_sidebar` and `path_continue`.
 Cached lesson pages cannot read the learner in their template: the view fills their sidebar as a hole with
-`sidebar_html`, and their "Continue" target is the same for everyone (the step after the lesson), so it is a
-context value that does not multiply the shells. The sidebar itself is drawn once per state of the path and page
-it marks (a fragment, course/fast/shells.py), since drawing it cost more than the rest of a lesson page.
+`sidebar_html`, and their "Continue" target is the same for everyone (the step after the lesson), so the template
+finds it (`following_step`) while the shell renders. The sidebar itself is drawn once per learner state (progress
+and certificate) and page it marks (a fragment, course/fast/shells.py), since drawing it cost more than the rest of
+a lesson page; the path is built only to draw it.
 """
 
 from __future__ import annotations
@@ -22,19 +23,30 @@ from course.learn import operations
 from course.pages import render_fragment
 
 
-def learner_path(course: Course, lang: str, learner: completion.Progress | None = None) -> Path:
-    """The path for whoever is logged in; visitors get it with every step to do (the pages then hide states).
-    Without `learner`, the progress is read once per request and course: a page with the sidebar and a Continue
-    button asks for it twice."""
+def learner_state(course: Course, learner: completion.Progress | None = None) -> tuple[completion.Progress, bool]:
+    """What the path of whoever is logged in depends on: their progress in the course and whether they hold its
+    certificate; visitors have done nothing. Without `learner`, the progress is read once per request and course:
+    a page with the sidebar and a Continue button asks for it twice."""
     user = current_user._get_current_object()
     if not user.is_authenticated:
-        return course_path(course, completion.Progress(), lang)
+        return completion.Progress(), False
     if learner is None:
         read = g.setdefault("course_progress", {})
         if course.id not in read:
             read[course.id] = operations.progress(user, course.requirements)
         learner = read[course.id]
-    return course_path(course, learner, lang, certified=course.id in user.certificates)
+    return learner, course.id in user.certificates
+
+
+def learner_path(course: Course, lang: str, learner: completion.Progress | None = None) -> Path:
+    """The path for whoever is logged in; visitors get it with every step to do (the pages then hide states)."""
+    progress, certified = learner_state(course, learner)
+    return course_path(course, progress, lang, certified=certified)
+
+
+def path_of(course: Course, learner: completion.Progress, lang: str, certified: bool) -> Path:
+    """The path a sidebar fragment draws (`learn/sidebar.html`): built only when the fragment is drawn."""
+    return course_path(course, learner, lang, certified=certified)
 
 
 def following(course: Course, kind: str, step_id: str, lang: str) -> Step | None:
@@ -42,15 +54,25 @@ def following(course: Course, kind: str, step_id: str, lang: str) -> Step | None
     return course_path(course, completion.Progress(), lang).after(kind, step_id)
 
 
-def sidebar_html(course: Course, lang: str, here: tuple[str, str] | None, path: Path, authenticated: bool) -> Markup:
-    """Drawn once per course, language, page and state of the path (course/pages.py, `render_fragment`)."""
+def sidebar_html(
+    course: Course,
+    lang: str,
+    here: tuple[str, str] | None,
+    authenticated: bool,
+    learner: completion.Progress | None = None,
+) -> Markup:
+    """Drawn once per course, language, page and state of the learner (course/pages.py, `render_fragment`): keyed on
+    what the path is made of, the progress and the certificate, so the path is built only when the sidebar is drawn.
+    (Learners with the same path but different sandbox scores get a drawing each.)"""
+    progress, certified = learner_state(course, learner)
     return render_fragment(
         "learn/sidebar.html",
         shells="sidebars",
         course=course,
         lang=lang,
         here=here,
-        path=path,
+        learner=progress,
+        certified=certified,
         authenticated=authenticated,
     )
 
@@ -59,7 +81,7 @@ def course_sidebar(course: Course, kind: str | None = None, step_id: str | None 
     """The sidebar for a page rendered per request; (kind, id) names the step the page belongs to."""
     lang = current_language()
     here = (kind, step_id) if kind and step_id else None
-    return sidebar_html(course, lang, here, learner_path(course, lang), current_user.is_authenticated)
+    return sidebar_html(course, lang, here, current_user.is_authenticated)
 
 
 def path_continue(course: Course, kind: str, step_id: str, *, when_done: bool = False) -> Markup:

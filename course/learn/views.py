@@ -20,6 +20,7 @@ bp = Blueprint("learn", __name__)
 bp.add_app_template_global(guide.course_sidebar)
 bp.add_app_template_global(guide.path_continue)
 bp.add_app_template_global(guide.following, "following_step")
+bp.add_app_template_global(guide.path_of)
 bp.add_app_template_global(guide.step_url, "path_step_url")
 bp.add_app_template_filter(guide.time_left, "time_left")
 
@@ -92,9 +93,7 @@ def lesson(course_id: str, lesson_id: str):
     return render_page(
         "learn/lesson.html",
         {
-            "course_path": lambda: guide.sidebar_html(
-                course, lang, here, guide.learner_path(course, lang, learner), authenticated
-            ),
+            "course_path": lambda: guide.sidebar_html(course, lang, here, authenticated, learner),
         },
         course=course,
         lesson=current,
