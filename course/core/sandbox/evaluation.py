@@ -27,7 +27,9 @@ from course.core.sandbox.rubric import Grade, grade
 from course.core.sandbox.scenarios import Scenario, ScenarioParameters, draw_parameters, scenario
 from course.core.sandbox.simulation import SimulationResult, salesperson_plan, simulate
 
-EVALUATIONS_KEPT = 512  # a few per learner at work in the sandbox, each a plan's whole result
+# A few per learner at work in the sandbox, each a plan's whole result with its JSON (about 16 KB): 4 MB when full.
+# A plan that fell out costs one simulation again, since its draw's benchmark and salesperson result are kept.
+EVALUATIONS_KEPT = 256
 DOCUMENTS_KEPT = 4  # per evaluation: two languages, with and without a course's lesson links
 _DOCUMENTS_LOCK = threading.Lock()
 
