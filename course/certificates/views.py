@@ -20,6 +20,7 @@ from course.core.certificates.glyphs import unsupported_characters
 from course.core.certificates.record import CertificateRecord, is_public_id, validate_name
 from course.core.errors import NotFound
 from course.extensions import db
+from course.fast import reads
 from course.groups import operations as groups
 from course.i18n import current_language
 from course.jobs import operations as job_operations
@@ -137,6 +138,7 @@ def pdf(public_id: str):
     that kept it asks again with If-None-Match and gets a 304 without the bytes being read; `private`: it is
     personal data, for the owner's browser only, and `no-cache`: the access check runs on every download."""
     headers = {"Cache-Control": "private, no-cache"}
+    reads.outside_transaction()  # one read, and for an old certificate one guarded UPDATE
     # A browser that kept the PDF sends its ETag: then the bytes are not read with the row.
     certificate, record = _own(public_id, with_pdf=not request.if_none_match)
     if certificate.pdf_sha256 is not None and request.if_none_match.contains_weak(certificate.pdf_sha256):

@@ -12,6 +12,8 @@
   the same reads through the session);
 - `sandbox.py`: the rubric weights and the benchmark reveal an API evaluation reads, in one statement on the
   bare driver (plain: two reads through the session);
+- `reads.py`: the attempt page and the certificate download read outside a transaction on PostgreSQL (plain: the
+  session's BEGIN and ROLLBACK around their reads);
 - `translations.py`: a template's translations looked up once per locale and request (plain: Flask-Babel's
   lookup per translated string).
 

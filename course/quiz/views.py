@@ -13,6 +13,7 @@ from course.core.catalog import Course
 from course.core.errors import CourseError
 from course.core.quiz import AnswerError, AttemptRefused, Quiz, Slot, read_answers, whole_percent
 from course.extensions import db
+from course.fast import reads
 from course.forms import whole_number
 from course.i18n import current_language
 from course.learn.guide import course_sidebar
@@ -81,6 +82,7 @@ def _attempt_context(attempt_id: int, *, for_update: bool = False) -> tuple[Quiz
 @bp.get("/attempts/<int:attempt_id>")
 @login_required
 def take(attempt_id: int):
+    reads.outside_transaction()  # it reads the attempt, in one statement
     attempt, course, quiz = _attempt_context(attempt_id)
     if attempt.status != "open":
         return redirect(url_for("quiz.review", attempt_id=attempt.id))

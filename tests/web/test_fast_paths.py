@@ -392,3 +392,34 @@ def test_what_an_api_evaluation_reads_is_answered_the_same_both_ways(app: Flask,
     assert answers[True, "learner"][("growth", None)] == (None, False)
     assert answers[True, "other"][("growth", "other-course")] == (None, True)
     assert answers[True, "other"][("growth", None)] == (None, True)
+
+
+def test_the_attempt_page_reads_outside_a_transaction_on_postgresql(app: Flask, make_user, backend: str) -> None:
+    """`fast/reads.py`: no BEGIN and ROLLBACK around the attempt page's read; the plain path keeps its transaction.
+    psycopg tells after each statement whether the connection is inside a transaction."""
+    if backend != "postgresql":
+        pytest.skip("SQLite has no round trips to save: its pages keep their transactions")
+    from psycopg import pq
+    from sqlalchemy import event
+
+    client = client_for(app, make_user())
+    attempt_id = start_attempt(client)
+    seen: list[pq.TransactionStatus] = []
+
+    def status(connection, *_args: object) -> None:  # noqa: ANN001 - SQLAlchemy's Connection
+        seen.append(connection.connection.driver_connection.info.transaction_status)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "after_cursor_execute", status)
+    try:
+        statuses = {}
+        for fast in (True, False):
+            app.config["FAST_PATHS"] = fast
+            seen.clear()
+            assert client.get(f"/attempts/{attempt_id}").status_code == 200
+            statuses[fast] = set(seen)
+    finally:
+        event.remove(engine, "after_cursor_execute", status)
+    assert statuses[True] == {pq.TransactionStatus.IDLE}
+    assert statuses[False] == {pq.TransactionStatus.INTRANS}
