@@ -44,11 +44,6 @@ def learner_path(course: Course, lang: str, learner: completion.Progress | None 
     return course_path(course, progress, lang, certified=certified)
 
 
-def path_of(course: Course, learner: completion.Progress, lang: str, certified: bool) -> Path:
-    """The path a sidebar fragment draws (`learn/sidebar.html`): built only when the fragment is drawn."""
-    return course_path(course, learner, lang, certified=certified)
-
-
 def following(course: Course, kind: str, step_id: str, lang: str) -> Step | None:
     """The step after (kind, id): the same for every learner, so a cached page may carry it."""
     return course_path(course, completion.Progress(), lang).after(kind, step_id)

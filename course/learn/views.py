@@ -20,7 +20,7 @@ bp = Blueprint("learn", __name__)
 bp.add_app_template_global(guide.course_sidebar)
 bp.add_app_template_global(guide.path_continue)
 bp.add_app_template_global(guide.following, "following_step")
-bp.add_app_template_global(guide.path_of)
+bp.add_app_template_global(course_path, "path_of")  # the sidebar fragment builds the path only when drawn
 bp.add_app_template_global(guide.step_url, "path_step_url")
 bp.add_app_template_filter(guide.time_left, "time_left")
 
