@@ -5,7 +5,8 @@
 - `request_user.py` with `query.py`: the logged-in user as a snapshot from one precompiled query
   (plain: Flask-Login loads the ORM `User`);
 - `csrf.py`: the CSRF token signed once per session (plain: Flask-WTF signs one per request);
-- `sessions.py`: the cookie signer built once per key set (plain: Flask's `SecureCookieSessionInterface`);
+- `sessions.py`: the cookie signer built once per key set, and a cookie checked once opened from what was kept
+  (plain: Flask's `SecureCookieSessionInterface`);
 - `attempts.py`: a quiz attempt closed by an UPDATE built once (plain: the ORM UPDATE in quiz/operations.py);
 - `login.py`: no address-and-browser hash when session protection is off (plain: Flask-Login as shipped);
 - `integrations.py`: whether an LMS or a webhook wants a submission's events, read on the bare driver (plain:
