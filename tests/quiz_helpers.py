@@ -201,7 +201,7 @@ class AttemptKey:
         if kind == "single":
             return next(tokens[o["id"]] for o in question["options"] if o.get("correct"))
         if kind == "multiple":
-            return sorted((tokens[o["id"]] for o in question["options"] if o.get("correct")), key=int)
+            return sorted((tokens[o["id"]] for o in question["options"] if _right_option(o)), key=int)
         if kind == "truefalse":
             return question["answer"]
         if kind == "matching":
@@ -214,7 +214,9 @@ class AttemptKey:
             full = next(a for a in question["answers"] if a.get("percent", 100) == 100)
             return number_text(full["value"] if "value" in full else (full["min"] + full["max"]) / 2)
         if kind == "shorttext":
-            return question["accept"][lang][0]
+            if "accept" in question:
+                return question["accept"][lang][0]
+            return next(a["accept"][lang][0] for a in question["answers"] if a.get("percent", 100) == 100)
         raise AssertionError(f"unknown type {kind}")
 
     def wrong(self, question_id: str) -> object:
@@ -222,9 +224,9 @@ class AttemptKey:
         question, tokens = self.questions[question_id], self.tokens(question_id)
         kind = question["type"]
         if kind == "single":
-            return next(tokens[o["id"]] for o in question["options"] if not o.get("correct"))
+            return next(tokens[o["id"]] for o in question["options"] if not _right_option(o))
         if kind == "multiple":
-            return sorted((tokens[o["id"]] for o in question["options"] if not o.get("correct")), key=int)
+            return sorted((tokens[o["id"]] for o in question["options"] if not _right_option(o)), key=int)
         if kind == "truefalse":
             return not question["answer"]
         if kind == "matching":
@@ -260,6 +262,11 @@ class AttemptKey:
             else:
                 data[name] = value
         return data
+
+
+def _right_option(option: dict) -> bool:
+    """An option that earns points: right (`correct`), partly right or with a positive weight (`percent`)."""
+    return bool(option.get("correct")) or option.get("percent", 0) > 0
 
 
 def plain(text: str) -> str:

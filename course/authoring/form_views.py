@@ -366,7 +366,7 @@ def edit_question(path: str, question_id: str):
         abort(404)
     original = data["questions"][index]
     if not form_editable(original):
-        flash(_("This question type is edited as YAML."), "warning")
+        flash(_("This question is edited as YAML."), "warning")
         return redirect(url_for("authoring.edit", path=target.path, view="text"))
     course = _course_or_none(target.course_id)
     languages = _languages(course)

@@ -20,6 +20,7 @@ from course.authoring.forms import MAX_ID, _base_number, _newlines, _no_control_
 from course.core.authoring.documents import FORM_TYPES, unused_id
 from course.core.quiz.model import AnswerError
 from course.core.quiz.numbers import parse_number
+from course.core.quiz.types.multiple import WEIGHT_SUM_SLACK
 from course.core.text.slug import ID_PATTERN
 from course.forms import strip
 from course.i18n import current_language
@@ -111,6 +112,7 @@ def _option_form(languages: Sequence[str], correct: bool) -> type[Form]:
 
     if correct:
         OptionForm.correct = BooleanField(_l("Correct answer"))
+        OptionForm.percent = StringField(_l("Credit in percent (optional)"), validators=[_number], filters=[strip])
     for lang in languages:
         setattr(OptionForm, f"text_{lang}", _text_field(_l("Option text"), lang, True))
         if correct:
@@ -173,6 +175,49 @@ def _range_errors(entry: Form) -> bool:
     return ok
 
 
+def _credit_errors(options: FieldList) -> bool:
+    """Single choice: the right option earns everything; another may earn 0 to below 100 percent."""
+    ok = True
+    for entry in options:
+        form = entry.form
+        if not form.percent.data or _parse(form.percent.data) is None:
+            continue
+        percent = _parse(form.percent.data)
+        if form.correct.data:
+            form.percent.errors = [*form.percent.errors, _l("The right answer earns all the points: leave this empty.")]
+            ok = False
+        elif not 0 <= percent < 100:
+            form.percent.errors = [*form.percent.errors, _l("Enter a credit from 0 to below 100.")]
+            ok = False
+    return ok
+
+
+def _weight_errors(options: FieldList) -> bool:
+    """Multiple choice with weights: every option has one from −100 to 100, none is ticked, the positive ones add
+    up to 100 (as Moodle asks)."""
+    ok, positive = True, 0.0
+    for entry in options:
+        form = entry.form
+        percent = _parse(form.percent.data) if form.percent.data else None
+        if form.correct.data:
+            form.correct.errors = [*form.correct.errors, _l("With weights, leave the ticks out: the weights decide.")]
+            ok = False
+        if not form.percent.data:
+            form.percent.errors = [*form.percent.errors, _l("With weights, every option needs one (0 for neutral).")]
+            ok = False
+        elif percent is not None and not -100 <= percent <= 100:
+            form.percent.errors = [*form.percent.errors, _l("Enter a weight from -100 to 100.")]
+            ok = False
+        elif percent is not None and percent > 0:
+            positive += percent
+    if ok and abs(positive - 100) > WEIGHT_SUM_SLACK:
+        options.errors.append(
+            _l("The positive weights add up to %(sum)s percent; they must add up to 100.", sum=f"{positive:g}")
+        )
+        ok = False
+    return ok
+
+
 def _credit(entry: Form) -> float | None:
     """The answer's credit in percent (empty: full credit); None if it is not a number."""
     return _parse(entry.percent.data) if entry.percent.data else 100.0
@@ -216,15 +261,17 @@ class QuestionForm(FlaskForm):
         ok = True
         if self.kind in ("single", "multiple"):
             ticked = sum(bool(entry.form.correct.data) for entry in self.options)
+            weighted = self.kind == "multiple" and any(entry.form.percent.data for entry in self.options)
             if len(self.options) < 2:
                 self.options.errors.append(_l("Give at least two options."))
                 ok = False
             if self.kind == "single" and ticked != 1:
                 self.options.errors.append(_l("Tick exactly one option as the correct answer."))
                 ok = False
-            if self.kind == "multiple" and ticked == 0:
+            if self.kind == "multiple" and ticked == 0 and not weighted:
                 self.options.errors.append(_l("Tick at least one option as correct."))
                 ok = False
+            ok = (_weight_errors(self.options) if weighted else _credit_errors(self.options)) and ok
         if self.kind == "ordering" and len(self.items) < 2:
             self.items.errors.append(_l("Give at least two items."))
             ok = False
@@ -331,6 +378,7 @@ def form_data(question: Mapping, languages: Sequence[str]) -> dict:
             values = {"choice_id": str(row.get("id", ""))}
             if kind != "ordering":
                 values["correct"] = row.get("correct") is True
+                values["percent"] = _shown(row.get("percent"))
             for lang in languages:
                 values[f"text_{lang}"] = _text(row.get("text"), lang)
                 if kind != "ordering":
@@ -399,7 +447,10 @@ _RANGE_KEYS = {"value": "value", "tolerance": "tolerance", "low": "min", "high":
 
 
 def form_editable(question: Mapping) -> bool:
-    """Whether the question's type has a form (an unknown type is edited as YAML)."""
+    """Whether the question has a form: an unknown type, and a short-text question whose answers each carry their
+    own credit and feedback (`answers`), are edited as YAML."""
+    if question.get("type") == "shorttext" and "answers" in question:
+        return False
     return question.get("type") in FORM_TYPES
 
 
@@ -445,6 +496,11 @@ def question_from(form: QuestionForm, original: Mapping) -> dict:
                     row["correct"] = True
                 else:
                     row.pop("correct", None)
+                percent = _number_or_none(entry.form.percent.data)
+                if percent is None:
+                    row.pop("percent", None)
+                else:
+                    row["percent"] = percent
                 _optional_text(row, "feedback", _per_language(entry.form, "feedback", languages))
             rows.append(row)
         question[key] = rows

@@ -8,7 +8,9 @@ import pytest
 import yaml
 from flask import Flask
 
-from tests.web.test_authoring_forms import QUIZ, app, form_of, newest, page_text, question, trainer_client
+from course.core.authoring.documents import dump_yaml
+from tests.web.test_authoring_forms import QUIZ, app, form_of, newest, page_text, question, quiz_data, trainer_client
+from tests.web.test_authoring_views import edit
 
 __all__ = ["app", "trainer_client"]  # fixtures
 
@@ -191,3 +193,78 @@ def test_stale_quiz_settings_keep_the_entries_and_save_nothing(app: Flask, train
     response = trainer_client.post(SETTINGS, data=data)
     assert response.status_code == 409 and "Kept title" in page_text(response)
     assert newest(app, QUIZ)[0] == 2
+
+
+SINGLE = f"/studio/files/{QUIZ}/questions/pay-depends-on"
+MULTIPLE = f"/studio/files/{QUIZ}/questions/good-objectives"
+SHORTTEXT = f"/studio/files/{QUIZ}/questions/fourth-question"
+
+
+def test_a_single_choice_option_gets_partial_credit_and_keeps_it_through_the_form(app: Flask, trainer_client) -> None:
+    data = form_of(page_text(trainer_client.get(SINGLE)))
+    assert data["options-1-percent"] == ""
+    response = trainer_client.post(SINGLE, data={**data, "options-1-percent": "25", "action": "save"})
+    assert response.status_code == 302, page_text(response)[:3000]
+    saved = question(app, "pay-depends-on")
+    assert saved["options"][1]["percent"] == 25 and "correct" not in saved["options"][1]
+    assert form_of(page_text(trainer_client.get(SINGLE)))["options-1-percent"] == "25"
+    assert "No problems found" in page_text(trainer_client.get(f"/studio/files/{QUIZ}/questions"))
+
+
+def test_a_multiple_choice_question_is_scored_by_weights_given_instead_of_ticks(app: Flask, trainer_client) -> None:
+    data = form_of(page_text(trainer_client.get(MULTIPLE)))
+    weights = ["40", "30", "30", "-100", "-50", "0"]
+    data = {key: value for key, value in data.items() if not key.endswith("-correct")}
+    data |= {f"options-{index}-percent": weight for index, weight in enumerate(weights)}
+    response = trainer_client.post(MULTIPLE, data={**data, "action": "save"})
+    assert response.status_code == 302, page_text(response)[:3000]
+    options = question(app, "good-objectives")["options"]
+    assert [option["percent"] for option in options] == [40, 30, 30, -100, -50, 0]
+    assert not any("correct" in option for option in options)
+    assert "No problems found" in page_text(trainer_client.get(f"/studio/files/{QUIZ}/questions"))
+
+
+@pytest.mark.parametrize(
+    ("url", "changes", "message"),
+    [
+        (SINGLE, {"options-0-percent": "50"}, "The right answer earns all the points: leave this empty."),
+        (SINGLE, {"options-1-percent": "100"}, "Enter a credit from 0 to below 100."),
+        (SINGLE, {"options-1-percent": "-5"}, "Enter a credit from 0 to below 100."),
+        (SINGLE, {"options-1-percent": "halb"}, "Enter a number"),
+        (MULTIPLE, {"options-0-percent": "50"}, "With weights, leave the ticks out: the weights decide."),
+    ],
+)
+def test_bad_option_credit_is_refused_at_the_field(app: Flask, trainer_client, url: str, changes, message) -> None:
+    data = form_of(page_text(trainer_client.get(url)))
+    response = trainer_client.post(url, data={**data, "explanation_en": "Kept text", "action": "save", **changes})
+    assert response.status_code == 400 and message in page_text(response) and "Kept text" in page_text(response)
+    assert newest(app, QUIZ)[0] == 1
+
+
+@pytest.mark.parametrize(
+    ("weights", "message"),
+    [
+        (["50", "30", "", "-100", "0", "0"], "With weights, every option needs one (0 for neutral)."),
+        (["50", "30", "10", "-100", "0", "0"], "The positive weights add up to 90 percent; they must add up to 100."),
+        (["50", "50", "0", "-150", "0", "0"], "Enter a weight from -100 to 100."),
+    ],
+)
+def test_bad_weights_are_refused_with_the_reason(app: Flask, trainer_client, weights: list[str], message: str) -> None:
+    data = form_of(page_text(trainer_client.get(MULTIPLE)))
+    data = {key: value for key, value in data.items() if not key.endswith("-correct")}
+    data |= {f"options-{index}-percent": weight for index, weight in enumerate(weights)}
+    response = trainer_client.post(MULTIPLE, data={**data, "action": "save"})
+    assert response.status_code == 400 and message in page_text(response)
+    assert newest(app, QUIZ)[0] == 1
+
+
+def test_a_short_text_question_with_answers_of_their_own_credit_is_edited_as_yaml(app: Flask, trainer_client) -> None:
+    data = quiz_data(app)
+    short = next(q for q in data["questions"] if q["id"] == "fourth-question")
+    accept = short.pop("accept")
+    short["answers"] = [{"accept": accept}, {"accept": {"de": ["Hilfe"], "en": ["help"]}, "percent": 50}]
+    saved = edit(trainer_client, QUIZ, dump_yaml(data), newest(app, QUIZ)[0], "save")
+    assert saved.status_code == 302, page_text(saved)[:2000]
+    response = trainer_client.get(SHORTTEXT)
+    assert response.status_code == 302 and "view=text" in response.headers["Location"]
+    assert "This question is edited as YAML." in page_text(trainer_client.get(response.headers["Location"]))

@@ -81,7 +81,7 @@ def test_import_lists_converted_skipped_and_notes_with_lines(runner, tmp_path: P
     assert "Skipped 4 question(s) that have no equivalent:" in result.output
     for line, name in ((73, "essay"), (75, "description"), (77, "missing word"), (79, "numerical")):
         assert f"  line {line}: {name}: " in result.output
-    assert "  line 31: GIFT weights (50%, 50%, -100%, 0%) replaced by our fixed penalty rule" in result.output
+    assert "  line 39: 2 answers give full credit" in result.output
     assert "Only en is filled in: `flask course check` reports every de text as missing" in result.output
     assert "--translation de=FILE" in result.output
     assert yaml.safe_load(out.read_text(encoding="utf-8"))["id"] == "every-feature"

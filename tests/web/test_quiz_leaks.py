@@ -100,7 +100,7 @@ def secrets_of(question: Question) -> set[str]:
                 found |= {format_number(number, lang) for number in numbers}
                 found |= {number_text(number) for number in numbers} | {answer.describe(lang)}
         if question.type == "shorttext":
-            found |= {text for _lang, texts in question.spec.accept for text in texts}
+            found |= {text for answer in question.spec.answers for _lang, texts in answer.accept for text in texts}
     return {secret for secret in found if len(plain(secret)) >= 2}
 
 

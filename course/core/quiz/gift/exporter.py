@@ -19,6 +19,7 @@ from course.core.text.yamldoc import YamlProblem, load_with_lines
 MOODLE_GRADES = (100, 90, 83.33333, 80, 75, 70, 66.66667, 60, 50, 40, 33.33333, 30, 25, 20, 16.66667,
                  14.28571, 12.5, 11.11111, 10, 5, 0)  # fmt: skip
 _MARKDOWN = re.compile(r"[*_`\n]|\[[^\]]*\]\(|^\s*(?:#|[-+>] |\d+\. )|<[a-zA-Z/]", re.M)
+ARROW = "'->' in an accepted answer or the feedback would make GIFT read the question as matching"
 _SETTINGS = ("intro", "pass_percent", "max_attempts", "cooldown_minutes", "draw")
 
 
@@ -146,22 +147,37 @@ def _write_choice(question: Mapping[str, Any], lang: str, notes: list[str]) -> l
             if option.get("correct"):
                 lines.append(f"={text}{_feedback(option, lang)}")
             else:
-                guard = "%0%" if WEIGHT.match(text) else ""
-                lines.append(f"~{guard}{text}{_feedback(option, lang)}")
+                percent = float(option.get("percent", 0))
+                _grade_step(percent, notes)
+                weight = f"%{format_percent(percent)}%" if percent or WEIGHT.match(text) else ""
+                lines.append(f"~{weight}{text}{_feedback(option, lang)}")
+        return lines
+    if any("percent" in option for option in options):  # weights of our own: written as they are
+        for option in options:
+            percent = float(option["percent"])
+            _grade_step(abs(percent), notes)
+            text = _guard(escape(_text(option["text"], lang)))
+            lines.append(f"~%{format_percent(percent)}%{text}{_feedback(option, lang)}")
         return lines
     right = sum(1 for option in options if option.get("correct"))
     wrong = len(options) - right
     for share in {100 / right, *((100 / wrong,) if wrong else ())}:
-        if not any(abs(share - grade) < 1e-4 for grade in MOODLE_GRADES):
-            notes.append(
-                f"weight {format_percent(share)}% is not one of Moodle's grade steps: import it in Moodle with "
-                "'nearest grade' matching (it then rounds)"
-            )
+        _grade_step(share, notes)
     for option in options:
         weight = format_percent(100 / right) if option.get("correct") else "-" + format_percent(100 / wrong)
         text = _guard(escape(_text(option["text"], lang)))
         lines.append(f"~%{weight}%{text}{_feedback(option, lang)}")
     return lines
+
+
+def _grade_step(percent: float, notes: list[str]) -> None:
+    """Note a weight Moodle's import would not take as it is."""
+    message = (
+        f"weight {format_percent(percent)}% is not one of Moodle's grade steps: import it in Moodle with "
+        "'nearest grade' matching (it then rounds)"
+    )
+    if not any(abs(percent - grade) < 1e-4 for grade in MOODLE_GRADES) and message not in notes:
+        notes.append(message)
 
 
 def _write_truefalse(question: Mapping[str, Any], lang: str, notes: list[str]) -> str:
@@ -175,19 +191,48 @@ def _write_truefalse(question: Mapping[str, Any], lang: str, notes: list[str]) -
 
 
 def _write_shorttext(question: Mapping[str, Any], lang: str, notes: list[str]) -> list[str]:
-    accepted = [str(text).strip() for text in question["accept"][lang]]
+    """Every accepted text as a `=` answer with its weight and feedback; patterns that are wildcards (`colo.*r`)
+    as Moodle's `colo*r`, other patterns only as a note."""
+    if "answers" in question:
+        groups = question["answers"]
+    else:
+        groups = [
+            {"accept": question["accept"], **({"patterns": question["patterns"]} if "patterns" in question else {})}
+        ]
     feedback = _text(question["feedback_wrong"], lang) if "feedback_wrong" in question else ""
-    if any("->" in text for text in (*accepted, feedback)):
-        raise Skip("'->' in an accepted answer or the feedback would make GIFT read the question as matching")
-    if question.get("patterns"):
-        notes.append("patterns (regular expressions) have no GIFT form: only the accepted answers are exported")
     lines = []
-    for text in accepted:
-        written = _guard(escape(text).replace("*", "\\*"))  # '*' is Moodle's short-answer wildcard
-        lines.append(("=%100%" if WEIGHT.match(written) else "=") + written)
+    for group in groups:
+        percent = float(group.get("percent", 100))
+        _grade_step(percent, notes)
+        texts = [escape(str(text).strip()).replace("*", "\\*") for text in (group.get("accept") or {}).get(lang, [])]
+        for pattern in (group.get("patterns") or {}).get(lang, []):
+            wildcard = _as_wildcard(pattern)
+            if wildcard is None:
+                notes.append(f"the pattern '{pattern}' (a regular expression) has no GIFT form: it is left out")
+            else:
+                texts.append(wildcard)
+        if any("->" in text for text in (*texts, _text(group["feedback"], lang) if "feedback" in group else "")):
+            raise Skip(ARROW)
+        for text in texts:
+            written = _guard(text)
+            weight = f"%{format_percent(percent)}%" if percent != 100 or WEIGHT.match(written) else ""
+            lines.append(f"={weight}{written}{_feedback(group, lang)}")
+    if "->" in feedback:
+        raise Skip(ARROW)
+    if not lines:
+        raise Skip(f"no answer is written in {lang}")
     if "feedback_wrong" in question:
         lines.append("=%0%*" + _feedback(question, lang, "feedback_wrong"))
     return lines
+
+
+def _as_wildcard(pattern: str) -> str | None:
+    """A pattern made of literal pieces joined by `.*` as Moodle's wildcard answer (escaped for GIFT), else None."""
+    pieces = pattern.split(".*")
+    literal = [re.sub(r"\\(.)", r"\1", piece) for piece in pieces]
+    if any(re.escape(text) != piece for text, piece in zip(literal, pieces, strict=True)):
+        return None
+    return "*".join(escape(text).replace("*", "\\*") for text in literal)
 
 
 def _write_numeric(question: Mapping[str, Any], lang: str, notes: list[str]) -> list[str]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from course.core.quiz.gift.syntax import FORMATS, WEIGHT, Skip, format_percent, protect, restore, split_blocks, trim
+from course.core.quiz.types.multiple import WEIGHT_SUM_SLACK
 
 # GIFT question types, named as Moodle's documentation names them
 DESCRIPTION = "description"
@@ -226,16 +227,16 @@ def _choice(read: ReadQuestion, answer: str, lang: str) -> tuple[str, dict[str, 
     if single:
         full = [weight >= 100 for weight, *_ in answers]
         for weight, text, _feedback, _equals in answers:
-            if 0 < weight < 100:
+            if weight < 0:
                 read.note(
-                    f"partial credit ({format_percent(weight)}%) for '{text}' dropped: it counts as a wrong option"
+                    f"penalty ({format_percent(weight)}%) for '{text}' dropped: a wrong pick scores 0 "
+                    "(our single-choice options earn 0 to 100%)"
                 )
-            elif weight < 0:
-                read.note(f"penalty ({format_percent(weight)}%) for '{text}' dropped: a wrong pick scores 0")
         if sum(full) == 1:
             kind = "single"
+            percents = [weight if 0 < weight < 100 else None for weight, *_ in answers]
         else:
-            kind = "multiple"
+            kind, percents = "multiple", [None] * len(answers)
             read.note(
                 f"{sum(full)} answers give full credit: Moodle accepts any one of them as the single pick; "
                 "here it becomes a multiple-choice question where learners tick all of them"
@@ -247,20 +248,31 @@ def _choice(read: ReadQuestion, answer: str, lang: str) -> tuple[str, dict[str, 
         kind = "multiple"
         right, wrong = sum(full), len(full) - sum(full)
         expected = [100 / right if correct else (-100 / wrong) for correct in full]
+        percents = [None] * len(answers)
         if any(abs(weight - want) > 1e-3 for (weight, *_), want in zip(answers, expected, strict=True)):
             written = ", ".join(f"{format_percent(weight)}%" for weight, *_ in answers)
-            rule = f"+{format_percent(100 / right)}% per right tick" + (
-                f", −{format_percent(100 / wrong)}% per wrong tick" if wrong else ""
-            )
-            read.note(f"GIFT weights ({written}) replaced by our fixed penalty rule: {rule}")
+            positive = sum(weight for weight, *_ in answers if weight > 0)
+            if abs(positive - 100) <= WEIGHT_SUM_SLACK and all(weight >= -100 for weight, *_ in answers):
+                percents = [_number(weight) for weight, *_ in answers]  # the option weights, as Moodle scores them
+            else:
+                rule = f"+{format_percent(100 / right)}% per right tick" + (
+                    f", −{format_percent(100 / wrong)}% per wrong tick" if wrong else ""
+                )
+                read.note(
+                    f"GIFT weights ({written}) do not add up to 100% for the right options: replaced by our "
+                    f"penalty rule: {rule}"
+                )
     options = []
-    for option_id, correct, (_weight_value, text, feedback, _equals) in zip(
-        _letters(len(answers)), full, answers, strict=True
+    for option_id, correct, percent, (_weight_value, text, feedback, _equals) in zip(
+        _letters(len(answers)), full, percents, answers, strict=True
     ):
         option: dict[str, Any] = {"id": option_id}
-        if correct:
+        weighted = kind == "multiple" and any(value is not None for value in percents)
+        if correct and not weighted:
             option["correct"] = True
         option["text"] = {lang: text}
+        if percent is not None:
+            option["percent"] = _number(percent) if kind == "single" else percent
         if feedback:
             option["feedback"] = {lang: feedback}
         options.append(option)
@@ -283,10 +295,11 @@ def _truefalse(answer: str, lang: str) -> dict[str, Any]:
 
 
 def _shortanswer(read: ReadQuestion, answer: str, lang: str) -> dict[str, Any]:
+    """Moodle's short answer: every `=` answer with its weight (0–100%) and feedback; `*` alone with no credit is
+    the feedback for any other answer; `*` inside an answer is a wildcard (a pattern here)."""
     if trim(answer.split("#", 1)[0]) in ("t", "true", "f", "false", "True", "False"):
         read.note("Moodle reads {true}/{false} in lower case as a short answer; write TRUE or FALSE for true/false")
-    accept: list[str] = []
-    patterns: list[str] = []
+    groups: list[dict[str, Any]] = []  # consecutive answers with the same credit and feedback share one entry
     feedback_wrong = None
     for part in _answers(answer, "="):
         weight, rest = _weight(part)
@@ -298,35 +311,56 @@ def _shortanswer(read: ReadQuestion, answer: str, lang: str) -> dict[str, Any]:
             continue
         if weight > 100:
             raise Skip(f"answer weight {format_percent(weight)}% is above 100%")
-        if weight < 100:
-            credit = f"partial credit ({format_percent(weight)}%)" if weight > 0 else "a wrong answer (0%)"
-            dropped = ", with its feedback" if feedback else ""
-            read.note(f"'{text}' gave {credit}, which a short answer cannot give: dropped{dropped}")
-            continue
+        if weight < 0:
+            read.note(f"negative weight ({format_percent(weight)}%) for '{text}' raised to 0% (Moodle's lowest)")
+            weight = 0.0
         if not text:
-            read.note("an empty accepted answer was dropped")
+            read.note("an empty answer was dropped")
             continue
-        if feedback:
-            read.note(f"feedback for the right answer '{text}' dropped: short answers have feedback_wrong only")
-        pieces = _WILDCARD.split(text)
-        stars = _WILDCARD.findall(text)
-        if "*" in stars:
-            pattern = "".join(
-                re.escape(piece) + ("" if index == len(stars) else ".*" if stars[index] == "*" else re.escape("*"))
-                for index, piece in enumerate(pieces)
-            )
-            patterns.append(pattern)
-            read.note(f"the wildcard answer '{text}' became the pattern '{pattern}'")
+        group = groups[-1] if groups and (groups[-1]["percent"], groups[-1]["feedback"]) == (weight, feedback) else None
+        if group is None:
+            group = {"percent": weight, "feedback": feedback, "accept": [], "patterns": []}
+            groups.append(group)
+        if "*" in _WILDCARD.findall(text):
+            group["patterns"].append(_wildcard_pattern(text))
         else:
-            accept.append(text.replace("\\*", "*"))
-    if not accept:
-        raise Skip("no answer gives full credit as plain text (our short answers need at least one)")
-    fields: dict[str, Any] = {"accept": {lang: accept}}
-    if patterns:
-        fields["patterns"] = {lang: patterns}
+            group["accept"].append(text.replace("\\*", "*"))
+    if not any(group["percent"] >= 100 for group in groups):
+        raise Skip("no answer gives full credit (100%)")
+    fields: dict[str, Any]
+    if all(group["percent"] >= 100 and not group["feedback"] for group in groups) and any(
+        group["accept"] for group in groups
+    ):
+        fields = {"accept": {lang: [text for group in groups for text in group["accept"]]}}
+        if patterns := [pattern for group in groups for pattern in group["patterns"]]:
+            fields["patterns"] = {lang: patterns}
+    else:
+        fields = {"answers": [_short_answer(group, lang) for group in groups]}
     if feedback_wrong:
         fields["feedback_wrong"] = {lang: feedback_wrong}
     return fields
+
+
+def _short_answer(group: dict[str, Any], lang: str) -> dict[str, Any]:
+    entry: dict[str, Any] = {}
+    if group["accept"]:
+        entry["accept"] = {lang: group["accept"]}
+    if group["patterns"]:
+        entry["patterns"] = {lang: group["patterns"]}
+    if group["percent"] < 100:
+        entry["percent"] = _number(group["percent"])
+    if group["feedback"]:
+        entry["feedback"] = {lang: group["feedback"]}
+    return entry
+
+
+def _wildcard_pattern(text: str) -> str:
+    """A Moodle wildcard answer (`colo*r`; `\\*` is a literal star) as the regular expression it means."""
+    pieces, stars = _WILDCARD.split(text), _WILDCARD.findall(text)
+    return "".join(
+        re.escape(piece) + ("" if index == len(stars) else ".*" if stars[index] == "*" else re.escape("*"))
+        for index, piece in enumerate(pieces)
+    )
 
 
 def _to_number(text: str) -> float:

@@ -1,4 +1,4 @@
-"""Single choice: one option is right."""
+"""Single choice: one option is right; other options may earn part of the points (`percent`)."""
 
 from __future__ import annotations
 
@@ -16,16 +16,35 @@ from course.core.text.yamldoc import LineDict
 @dataclass(frozen=True)
 class ChoiceSpec:
     options: tuple[Choice, ...]
-    correct: frozenset[str]
+    correct: frozenset[str]  # the options to pick (single) or tick (multiple) for full points
+    # option id → the fraction of the points it earns where `correct` alone does not say (single: the partly
+    # right options; multiple with weights: what each tick adds, negative for a penalty)
+    credit: tuple[tuple[str, float], ...] = ()
+    weighted: bool = False  # multiple: scored by the options' weights instead of the penalty rule
+
+    def credit_of(self, option_id: str) -> float:
+        return dict(self.credit).get(option_id, 1.0 if option_id in self.correct else 0.0)
 
 
-def parse_options(fields: Fields, data: LineDict) -> tuple[tuple[Choice, ...], frozenset[str]] | None:
-    options, correct = [], set()
-    for choice, item in fields.choices(data, "options", "option", extra={"correct"}):
-        options.append(choice)
-        if fields.boolean(item, "correct", False):
-            correct.add(choice.id)
-    return (tuple(options), frozenset(correct)) if options else None
+@dataclass(frozen=True)
+class ParsedOption:
+    choice: Choice
+    correct: bool
+    percent: float | None  # None: not given
+    line: int
+
+
+def parse_options(fields: Fields, data: LineDict) -> list[ParsedOption] | None:
+    """The options with their `correct` flags and `percent` weights; None (problems reported) if unusable."""
+    options, usable = [], True
+    for choice, item in fields.choices(data, "options", "option", extra={"correct", "percent"}):
+        percent = None
+        if "percent" in item:
+            percent = fields.number(item, "percent")
+            usable = usable and percent is not None
+        line = item.key_line("percent") if "percent" in item else item.line
+        options.append(ParsedOption(choice, fields.boolean(item, "correct", False), percent, line))
+    return options if options and usable else None
 
 
 class ChoiceType(QuestionType):
@@ -51,14 +70,36 @@ class SingleChoice(ChoiceType):
         parsed = parse_options(fields, data)
         if parsed is None:
             return None
-        options, correct = parsed
+        correct = frozenset(option.choice.id for option in parsed if option.correct)
         if len(correct) != 1:
             fields.add(
                 data.key_line("options"),
                 f"a single-choice question needs exactly one option with correct: true (has {len(correct)})",
             )
             return None
-        return ChoiceSpec(options, correct)
+        credit, ok = [], True
+        for option in parsed:
+            if option.percent is None:
+                continue
+            where = f"option {option.choice.id!r}"
+            if option.correct:
+                fields.add(
+                    option.line, f"{where} is the right one and earns 100 %: give percent only to partly right options"
+                )
+                ok = False
+            elif not 0 <= option.percent < 100:
+                fields.add(
+                    option.line,
+                    f"{where}: percent must be from 0 to below 100 for a partly right option (got {option.percent:g}); "
+                    "the one right option has correct: true",
+                )
+                ok = False
+            elif option.percent > 0:
+                credit.append((option.choice.id, option.percent / 100))
+        if not ok:
+            return None
+        options = tuple(option.choice for option in parsed)
+        return ChoiceSpec(options, correct, tuple(credit))
 
     def read(self, spec: ChoiceSpec, order: Sequence[str], value: object, lang: str) -> str | None:
         if is_blank(value):
@@ -76,19 +117,28 @@ class SingleChoice(ChoiceType):
         if response is None:
             return Grade(0.0)
         chosen = by_id(spec.options)[response]
-        return Grade(1.0 if response in spec.correct else 0.0, (chosen.feedback,) if chosen.feedback else ())
+        return Grade(spec.credit_of(response), (chosen.feedback,) if chosen.feedback else ())
 
     def review(self, spec: ChoiceSpec, order: Sequence[str], response: str | None, lang: str) -> dict:
         return {"options": review_options(spec, order, {response} if response else set(), lang)}
 
 
 def review_options(spec: ChoiceSpec, order: Sequence[str], chosen: set[str], lang: str) -> list[dict]:
+    """Each option with whether it was chosen and is right; `percent` is what it earns (or costs) when the question
+    gives options their own credit: a partly right single-choice option, or every option of a weighted one."""
     return [
         {
             "text": pick(option.text, lang),
             "chosen": option.id in chosen,
             "correct": option.id in spec.correct,
             "feedback": pick(option.feedback, lang) if option.feedback and option.id in chosen else None,
+            "percent": _percent(spec.credit_of(option.id))
+            if spec.weighted or 0 < spec.credit_of(option.id) < 1
+            else None,
         }
         for option in in_order(spec.options, order)
     ]
+
+
+def _percent(fraction: float) -> float:
+    return round(fraction * 100, 2)
