@@ -1336,7 +1336,12 @@ def right_answers(quiz, layout: list, lang: str) -> list[tuple[str, str]]:  # no
             text = str(int(value)) if value == int(value) else str(value)
             fields.append((name, text.replace(".", ",") if lang == "de" else text))
         elif question.type == "shorttext":
-            fields.append((name, dict(spec.accept)[lang][0]))
+            fields.append((name, spec.accepted(lang)[0]))
+        elif question.type == "blanks":  # a blank's token is its place in the file; its options are shuffled
+            for token, blank in enumerate(spec.blanks):
+                own = [item.split(".", 1)[1] for item in shown if item.startswith(f"{blank.id}.")]
+                right = str(own.index(min(blank.spec.correct))) if own else blank.spec.accepted(lang)[0]
+                fields.append((f"{name}.{token}", right))
         else:
             raise BenchError(f"{QUIZ_ID}: no right answer known for question type {question.type!r}")
     return fields

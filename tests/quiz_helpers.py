@@ -214,10 +214,23 @@ class AttemptKey:
             full = next(a for a in question["answers"] if a.get("percent", 100) == 100)
             return number_text(full["value"] if "value" in full else (full["min"] + full["max"]) / 2)
         if kind == "shorttext":
-            if "accept" in question:
-                return question["accept"][lang][0]
-            return next(a["accept"][lang][0] for a in question["answers"] if a.get("percent", 100) == 100)
+            return _accepted(question, lang)
+        if kind == "blanks":  # a blank's token is its place in the file; its options are shuffled
+            return self._blank_answers(question_id, question, lang, right=True)
         raise AssertionError(f"unknown type {kind}")
+
+    def _blank_answers(self, question_id: str, question: dict, lang: str, right: bool) -> dict[str, str]:
+        """Every blank answered right (or wrong), by the blank's token: its place in the file."""
+        layout = dict(self.layout)[question_id]
+        answers = {}
+        for number, blank in enumerate(question["blanks"]):
+            if "options" not in blank:
+                answers[str(number)] = _accepted(blank, lang) if right else "certainly not this"
+                continue
+            order = [item.split(".", 1)[1] for item in layout if item.startswith(f"{blank['id']}.")]
+            option = next(o["id"] for o in blank["options"] if bool(o.get("correct")) is right)
+            answers[str(number)] = str(order.index(option))
+        return answers
 
     def wrong(self, question_id: str) -> object:
         """An answer that scores 0."""
@@ -240,6 +253,8 @@ class AttemptKey:
             return "1"
         if kind == "shorttext":
             return "certainly not this"
+        if kind == "blanks":
+            return self._blank_answers(question_id, question, lang="en", right=False)
         raise AssertionError(f"unknown type {kind}")
 
     def right_answers(self, lang: str = "en") -> dict[str, object]:
@@ -253,8 +268,8 @@ class AttemptKey:
         data: dict[str, object] = {}
         for question_id, value in answers.items():
             name, kind = f"q{self.number(question_id)}", self.type(question_id)
-            if kind == "matching":
-                data |= {f"{name}.{prompt}": choice for prompt, choice in value.items()}
+            if kind in ("matching", "blanks"):
+                data |= {f"{name}.{key}": given for key, given in value.items()}
             elif kind == "ordering":  # each item gets its position, 1 first
                 data |= {f"{name}.{token}": str(position) for position, token in enumerate(value, start=1)}
             elif kind == "truefalse":
@@ -262,6 +277,13 @@ class AttemptKey:
             else:
                 data[name] = value
         return data
+
+
+def _accepted(question: dict, lang: str) -> str:
+    """The first text a short-text question (or a text blank) accepts for full credit in `lang`."""
+    if "accept" in question:
+        return question["accept"][lang][0]
+    return next(a["accept"][lang][0] for a in question["answers"] if a.get("percent", 100) == 100)
 
 
 def _right_option(option: dict) -> bool:

@@ -57,6 +57,7 @@ def type_label(kind: str) -> str:
         "shorttext": _("Short text"),
         "ordering": _("Put in order"),
         "matching": _("Matching"),
+        "blanks": _("Blanks in the text"),
     }
     return labels.get(kind, kind)
 

@@ -66,6 +66,7 @@ INTERACTION_TYPES = {
     "numeric": "numeric",
     "ordering": "sequencing",
     "shorttext": "fill-in",
+    "blanks": "fill-in",
     "matching": "matching",
 }
 _TAG = re.compile(r"<[^>]+>")
@@ -378,7 +379,8 @@ def question_activity(site: Site, course_id: str, quiz_id: str, answer: Answer) 
 
 def interaction_response(kind: str, response: Any) -> str | None:
     """A stored answer in xAPI's response format for the question's interaction type ("a[,]b" for choices and
-    orders, "prompt[.]choice[,]…" for matching, the number, the text); None when nothing was answered."""
+    orders, "prompt[.]choice[,]…" for matching, the number, the text, the blanks' answers "a[,]b" by blank id); None
+    when nothing was answered."""
     if response is None or response in ("", [], {}):
         return None
     interaction = INTERACTION_TYPES.get(kind, "other")
@@ -393,6 +395,8 @@ def interaction_response(kind: str, response: Any) -> str | None:
         text = str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
     elif interaction == "fill-in" and isinstance(response, str):
         text = response.replace("[,]", ", ")  # one answer, not a list of them
+    elif interaction == "fill-in" and isinstance(response, Mapping):  # blanks: one answer per blank, by blank id
+        text = "[,]".join(str(given).replace("[,]", ", ") for _blank, given in sorted(response.items()))
     else:
         text = json.dumps(response, sort_keys=True, ensure_ascii=False)
     return text if text.strip() else None

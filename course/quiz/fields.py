@@ -60,6 +60,7 @@ FORM_READERS: dict[str, FormReader] = {
     "ordering": _positions,
     "numeric": _one,
     "shorttext": _one,
+    "blanks": _per_key,
 }
 
 

@@ -285,3 +285,26 @@ def test_flags_show_only_after_the_minimum_number_of_attempts(quiz) -> None:
     assert enough.attempts_needed == 0 and enough.flagged == len(quiz.questions)
     assert enough.questions[0].flags == (ItemFlag.VERY_EASY,)
     assert reference_report(quiz, everyone_right, "en").flagged == len(quiz.questions)  # no minimum: as before
+
+
+def test_blanks_count_each_blank_as_its_own_group_in_the_texts_order() -> None:
+    path = QUIZ_FILE.parent / "year-end-retention-bonus-quiz.yml"
+    parsed, _ = parse_quiz(f"quizzes/kam-pay/{path.name}", path.read_text("utf-8"), "kam-pay", ("de", "en"))
+    question = parsed.question("complete-the-rule")
+    responses = [
+        {"condition": "still-doing-business", "share": "85%"},
+        {"condition": "more-orders", "share": "15 %"},
+        {"share": "85 %"},
+        None,
+    ]
+    result = distribution(question, responses, "en")
+    assert (result.responses, result.unanswered) == (4, 1)
+    assert [(row.group, row.key, row.count, row.correct) for row in result.rows] == [
+        ("(1)", "condition:still-doing-business", 1, True),
+        ("(1)", "condition:revenue-target-met", 0, False),
+        ("(1)", "condition:more-orders", 1, False),
+        ("(1)", "condition:visited-as-planned", 0, False),
+        ("(2)", "share:15 %", 1, False),
+        ("(2)", "share:85 %", 1, True),
+        ("(2)", "share:85%", 1, True),
+    ]

@@ -200,6 +200,19 @@ EXPECTED_QUESTIONS = [
         ],
     },
     {
+        "id": "q15",
+        "type": "blanks",
+        "lesson": LESSON,
+        "text": en("The bonus is paid {{blank}} a year."),
+        "explanation": en("Once, in January."),
+        "blanks": [
+            {
+                "id": "blank",
+                "options": [{"id": "a", "correct": True, "text": en("once")}, {"id": "b", "text": en("twice")}],
+            }
+        ],
+    },
+    {
         "id": "split-2",
         "type": "shorttext",
         "lesson": LESSON,
@@ -235,6 +248,7 @@ def test_every_feature_reports_what_was_converted_with_lines_and_types(every_fea
         Converted(61, "numeric", "split", "numerical"),
         Converted(63, "numeric", "range", "numerical"),
         Converted(65, "matching", "four-questions", "matching"),
+        Converted(77, "blanks", "q15", "missing word"),
         Converted(81, "shorttext", "split-2", "short answer"),
     ]
 
@@ -243,10 +257,9 @@ def test_every_feature_reports_unsupported_types_by_name_and_line(every_feature)
     assert [(item.line, item.gift_type) for item in every_feature.skipped] == [
         (73, "essay"),
         (75, "description"),
-        (77, "missing word"),
         (79, "numerical"),
     ]
-    assert "no units" in every_feature.skipped[3].reason
+    assert "no units" in every_feature.skipped[2].reason
 
 
 def test_every_feature_notes_each_lossy_conversion(every_feature) -> None:
@@ -271,7 +284,7 @@ def test_every_feature_notes_each_lossy_conversion(every_feature) -> None:
 def test_imported_data_is_a_valid_quiz_in_its_language(every_feature) -> None:
     quiz, problems = parse_quiz("quizzes/kam-pay/every-feature.yml", dump_yaml(every_feature.data), "kam-pay", ("en",))
     assert problems == []
-    assert len(quiz.questions) == 13
+    assert len(quiz.questions) == 14
 
 
 def test_imported_data_fails_only_on_missing_translations_in_the_course_languages(every_feature) -> None:
@@ -336,6 +349,10 @@ def _key(item: dict, lang: str) -> dict:
     return key
 
 
+def _beyond_gift(item: dict) -> bool:
+    return item["type"] == "ordering" or (item["type"] == "blanks" and len(item["blanks"]) > 1)
+
+
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_bundled_quizzes_keep_every_supported_key_and_feedback_through_gift(lang: str) -> None:
     paths = _bundled_quizzes()
@@ -346,9 +363,10 @@ def test_bundled_quizzes_keep_every_supported_key_and_feedback_through_gift(lang
         data = yaml.safe_load(source)
         exported = export_gift(source, lang, LANGUAGES, "kam-pay")
         result = import_gift(exported.text, lang, LANGUAGES, data["id"], None, LESSON)
-        supported = [item for item in data["questions"] if item["type"] != "ordering"]
+        # GIFT has no ordering, and holds one answer block per question (a question with several blanks is Cloze)
+        supported = [item for item in data["questions"] if not _beyond_gift(item)]
         assert [item.question_id for item in exported.skipped] == [
-            item["id"] for item in data["questions"] if item["type"] == "ordering"
+            item["id"] for item in data["questions"] if _beyond_gift(item)
         ]
         assert result.skipped == []
         assert [item["id"] for item in result.data["questions"]] == [item["id"] for item in supported], path.name
@@ -986,4 +1004,93 @@ def test_a_pattern_that_is_no_wildcard_is_noted_on_export() -> None:
     exported = export_gift(quiz_yaml(item), "en")
     assert [note.message for note in exported.notes] == [
         "the pattern 'Gr[ae]nt' (a regular expression) has no GIFT form: it is left out"
+    ]
+
+
+# --------------------------------------------------------------------------------------------------
+# Missing words: the answers inside the sentence
+
+
+def test_a_missing_word_with_options_becomes_a_select_blank_in_the_sentence() -> None:
+    result = read("Grant is {~buried =entombed#Yes. ~living} in Grant's tomb.\n")
+    question = result.data["questions"][0]
+    assert (question["type"], question["text"]) == ("blanks", en("Grant is {{blank}} in Grant's tomb."))
+    assert question["blanks"] == [
+        {
+            "id": "blank",
+            "options": [
+                {"id": "a", "text": en("buried")},
+                {"id": "b", "correct": True, "text": en("entombed"), "feedback": en("Yes.")},
+                {"id": "c", "text": en("living")},
+            ],
+        }
+    ]
+    assert result.converted[0].gift_type == "missing word" and result.skipped == []
+
+
+def test_a_missing_word_with_typed_answers_becomes_a_text_blank() -> None:
+    question = read("Two plus two equals {=four =4 =%50%for#Spelling.} and no more.\n").data["questions"][0]
+    assert question["text"] == en("Two plus two equals {{blank}} and no more.")
+    assert question["blanks"] == [
+        {
+            "id": "blank",
+            "answers": [
+                {"accept": {"en": ["four", "4"]}},
+                {"accept": {"en": ["for"]}, "percent": 50, "feedback": en("Spelling.")},
+            ],
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    ("gift", "kind"),
+    [
+        ("The sum {#4} is four.", "numeric"),
+        ("It is {T} that it holds.", "truefalse"),
+        ("Pick {~%50%a ~%50%b ~c} both.", "multiple"),
+    ],
+)
+def test_other_missing_words_keep_their_answers_below_a_gap_as_moodle_shows_them(gift: str, kind: str) -> None:
+    question = read(gift + "\n").data["questions"][0]
+    assert question["type"] == kind and "_____" in question["text"]["en"]
+
+
+def test_a_one_blank_question_is_written_as_a_missing_word_and_read_back_the_same() -> None:
+    item = {
+        "id": "tomb",
+        "type": "blanks",
+        "lesson": LESSON,
+        "text": en("Grant is {{where}} in Grant's tomb: {really}."),
+        "explanation": en("He is."),
+        "blanks": [
+            {
+                "id": "where",
+                "options": [
+                    {"id": "a", "text": en("buried"), "percent": 50},
+                    {"id": "b", "correct": True, "text": en("entombed")},
+                ],
+            }
+        ],
+    }
+    exported = export_gift(quiz_yaml(item), "en")
+    written = "::tomb::Grant is {\n\t~%50%buried\n\t=entombed\n\t####He is.\n} in Grant's tomb\\: \\{really\\}.\n"
+    assert written in exported.text
+    again = read(exported.text).data["questions"][0]
+    blank = {**item["blanks"][0], "id": "blank"}
+    assert again == {**item, "text": en("Grant is {{blank}} in Grant's tomb: {really}."), "blanks": [blank]}
+    assert export_gift(quiz_yaml(again), "en").text == exported.text
+
+
+def test_a_question_with_several_blanks_is_not_gift() -> None:
+    item = {
+        "id": "two",
+        "type": "blanks",
+        "lesson": LESSON,
+        "text": en("{{a}} and {{b}}."),
+        "explanation": en("E."),
+        "blanks": [{"id": "a", "accept": {"en": ["x"]}}, {"id": "b", "accept": {"en": ["y"]}}],
+    }
+    exported = export_gift(quiz_yaml(item), "en")
+    assert [tuple(skipped) for skipped in exported.skipped] == [
+        ("two", "blanks", "2 blanks: GIFT holds one answer block per question (Moodle's Cloze is not GIFT)")
     ]

@@ -23,7 +23,7 @@ from course.core.quiz.types.single import SingleChoice
 from tests.paths import bundled_files
 
 LANGS = ("de", "en")
-BUILTIN_TYPES = ("matching", "multiple", "numeric", "ordering", "shorttext", "single", "truefalse")
+BUILTIN_TYPES = ("blanks", "matching", "multiple", "numeric", "ordering", "shorttext", "single", "truefalse")
 KNOWN = ", ".join(BUILTIN_TYPES)
 PATH = "quizzes/demo/sample.yml"
 ANCHORS = {

@@ -1,4 +1,4 @@
-"""The seven question types, pure: reading answers, grading with exact fractions, no key before answering."""
+"""The eight question types, pure: reading answers, grading with exact fractions, no key before answering."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from course.core.quiz.types.multiple import multiple_fraction
 
 LANGS = ("de", "en")
 QUIZ_DIR = Path(__file__).resolve().parents[2] / "quizzes"
-PUBLIC_KEYS = {"id", "text", "prompts", "choices", "items", "options", "unit"}
+PUBLIC_KEYS = {"id", "text", "prompts", "choices", "items", "options", "unit", "parts", "blanks"}
 SHUFFLED_TYPES = ("single", "multiple", "matching", "ordering")
 
 
@@ -120,7 +120,30 @@ SHORTTEXT = make_question(
     patterns={"en": ["keep(ing)? the customer"]},
     feedback_wrong=both("Gesucht ist „Kundenbindung“.", "The word is “retention”."),
 )
+BLANKS = make_question(
+    "blanks",
+    text={
+        "de": "Der Bonus wird nur gezahlt, wenn der Kunde {{gate}}. Er belohnt die {{what}}.",
+        "en": "It rewards {{what}}: the bonus is paid only if the customer {{gate}}.",  # another order than German
+    },
+    blanks=[
+        {
+            "id": "gate",
+            "options": [
+                choice("stays", "noch kauft", correct=True),
+                choice("grows", "mehr kauft", percent=25, feedback=both("Fast.", "Growth is not the condition.")),
+                choice("visited", "besucht wurde"),
+            ],
+        },
+        {
+            "id": "what",
+            "accept": {"de": ["Kundenbindung"], "en": ["retention"]},
+            "feedback_wrong": both("Kundenbindung.", "Retention."),
+        },
+    ],
+)
 SAMPLES = {
+    "blanks": BLANKS,
     "single": SINGLE,
     "multiple": MULTIPLE,
     "truefalse": TRUEFALSE,
@@ -463,6 +486,14 @@ NOT_A_NUMBER = "That is not a number."
         ("shorttext", "x" * 201, "Keep the answer to %(limit)d characters.", {"limit": 200}),
         ("shorttext", 42, "Type your answer as text.", {}),
         ("shorttext", ["a", "b"], "Type your answer as text.", {}),
+        ("blanks", ["0"], "Fill in the blanks.", {}),
+        ("blanks", "retention", "Fill in the blanks.", {}),
+        ("blanks", {"2": "x"}, "That blank is not part of the question.", {}),
+        ("blanks", {"gate": "0"}, "That blank is not part of the question.", {}),
+        ("blanks", {True: "0"}, "That blank is not part of the question.", {}),
+        ("blanks", {"0": "3"}, NOT_SHOWN, {}),
+        ("blanks", {"0": ["0", "1"]}, "Pick one option only.", {}),
+        ("blanks", {"1": "x" * 201}, "Keep the answer to %(limit)d characters.", {"limit": 200}),
     ],
 )
 def test_unreadable_answer_is_refused_with_the_reason(kind: str, value: object, message: str, params: dict) -> None:
@@ -500,6 +531,8 @@ def test_numeric_integer_too_large_for_a_float_is_refused_as_not_a_number() -> N
         ("numeric", "-3", "en"),
         ("shorttext", "customer retention", "en"),
         ("shorttext", "Kundenbindung", "de"),
+        ("blanks", {"0": "2", "1": "retention"}, "en"),
+        ("blanks", {"1": "Kundenbindung"}, "de"),
     ],
 )
 def test_saved_answer_is_shown_again_as_submitted(kind: str, value: object, lang: str) -> None:
@@ -550,7 +583,8 @@ def test_public_question_gives_nothing_of_the_key_away(quiz: Quiz, question: Que
     public = {"id": question.id, "text": pick(question.text, lang), **typed}
     assert all_keys(public) <= PUBLIC_KEYS
     # The author's own id and text may name a number or word of the key on purpose; what the type adds may not.
-    assert not leaked(kind.secrets(question.spec, lang), typed)
+    added = {key: value for key, value in typed.items() if key != "parts"}  # parts: the author's text, cut
+    assert not leaked(kind.secrets(question.spec, lang), added)
     assert not leaked([pick(question.explanation, lang)], public)
     for listed in ("options", "choices", "items"):
         if listed in typed:  # tokens are display positions, never the key's ids
@@ -591,6 +625,16 @@ def responses(question: Question) -> st.SearchStrategy[object]:
         stored = st.permutations([item.id for item in spec.items]).map(list)
     elif question.type == "numeric":
         stored = st.floats(allow_nan=False, allow_infinity=False).map(lambda x: {"text": repr(x), "value": x})
+    elif question.type == "blanks":
+        stored = st.fixed_dictionaries(
+            {},
+            optional={
+                blank.id: st.sampled_from([option.id for option in blank.spec.options])
+                if hasattr(blank.spec, "options")
+                else st.text(max_size=200).map(lambda text: " ".join(text.split()) or "x")
+                for blank in spec.blanks
+            },
+        )
     else:
         stored = st.text(max_size=200).map(lambda text: " ".join(text.split()) or None)
     return st.none() | stored
@@ -650,3 +694,126 @@ def test_numbers_are_shown_in_the_languages_style(number: float, lang: str, text
 
 def test_number_with_euro_spelled_out_is_read() -> None:
     assert parse_number("6.000 Euro", "de") == 6000.0
+
+
+# --- blanks -----------------------------------------------------------------------------------------------------
+
+
+def blank_tokens(question: Question) -> dict[str, str]:
+    """The select blank's option ids → tokens in the reversed layout the tests read with."""
+    order = [item.split(".", 1)[1] for item in reversed_order(question)]
+    return {option_id: str(position) for position, option_id in enumerate(order)}
+
+
+@pytest.mark.parametrize(
+    ("gate", "what", "fraction"),
+    [
+        ("stays", "retention", 1.0),
+        ("stays", "Kundenbindung", 1.0),  # an accepted answer counts in any course language
+        ("grows", "retention", (0.25 + 1) / 2),  # a partly right option in a blank
+        ("visited", "retention", 0.5),
+        ("visited", "revenue", 0.0),
+        (None, "retention", 0.5),  # an empty blank scores 0, the others still count
+    ],
+)
+def test_blanks_earn_the_average_of_their_blanks(gate: str | None, what: str, fraction: float) -> None:
+    value = {"1": what} | ({"0": blank_tokens(BLANKS)[gate]} if gate else {})
+    assert grade(BLANKS, read(BLANKS, value)).fraction == pytest.approx(fraction)
+
+
+def test_blanks_feedback_comes_from_each_blank() -> None:
+    result = grade(BLANKS, read(BLANKS, {"0": blank_tokens(BLANKS)["grows"], "1": "revenue"}))
+    assert feedback(result) == ["Growth is not the condition.", "Retention."]
+
+
+def test_blanks_public_view_cuts_the_text_in_the_languages_order_and_hides_the_key() -> None:
+    kind = question_type("blanks")
+    order = reversed_order(BLANKS)
+    english = kind.public(BLANKS.spec, order, "en")
+    assert english["parts"] == ["It rewards ", ": the bonus is paid only if the customer ", "."]
+    assert [blank["id"] for blank in english["blanks"]] == ["1", "0"]  # "what" comes first in English
+    assert [option["text"] for option in english["blanks"][1]["options"]] == [
+        "besucht wurde",
+        "mehr kauft",
+        "noch kauft",
+    ]
+    german = kind.public(BLANKS.spec, order, "de")
+    assert [blank["id"] for blank in german["blanks"]] == ["0", "1"]
+    assert "retention" not in json.dumps(english) and "Kundenbindung" not in json.dumps(german)
+
+
+def test_blanks_show_numbered_gaps_where_the_text_is_shown_without_fields() -> None:
+    assert BLANKS.text["en"] == (
+        'It rewards <span class="blank-gap">(1)</span>: the bonus is paid only if the customer '
+        '<span class="blank-gap">(2)</span>.'
+    )
+
+
+def test_blanks_review_lists_each_blank_in_the_texts_order() -> None:
+    kind = question_type("blanks")
+    response = read(BLANKS, {"0": blank_tokens(BLANKS)["grows"], "1": "revenue"})
+    rows = kind.review(BLANKS.spec, reversed_order(BLANKS), response, "en")["blanks"]
+    assert rows == [
+        {
+            "number": 1,
+            "kind": "text",
+            "given": "revenue",
+            "correct": ["retention"],
+            "verdict": "wrong",
+            "percent": None,
+        },
+        {
+            "number": 2,
+            "kind": "select",
+            "given": "mehr kauft",
+            "correct": ["noch kauft"],
+            "verdict": "partial",
+            "percent": 25,
+        },
+    ]
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"text": both("No marker here.")}, "text (de): {{gate}} is missing"),
+        ({"text": both("{{gate}} and {{gate}}")}, "{{gate}} appears more than once"),
+        ({"text": both("{{gate}} and {{other}}")}, "{{other}} names no blank"),
+        ({"text": both("[link {{gate}}](https://example.org/{{gate}})")}, "{{gate}} appears more than once"),
+        ({"text": both("[x](https://example.org/{{gate}})")}, "a marker is inside a link or other markup"),
+        (
+            {
+                "blanks": [
+                    {"id": "gate", "options": [choice("a", "A", correct=True), choice("b", "B")], "accept": both("x")}
+                ]
+            },
+            "blank 'gate' needs either options (a select) or accept/answers (a text field), not both",
+        ),
+        ({"blanks": [{"id": "gate"}]}, "blank 'gate' needs either options (a select) or accept/answers"),
+        (
+            {"blanks": [{"id": "gate", "options": [choice("a", "A"), choice("b", "B")]}]},
+            "a single-choice question needs exactly one option with correct: true (has 0)",
+        ),
+        ({"blanks": [{"id": "Gate", "accept": {"de": ["x"], "en": ["x"]}}]}, "blank id must be lowercase letters"),
+        ({"blanks": []}, "blanks must be a list of at least 1 blanks"),
+    ],
+)
+def test_a_broken_blanks_question_is_refused_with_the_reason(fields: dict, message: str) -> None:
+    data = {
+        "id": "probe",
+        "title": both("Probe"),
+        "questions": [
+            {
+                "id": "q",
+                "type": "blanks",
+                "lesson": "some-lesson",
+                "text": both("The customer {{gate}}."),
+                "explanation": both("Weil."),
+                "blanks": [{"id": "gate", "accept": {"de": ["x"], "en": ["x"]}}],
+                **fields,
+            }
+        ],
+    }
+    quiz, problems = parse_quiz("quizzes/demo/probe.yml", json.dumps(data), "demo", LANGS)
+    assert quiz is None
+    assert any(message in problem.message for problem in problems), problems

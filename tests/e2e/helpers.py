@@ -363,6 +363,24 @@ def _shorttext(question: dict, order: list[str], name: str, lang: str) -> tuple[
     return (FieldAction("fill", name, str(question["accept"][lang][0])),), (FieldAction("fill", name, "xylophone"),)
 
 
+def _blanks(question: dict, order: list[str], name: str, lang: str) -> tuple[tuple[FieldAction, ...], ...]:
+    # A blank's token is its place in the file; a select blank's options are shuffled (layout: "blank.option").
+    right, wrong = [], []
+    for token, blank in enumerate(question["blanks"]):
+        field = f"{name}.{token}"
+        if "options" in blank:
+            own = [item.split(".", 1)[1] for item in order if item.startswith(f"{blank['id']}.")]
+            correct = next(option["id"] for option in blank["options"] if option.get("correct"))
+            other = next(option["id"] for option in blank["options"] if option["id"] != correct)
+            right.append(FieldAction("select", field, _position(own, correct)))
+            wrong.append(FieldAction("select", field, _position(own, other)))
+        else:
+            accepted = blank["accept"] if "accept" in blank else blank["answers"][0]["accept"]
+            right.append(FieldAction("fill", field, str(accepted[lang][0])))
+            wrong.append(FieldAction("fill", field, "xylophone"))
+    return tuple(right), tuple(wrong)
+
+
 _ANSWERS = {
     "single": _single,
     "multiple": _multiple,
@@ -371,6 +389,7 @@ _ANSWERS = {
     "ordering": _ordering,
     "numeric": _numeric,
     "shorttext": _shorttext,
+    "blanks": _blanks,
 }
 
 

@@ -76,10 +76,10 @@ def test_import_lists_converted_skipped_and_notes_with_lines(runner, tmp_path: P
         + ["--out", str(out)]
     )
     assert result.exit_code == 0, result.output
-    assert "Converted 13 question(s)" in result.output
+    assert "Converted 14 question(s)" in result.output
     assert "  line 7: multiple choice → single 'bonus-purpose'" in result.output
-    assert "Skipped 4 question(s) that have no equivalent:" in result.output
-    for line, name in ((73, "essay"), (75, "description"), (77, "missing word"), (79, "numerical")):
+    assert "Skipped 3 question(s) that have no equivalent:" in result.output
+    for line, name in ((73, "essay"), (75, "description"), (79, "numerical")):
         assert f"  line {line}: {name}: " in result.output
     assert "  line 39: 2 answers give full credit" in result.output
     assert "Only en is filled in: `flask course check` reports every de text as missing" in result.output

@@ -233,6 +233,18 @@ def question_starter(kind: str, question_id: str, lesson: str, languages: Sequen
         question["accept"] = {lang: ["…"] for lang in languages}
     elif kind == "ordering":
         question["items"] = [{"id": f"item-{n}", "text": dict(blank)} for n in (1, 2, 3)]
+    elif kind == "blanks":  # edited as YAML: one blank of each kind to start from
+        question["text"] = {lang: "… {{blank-1}} … {{blank-2}} …" for lang in languages}
+        question["blanks"] = [
+            {
+                "id": "blank-1",
+                "options": [
+                    {"id": "option-1", "correct": True, "text": dict(blank)},
+                    {"id": "option-2", "text": dict(blank)},
+                ],
+            },
+            {"id": "blank-2", "accept": {lang: ["…"] for lang in languages}},
+        ]
     elif kind == "matching":
         question["prompts"] = [{"id": "prompt-1", "text": dict(blank), "match": "choice-1"}]
         question["choices"] = [{"id": "choice-1", "text": dict(blank)}, {"id": "choice-2", "text": dict(blank)}]

@@ -8,6 +8,7 @@ or typed the same near-miss). Input is the question as parsed and the stored res
   each option it ticked), so shares of a multiple-choice question may add up to more than 100 %.
 * true/false: a row for "true" and one for "false".
 * matching: one row per (prompt, choice) pair that was given, grouped by prompt, choices in authored order.
+* blanks: each blank a group, numbered in the text's order, counted like single choice or short text.
 * ordering, numeric and short text: identical responses grouped (numbers by value, text by
   :func:`~course.core.quiz.types.shorttext.normalise`), the most frequent first, the rest summed as ``other``.
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from course.core.quiz.model import Question, pick
 from course.core.quiz.numbers import format_number
@@ -126,6 +127,20 @@ def _matching(question: Question, answered: Counted, lang: str, top: int) -> Row
     return rows, 0, 0
 
 
+def _blanks(question: Question, answered: Counted, lang: str, top: int) -> Rows:
+    """Each blank as a group, in the text's order: a select's options like a single-choice question, a text
+    field's typed answers grouped like a short-text question."""
+    rows: list[AnswerCount] = []
+    other = other_kinds = 0
+    for number, (_token, blank) in enumerate(question.spec.in_text_order(lang), start=1):
+        given = [(r[blank.id], count) for r, count in answered if isinstance(r, dict) and r.get(blank.id) is not None]
+        part = Question(question.id, blank.kind.name, 1.0, question.text, question.explanation, {}, blank.spec)
+        built, more, kinds = (_choices if blank.kind.name == "single" else _grouped)(part, given, lang, top)
+        rows += [replace(row, key=f"{blank.id}:{row.key}", group=f"({number})") for row in built]
+        other, other_kinds = other + more, other_kinds + kinds
+    return rows, other, other_kinds
+
+
 def _grouped(question: Question, answered: Counted, lang: str, top: int) -> Rows:
     """Free responses: identical ones (after normalising) counted together, most frequent first."""
     kind = question_type(question.type)
@@ -196,4 +211,5 @@ _BUILDERS = {
     "multiple": _choices,
     "truefalse": _truefalse,
     "matching": _matching,
+    "blanks": _blanks,
 }

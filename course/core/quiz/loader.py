@@ -136,7 +136,7 @@ def _question(fields: Fields, data: LineDict, anchors: Anchors | None) -> Questi
         id=question_id,
         type=kind.name,
         points=points,
-        text=text,
+        text=kind.shown_text(spec, text),
         explanation=explanation,
         lesson=lesson,
         spec=spec,

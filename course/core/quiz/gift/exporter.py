@@ -90,6 +90,16 @@ def _text(value: Any, lang: str) -> str:
 
 def _write_question(question: Mapping[str, Any], lang: str, result: GiftExport) -> str:
     question_id, kind = question["id"], question["type"]
+    gap = None
+    if kind == "blanks":  # one blank: Moodle's missing word, the answers in braces where the blank is
+        blanks = question["blanks"]
+        if len(blanks) != 1:
+            reason = f"{len(blanks)} blanks: GIFT holds one answer block per question (Moodle's Cloze is not GIFT)"
+            result.skipped.append(ExportSkipped(question_id, kind, reason))
+            return f"// {kind} question '{question_id}' skipped: {reason}"
+        gap = "{{" + blanks[0]["id"] + "}}"
+        kind = "single" if "options" in blanks[0] else "shorttext"
+        question = {**question, **blanks[0], "id": question_id, "type": kind}
     writer = _WRITERS.get(kind)
     if writer is None:
         reason = "GIFT has no ordering type" if kind == "ordering" else f"GIFT has no {kind} type"
@@ -106,14 +116,16 @@ def _write_question(question: Mapping[str, Any], lang: str, result: GiftExport) 
     result.notes.extend(ExportNote(question_id, message) for message in notes)
     texts = [_text(question["text"], lang), _text(question["explanation"], lang), *_all_texts(question, lang)]
     prefix = "[markdown]" if any(_MARKDOWN.search(text) for text in texts) else ""
-    text = prefix + _guard(escape(_text(question["text"], lang)), bool(prefix))
+    written = _text(question["text"], lang)
+    before, _gap, after = written.partition(gap) if gap else (written, "", "")
+    text = prefix + _guard(escape(before), bool(prefix))
     explanation = "####" + _guard(escape(_text(question["explanation"], lang)))
     head = f"// [id:{question_id}]\n::{escape(question_id)}::{text}"
     if isinstance(answers, str):  # one line: true/false
         return f"{head}{{{answers}{explanation}}}"
     lines = [f"\t{line}" for line in answers] + [f"\t{explanation}"]
     opener = "{#" if kind == "numeric" else "{"
-    return head + opener + "\n" + "\n".join(lines) + "\n}"
+    return head + opener + "\n" + "\n".join(lines) + "\n}" + escape(after)
 
 
 def _all_texts(question: Mapping[str, Any], lang: str) -> list[str]:

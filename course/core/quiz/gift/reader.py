@@ -33,6 +33,8 @@ _NUMBER = re.compile(r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
 _ID_TOKEN = re.compile(r"\[id:((?:\\]|[^\]\x00-\x1f\x7f])+)\]")
 _TAG_TOKEN = re.compile(r"\[tag:((?:\\]|[^\]<>`\x00-\x1f\x7f])+)\]")
 _WILDCARD = re.compile(r"\\\*|\*")
+_GAP = "\ufdef"  # where a missing word's answers stood (a noncharacter: the file's own ones are replaced first)
+BLANK_ID = "blank"  # the one blank of a missing-word question
 
 
 class Note(NamedTuple):
@@ -127,9 +129,8 @@ def _read_question(read: ReadQuestion, text: str, lang: str) -> None:
         answer = trim(answer[:separator])
     if answer == "":
         raise Skip("essay questions need a trainer to grade them; we grade automatically", ESSAY)
-    if not text.endswith("}"):
-        raise Skip("the answer block sits inside the text (an inline blank); move it to the end", MISSING_WORD)
-    question_text = text[:start] + text[finish + 1 :]
+    inline = not text.endswith("}")  # Moodle's "missing word": the answers stand where the blank is
+    question_text = text[:start] + (_GAP if inline else "") + text[finish + 1 :]
     if "{" in question_text or "}" in question_text:
         raise Skip("more than one answer block (Cloze-style questions are not GIFT)", MISSING_WORD)
     prose, text_format = _formatted(question_text)
@@ -148,6 +149,9 @@ def _read_question(read: ReadQuestion, text: str, lang: str) -> None:
     else:
         read.gift_type, read.kind = SHORT_ANSWER, "shorttext"
         fields = _shortanswer(read, answer, lang)
+    if inline:
+        read.gift_type = MISSING_WORD
+        read.kind, prose, fields = _missing_word(read.kind, prose, fields)
     read.body = {"text": {lang: prose}}
     if not prose:
         read.note("the question text is empty: write one")
@@ -159,6 +163,16 @@ def _read_question(read: ReadQuestion, text: str, lang: str) -> None:
     if text_format in ("html", "moodle") and re.search(r"<[a-zA-Z/]", prose):
         read.note(f"[{text_format}] text kept as HTML; it is sanitised when shown, check how it looks")
     read.body.update(fields)
+
+
+def _missing_word(kind: str, prose: str, fields: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
+    """A missing-word question: one pick or one typed answer becomes a blank inside the sentence (a select or a
+    text field); any other kind keeps its answers below the text, with the gap drawn as Moodle draws it."""
+    if kind in ("single", "shorttext"):
+        if "{{" in prose.replace(_GAP, ""):
+            raise Skip("the text itself contains '{{', which our blanks use as their marker", MISSING_WORD)
+        return "blanks", prose.replace(_GAP, "{{" + BLANK_ID + "}}"), {"blanks": [{"id": BLANK_ID, **fields}]}
+    return kind, prose.replace(_GAP, "_____"), fields
 
 
 def _formatted(text: str) -> tuple[str, str | None]:

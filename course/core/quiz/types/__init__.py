@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from course.core.errors import CourseError
-from course.core.quiz.model import Grade
+from course.core.quiz.model import Grade, Text
 from course.core.quiz.parsing import Fields
 from course.core.text.yamldoc import LineDict
 
@@ -56,6 +56,10 @@ class QuestionType:
         """The learner's answer beside the right one, for the review page and the result JSON."""
         raise NotImplementedError
 
+    def shown_text(self, spec: Any, text: Text) -> Text:
+        """The question's text as pages show it (a type whose fields sit inside the text shows gaps there)."""
+        return text
+
     def secrets(self, spec: Any, lang: str) -> Iterator[str]:
         """Strings that would give the key away if they reached the browser early (for the leak test)."""
         return iter(())
@@ -92,6 +96,7 @@ def type_names() -> tuple[str, ...]:
 
 def _load_builtin_types() -> None:
     from course.core.quiz.types import (  # noqa: F401 - registers on import
+        blanks,
         matching,
         multiple,
         numeric,
