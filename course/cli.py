@@ -96,13 +96,6 @@ def export_command(target: str) -> None:
 _LANG_VALUE = re.compile(r"^(?P<lang>[a-z]{2})=(?P<value>.*)$", re.S)
 
 
-def _read_text(path: str) -> str:
-    try:
-        return Path(path).read_bytes().decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise click.ClickException(f"{path} is not UTF-8 text (byte {error.start})") from None
-
-
 @quiz_cli.command("import-gift")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--course", "course_id", required=True, help="The course the quiz belongs to.")
@@ -146,9 +139,9 @@ def import_gift_command(
             raise click.UsageError(f"--translation {option!r}: write LANG=FILE, e.g. en=quiz.en.gift")
         if not Path(match["value"]).is_file():
             raise click.UsageError(f"--translation {option!r}: there is no file {match['value']}")
-        paired[match["lang"]] = _read_text(match["value"])
+        paired[match["lang"]] = Path(match["value"]).read_bytes()  # decoded by the import (UTF-8, else noted)
     try:
-        result = gift.import_gift(_read_text(file), lang, course.languages, quiz_id, title, lesson, paired)
+        result = gift.import_gift(Path(file).read_bytes(), lang, course.languages, quiz_id, title, lesson, paired)
     except gift.GiftError as error:
         raise click.ClickException(str(error)) from None
     _report_import(file, lang, result)

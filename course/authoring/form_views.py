@@ -48,6 +48,13 @@ from course.publishing import operations as publishing
 from course.publishing.cache import catalog
 
 
+def _shown_title(title: object, lang: str) -> str:
+    """A question's title (Moodle's name for it) in the trainer's language, else in any it has."""
+    if not isinstance(title, dict) or not title:
+        return ""
+    return str(title.get(lang) or next(iter(title.values())))
+
+
 def type_label(kind: str) -> str:
     labels = {
         "single": _("Single choice"),
@@ -216,6 +223,7 @@ def _question_list(target: ContentPath, newest, data: dict | None, status: int =
                 "type": str(question.get("type", "")),
                 "type_label": type_label(str(question.get("type", ""))),
                 "text": str(shown),
+                "title": _shown_title(question.get("title"), lang),
                 "form": form_editable(question),
             }
         )

@@ -59,20 +59,14 @@ def max_bytes() -> int:
     return int(current_app.config["GIFT_MAX_BYTES"])
 
 
-def read_upload(upload: FileStorage) -> str:
-    """The uploaded file as text: at most GIFT_MAX_BYTES, UTF-8, not empty."""
+def read_upload(upload: FileStorage) -> bytes:
+    """The uploaded file: at most GIFT_MAX_BYTES, not empty. The import decodes it (UTF-8, or a noted guess)."""
     data = upload.stream.read(max_bytes() + 1)
     if len(data) > max_bytes():
         raise UploadRefused(_("The file is too large: at most %(limit)s KB.", limit=max_bytes() // 1024))
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise UploadRefused(
-            _("The file is not UTF-8 text (byte %(byte)d). Save it as UTF-8 and upload it again.", byte=error.start)
-        ) from None
-    if not text.strip("\ufeff \t\r\n"):
+    if not data.strip(b"\xef\xbb\xbf\xff\xfe \t\r\n\x00"):
         raise UploadRefused(_("The file is empty."))
-    return text
+    return data
 
 
 def free_quiz_id(course_id: str, quiz_id: str) -> str:
@@ -124,7 +118,7 @@ def _import(course: Course, form: GiftUploadForm) -> tuple[Imported | None, gift
     """Convert and save; on any problem put the message at its field and save nothing."""
     lang = form.lang.data
     try:
-        text = read_upload(form.gift.data)
+        data = read_upload(form.gift.data)
     except UploadRefused as error:
         form.gift.errors.append(str(error))
         return None, None
@@ -150,7 +144,7 @@ def _import(course: Course, form: GiftUploadForm) -> tuple[Imported | None, gift
         return None, None
     try:
         result = gift.import_gift(
-            text, lang, course.languages, quiz_id, form.title.data or None, form.lesson.data, translations
+            data, lang, course.languages, quiz_id, form.title.data or None, form.lesson.data, translations
         )
     except gift.GiftError as error:
         form.gift.errors.append(_("The file cannot be imported: %(reason)s", reason=str(error)))

@@ -103,7 +103,7 @@ TEMPLATES = (
     N_("points must be above 0"),
     N_("missing lesson: name the lesson (and section) this question tests"),
     N_("lesson must be 'lesson-id#section' or one such link per language (%(languages)s)"),
-    N_("a single-choice question needs exactly one option with correct: true (has %(count)s)"),
+    N_("a single-choice question needs an option with correct: true"),
     N_("a multiple-choice question needs at least one option with correct: true"),
     N_("a numeric question needs either answer (with optional tolerance) or answers"),
     N_("at least one numeric answer must give full credit (percent: 100)"),

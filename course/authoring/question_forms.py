@@ -265,10 +265,7 @@ class QuestionForm(FlaskForm):
             if len(self.options) < 2:
                 self.options.errors.append(_l("Give at least two options."))
                 ok = False
-            if self.kind == "single" and ticked != 1:
-                self.options.errors.append(_l("Tick exactly one option as the correct answer."))
-                ok = False
-            if self.kind == "multiple" and ticked == 0 and not weighted:
+            if ticked == 0 and not weighted:
                 self.options.errors.append(_l("Tick at least one option as correct."))
                 ok = False
             ok = (_weight_errors(self.options) if weighted else _credit_errors(self.options)) and ok

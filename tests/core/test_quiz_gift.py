@@ -62,6 +62,8 @@ EXPECTED_QUESTIONS = [
         "id": "bonus-purpose",
         "type": "single",
         "lesson": LESSON,
+        "title": en("Ignored title"),
+        "tags": ["bonus", "retention"],
         "text": en("What is a KAM's year-end bonus paid for?"),
         "explanation": en("It rewards the customer still doing business with us at year end: retention."),
         "options": [
@@ -74,6 +76,7 @@ EXPECTED_QUESTIONS = [
         "id": "escapes",
         "type": "single",
         "lesson": LESSON,
+        "title": en("Escapes"),
         "text": en("Specials: ~ = # { } \\ and a\nline break, **bold**."),
         "explanation": en("Two paragraphs.\n\nThe second one."),
         "options": [
@@ -86,6 +89,7 @@ EXPECTED_QUESTIONS = [
         "id": "good-objectives",
         "type": "multiple",
         "lesson": LESSON,
+        "title": en("Good objectives"),
         "text": en("Which objectives describe results?"),
         "explanation": en("Results, not activities."),
         "options": [
@@ -100,6 +104,7 @@ EXPECTED_QUESTIONS = [
         "id": "weighted",
         "type": "multiple",
         "lesson": LESSON,
+        "title": en("Weighted"),
         "text": en("Which are direct rewards?"),
         "explanation": en("Recognition and praise are indirect."),
         "options": [
@@ -111,8 +116,9 @@ EXPECTED_QUESTIONS = [
     },
     {
         "id": "two-right",
-        "type": "multiple",
+        "type": "single",
         "lesson": LESSON,
+        "title": en("Two right"),
         "text": en("Which numbers are even?"),
         "explanation": en("2 and 4."),
         "options": [
@@ -125,6 +131,7 @@ EXPECTED_QUESTIONS = [
         "id": "no-bonus",
         "type": "truefalse",
         "lesson": LESSON,
+        "title": en("No bonus"),
         "text": en("If the customer has left, the KAM still gets part of the bonus."),
         "explanation": en("Retention is the gate."),
         "answer": False,
@@ -143,6 +150,7 @@ EXPECTED_QUESTIONS = [
         "id": "fourth-question",
         "type": "shorttext",
         "lesson": LESSON,
+        "title": en("Fourth question"),
         "text": en("Where does the manager find ___ for his initiatives?"),
         "explanation": en("The fourth question is about support."),
         "answers": [
@@ -155,6 +163,7 @@ EXPECTED_QUESTIONS = [
         "id": "total-pay",
         "type": "numeric",
         "lesson": LESSON,
+        "title": en("Total pay"),
         "text": en("<p>Base 85,000 € plus 75 % of a 20,000 € target bonus. Total in €?</p>"),
         "explanation": en("85,000 + 15,000 = 100,000."),
         "answers": [
@@ -168,6 +177,7 @@ EXPECTED_QUESTIONS = [
         "id": "split",
         "type": "numeric",
         "lesson": LESSON,
+        "title": en("Split"),
         "text": en("Revenue part in €?"),
         "explanation": en("60 % of 30,000."),
         "answer": 18000,
@@ -177,6 +187,7 @@ EXPECTED_QUESTIONS = [
         "id": "range",
         "type": "numeric",
         "lesson": LESSON,
+        "title": en("Range"),
         "text": en("Name a number from 2 to 4."),
         "explanation": en("Any of them."),
         "answers": [{"min": 2, "max": 4, "percent": 100}],
@@ -185,6 +196,7 @@ EXPECTED_QUESTIONS = [
         "id": "four-questions",
         "type": "matching",
         "lesson": LESSON,
+        "title": en("Four questions"),
         "text": en("Match each question of the mandate with an objective."),
         "explanation": en("Twenty visits is an activity."),
         "prompts": [
@@ -216,6 +228,7 @@ EXPECTED_QUESTIONS = [
         "id": "split-2",
         "type": "shorttext",
         "lesson": LESSON,
+        "title": en("Split"),
         "text": en("The same title again."),
         "explanation": en("Ids stay unique."),
         "accept": {"en": ["yes"]},
@@ -229,7 +242,12 @@ def every_feature():
 
 
 def test_every_feature_imports_to_exactly_the_expected_data(every_feature) -> None:
-    assert every_feature.data == {"id": "every-feature", "title": en("Every feature"), "questions": EXPECTED_QUESTIONS}
+    assert every_feature.data == {
+        "id": "every-feature",
+        "title": en("Every feature"),
+        "category": "$course$/top/KAM pay/Every feature",
+        "questions": EXPECTED_QUESTIONS,
+    }
     assert every_feature.languages == ("en",)
     assert every_feature.missing_languages == ("de",)
 
@@ -240,7 +258,7 @@ def test_every_feature_reports_what_was_converted_with_lines_and_types(every_fea
         Converted(14, "single", "escapes", "multiple choice"),
         Converted(22, "multiple", "good-objectives", "multiple choice (multiple answers)"),
         Converted(31, "multiple", "weighted", "multiple choice (multiple answers)"),
-        Converted(39, "multiple", "two-right", "multiple choice"),
+        Converted(39, "single", "two-right", "multiple choice"),
         Converted(41, "truefalse", "no-bonus", "true/false"),
         Converted(43, "truefalse", "q7", "true/false"),
         Converted(45, "shorttext", "fourth-question", "short answer"),
@@ -265,17 +283,6 @@ def test_every_feature_reports_unsupported_types_by_name_and_line(every_feature)
 def test_every_feature_notes_each_lossy_conversion(every_feature) -> None:
     notes = [(note.line, note.message) for note in every_feature.notes]
     assert notes == [
-        (
-            4,
-            "$CATEGORY '$course$/top/KAM pay/Every feature': our quizzes have no categories "
-            "(its last part names the quiz)",
-        ),
-        (7, "tags dropped (our questions have none): bonus, retention"),
-        (
-            39,
-            "2 answers give full credit: Moodle accepts any one of them as the single pick; "
-            "here it becomes a multiple-choice question where learners tick all of them",
-        ),
         (53, "[html] text kept as HTML; it is sanitised when shown, check how it looks"),
         (81, "id 'split' is taken: this question is 'split-2'"),
     ]
@@ -305,9 +312,7 @@ def test_gift_to_ours_to_gift_to_ours_keeps_the_data(every_feature) -> None:
     again = import_gift(exported.text, "en", LANGUAGES, "every-feature", None, LESSON)
     assert again.data == every_feature.data
     assert again.skipped == []
-    assert [note.message for note in again.notes] == [
-        "$CATEGORY 'Every feature': our quizzes have no categories (its last part names the quiz)"
-    ]
+    assert again.notes == []  # what the first import noted is not lost twice
 
 
 def _bundled_quizzes() -> list[Path]:
@@ -671,9 +676,39 @@ def test_question_without_general_feedback_is_converted_with_a_note() -> None:
     assert result.notes == [Note(1, "no general feedback (####): write the explanation every question needs")]
 
 
-def test_unbalanced_braces_and_two_answer_blocks_are_skipped() -> None:
-    result = read("Q?{=A ~B\n\nQ {=a} and {=b}")
-    assert [(item.line, item.gift_type) for item in result.skipped] == [(1, "invalid"), (3, "missing word")]
+def test_unbalanced_nested_and_second_blocks_are_skipped_with_the_line_of_the_brace() -> None:
+    result = read(
+        "// broken on purpose\n::U::Unclosed {\n=a\n~b\n\n::N::Nested\n{=a {x}\n~b}\n\n"
+        "::S::Stray } here {=a ~b}\n\n::T::Two {=a ~b} and\n{=c ~d}\n\n::F::Fine {=a ~b####E.}\n"
+    )
+    assert [(item.line, item.gift_type, item.reason) for item in result.skipped] == [
+        (2, "invalid", "the answer block opened on line 2 is not closed with '}'"),
+        (
+            6,
+            "invalid",
+            "a '{' on line 7 inside the answer block opened on line 7: blocks do not nest "
+            "(write a literal brace as \\{)",
+        ),
+        (10, "invalid", "the '}' on line 10 closes no answer block (write a literal brace as \\})"),
+        (12, "invalid", "a second answer block on line 13: GIFT has one per question (Moodle's Cloze is not GIFT)"),
+    ]
+    assert [item["id"] for item in result.data["questions"]] == ["f"]
+
+
+def test_a_file_in_windows_1252_is_read_with_a_note_from_its_first_line_that_is_not_utf_8() -> None:
+    data = "::A::Plain?{T####E.}\n\n::B::Größe?{=groß ~klein####Weil.}\n".encode("cp1252")
+    result = read(data)
+    assert [item["text"] for item in result.data["questions"]] == [en("Plain?"), en("Größe?")]
+    assert result.notes[0] == Note(3, "not UTF-8: read as Windows-1252 (Latin-1); check umlauts, ß and € from here on")
+
+
+def test_a_byte_order_mark_or_utf_16_is_read_without_a_note_and_binary_is_refused() -> None:
+    text = "::B::Größe?{=groß ~klein####Weil.}\n"
+    for data in (b"\xef\xbb\xbf" + text.encode(), b"\xff\xfe" + text.encode("utf-16-le")):
+        result = read(data)
+        assert result.data["questions"][0]["text"] == en("Größe?") and result.notes == []
+    with pytest.raises(GiftError, match="not text"):
+        read(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
 
 
 def test_carriage_returns_bom_and_noncharacters_are_handled() -> None:
@@ -995,7 +1030,7 @@ def test_partial_credit_survives_export_and_import_and_export_again() -> None:
     assert exported.notes == []
     imported = read(exported.text)
     assert imported.data["questions"] == PARTIAL_CREDIT
-    assert imported.notes == [Note(2, "$CATEGORY 'A quiz': our quizzes have no categories")]
+    assert imported.notes == []
     assert export_gift(quiz_yaml(*imported.data["questions"]), "en").text == exported.text
 
 
@@ -1094,3 +1129,39 @@ def test_a_question_with_several_blanks_is_not_gift() -> None:
     assert [tuple(skipped) for skipped in exported.skipped] == [
         ("two", "blanks", "2 blanks: GIFT holds one answer block per question (Moodle's Cloze is not GIFT)")
     ]
+
+
+# --------------------------------------------------------------------------------------------------
+# A corpus of Moodle's documented GIFT syntax
+
+MOODLE_SYNTAX = Path(__file__).resolve().parents[1] / "fixtures" / "moodle-syntax.gift"
+
+
+def test_moodles_documented_syntax_imports_with_only_the_description_skipped_and_nothing_lost() -> None:
+    result = read(MOODLE_SYNTAX.read_bytes(), quiz_id="moodle-syntax", title=None)
+    assert [(item.line, item.gift_type) for item in result.skipped] == [(99, "description")]
+    assert [note.message for note in result.notes] == [
+        "[html] text kept as HTML; it is sanitised when shown, check how it looks"
+    ]
+    kinds = {item.type for item in result.converted}
+    assert kinds == {"single", "multiple", "truefalse", "shorttext", "matching", "blanks", "numeric"}
+    quiz, problems = parse_quiz(
+        "quizzes/kam-pay/moodle-syntax.yml", dump_yaml(result.data), "kam-pay", ("en",), anchors=None
+    )
+    assert problems == [] and quiz is not None
+    tagged = quiz.question("tagged-question")
+    assert (tagged.title, tagged.tags, tagged.category) == (
+        {"en": "Tagged"},
+        ("bonus", "retention"),
+        "$course$/top/Moodle syntax",
+    )
+    assert quiz.question("filed-elsewhere").category == "$course$/top/Moodle syntax/Second category"
+
+
+def test_moodles_documented_syntax_round_trips() -> None:
+    first = read(MOODLE_SYNTAX.read_bytes(), quiz_id="moodle-syntax", title=None)
+    exported = export_gift(dump_yaml(first.data), "en")
+    assert exported.skipped == [] and exported.notes == []
+    again = read(exported.text, quiz_id="moodle-syntax", title=None)
+    assert again.data == first.data and again.skipped == [] and again.notes == []
+    assert export_gift(dump_yaml(again.data), "en").text == exported.text

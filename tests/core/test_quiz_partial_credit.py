@@ -341,3 +341,14 @@ def test_shorttext_answer_may_be_patterns_alone_but_plain_accept_may_not() -> No
     assert problems("shorttext", patterns={"en": ["colo.*r"]}) == [
         "missing accept: give the accepted answers per language"
     ]
+
+
+def test_single_with_several_right_options_accepts_any_one_of_them_as_moodle_does() -> None:
+    question = make_question(
+        "single", options=[choice("a", "2", correct=True), choice("b", "4", correct=True), choice("c", "3")]
+    )
+    assert [grade(question, option).fraction for option in ("a", "b", "c")] == [1.0, 1.0, 0.0]
+    assert [option["correct"] for option in review(question, "a")["options"]] == [True, True, False]
+    assert problems("single", options=[choice("a", "A"), choice("b", "B")]) == [
+        "a single-choice question needs an option with correct: true"
+    ]

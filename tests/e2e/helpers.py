@@ -286,6 +286,21 @@ def attempt_key(app: Flask, attempt_id: int, lang: str) -> list[QuestionKey]:
     return keys
 
 
+def file_order_keys(questions: list[dict], lang: str) -> list[QuestionKey]:
+    """The form actions for a quiz shown in its file's order (the studio's try page without a seed): questions,
+    options, choices and items as written."""
+    keys = []
+    for number, question in enumerate(questions, start=1):
+        kind, points = question["type"], float(question.get("points", 1))
+        if kind == "blanks":
+            order = [f"{b['id']}.{o['id']}" for b in question["blanks"] for o in b.get("options", [])]
+        else:
+            order = [item["id"] for key in ("options", "choices", "items") for item in question.get(key, [])]
+        right, wrong = _ANSWERS[kind](question, order, f"q{number}", lang)
+        keys.append(QuestionKey(number, question["id"], kind, points, right, wrong))
+    return keys
+
+
 def _position(order: list[str], item_id: str) -> str:
     """The token the form uses for an option: its position in this attempt's display order."""
     return str(order.index(item_id))
@@ -299,10 +314,15 @@ def _single(question: dict, order: list[str], name: str, lang: str) -> tuple[tup
     )
 
 
+def _earns(option: dict) -> bool:
+    """An option to tick for full points: right, or with a positive weight."""
+    return bool(option.get("correct")) or option.get("percent", 0) > 0
+
+
 def _multiple(question: dict, order: list[str], name: str, lang: str) -> tuple[tuple[FieldAction, ...], ...]:
-    correct = [option["id"] for option in question["options"] if option.get("correct")]
+    correct = [option["id"] for option in question["options"] if _earns(option)]
     right = tuple(FieldAction("check", name, _position(order, option_id)) for option_id in correct)
-    wrong_id = next(option["id"] for option in question["options"] if not option.get("correct"))
+    wrong_id = next(option["id"] for option in question["options"] if not _earns(option))
     return right, (FieldAction("check", name, _position(order, wrong_id)),)  # one wrong tick and no right one: 0
 
 
@@ -359,8 +379,15 @@ def format_number(number: float, lang: str) -> str:
     return whole
 
 
+def _accepted(question: dict, lang: str) -> str:
+    """The first text a short-text question or text blank accepts for full credit in `lang`."""
+    if "accept" in question:
+        return str(question["accept"][lang][0])
+    return str(next(answer for answer in question["answers"] if answer.get("percent", 100) == 100)["accept"][lang][0])
+
+
 def _shorttext(question: dict, order: list[str], name: str, lang: str) -> tuple[tuple[FieldAction, ...], ...]:
-    return (FieldAction("fill", name, str(question["accept"][lang][0])),), (FieldAction("fill", name, "xylophone"),)
+    return (FieldAction("fill", name, _accepted(question, lang)),), (FieldAction("fill", name, "xylophone"),)
 
 
 def _blanks(question: dict, order: list[str], name: str, lang: str) -> tuple[tuple[FieldAction, ...], ...]:
@@ -375,8 +402,7 @@ def _blanks(question: dict, order: list[str], name: str, lang: str) -> tuple[tup
             right.append(FieldAction("select", field, _position(own, correct)))
             wrong.append(FieldAction("select", field, _position(own, other)))
         else:
-            accepted = blank["accept"] if "accept" in blank else blank["answers"][0]["accept"]
-            right.append(FieldAction("fill", field, str(accepted[lang][0])))
+            right.append(FieldAction("fill", field, _accepted(blank, lang)))
             wrong.append(FieldAction("fill", field, "xylophone"))
     return tuple(right), tuple(wrong)
 

@@ -81,7 +81,7 @@ def test_import_lists_converted_skipped_and_notes_with_lines(runner, tmp_path: P
     assert "Skipped 3 question(s) that have no equivalent:" in result.output
     for line, name in ((73, "essay"), (75, "description"), (79, "numerical")):
         assert f"  line {line}: {name}: " in result.output
-    assert "  line 39: 2 answers give full credit" in result.output
+    assert "  line 39: multiple choice → single 'two-right'" in result.output
     assert "Only en is filled in: `flask course check` reports every de text as missing" in result.output
     assert "--translation de=FILE" in result.output
     assert yaml.safe_load(out.read_text(encoding="utf-8"))["id"] == "every-feature"

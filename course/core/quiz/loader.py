@@ -24,9 +24,11 @@ _QUIZ_KEYS = {
     "cooldown_minutes",
     "shuffle",
     "draw",
+    "category",
     "questions",
 }
-_QUESTION_KEYS = {"id", "type", "points", "lesson", "text", "explanation"}
+_QUESTION_KEYS = {"id", "type", "points", "lesson", "text", "explanation", "title", "tags", "category"}
+MAX_LABEL = 255  # a title, tag or category, as long as Moodle allows
 MAX_QUESTIONS = 200
 
 #: lesson id → language → heading anchors; None skips link checks (re-reading an old revision)
@@ -60,7 +62,8 @@ def parse_quiz(
     cooldown = _whole(fields, data, "cooldown_minutes", 0, 0, 60 * 24 * 30)
     draw = _whole(fields, data, "draw", None, 1, MAX_QUESTIONS)
     shuffle = fields.boolean(data, "shuffle", True)
-    questions = _questions(fields, data, anchors)
+    category = _labels(fields, data, "category")
+    questions = _questions(fields, data, anchors, category[0] if category else None)
     if draw and draw > len(questions) and "questions" in data:
         fields.add(data.key_line("draw"), f"draw ({draw}) asks for more questions than the pool has ({len(questions)})")
     if fields.problems or quiz_id is None or titles is None:
@@ -92,7 +95,7 @@ def _whole(fields: Fields, data: LineDict, key: str, default: int | None, low: i
     return value
 
 
-def _questions(fields: Fields, data: LineDict, anchors: Anchors | None) -> list[Question]:
+def _questions(fields: Fields, data: LineDict, anchors: Anchors | None, category: str | None) -> list[Question]:
     if "questions" not in data:
         return []
     items = fields.mapping_list(data, "questions", "questions")
@@ -101,7 +104,7 @@ def _questions(fields: Fields, data: LineDict, anchors: Anchors | None) -> list[
         return []
     questions, seen = [], {}
     for line, item in items:
-        question = _question(fields, item, anchors)
+        question = _question(fields, item, anchors, category)
         if question is None:
             continue
         if question.id in seen:
@@ -112,7 +115,8 @@ def _questions(fields: Fields, data: LineDict, anchors: Anchors | None) -> list[
     return questions
 
 
-def _question(fields: Fields, data: LineDict, anchors: Anchors | None) -> Question | None:
+def _question(fields: Fields, data: LineDict, anchors: Anchors | None, category: str | None) -> Question | None:
+    """One question; `category` is the quiz's, which a question may name one of its own instead of."""
     before = len(fields.problems)
     question_id = fields.ident(data, "id", "question")
     where = f"question {question_id!r}: " if question_id else ""
@@ -129,6 +133,9 @@ def _question(fields: Fields, data: LineDict, anchors: Anchors | None) -> Questi
     text = fields.text(data, "text")
     explanation = fields.text(data, "explanation")
     lesson = _lesson_link(fields, data, anchors)
+    title = fields.text(data, "title", required=False)
+    tags = _labels(fields, data, "tags")
+    own_category = _labels(fields, data, "category")
     spec = kind.parse(fields, data)
     if len(fields.problems) > before or None in (question_id, text, explanation, lesson, spec, points):
         return None
@@ -141,7 +148,27 @@ def _question(fields: Fields, data: LineDict, anchors: Anchors | None) -> Questi
         lesson=lesson,
         spec=spec,
         line=data.line,
+        title=title,
+        tags=tuple(tags),
+        category=own_category[0] if own_category else category,
     )
+
+
+def _labels(fields: Fields, data: LineDict, key: str) -> list[str]:
+    """`tags` (a list) or `category` (one): short one-line texts for the trainers."""
+    if key not in data:
+        return []
+    value = data[key]
+    values = (value if isinstance(value, list) else [None]) if key == "tags" else [value]
+    if not all(_label(item) for item in values):
+        what = "a list of short one-line texts" if key == "tags" else "a short one-line text"
+        fields.add(data.key_line(key), f"{key} must be {what} (at most {MAX_LABEL} characters each)")
+        return []
+    return [item.strip() for item in values]
+
+
+def _label(item: object) -> bool:
+    return isinstance(item, str) and bool(item.strip()) and len(item) <= MAX_LABEL and "\n" not in item
 
 
 def _lesson_link(fields: Fields, data: LineDict, anchors: Anchors | None) -> Mapping[str, LessonLink] | None:

@@ -31,6 +31,11 @@ class Question:
     lesson: Mapping[str, LessonLink]  # per language, because heading anchors differ by language
     spec: Any  # the type's own frozen answer key and options
     line: int = 0
+    # For the trainers, never shown to learners: a name (Moodle's question title), tags and the question-bank
+    # category the question came from (kept so that GIFT from Moodle goes back to Moodle unchanged).
+    title: Text | None = None
+    tags: tuple[str, ...] = ()
+    category: str | None = None
 
 
 @dataclass(frozen=True)

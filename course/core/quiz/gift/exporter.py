@@ -74,11 +74,18 @@ def export_gift(
         raise GiftError(f"quiz {quiz_id!r} is not valid, so it is not exported: {listed}")
     result = GiftExport(text="")
     header = [f"// Quiz '{quiz_id}' ({lang}): {len(quiz.questions)} question(s)"]
-    header.append(f"$CATEGORY: {_text(title, lang).replace('/', '//')}")
+    # The category Moodle files the questions in: the one the quiz came from, else one named after the quiz.
+    current = data.get("category") or _text(title, lang).replace("/", "//")
+    header.append(f"$CATEGORY: {current}")
     if settings := [key for key in _SETTINGS if key in data] + (["shuffle"] if data.get("shuffle") is False else []):
         result.notes.append(ExportNote(None, f"quiz settings have no GIFT form: {', '.join(settings)}"))
     blocks = ["\n".join(header)]
+    quiz_category = current
     for question in data["questions"]:
+        wanted = question.get("category") or quiz_category  # a question may have a category of its own
+        if wanted != current:
+            blocks.append(f"$CATEGORY: {wanted}")
+            current = wanted
         blocks.append(_write_question(question, lang, result))
     result.text = "\n\n".join(blocks) + "\n"
     return result
@@ -120,7 +127,9 @@ def _write_question(question: Mapping[str, Any], lang: str, result: GiftExport) 
     before, _gap, after = written.partition(gap) if gap else (written, "", "")
     text = prefix + _guard(escape(before), bool(prefix))
     explanation = "####" + _guard(escape(_text(question["explanation"], lang)))
-    head = f"// [id:{question_id}]\n::{escape(question_id)}::{text}"
+    name = _text(question["title"], lang) if lang in (question.get("title") or {}) else question_id
+    tags = "".join(" [tag:" + tag.replace("]", "\\]") + "]" for tag in question.get("tags") or ())
+    head = f"// [id:{question_id}]{tags}\n::{escape(name)}::{text}"
     if isinstance(answers, str):  # one line: true/false
         return f"{head}{{{answers}{explanation}}}"
     lines = [f"\t{line}" for line in answers] + [f"\t{explanation}"]

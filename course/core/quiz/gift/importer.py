@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from course.core.quiz.gift.reader import Note, ReadFile, ReadQuestion, read_file
-from course.core.quiz.gift.syntax import GiftError
+from course.core.quiz.gift.syntax import GiftError, decode
 from course.core.text.slug import ID_PATTERN, slugify
 
 MAX_ID_LENGTH = 64
@@ -49,13 +49,13 @@ class GiftImport:
 
 
 def import_gift(
-    text: str,
+    text: str | bytes,
     lang: str,
     course_languages: Iterable[str],
     quiz_id: str,
     title: str | Mapping[str, str] | None,
     lesson: str | Mapping[str, str],
-    translations: Mapping[str, str] | None = None,
+    translations: Mapping[str, str | bytes] | None = None,
 ) -> GiftImport:
     """A GIFT file (in `lang`) → our quiz data; `translations` pairs other-language GIFT files question by question.
 
@@ -73,14 +73,11 @@ def import_gift(
         raise GiftError(f"the translation is in {lang!r}, the language of the GIFT file itself")
     if not ID_PATTERN.match(quiz_id):
         raise GiftError(f"quiz id {quiz_id!r} must be lowercase letters, digits and single hyphens")
-    main = read_file(text, lang)
-    others = {code: read_file(source, code) for code, source in translations.items()}
+    main = _read(text, lang)
+    others = {code: _read(source, code) for code, source in translations.items()}
     result = GiftImport(data={"id": quiz_id, "title": {}, "questions": []})
     titles = result.data["title"] = _titles(title, lang, main, others, quiz_id, result.notes)
     result.notes.extend(main.notes)
-    for line, category in main.categories:
-        use = " (its last part names the quiz)" if title is None and _category_name(category) == titles[lang] else ""
-        result.notes.append(Note(line, f"$CATEGORY '{category}': our quizzes have no categories{use}"))
     for code, other in others.items():
         result.notes.extend(Note(note.line, f"({code}) {note.message}") for note in other.notes)
         _check_same_count(main, other, lang, code)
@@ -98,13 +95,57 @@ def import_gift(
             result.skipped.append(Skipped(read.line, read.gift_type, read.reason or "not supported"))
             continue
         question_id = _question_id(read, used, result.notes)
-        question = {"id": question_id, "type": read.kind, "lesson": lesson, **body}
+        labels = _labels(read, lang, paired, question_id, titles[lang])
+        question = {"id": question_id, "type": read.kind, "lesson": lesson, **labels}
+        question.update(body)
         result.data["questions"].append(question)
         result.converted.append(Converted(read.line, read.kind, question_id, read.gift_type))
+    _quiz_category(result.data)
     result.notes.sort(key=lambda note: note.line or 0)
     result.languages = (lang, *translations)
     result.missing_languages = tuple(code for code in languages if code not in result.languages)
     return result
+
+
+def _labels(
+    read: ReadQuestion, lang: str, paired: Mapping[str, ReadQuestion], question_id: str, quiz_title: str
+) -> dict[str, Any]:
+    """The question's title (per language), tags and category, kept for the trainers and for a way back to Moodle.
+    A title that only repeats the id and a category that is only the quiz's title (both as our own export writes
+    them) add nothing."""
+    labels: dict[str, Any] = {}
+    titles = {code: item.title for code, item in ((lang, read), *paired.items()) if item.title}
+    if any(text != question_id for text in titles.values()):
+        labels["title"] = titles
+    if read.tags:
+        labels["tags"] = read.tags
+    if read.category and read.category != quiz_title:
+        labels["category"] = read.category  # the importer keeps the first at the quiz's level (_quiz_category)
+    return labels
+
+
+def _quiz_category(data: dict[str, Any]) -> None:
+    """The first question's category becomes the quiz's; questions keep their own only where it differs."""
+    first = data["questions"][0].get("category") if data["questions"] else None
+    if first is None:
+        return
+    questions = data.pop("questions")
+    data["category"] = first
+    data["questions"] = questions  # after the quiz's other fields, as the quiz files have them
+    for question in questions:
+        if question.get("category") == first:
+            del question["category"]
+
+
+def _read(source: str | bytes, lang: str) -> ReadFile:
+    """A file as read, from its text or its bytes (then decoded, with a note when the encoding was guessed)."""
+    if isinstance(source, str):
+        return read_file(source, lang)
+    text, note, line = decode(source)
+    read = read_file(text, lang)
+    if note:
+        read.notes.insert(0, Note(line, note))
+    return read
 
 
 def _titles(

@@ -53,6 +53,8 @@ class ReadQuestion:
     gift_type: str
     idnumber: str | None = None
     title: str | None = None
+    tags: list[str] = field(default_factory=list)
+    category: str | None = None  # the `$CATEGORY` in force where the question stands
     kind: str | None = None  # our type
     body: dict[str, Any] | None = None
     reason: str | None = None
@@ -89,7 +91,8 @@ def read_file(text: str, lang: str) -> ReadFile:
             result.categories.append((first, trim(restore(body[len("$CATEGORY:") :]))))
             continue
         ordinal += 1
-        read = ReadQuestion(line=first, ordinal=ordinal, gift_type=INVALID)
+        category = result.categories[-1][1] if result.categories else None
+        read = ReadQuestion(line=first, ordinal=ordinal, gift_type=INVALID, category=category or None)
         _read_comments(read, comments)
         try:
             _read_question(read, body, lang)
@@ -105,23 +108,33 @@ def _read_comments(read: ReadQuestion, comments: list[str]) -> None:
     comment = "\n".join(comments)
     if match := _ID_TOKEN.search(comment):
         read.idnumber = trim(match.group(1).replace("\\]", "]"))
-    tags = [trim(tag.replace("\\]", "]")) for tag in _TAG_TOKEN.findall(comment)]
-    if tags:
-        read.note(f"tags dropped (our questions have none): {', '.join(tags)}")
+    read.tags = [tag for tag in (trim(tag.replace("\\]", "]")) for tag in _TAG_TOKEN.findall(comment)) if tag]
 
 
-def _read_question(read: ReadQuestion, text: str, lang: str) -> None:
+def _read_question(read: ReadQuestion, body: str, lang: str) -> None:
+    text = body
     if text.startswith("::"):
         text = text[2:]
         end = text.find("::")
         if end >= 0:
             read.title = trim(restore(text[:end])) or None
             text = trim(text[end + 2 :])
+
+    def line(index: int) -> int:  # the file's line of a position in `text` (a suffix of the block's body)
+        return read.line + body[: len(body) - len(text) + index].count("\n")
+
     start, finish = text.find("{"), text.find("}")
     if start < 0 and finish < 0:
         raise Skip("a description is text without a question; there is no such item in our quizzes", DESCRIPTION)
+    if finish < 0:
+        raise Skip(f"the answer block opened on line {line(start)} is not closed with '}}'")
     if start < 0 or finish < start:
-        raise Skip("unbalanced braces: the answers must be in one {…} block")
+        raise Skip(f"the '}}' on line {line(finish)} closes no answer block (write a literal brace as \\}})")
+    if 0 <= (nested := text.find("{", start + 1)) < finish:
+        raise Skip(
+            f"a '{{' on line {line(nested)} inside the answer block opened on line {line(start)}: blocks do not "
+            "nest (write a literal brace as \\{)"
+        )
     answer = trim(text[start + 1 : finish])
     general = None
     if (separator := answer.rfind("####")) >= 0:
@@ -130,9 +143,11 @@ def _read_question(read: ReadQuestion, text: str, lang: str) -> None:
     if answer == "":
         raise Skip("essay questions need a trainer to grade them; we grade automatically", ESSAY)
     inline = not text.endswith("}")  # Moodle's "missing word": the answers stand where the blank is
-    question_text = text[:start] + (_GAP if inline else "") + text[finish + 1 :]
-    if "{" in question_text or "}" in question_text:
-        raise Skip("more than one answer block (Cloze-style questions are not GIFT)", MISSING_WORD)
+    rest = text[finish + 1 :]
+    if (second := rest.find("{")) >= 0 or "}" in rest:
+        where = line(finish + 1 + (second if second >= 0 else rest.find("}")))
+        raise Skip(f"a second answer block on line {where}: GIFT has one per question (Moodle's Cloze is not GIFT)")
+    question_text = text[:start] + (_GAP if inline else "") + rest
     prose, text_format = _formatted(question_text)
     if answer[0] == "#":
         read.gift_type, read.kind = NUMERICAL, "numeric"
@@ -246,15 +261,8 @@ def _choice(read: ReadQuestion, answer: str, lang: str) -> tuple[str, dict[str, 
                     f"penalty ({format_percent(weight)}%) for '{text}' dropped: a wrong pick scores 0 "
                     "(our single-choice options earn 0 to 100%)"
                 )
-        if sum(full) == 1:
-            kind = "single"
-            percents = [weight if 0 < weight < 100 else None for weight, *_ in answers]
-        else:
-            kind, percents = "multiple", [None] * len(answers)
-            read.note(
-                f"{sum(full)} answers give full credit: Moodle accepts any one of them as the single pick; "
-                "here it becomes a multiple-choice question where learners tick all of them"
-            )
+        kind = "single"  # with several full-credit answers, any one of them is right: the same in both
+        percents = [weight if 0 < weight < 100 else None for weight, *_ in answers]
     else:
         full = [weight > 0 for weight, *_ in answers]
         if not any(full):

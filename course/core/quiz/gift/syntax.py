@@ -35,6 +35,34 @@ class Skip(Exception):  # noqa: N818 - control flow inside the gift package, nev
         self.gift_type = gift_type
 
 
+def decode(data: bytes) -> tuple[str, str | None, int | None]:
+    """A GIFT file's bytes as text, with a note (and its line) when the encoding had to be guessed.
+
+    UTF-8 is what Moodle writes and reads; a byte-order mark is dropped, and UTF-16 (Windows' "Unicode") is
+    recognised by its mark. Anything else is read as Windows-1252, the superset of Latin-1 in which older Moodle
+    exports and Windows editors save German text, and noted from the first line that is not UTF-8, since the guess
+    may be wrong. A file with NUL bytes (and no UTF-16 mark) is no text at all: GiftError.
+    """
+    for mark, codec in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if data.startswith(mark):
+            try:
+                return data[len(mark) :].decode(codec), None, None
+            except UnicodeDecodeError:
+                raise GiftError(f"the file starts like UTF-16 text but is not ({codec})") from None
+    if b"\x00" in data:
+        raise GiftError("the file is not text (it holds NUL bytes): save it as UTF-8 text")
+    try:
+        return data.decode("utf-8-sig"), None, None
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:  # one of the five bytes Windows-1252 leaves undefined: Latin-1 maps every byte
+        text = data.decode("latin-1")
+    note = "not UTF-8: read as Windows-1252 (Latin-1); check umlauts, ß and € from here on"
+    return text.removeprefix("\ufeff"), note, line
+
+
 def escape(text: str) -> str:
     """Text → GIFT: `\\ ~ = # { } :` get a backslash, a newline becomes `\\n` (carriage returns go)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")

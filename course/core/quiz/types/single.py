@@ -1,4 +1,5 @@
-"""Single choice: one option is right; other options may earn part of the points (`percent`)."""
+"""Single choice: the learner picks one option. One is right (or several, any of which earns all the points, as in
+Moodle); other options may earn part of the points (`percent`)."""
 
 from __future__ import annotations
 
@@ -71,11 +72,8 @@ class SingleChoice(ChoiceType):
         if parsed is None:
             return None
         correct = frozenset(option.choice.id for option in parsed if option.correct)
-        if len(correct) != 1:
-            fields.add(
-                data.key_line("options"),
-                f"a single-choice question needs exactly one option with correct: true (has {len(correct)})",
-            )
+        if not correct:  # several right options: any one of them earns all the points, as in Moodle
+            fields.add(data.key_line("options"), "a single-choice question needs an option with correct: true")
             return None
         credit, ok = [], True
         for option in parsed:
@@ -91,7 +89,7 @@ class SingleChoice(ChoiceType):
                 fields.add(
                     option.line,
                     f"{where}: percent must be from 0 to below 100 for a partly right option (got {option.percent:g}); "
-                    "the one right option has correct: true",
+                    "a right option has correct: true",
                 )
                 ok = False
             elif option.percent > 0:
