@@ -167,7 +167,7 @@ def submit(attempt_id: int):
 @bp.get("/attempts/<int:attempt_id>/result")
 def result(attempt_id: int):
     attempt, course, quiz = _context(attempt_id)
-    if attempt.status != "submitted":
+    if attempt.status == "open":
         raise ApiError(409, "not_submitted", _("This attempt has not been submitted yet."))
     return _result_document(attempt, course, quiz)
 

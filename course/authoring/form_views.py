@@ -65,6 +65,7 @@ def type_label(kind: str) -> str:
         "ordering": _("Put in order"),
         "matching": _("Matching"),
         "blanks": _("Blanks in the text"),
+        "essay": _("Essay (a trainer grades it)"),
     }
     return labels.get(kind, kind)
 

@@ -32,6 +32,7 @@ KINDS: dict[str, Kind] = {
         Kind("overdue", True, EVERYONE),
         Kind("certificate_issued", True, EVERYONE),
         Kind("design_comment", True, EVERYONE),
+        Kind("essay_graded", True, EVERYONE),
         Kind("feedback_request", True, STAFF),
         Kind("weekly_summary", False, STAFF),
     )

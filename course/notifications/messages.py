@@ -25,6 +25,7 @@ KIND_LABELS = {
     "overdue": _l("An assigned course is overdue"),
     "certificate_issued": _l("My certificate is issued"),
     "design_comment": _l("A trainer commented on my sandbox design"),
+    "essay_graded": _l("A trainer graded my written answer in a quiz"),
     "feedback_request": _l("A learner asks for feedback on a design"),
     "weekly_summary": _l("Weekly summary of my groups' progress"),
 }
@@ -42,6 +43,13 @@ def _course_title(course_id: str, lang: str) -> str:
         return catalog().course(course_id).title(lang)
     except NotFound:
         return course_id
+
+
+def _quiz_title(course_id: str, quiz_id: str, lang: str) -> str:
+    try:
+        return catalog().course(course_id).quiz(quiz_id).title(lang)
+    except NotFound:
+        return quiz_id
 
 
 def _due_day(data: dict) -> str:
@@ -70,6 +78,10 @@ def describe(notification: Notification, lang: str, *, external: bool = False) -
     if kind == "certificate_issued":
         text = _("Your certificate for “%(course)s” is issued.", course=course)
         return text, link("certificates.mine", course_id=course_id)
+    if kind == "essay_graded":
+        quiz = _quiz_title(course_id, str(data.get("quiz_id", "")), lang)
+        text = _("A trainer graded your written answer in the quiz “%(quiz)s”.", quiz=quiz)
+        return text, link("quiz.review", attempt_id=int(data.get("attempt_id") or 0))
     design = {"design_id": data.get("design_id", 0), "number": data.get("number", 1)}
     if kind == "design_comment":
         text = _(

@@ -61,6 +61,7 @@ FORM_READERS: dict[str, FormReader] = {
     "numeric": _one,
     "shorttext": _one,
     "blanks": _per_key,
+    "essay": _one,
 }
 
 

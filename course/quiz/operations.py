@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cache
 
-from sqlalchemy import bindparam, case, insert, or_, select, update
+from sqlalchemy import bindparam, case, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -20,6 +22,7 @@ from course.core.errors import N_, CourseError, NotFound
 from course.core.quiz import (
     AnswerError,
     AttemptRefused,
+    AttemptResult,
     Grade,
     Quiz,
     Slot,
@@ -28,6 +31,7 @@ from course.core.quiz import (
     grade_attempt,
     make_layout,
     parse_quiz,
+    question_type,
     ready_at,
 )
 from course.extensions import db, lock_for_writing
@@ -171,8 +175,12 @@ def _revision_checksum(revision_id: int) -> str | None:
 class SavedAnswer:
     response: object  # in the quiz key's own ids; None = not answered
     checked_at: str | None = None  # ISO time the learner checked it; then it is locked
-    mark: float | None = None  # points, once checked or submitted
+    mark: float | None = None  # points, once checked or submitted (an essay: once a trainer graded it)
     max_mark: float = 0.0
+    # An essay, once graded: the trainer's comment, who graded it and when (ISO time)
+    comment: str | None = None
+    graded_by: int | None = None
+    graded_at: str | None = None
 
     @property
     def checked(self) -> bool:
@@ -180,7 +188,15 @@ class SavedAnswer:
 
     def stored(self) -> dict:
         """As kept in the attempt's JSON column (a plain dict; `asdict` would deep-copy the response)."""
-        return {"response": self.response, "checked_at": self.checked_at, "mark": self.mark, "max_mark": self.max_mark}
+        stored = {
+            "response": self.response,
+            "checked_at": self.checked_at,
+            "mark": self.mark,
+            "max_mark": self.max_mark,
+        }
+        if self.graded_at is not None:
+            stored.update(comment=self.comment, graded_by=self.graded_by, graded_at=self.graded_at)
+        return stored
 
 
 def saved_answers(attempt: QuizAttempt) -> dict[str, SavedAnswer]:
@@ -233,6 +249,9 @@ def check_question(attempt: QuizAttempt, quiz: Quiz, question_id: str, response:
     if response is None:
         raise AnswerError(N_("Answer the question before you check it."))
     question = quiz.question(question_id)
+    if question_type(question.type).graded_by_trainer:  # kept, not checked: there is nothing to check it against
+        _store(attempt, _merge(attempt, quiz, {question_id: response}))
+        raise AnswerError(N_("A trainer grades this answer once you have submitted the attempt."))
     grade = grade_answer(question, response)
     mark = grade.fraction * question.points
     answers[question_id] = SavedAnswer(response, utcnow().isoformat(), mark, question.points)
@@ -246,11 +265,16 @@ def submit_attempt(attempt: QuizAttempt, quiz: Quiz, responses: Mapping[str, obj
     require_open(attempt)
     answers = _merge(attempt, quiz, responses)
     layout = layout_of(attempt)
-    result = grade_attempt(quiz, layout, {qid: answer.response for qid, answer in answers.items()})
-    for slot in layout:
-        question = quiz.question(slot.question_id)
-        saved = answers.get(question.id, SavedAnswer(None, max_mark=question.points))
-        answers[question.id] = replace(saved, mark=result.grades[question.id].fraction * question.points)
+    result = _graded(quiz, layout, answers)
+    if result.pending:  # an essay waits for a trainer: no result, no progress, no statistics until then
+        closed = {
+            "status": AWAITING_TRAINER,
+            "submitted_at": utcnow(),
+            "answers": {question_id: answer.stored() for question_id, answer in answers.items()},
+        }
+        if not close_attempt(attempt, closed):
+            raise AttemptClosed(N_("This attempt was already submitted."))
+        return
     closed = {
         "status": "submitted",
         "submitted_at": utcnow(),
@@ -266,6 +290,22 @@ def submit_attempt(attempt: QuizAttempt, quiz: Quiz, responses: Mapping[str, obj
     _record_best(attempt)
     record_answers(attempt)
     _tell_submitted(attempt, quiz, layout, answers)
+
+
+AWAITING_TRAINER = "grading"  # the status of a submitted attempt whose essays a trainer has not graded yet
+
+
+def _graded(quiz: Quiz, layout: tuple[Slot, ...], answers: dict[str, SavedAnswer]) -> AttemptResult:
+    """Grade the answers (the trainers' marks for essays) and write each question's mark into `answers`; a pending
+    essay keeps no mark."""
+    marks = {qid: answer.mark for qid, answer in answers.items() if answer.graded_at and answer.mark is not None}
+    result = grade_attempt(quiz, layout, {qid: answer.response for qid, answer in answers.items()}, marks)
+    for slot in layout:
+        question = quiz.question(slot.question_id)
+        saved = answers.get(question.id, SavedAnswer(None, max_mark=question.points))
+        mark = None if question.id in result.pending else result.grades[question.id].fraction * question.points
+        answers[question.id] = replace(saved, mark=mark)
+    return result
 
 
 def _tell_submitted(
@@ -409,4 +449,127 @@ def standing(user: CurrentUser, course: Course, quiz: Quiz) -> QuizStanding:
         passed=any(a.passed for a in submitted),
         attempts_left=None if quiz.max_attempts is None else max(0, quiz.max_attempts - len(attempts)),
         ready_at=ready if ready is not None and ready > datetime.now(UTC) else None,
+    )
+
+
+# --- Essays: the trainer's grading ------------------------------------------------------------------------------
+
+
+class GradingConflict(CourseError):
+    """Someone graded the attempt since the form was opened; nothing of this grading was saved."""
+
+
+@dataclass(frozen=True)
+class TrainerMark:
+    mark: float  # points, from 0 to the question's points
+    comment: str
+
+
+def graded_by_trainer(quiz: Quiz, attempt: QuizAttempt) -> list[str]:
+    """The attempt's questions a trainer grades (its essays), in the attempt's order."""
+    return [
+        slot.question_id
+        for slot in layout_of(attempt)
+        if question_type(quiz.question(slot.question_id).type).graded_by_trainer
+    ]
+
+
+def grading_state(attempt: QuizAttempt) -> str:
+    """What the attempt's trainer grades are now, in short: a grading form carries it, so that a grade given
+    meanwhile by someone else is noticed instead of overwritten."""
+    grades = {
+        question_id: [entry.get("mark"), entry.get("comment"), entry.get("graded_at")]
+        for question_id, entry in sorted((attempt.answers or {}).items())
+        if entry.get("graded_at")
+    }
+    text = json.dumps([attempt.status, grades], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def attempt_to_grade(attempt_id: int, *, for_update: bool = False) -> QuizAttempt:
+    """A submitted attempt (waiting for a trainer, or graded) for the grading page; anything else is not found.
+    Whether the trainer may see the learner is the view's question."""
+    if not 0 < attempt_id <= MAX_ID:
+        raise NotFound(N_("There is no such attempt."))
+    if for_update:
+        lock_for_writing()
+    query = select(QuizAttempt).where(QuizAttempt.id == attempt_id)
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    attempt = db.session.scalar(query)
+    if attempt is None or attempt.status not in (AWAITING_TRAINER, "submitted"):
+        raise NotFound(N_("There is no such attempt."))
+    return attempt
+
+
+def awaiting_trainer(learners=None, limit: int = 200) -> list[QuizAttempt]:  # noqa: ANN001 - a SELECT of user ids
+    """Attempts whose essays wait for a trainer, oldest first; `learners` limits them to the trainer's view."""
+    query = select(QuizAttempt).where(QuizAttempt.status == AWAITING_TRAINER)
+    if learners is not None:
+        query = query.where(QuizAttempt.user_id.in_(learners))
+    return list(db.session.scalars(query.order_by(QuizAttempt.submitted_at, QuizAttempt.id).limit(limit)))
+
+
+def grade_essays(attempt: QuizAttempt, quiz: Quiz, marks: Mapping[str, TrainerMark], grader_id: int, base: str) -> bool:
+    """Give the attempt's essays the trainer's marks and comments; True when that completes the attempt's result.
+
+    The attempt must come from `attempt_to_grade(..., for_update=True)`. `base` is the `grading_state` the form
+    was opened with: if it changed, someone graded meanwhile and GradingConflict is raised (nothing saved). A
+    completed result counts as a submitted attempt always has: the best result, the item statistics, progress and
+    the events other systems hear. A changed grade on a completed attempt recomputes all of that.
+    """
+    if grading_state(attempt) != base:
+        raise GradingConflict(N_("Someone graded this attempt while you were grading it. Nothing of yours was saved."))
+    answers = saved_answers(attempt)
+    now = utcnow().isoformat()
+    for question_id, given in marks.items():
+        question = quiz.question(question_id)
+        if not question_type(question.type).graded_by_trainer:
+            raise NotFound(N_("There is no such question to grade."))
+        saved = answers.get(question_id, SavedAnswer(None, max_mark=question.points))
+        answers[question_id] = replace(
+            saved, mark=given.mark, comment=given.comment or None, graded_by=grader_id, graded_at=now
+        )
+    was_complete = attempt.status == "submitted"
+    layout = layout_of(attempt)
+    result = _graded(quiz, layout, answers)
+    attempt.answers = {question_id: answer.stored() for question_id, answer in answers.items()}
+    if result.pending:
+        return False
+    attempt.status = "submitted"
+    attempt.score, attempt.max_score, attempt.percent = result.score, result.max_score, result.percent
+    attempt.passed = result.passed(quiz)
+    db.session.flush()
+    if was_complete:  # a changed grade: the best result and the statistics rows are computed again
+        _recompute_best(attempt)
+        db.session.execute(delete(QuizAnswer).where(QuizAnswer.attempt_id == attempt.id))
+    else:
+        _record_best(attempt)
+    record_answers(attempt)
+    _tell_submitted(attempt, quiz, layout, answers)
+    return True
+
+
+def _recompute_best(attempt: QuizAttempt) -> None:
+    """The learner's best result on the quiz from all their completed attempts (a grade may have gone down)."""
+    completed = db.session.scalars(
+        select(QuizAttempt).where(
+            QuizAttempt.user_id == attempt.user_id,
+            QuizAttempt.course_id == attempt.course_id,
+            QuizAttempt.quiz_id == attempt.quiz_id,
+            QuizAttempt.status == "submitted",
+        )
+    ).all()
+    db.session.execute(
+        update(QuizResult)
+        .where(
+            QuizResult.user_id == attempt.user_id,
+            QuizResult.course_id == attempt.course_id,
+            QuizResult.quiz_id == attempt.quiz_id,
+        )
+        .values(
+            best_percent=max(a.percent or 0.0 for a in completed),
+            passed=any(a.passed for a in completed),
+            updated_at=utcnow(),
+        )
     )

@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from course.core.catalog import Course
 from course.core.errors import CourseError, NotFound
-from course.core.quiz import Question, Quiz, Slot, grade_answer, pick, question_type
+from course.core.quiz import Grade, Question, Quiz, Slot, grade_answer, pick, question_type
 from course.models import QuizAttempt
 from course.pages import render_fragment
 from course.quiz.operations import layout_of, saved_answers
@@ -86,8 +86,10 @@ def question_view(
     error: str | None = None,
     reveal: bool = False,
     course: Course | None = None,
+    trainer_grade: tuple[float, str | None] | None = None,
 ) -> QuestionView:
-    """One question as the templates show it; only with `reveal` does it carry the grade, key and feedback."""
+    """One question as the templates show it; only with `reveal` does it carry the grade, key and feedback. A
+    question a trainer grades (an essay) shows the trainer's mark and comment (`trainer_grade`), or waits."""
     kind = question_type(question.type)
     view = QuestionView(
         number=number,
@@ -104,15 +106,24 @@ def question_view(
     if not reveal:
         return view
     grade = grade_answer(question, response)
+    review = kind.review(question.spec, slot.order, response, lang)
+    verdict, mark = grade.verdict, round(grade.fraction * question.points, 2)
+    if kind.graded_by_trainer:
+        if trainer_grade is not None:
+            points, comment = trainer_grade
+            verdict, mark = Grade(points / question.points if question.points else 0.0).verdict, round(points, 2)
+            review = {**review, "comment": comment, "graded": True}
+        elif response is not None:
+            verdict, mark = "pending", None
     lesson_url, lesson_title = _lesson_link(course, question.lesson.get(lang), lang)
     return replace(
         view,
         revealed=True,
-        verdict=grade.verdict,
-        mark=round(grade.fraction * question.points, 2),
+        verdict=verdict,
+        mark=mark,
         feedback=[pick(text, lang) for text in grade.feedback],
         explanation=pick(question.explanation, lang),
-        review=kind.review(question.spec, slot.order, response, lang),
+        review=review,
         lesson_url=lesson_url,
         lesson_title=lesson_title,
     )
@@ -140,6 +151,9 @@ def question_views(
         raw=raw,
         errors=errors,
         reveal=reveal,
+        trainer_grades={
+            qid: (row.mark, row.comment) for qid, row in rows.items() if row.graded_at and row.mark is not None
+        },
     )
 
 
@@ -154,6 +168,7 @@ def layout_views(
     raw: Mapping[str, object] | None = None,
     errors: Mapping[str, str] | None = None,
     reveal: bool = False,
+    trainer_grades: Mapping[str, tuple[float, str | None]] | None = None,
 ) -> list[QuestionView]:
     """The questions in `layout` order with `responses`; what was typed but could not be read (`raw`) is shown
     again as typed, except on a checked question, which shows its saved answer revealed."""
@@ -179,6 +194,7 @@ def layout_views(
                 error=(errors or {}).get(question.id),
                 reveal=reveal or is_checked,
                 course=course,
+                trainer_grade=(trainer_grades or {}).get(question.id),
             )
         )
     return views

@@ -227,7 +227,7 @@ def _question_fragment(
 @login_required
 def review(attempt_id: int):
     attempt, course, quiz = _attempt_context(attempt_id)
-    if attempt.status != "submitted":
+    if attempt.status == "open":
         return redirect(url_for("quiz.take", attempt_id=attempt.id))
     standing = operations.standing(current_user, course, quiz)
     return render_template(

@@ -23,6 +23,7 @@ def test_every_kind_mails_by_default_except_the_weekly_summary() -> None:
         "overdue": True,
         "certificate_issued": True,
         "design_comment": True,
+        "essay_graded": True,
         "feedback_request": True,
         "weekly_summary": False,
     }

@@ -212,6 +212,14 @@ EXPECTED_QUESTIONS = [
         ],
     },
     {
+        "id": "essay",
+        "type": "essay",
+        "lesson": LESSON,
+        "title": en("Essay"),
+        "text": en("Describe your own bonus plan."),
+        "explanation": en("A good plan names the account and its mandate."),
+    },
+    {
         "id": "q15",
         "type": "blanks",
         "lesson": LESSON,
@@ -266,6 +274,7 @@ def test_every_feature_reports_what_was_converted_with_lines_and_types(every_fea
         Converted(61, "numeric", "split", "numerical"),
         Converted(63, "numeric", "range", "numerical"),
         Converted(65, "matching", "four-questions", "matching"),
+        Converted(73, "essay", "essay", "essay"),
         Converted(77, "blanks", "q15", "missing word"),
         Converted(81, "shorttext", "split-2", "short answer"),
     ]
@@ -273,11 +282,10 @@ def test_every_feature_reports_what_was_converted_with_lines_and_types(every_fea
 
 def test_every_feature_reports_unsupported_types_by_name_and_line(every_feature) -> None:
     assert [(item.line, item.gift_type) for item in every_feature.skipped] == [
-        (73, "essay"),
         (75, "description"),
         (79, "numerical"),
     ]
-    assert "no units" in every_feature.skipped[2].reason
+    assert "no units" in every_feature.skipped[1].reason
 
 
 def test_every_feature_notes_each_lossy_conversion(every_feature) -> None:
@@ -291,7 +299,7 @@ def test_every_feature_notes_each_lossy_conversion(every_feature) -> None:
 def test_imported_data_is_a_valid_quiz_in_its_language(every_feature) -> None:
     quiz, problems = parse_quiz("quizzes/kam-pay/every-feature.yml", dump_yaml(every_feature.data), "kam-pay", ("en",))
     assert problems == []
-    assert len(quiz.questions) == 14
+    assert len(quiz.questions) == 15
 
 
 def test_imported_data_fails_only_on_missing_translations_in_the_course_languages(every_feature) -> None:
@@ -747,7 +755,7 @@ $CATEGORY: Bonus-Quiz
 
 ::Wort::Wie heißt der Bonus?{=Bindungsbonus =Treuebonus =%0%*#Es geht um Bindung.####Bindung.}
 
-::Essay::Beschreiben Sie Ihren Plan.{}
+::Essay::Beschreiben Sie Ihren Plan.{####Er belohnt die Bindung.}
 """
 
 ENGLISH = """\
@@ -761,7 +769,7 @@ $CATEGORY: Bonus quiz
 
 ::Word::What is the bonus called?{=retention bonus =%0%*#It is about retention.####Retention.}
 
-::Essay::Describe your plan.{}
+::Essay::Describe your plan.{####It rewards retention.}
 """
 
 
@@ -770,7 +778,11 @@ def test_a_translation_fills_the_other_language_question_by_question() -> None:
     assert result.languages == ("de", "en")
     assert result.missing_languages == ()
     assert result.data["title"] == {"de": "Bonus-Quiz", "en": "Bonus quiz"}
-    purpose, word = result.data["questions"]
+    purpose, word, essay = result.data["questions"]
+    assert essay["type"] == "essay" and essay["text"] == {
+        "de": "Beschreiben Sie Ihren Plan.",
+        "en": "Describe your plan.",
+    }
     assert purpose["id"] == "zweck"  # ids come from the main file
     assert purpose["options"][0] == {
         "id": "a",
@@ -779,7 +791,7 @@ def test_a_translation_fills_the_other_language_question_by_question() -> None:
         "feedback": {"de": "Genau.", "en": "Exactly."},
     }
     assert word["accept"] == {"de": ["Bindungsbonus", "Treuebonus"], "en": ["retention bonus"]}
-    assert [(item.line, item.gift_type) for item in result.skipped] == [(11, "essay")]
+    assert result.skipped == []
     quiz, problems = parse_quiz("quizzes/kam-pay/bonus-quiz.yml", dump_yaml(result.data), "kam-pay", LANGUAGES)
     assert problems == []
     assert quiz.question("zweck").text == {"de": "Wofür wird der Bonus bezahlt?", "en": "What is the bonus paid for?"}
@@ -789,7 +801,7 @@ def test_a_translation_fills_the_other_language_question_by_question() -> None:
     ("english", "message"),
     [
         (
-            ENGLISH.replace("\n\n::Essay::Describe your plan.{}\n", ""),
+            ENGLISH.replace("\n\n::Essay::Describe your plan.{####It rewards retention.}\n", ""),
             "the en translation has 2 question(s), the de file 3",
         ),
         (
@@ -1139,12 +1151,12 @@ MOODLE_SYNTAX = Path(__file__).resolve().parents[1] / "fixtures" / "moodle-synta
 
 def test_moodles_documented_syntax_imports_with_only_the_description_skipped_and_nothing_lost() -> None:
     result = read(MOODLE_SYNTAX.read_bytes(), quiz_id="moodle-syntax", title=None)
-    assert [(item.line, item.gift_type) for item in result.skipped] == [(99, "description")]
+    assert [(item.line, item.gift_type) for item in result.skipped] == [(102, "description")]
     assert [note.message for note in result.notes] == [
         "[html] text kept as HTML; it is sanitised when shown, check how it looks"
     ]
     kinds = {item.type for item in result.converted}
-    assert kinds == {"single", "multiple", "truefalse", "shorttext", "matching", "blanks", "numeric"}
+    assert kinds == {"single", "multiple", "truefalse", "shorttext", "matching", "blanks", "numeric", "essay"}
     quiz, problems = parse_quiz(
         "quizzes/kam-pay/moodle-syntax.yml", dump_yaml(result.data), "kam-pay", ("en",), anchors=None
     )

@@ -23,7 +23,7 @@ from course.core.quiz.types.single import SingleChoice
 from tests.paths import bundled_files
 
 LANGS = ("de", "en")
-BUILTIN_TYPES = ("blanks", "matching", "multiple", "numeric", "ordering", "shorttext", "single", "truefalse")
+BUILTIN_TYPES = ("blanks", "essay", "matching", "multiple", "numeric", "ordering", "shorttext", "single", "truefalse")
 KNOWN = ", ".join(BUILTIN_TYPES)
 PATH = "quizzes/demo/sample.yml"
 ANCHORS = {
@@ -130,7 +130,7 @@ def test_optional_settings_take_their_documented_defaults() -> None:
     [
         (2, 'title: {de: "Probe"}', 2, "missing translation: title has no 'en' text"),
         (11, '    text: {de: "Frage?"}', 11, "missing translation: text has no 'en' text"),
-        (8, "    type: essay", 8, f"question 'pick-one': unknown question type 'essay' (known: {KNOWN})"),
+        (8, "    type: cloze", 8, f"question 'pick-one': unknown question type 'cloze' (known: {KNOWN})"),
         (
             14,
             '      - {id: right, text: {de: "Ja", en: "Yes"}}',
@@ -218,7 +218,7 @@ def test_quiz_file_outside_the_quiz_folder_is_refused() -> None:
 
 
 def test_unknown_type_names_every_known_type() -> None:
-    _, problems = parse(broken(8, "    type: essay"))
+    _, problems = parse(broken(8, "    type: cloze"))
     assert all(name in problems[0].message for name in BUILTIN_TYPES)
 
 

@@ -16,19 +16,21 @@ from course.core.quiz import (
     Question,
     Quiz,
     grade_answer,
+    grade_attempt,
     make_layout,
     parse_quiz,
     pick,
     question_type,
     type_names,
 )
+from course.core.quiz.attempt import trainer_fraction
 from course.core.quiz.model import Grade
 from course.core.quiz.numbers import format_number, parse_number
 from course.core.quiz.types.multiple import multiple_fraction
 
 LANGS = ("de", "en")
 QUIZ_DIR = Path(__file__).resolve().parents[2] / "quizzes"
-PUBLIC_KEYS = {"id", "text", "prompts", "choices", "items", "options", "unit", "parts", "blanks"}
+PUBLIC_KEYS = {"id", "text", "prompts", "choices", "items", "options", "unit", "parts", "blanks", "max_chars"}
 SHUFFLED_TYPES = ("single", "multiple", "matching", "ordering")
 
 
@@ -142,8 +144,12 @@ BLANKS = make_question(
         },
     ],
 )
+ESSAY = make_question(
+    "essay", max_chars=300, rubric=both("Nennt die Bindung.", "Names retention as what the bonus rewards.")
+)
 SAMPLES = {
     "blanks": BLANKS,
+    "essay": ESSAY,
     "single": SINGLE,
     "multiple": MULTIPLE,
     "truefalse": TRUEFALSE,
@@ -486,6 +492,13 @@ NOT_A_NUMBER = "That is not a number."
         ("shorttext", "x" * 201, "Keep the answer to %(limit)d characters.", {"limit": 200}),
         ("shorttext", 42, "Type your answer as text.", {}),
         ("shorttext", ["a", "b"], "Type your answer as text.", {}),
+        ("essay", 42, "Write your answer as text.", {}),
+        (
+            "essay",
+            "x" * 301,
+            "Keep the answer to %(limit)d characters (it has %(count)d).",
+            {"limit": 300, "count": 301},
+        ),
         ("blanks", ["0"], "Fill in the blanks.", {}),
         ("blanks", "retention", "Fill in the blanks.", {}),
         ("blanks", {"2": "x"}, "That blank is not part of the question.", {}),
@@ -531,6 +544,7 @@ def test_numeric_integer_too_large_for_a_float_is_refused_as_not_a_number() -> N
         ("numeric", "-3", "en"),
         ("shorttext", "customer retention", "en"),
         ("shorttext", "Kundenbindung", "de"),
+        ("essay", "Retention.\nThe mandate decides.", "en"),
         ("blanks", {"0": "2", "1": "retention"}, "en"),
         ("blanks", {"1": "Kundenbindung"}, "de"),
     ],
@@ -568,7 +582,8 @@ def all_keys(value: object) -> set[str]:
 
 
 def test_bundled_quizzes_use_every_question_type() -> None:
-    assert {question.type for _, question in BUNDLED_QUESTIONS} == set(SAMPLES)
+    # The essay joins the bundled course with its trainer's grading in the course's own flows (issue #20).
+    assert {question.type for _, question in BUNDLED_QUESTIONS} == set(SAMPLES) - {"essay"}
 
 
 @pytest.mark.parametrize("seed", [0, 1])
@@ -625,6 +640,8 @@ def responses(question: Question) -> st.SearchStrategy[object]:
         stored = st.permutations([item.id for item in spec.items]).map(list)
     elif question.type == "numeric":
         stored = st.floats(allow_nan=False, allow_infinity=False).map(lambda x: {"text": repr(x), "value": x})
+    elif question.type == "essay":
+        stored = st.text(min_size=1, max_size=300)
     elif question.type == "blanks":
         stored = st.fixed_dictionaries(
             {},
@@ -817,3 +834,43 @@ def test_a_broken_blanks_question_is_refused_with_the_reason(fields: dict, messa
     quiz, problems = parse_quiz("quizzes/demo/probe.yml", json.dumps(data), "demo", LANGS)
     assert quiz is None
     assert any(message in problem.message for problem in problems), problems
+
+
+# --- essay --------------------------------------------------------------------------------------------------------
+
+
+def test_an_essay_is_kept_as_plain_text_with_its_line_breaks_and_without_control_characters() -> None:
+    assert read(ESSAY, "  First line.\r\nSecond\x00 line. <b>bold</b>  ") == "First line.\nSecond line. <b>bold</b>"
+    assert grade(ESSAY, "Anything.") == Grade(0.0)  # only a trainer grades it
+    assert question_type("essay").public(ESSAY.spec, (), "en") == {"max_chars": 300}
+    assert list(question_type("essay").secrets(ESSAY.spec, "en")) == ["Names retention as what the bonus rewards."]
+
+
+def test_an_attempt_with_an_answered_essay_waits_for_the_trainers_mark() -> None:
+    quiz = Quiz(
+        "q",
+        "demo",
+        "quizzes/demo/q.yml",
+        {"en": "Q"},
+        {},
+        50,
+        None,
+        0,
+        False,
+        None,
+        (SINGLE, dataclasses.replace(ESSAY, id="e", points=2)),
+    )
+    layout = make_layout(quiz, 1)
+    responses = {"q": "retention", "e": "Because retention."}
+    waiting = grade_attempt(quiz, layout, responses)
+    assert waiting.pending == ("e",) and waiting.score == 1.0
+    done = grade_attempt(quiz, layout, responses, {"e": 1.5})
+    assert done.pending == () and done.score == 2.5 and done.percent == 83.33
+    unanswered = grade_attempt(quiz, layout, {"q": "retention"})
+    assert unanswered.pending == ()  # nothing to grade: an empty essay scores 0 like any unanswered question
+
+
+@pytest.mark.parametrize("mark", [-0.5, 2.5, float("nan"), float("inf"), True, "1"])
+def test_a_trainers_mark_outside_the_questions_points_is_refused(mark: object) -> None:
+    with pytest.raises(ValueError, match="a mark must"):
+        trainer_fraction(mark, 2)  # type: ignore[arg-type]

@@ -407,6 +407,11 @@ def _blanks(question: dict, order: list[str], name: str, lang: str) -> tuple[tup
     return tuple(right), tuple(wrong)
 
 
+def _essay(question: dict, order: list[str], name: str, lang: str) -> tuple[tuple[FieldAction, ...], ...]:
+    # A trainer grades it; these journeys write an answer and leave it blank for the wrong one.
+    return (FieldAction("fill", name, "Retention pays: the mandate's objectives decide the bonus."),), ()
+
+
 _ANSWERS = {
     "single": _single,
     "multiple": _multiple,
@@ -416,6 +421,7 @@ _ANSWERS = {
     "numeric": _numeric,
     "shorttext": _shorttext,
     "blanks": _blanks,
+    "essay": _essay,
 }
 
 

@@ -33,6 +33,10 @@ ACCESS = [
     ("quiz.take", "GET", "/attempts/999999", 302, 404, 404, 404),
     ("quiz.answer", "POST", "/attempts/999999", 302, 404, 404, 404),
     ("quiz.review", "GET", "/attempts/999999/review", 302, 404, 404, 404),
+    # Grading essays (course/quiz/grading.py): trainers and admins; no attempt 999999.
+    ("quiz.queue", "GET", "/grading", 302, 403, 200, 200),
+    ("quiz.grade", "GET", "/grading/999999", 302, 403, 404, 404),
+    ("quiz.grade", "POST", "/grading/999999", 302, 403, 404, 404),
     ("api.openapi", "GET", "/api/v1/openapi.json", 200, 200, 200, 200),
     ("api.session", "GET", "/api/v1/session", 200, 200, 200, 200),
     ("api.quiz_info", "GET", f"/api/v1{QUIZ}", 401, 200, 200, 200),

@@ -141,7 +141,7 @@ def test_the_same_file_twice_does_not_overwrite_the_first_draft(app, trainer) ->
         (b"\x89PNG\r\n\x1a\n\x00\x00", "image.gift", {}, "gift", "The file cannot be imported: the file is not text"),
         (b"  \n\n", "empty.gift", {}, "gift", "The file is empty."),
         (b"Dear trainers,\n\nplease read this letter.\n", "letter.txt", {}, "gift", "No question in this file could"),
-        (b"::q:: Essay? {}", "essay.gift", {}, "gift", "No question in this file could be converted"),
+        (b"::q:: Just a description.", "intro.gift", {}, "gift", "No question in this file could be converted"),
         (GIFT.encode(), "bonus.pdf", {}, "gift", "Upload a .gift or .txt file."),
         (GIFT.encode(), "bonus.gift", {"quiz_id": "Bonus Quiz"}, "quiz_id", "Use lowercase letters, digits"),
         (GIFT.encode(), "---.gift", {}, "quiz_id", "Give the quiz an id: the file name makes none."),

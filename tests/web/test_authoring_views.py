@@ -379,7 +379,7 @@ def test_the_quiz_preview_shows_questions_as_learners_see_them_without_the_key(a
 def test_a_broken_quiz_previews_its_problems(trainer_client, app) -> None:
     _number, _status, source = newest(app, QUIZ)
     fragment = trainer_client.post(
-        f"/studio/files/{QUIZ}/preview", data={"text": source.replace("type: matching", "type: essay", 1)}
+        f"/studio/files/{QUIZ}/preview", data={"text": source.replace("type: matching", "type: cloze", 1)}
     ).get_data(as_text=True)
     assert "unknown question type" in html.unescape(fragment) and "data-line=" in fragment
     assert "The questions are shown once the problems above are fixed." in fragment

@@ -50,10 +50,10 @@ def test_import_with_a_translation_writes_a_quiz_that_parses(quiz_runner, files,
     assert source.startswith("# Imported from bonus.de.gift (de, en) with `flask quiz import-gift`.\nid: bonus-quiz\n")
     quiz, problems = parse_quiz("quizzes/kam-pay/bonus-quiz.yml", source, "kam-pay", ("de", "en"))
     assert problems == []
-    assert [question.id for question in quiz.questions] == ["zweck", "wort"]
+    assert [question.id for question in quiz.questions] == ["zweck", "wort", "essay"]
     assert quiz.titles == {"de": "Bonus-Quiz", "en": "Bonus quiz"}
     assert "Only de is filled in" not in result.output
-    assert "line 11: essay:" in result.output
+    assert "line 11: essay → essay 'essay'" in result.output
 
 
 def test_import_refuses_to_overwrite_without_force(quiz_runner, files, quiz_dir: Path) -> None:
@@ -76,10 +76,10 @@ def test_import_lists_converted_skipped_and_notes_with_lines(runner, tmp_path: P
         + ["--out", str(out)]
     )
     assert result.exit_code == 0, result.output
-    assert "Converted 14 question(s)" in result.output
+    assert "Converted 15 question(s)" in result.output
     assert "  line 7: multiple choice → single 'bonus-purpose'" in result.output
-    assert "Skipped 3 question(s) that have no equivalent:" in result.output
-    for line, name in ((73, "essay"), (75, "description"), (79, "numerical")):
+    assert "Skipped 2 question(s) that have no equivalent:" in result.output
+    for line, name in ((75, "description"), (79, "numerical")):
         assert f"  line {line}: {name}: " in result.output
     assert "  line 39: multiple choice → single 'two-right'" in result.output
     assert "Only en is filled in: `flask course check` reports every de text as missing" in result.output
@@ -98,19 +98,21 @@ def test_import_names_problems_left_to_fix(runner, tmp_path: Path) -> None:
 
 
 def test_import_with_nothing_convertible_exits_1_and_writes_nothing(runner, tmp_path: Path) -> None:
-    gift = tmp_path / "essays.gift"
-    gift.write_text("::E::Write.{}\n\nJust text.\n", encoding="utf-8")
-    out = tmp_path / "essays.yml"
+    gift = tmp_path / "texts.gift"
+    gift.write_text("::E::Only words {=a {b} ~c}\n\nJust text.\n", encoding="utf-8")
+    out = tmp_path / "texts.yml"
     result = runner.invoke(args=import_args(gift, "--out", str(out)))
     assert result.exit_code == 1
-    assert "line 1: essay:" in result.output
+    assert "line 1: invalid:" in result.output
     assert "line 3: description:" in result.output
     assert "Nothing could be converted" in result.output
     assert not out.exists()
 
 
 def test_import_translation_with_another_structure_is_a_clear_error(runner, files, tmp_path: Path) -> None:
-    files["en"].write_text(ENGLISH.replace("\n\n::Essay::Describe your plan.{}\n", ""), encoding="utf-8")
+    files["en"].write_text(
+        ENGLISH.replace("\n\n::Essay::Describe your plan.{####It rewards retention.}\n", ""), encoding="utf-8"
+    )
     out = tmp_path / "bonus.yml"
     result = runner.invoke(args=import_args(files["de"], "--translation", f"en={files['en']}", "--out", str(out)))
     assert result.exit_code == 1

@@ -276,6 +276,7 @@ def test_preferences_show_the_kinds_a_role_may_choose_and_save(app, make_user) -
             "overdue": True,
             "certificate_issued": False,
             "design_comment": False,
+            "essay_graded": False,
         }
     staff = client_for(app, trainer).get("/account/notifications", headers=EN).get_data(as_text=True)
     assert "Weekly summary of my groups" in staff and "A learner asks for feedback" in staff

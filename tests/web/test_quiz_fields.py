@@ -20,14 +20,14 @@ def test_every_type_has_an_input_and_a_review_macro(app) -> None:
 
 def test_start_up_refuses_a_type_without_a_form_field() -> None:
     @register
-    class Essay(QuestionType):
-        name = "essay"
+    class Drawing(QuestionType):
+        name = "drawing"
 
     try:
-        with pytest.raises(RuntimeError, match="question types without a form field: essay"):
+        with pytest.raises(RuntimeError, match="question types without a form field: drawing"):
             check_field_builders()
     finally:
-        unregister("essay")
+        unregister("drawing")
     check_field_builders()
 
 

@@ -77,6 +77,8 @@ class AttemptResult:
     score: float
     max_score: float
     grades: Mapping[str, Grade]
+    # Questions a trainer grades (essays) that have no mark yet: until there are none, the score is not the result.
+    pending: tuple[str, ...] = ()
 
     @property
     def percent(self) -> float:
@@ -100,16 +102,42 @@ def whole_percent(percent: float, *, full_marks: bool, passed: bool, pass_percen
     return max(0, min(100, shown))
 
 
-def grade_attempt(quiz: Quiz, layout: Sequence[Slot], responses: Mapping[str, object]) -> AttemptResult:
-    """Grade every question of the layout; a question with no response scores 0."""
-    grades, score, max_score = {}, 0.0, 0.0
+def grade_attempt(
+    quiz: Quiz,
+    layout: Sequence[Slot],
+    responses: Mapping[str, object],
+    trainer_marks: Mapping[str, float] | None = None,
+) -> AttemptResult:
+    """Grade every question of the layout; a question with no response scores 0. A question a trainer grades
+    takes its mark (points) from `trainer_marks`; an answered one without a mark is pending, an unanswered one
+    scores 0 like any other."""
+    grades, score, max_score, pending = {}, 0.0, 0.0, []
+    marks = trainer_marks or {}
     for slot in layout:
         question = quiz.question(slot.question_id)
-        grade = grade_answer(question, responses.get(slot.question_id))
+        response = responses.get(slot.question_id)
+        if question_type(question.type).graded_by_trainer:
+            if question.id in marks:
+                grade = Grade(trainer_fraction(marks[question.id], question.points))
+            else:
+                grade = Grade(0.0)
+                if response is not None:
+                    pending.append(question.id)
+        else:
+            grade = grade_answer(question, response)
         grades[question.id] = grade
         score += grade.fraction * question.points
         max_score += question.points
-    return AttemptResult(round(score, 6), max_score, grades)
+    return AttemptResult(round(score, 6), max_score, grades, tuple(pending))
+
+
+def trainer_fraction(mark: float, points: float) -> float:
+    """A trainer's mark (0 to the question's points) as the fraction of the points it earns."""
+    if not (isinstance(mark, int | float) and not isinstance(mark, bool) and math.isfinite(mark)):
+        raise ValueError(f"a mark must be a number, not {mark!r}")
+    if not 0 <= mark <= points:
+        raise ValueError(f"a mark must be from 0 to {points:g}, not {mark:g}")
+    return mark / points if points else 0.0
 
 
 def check_can_start(quiz: Quiz, started: int, last_submitted_at: datetime | None, now: datetime) -> None:

@@ -299,7 +299,14 @@ def _write_matching(question: Mapping[str, Any], lang: str, notes: list[str]) ->
     return lines
 
 
+def _write_essay(question: Mapping[str, Any], lang: str, notes: list[str]) -> str:
+    if "rubric" in question or "max_chars" in question:
+        notes.append("the essay's rubric and length limit have no GIFT form: set them in Moodle")
+    return ""
+
+
 _WRITERS = {
+    "essay": _write_essay,
     "single": _write_choice,
     "multiple": _write_choice,
     "truefalse": _write_truefalse,

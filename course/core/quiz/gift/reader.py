@@ -1,7 +1,7 @@
 """One GIFT file read question by question: its GIFT type, and our question fields when we can represent it.
 
-The type is decided in Moodle's order (no `{}` → description, `{}` → essay, `{#` → numerical, any `~` →
-multiple choice, `=` with `->` → matching, `T`/`TRUE`/`F`/`FALSE` → true/false, else short answer); a question
+The type is decided in Moodle's order (no `{}` → description, `{}` → essay, `{#` → numerical, any `~` → multiple
+choice, `=` with `->` → matching, `T`/`TRUE`/`F`/`FALSE` → true/false, else short answer); a question
 we cannot represent is kept with the reason, and every lossy detail becomes a note with its line. Putting the
 questions of several files together into one quiz is the importer's job (importer.py).
 """
@@ -140,8 +140,7 @@ def _read_question(read: ReadQuestion, body: str, lang: str) -> None:
     if (separator := answer.rfind("####")) >= 0:
         general = answer[separator + 4 :]
         answer = trim(answer[:separator])
-    if answer == "":
-        raise Skip("essay questions need a trainer to grade them; we grade automatically", ESSAY)
+    essay = answer == ""  # `{}`: the learner writes, a trainer grades
     inline = not text.endswith("}")  # Moodle's "missing word": the answers stand where the blank is
     rest = text[finish + 1 :]
     if (second := rest.find("{")) >= 0 or "}" in rest:
@@ -149,7 +148,11 @@ def _read_question(read: ReadQuestion, body: str, lang: str) -> None:
         raise Skip(f"a second answer block on line {where}: GIFT has one per question (Moodle's Cloze is not GIFT)")
     question_text = text[:start] + (_GAP if inline else "") + rest
     prose, text_format = _formatted(question_text)
-    if answer[0] == "#":
+    if essay:
+        if inline:
+            raise Skip("an essay's empty answer block must end the question", ESSAY)
+        read.gift_type, read.kind, fields = ESSAY, "essay", {}
+    elif answer[0] == "#":
         read.gift_type, read.kind = NUMERICAL, "numeric"
         fields = _numeric(read, answer[1:], lang)
     elif "~" in answer:

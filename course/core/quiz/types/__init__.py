@@ -25,6 +25,8 @@ class QuestionType:
     name: str = ""
     #: extra keys this type allows in a question mapping, besides the common ones
     keys: frozenset[str] = frozenset()
+    #: a trainer grades it (an essay): `grade` gives nothing, the attempt waits for the trainer's mark
+    graded_by_trainer: bool = False
 
     def parse(self, fields: Fields, data: LineDict) -> Any:
         """The type's frozen spec from a question mapping; report problems to `fields`, return None if unusable."""
@@ -97,6 +99,7 @@ def type_names() -> tuple[str, ...]:
 def _load_builtin_types() -> None:
     from course.core.quiz.types import (  # noqa: F401 - registers on import
         blanks,
+        essay,
         matching,
         multiple,
         numeric,
