@@ -438,7 +438,8 @@ class QuizStanding:
 def standing(user: CurrentUser, course: Course, quiz: Quiz) -> QuizStanding:
     attempts = attempts_of(user, course.id, quiz.id)
     submitted = [a for a in attempts if a.status == "submitted"]
-    last = max((a.submitted_at for a in submitted), default=None)
+    # The wait runs from the last submission, graded or still waiting for a trainer (as start_attempt counts it).
+    last = max((a.submitted_at for a in attempts if a.submitted_at is not None), default=None)
     ready = ready_at(quiz, last)
     best = max(submitted, key=lambda a: a.percent or 0.0, default=None)
     return QuizStanding(

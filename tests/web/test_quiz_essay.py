@@ -204,3 +204,29 @@ def test_the_queue_and_the_grading_page_are_for_the_trainers_of_the_learners_gro
     assert learner_client.get("/grading").status_code in (302, 403)
     assert learner_client.get(f"/grading/{attempt_id}").status_code in (302, 403)
     assert client_for(essay_app, own).get("/grading/999999").status_code == 404
+
+
+def test_the_wait_between_attempts_runs_from_a_submission_still_waiting_for_a_trainer(
+    make_app, make_user, tmp_path
+) -> None:
+    folder = quiz_folder(tmp_path, cooldown_minutes=10)
+    path = folder / COURSE / f"{MANDATE}.yml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["questions"].append(ESSAY_QUESTION)
+    path.write_text(dump_yaml(data), encoding="utf-8")
+    app = make_app(QUIZ_DIR=str(folder))
+    client = client_for(app, make_user(locale="en"))
+    submit_with_essay(app, client)
+    page = text_of(client.get(f"/courses/{COURSE}/quizzes/{MANDATE}").get_data(as_text=True))
+    assert "Waiting for a trainer" in page and "Your next attempt is possible at" in page
+
+
+def test_trying_a_quiz_with_an_essay_says_that_the_score_leaves_it_out(essay_app: Flask, make_user) -> None:
+    trainer = client_for(essay_app, make_user(role="trainer", locale="en"))
+    trainer.get("/")  # the first request imports the course
+    url = f"/studio/files/quizzes/{COURSE}/{MANDATE}.yml/try"
+    page = trainer.get(url).get_data(as_text=True)
+    number = page.count('<fieldset class="question')  # the essay comes last in the file
+    assert number == 8
+    response = trainer.post(url, data={f"q{number}": "Retention is what the bonus pays for.", "submit": "1"})
+    assert "1 essay waits for a trainer" in text_of(response.get_data(as_text=True))
