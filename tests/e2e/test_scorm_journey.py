@@ -192,11 +192,14 @@ def test_a_trainers_scorm_12_package_reports_a_completed_course_to_the_lms(
     log_in(studio, trainer(app))
     studio.goto("/studio")
     studio.get_by_role("link", name="SCORM-Pakete für ein LMS").first.click()
+    expect(studio.get_by_label("Titel im LMS")).to_be_visible()
     assert_accessible(studio, "the studio's SCORM packages page")
     studio.get_by_label("Titel im LMS").fill("Moodle Vertrieb")
     studio.get_by_label("Öffnet").select_option(label=f"Der ganze Kurs: {course_title('de')}")
     studio.get_by_label("SCORM 1.2 (die meisten LMS)").check()
     studio.get_by_role("button", name="Paket erstellen").click()
+    # The form posts and redirects: axe must wait for the new page, or it may run while the old one goes away.
+    expect(studio.get_by_role("button", name="Paket herunterladen (ZIP)")).to_be_visible()
     assert_accessible(studio, "the page of a new SCORM package")
     with studio.expect_download() as download:
         studio.get_by_role("button", name="Paket herunterladen (ZIP)").click()
