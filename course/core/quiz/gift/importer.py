@@ -1,8 +1,9 @@
 """GIFT → our quiz data: a GIFT file, and translations paired with it question by question, as one quiz.
 
-Nothing is dropped silently: a GIFT question we cannot represent is *skipped* with its GIFT type and line,
-and every lossy detail of a converted one (weights, partial credit, per-answer feedback we have no place for,
-tags …) is a *note* with its line. The result is YAML-ready data (see quiz_yaml.py to write it).
+Nothing is dropped silently: a GIFT question we cannot represent (a description) is *skipped* with its GIFT type
+and line, and the few details a converted one cannot keep (a penalty on a single-choice option, weights of a
+multiple-answer question that do not add up) are *notes* with their line. Titles, tags and the category are kept
+as the trainers' labels. The result is YAML-ready data (see quiz_yaml.py to write it).
 """
 
 from __future__ import annotations
