@@ -201,7 +201,7 @@ class AttemptKey:
         if kind == "single":
             return next(tokens[o["id"]] for o in question["options"] if o.get("correct"))
         if kind == "multiple":
-            return sorted((tokens[o["id"]] for o in question["options"] if _right_option(o)), key=int)
+            return sorted((tokens[o["id"]] for o in question["options"] if earns_points(o)), key=int)
         if kind == "truefalse":
             return question["answer"]
         if kind == "matching":
@@ -214,7 +214,7 @@ class AttemptKey:
             full = next(a for a in question["answers"] if a.get("percent", 100) == 100)
             return number_text(full["value"] if "value" in full else (full["min"] + full["max"]) / 2)
         if kind == "shorttext":
-            return _accepted(question, lang)
+            return accepted_text(question, lang)
         if kind == "blanks":  # a blank's token is its place in the file; its options are shuffled
             return self._blank_answers(question_id, question, lang, right=True)
         raise AssertionError(f"unknown type {kind}")
@@ -225,7 +225,7 @@ class AttemptKey:
         answers = {}
         for number, blank in enumerate(question["blanks"]):
             if "options" not in blank:
-                answers[str(number)] = _accepted(blank, lang) if right else "certainly not this"
+                answers[str(number)] = accepted_text(blank, lang) if right else "certainly not this"
                 continue
             order = [item.split(".", 1)[1] for item in layout if item.startswith(f"{blank['id']}.")]
             option = next(o["id"] for o in blank["options"] if bool(o.get("correct")) is right)
@@ -237,9 +237,9 @@ class AttemptKey:
         question, tokens = self.questions[question_id], self.tokens(question_id)
         kind = question["type"]
         if kind == "single":
-            return next(tokens[o["id"]] for o in question["options"] if not _right_option(o))
+            return next(tokens[o["id"]] for o in question["options"] if not earns_points(o))
         if kind == "multiple":
-            return sorted((tokens[o["id"]] for o in question["options"] if not _right_option(o)), key=int)
+            return sorted((tokens[o["id"]] for o in question["options"] if not earns_points(o)), key=int)
         if kind == "truefalse":
             return not question["answer"]
         if kind == "matching":
@@ -279,14 +279,14 @@ class AttemptKey:
         return data
 
 
-def _accepted(question: dict, lang: str) -> str:
+def accepted_text(question: dict, lang: str) -> str:
     """The first text a short-text question (or a text blank) accepts for full credit in `lang`."""
     if "accept" in question:
         return question["accept"][lang][0]
     return next(a["accept"][lang][0] for a in question["answers"] if a.get("percent", 100) == 100)
 
 
-def _right_option(option: dict) -> bool:
+def earns_points(option: dict) -> bool:
     """An option that earns points: right (`correct`), partly right or with a positive weight (`percent`)."""
     return bool(option.get("correct")) or option.get("percent", 0) > 0
 

@@ -17,6 +17,7 @@ from playwright.sync_api import Locator, Page, expect
 from sqlalchemy import text
 
 from course.extensions import db
+from tests.quiz_helpers import accepted_text, earns_points
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CONTENT_DIR = PROJECT_ROOT / "content"
@@ -314,15 +315,10 @@ def _single(question: dict, order: list[str], name: str, lang: str) -> tuple[tup
     )
 
 
-def _earns(option: dict) -> bool:
-    """An option to tick for full points: right, or with a positive weight."""
-    return bool(option.get("correct")) or option.get("percent", 0) > 0
-
-
 def _multiple(question: dict, order: list[str], name: str, lang: str) -> tuple[tuple[FieldAction, ...], ...]:
-    correct = [option["id"] for option in question["options"] if _earns(option)]
+    correct = [option["id"] for option in question["options"] if earns_points(option)]
     right = tuple(FieldAction("check", name, _position(order, option_id)) for option_id in correct)
-    wrong_id = next(option["id"] for option in question["options"] if not _earns(option))
+    wrong_id = next(option["id"] for option in question["options"] if not earns_points(option))
     return right, (FieldAction("check", name, _position(order, wrong_id)),)  # one wrong tick and no right one: 0
 
 
@@ -379,15 +375,8 @@ def format_number(number: float, lang: str) -> str:
     return whole
 
 
-def _accepted(question: dict, lang: str) -> str:
-    """The first text a short-text question or text blank accepts for full credit in `lang`."""
-    if "accept" in question:
-        return str(question["accept"][lang][0])
-    return str(next(answer for answer in question["answers"] if answer.get("percent", 100) == 100)["accept"][lang][0])
-
-
 def _shorttext(question: dict, order: list[str], name: str, lang: str) -> tuple[tuple[FieldAction, ...], ...]:
-    return (FieldAction("fill", name, _accepted(question, lang)),), (FieldAction("fill", name, "xylophone"),)
+    return (FieldAction("fill", name, accepted_text(question, lang)),), (FieldAction("fill", name, "xylophone"),)
 
 
 def _blanks(question: dict, order: list[str], name: str, lang: str) -> tuple[tuple[FieldAction, ...], ...]:
@@ -402,7 +391,7 @@ def _blanks(question: dict, order: list[str], name: str, lang: str) -> tuple[tup
             right.append(FieldAction("select", field, _position(own, correct)))
             wrong.append(FieldAction("select", field, _position(own, other)))
         else:
-            right.append(FieldAction("fill", field, _accepted(blank, lang)))
+            right.append(FieldAction("fill", field, accepted_text(blank, lang)))
             wrong.append(FieldAction("fill", field, "xylophone"))
     return tuple(right), tuple(wrong)
 
