@@ -218,9 +218,18 @@ def candidates(question) -> tuple[list[Candidate], list[Candidate]]:  # noqa: AN
         base = full.value if full.value is not None else full.low
         raw += [{"text": f"{base * 0.85:g}", "value": base * 0.85}, {"text": "1", "value": 1.0}]
     elif kind == "shorttext":
-        for _lang, texts in spec.accept:
+        for lang in ("de", "en"):
+            texts = spec.accepted(lang)
             raw += [texts[0], texts[0].lower()]
         raw += ["Provision", "commission", "bonus", "Verkäufer"]
+    elif kind == "blanks":  # every blank right, the first one wrong, every one wrong
+        right_ones = {blank.id: _blank_answer(blank, right=True) for blank in spec.blanks}
+        wrong_ones = {blank.id: _blank_answer(blank, right=False) for blank in spec.blanks}
+        first = spec.blanks[0].id
+        raw += [right_ones, {**right_ones, first: wrong_ones[first]}, wrong_ones]
+    elif kind == "essay":  # a trainer's mark, not the grader's: full, half or none for a written answer
+        text = "Mostly fixed pay, no revenue commission, a year-end bonus tied to retention."
+        return [Candidate(text, 1.0)], [Candidate(text, 0.5), Candidate(text, 0.0)]
     grader = question_type(kind)
     graded = [Candidate(response, grader.grade(spec, response).fraction) for response in raw]
     right = [c for c in graded if c.fraction >= 1 - 1e-9]
@@ -228,6 +237,14 @@ def candidates(question) -> tuple[list[Candidate], list[Candidate]]:  # noqa: AN
     if not right or not other:
         raise BenchError(f"question {question.id}: no right or no wrong candidate response")
     return right, other
+
+
+def _blank_answer(blank, right: bool) -> str:  # noqa: ANN001 - a core Blank
+    """A select blank's right (or another) option id, a text blank's first accepted (or a wrong) text."""
+    if blank.kind.name == "single":
+        correct = blank.spec.correct
+        return min(correct) if right else next(o.id for o in blank.spec.options if o.id not in correct)
+    return blank.spec.accepted("de")[0] if right else "Provision"
 
 
 class Copier:

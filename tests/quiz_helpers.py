@@ -217,6 +217,8 @@ class AttemptKey:
             return accepted_text(question, lang)
         if kind == "blanks":  # a blank's token is its place in the file; its options are shuffled
             return self._blank_answers(question_id, question, lang, right=True)
+        if kind == "essay":  # the model answer: a trainer still has to mark it
+            return question["explanation"][lang]
         raise AssertionError(f"unknown type {kind}")
 
     def _blank_answers(self, question_id: str, question: dict, lang: str, right: bool) -> dict[str, str]:
@@ -255,6 +257,8 @@ class AttemptKey:
             return "certainly not this"
         if kind == "blanks":
             return self._blank_answers(question_id, question, lang="en", right=False)
+        if kind == "essay":  # left empty: it scores 0 and waits for nobody
+            return ""
         raise AssertionError(f"unknown type {kind}")
 
     def right_answers(self, lang: str = "en") -> dict[str, object]:

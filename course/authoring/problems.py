@@ -98,6 +98,7 @@ TEMPLATES = (
     N_("duplicate %(what)s id %(id)s"),
     N_("%(key)s must be a whole number from %(low)s to %(high)s (got %(value)s)"),
     N_("draw (%(draw)s) asks for more questions than the pool has (%(count)s)"),
+    N_("draw (%(draw)s) is less than the %(count)s questions marked always: true"),
     N_("a quiz has at most %(max)s questions"),
     N_("unknown question type %(type)s (known: %(known)s)"),
     N_("points must be above 0"),
@@ -117,6 +118,30 @@ TEMPLATES = (
     N_("%(key)s has answers for %(lang)s, which is not one of the course's languages"),
     N_("%(key)s.%(lang)s must be a list of non-empty texts"),
     N_("prompt %(id)s: match must be one of the choice ids (%(ids)s)"),
+    # partial credit and weights
+    N_("option %(id)s is the right one and earns 100 %%: give percent only to partly right options"),
+    N_(
+        "option %(id)s: percent must be from 0 to below 100 for a partly right option (got %(value)s); "
+        "a right option has correct: true"
+    ),
+    N_("option %(id)s: give every option either a percent (weights) or correct: true (the penalty rule), not both"),
+    N_("option %(id)s has no percent: with weights, every option needs one (0 for one that neither earns nor costs)"),
+    N_("option %(id)s: percent must be from -100 to 100 (got %(value)s)"),
+    N_(
+        "the positive weights add up to %(sum)s %%; they must add up to 100 %%, so that ticking every right option "
+        "earns all the points"
+    ),
+    N_("percent must be from 0 to 100 (got %(value)s)"),
+    N_("no answer gives full credit: give one of them percent: 100"),
+    N_("give %(key)s inside each of answers, not beside them"),
+    # blanks and essays
+    N_("a question has at most %(max)s blanks"),
+    N_("duplicate blank id %(id)s"),
+    N_("blank %(id)s needs either options (a select) or accept/answers (a text field), not both"),
+    N_("max_chars must be a whole number from 50 to %(max)s"),
+    # trainers' labels
+    N_("tags must be a list of short one-line texts (at most %(max)s characters each)"),
+    N_("category must be a short one-line text (at most %(max)s characters each)"),
 )
 #: "question 'x': " in front of another message
 QUESTION_PREFIX = N_("question %(id)s: %(message)s")
@@ -129,7 +154,10 @@ def _patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
     compiled = []
     for template in TEMPLATES:
         parts = _PLACEHOLDER.split(template)  # literal, name, literal, name, …
-        regex = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts))
+        # "%%" is gettext's way of writing the "%" the message itself holds
+        regex = "".join(
+            re.escape(part.replace("%%", "%")) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts)
+        )
         compiled.append((re.compile(regex, re.DOTALL), template))
     return tuple(compiled)
 

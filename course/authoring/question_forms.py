@@ -7,6 +7,7 @@ and nothing typed is lost.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 from flask_babel import lazy_gettext as _l
@@ -20,6 +21,7 @@ from course.authoring.forms import MAX_ID, _base_number, _newlines, _no_control_
 from course.core.authoring.documents import FORM_TYPES, unused_id
 from course.core.quiz.model import AnswerError
 from course.core.quiz.numbers import parse_number
+from course.core.quiz.types.essay import MAX_CHARS, MIN_CHARS
 from course.core.quiz.types.multiple import WEIGHT_SUM_SLACK
 from course.core.text.slug import ID_PATTERN
 from course.forms import strip
@@ -64,6 +66,18 @@ def _parse(text: str) -> float | None:
     return None
 
 
+def _whole(text: str | None) -> int | None:
+    """A whole number as the trainer types it, with or without thousands separators (3000, 3.000, 3,000)."""
+    digits = re.sub(r"[.,\s]", "", text or "")
+    return int(digits) if digits.isdigit() else None
+
+
+def _answer_length(form: Form, field: StringField) -> None:
+    value = _whole(field.data)
+    if field.data and (value is None or not MIN_CHARS <= value <= MAX_CHARS):
+        raise ValidationError(_l("Enter a whole number from %(low)d to %(high)d.", low=MIN_CHARS, high=MAX_CHARS))
+
+
 def _whole_or_float(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
 
@@ -81,7 +95,7 @@ def _per_language(form: Form, prefix: str, languages: Sequence[str]) -> dict[str
     return {lang: form[f"{prefix}_{lang}"].data for lang in languages if form[f"{prefix}_{lang}"].data}
 
 
-OPTIONAL_TEXTS = ("feedback", "feedback_true", "feedback_false", "feedback_wrong", "unit")
+OPTIONAL_TEXTS = ("feedback", "feedback_true", "feedback_false", "feedback_wrong", "unit", "rubric")
 #: per question type, its lists of rows (the first is the one "add-row" and "remove-3" without a list name mean)
 ROW_LISTS = {
     "single": ("options",),
@@ -237,6 +251,7 @@ class QuestionForm(FlaskForm):
         filters=[strip],
     )
     points = StringField(_l("Points"), validators=[DataRequired(_l("Enter the points.")), _number], filters=[strip])
+    always = BooleanField(_l("Ask this question in every attempt (when the quiz draws its questions)"))
 
     kind: str = ""
     languages: tuple[str, ...] = ()
@@ -333,6 +348,12 @@ def for_type(kind: str, languages: Sequence[str], links: Mapping[str, list[Selec
         for lang in languages:
             setattr(Form, f"accept_{lang}", _text_field(_l("Accepted answers, one per line"), lang, True))
             setattr(Form, f"feedback_wrong_{lang}", _text_field(_l("Feedback for a wrong answer"), lang, False))
+    elif kind == "essay":
+        Form.max_chars = StringField(
+            _l("Longest answer, in characters"), validators=[Optional(), _answer_length], filters=[strip]
+        )
+        for lang in languages:
+            setattr(Form, f"rubric_{lang}", _text_field(_l("Rubric for the trainer who grades"), lang, False))
     return Form
 
 
@@ -361,6 +382,7 @@ def form_data(question: Mapping, languages: Sequence[str]) -> dict:
     data: dict = {
         "question_id": str(question.get("id", "")),
         "points": str(_whole_or_float(points)) if isinstance(points, int | float) else str(points),
+        "always": question.get("always") is True,
     }
     for lang in languages:
         data[f"text_{lang}"] = _text(question.get("text"), lang)
@@ -401,6 +423,11 @@ def form_data(question: Mapping, languages: Sequence[str]) -> dict:
             answers = accept.get(lang)
             data[f"accept_{lang}"] = "\n".join(str(a) for a in answers) if isinstance(answers, list) else ""
             data[f"feedback_wrong_{lang}"] = _text(question.get("feedback_wrong"), lang)
+    elif kind == "essay":
+        limit = question.get("max_chars")
+        data["max_chars"] = "" if limit is None else str(limit)
+        for lang in languages:
+            data[f"rubric_{lang}"] = _text(question.get("rubric"), lang)
     return data
 
 
@@ -473,6 +500,10 @@ def question_from(form: QuestionForm, original: Mapping) -> dict:
     question["lesson"] = links[languages[0]] if len(set(links.values())) == 1 else links
     question["text"] = _per_language(form, "text", languages)
     question["explanation"] = _per_language(form, "explanation", languages)
+    if form.always.data:
+        question["always"] = True
+    else:
+        question.pop("always", None)
     if form.kind == "matching":
         question.update(_matching_from(form, original))
     elif form.kind == "numeric":
@@ -511,6 +542,13 @@ def question_from(form: QuestionForm, original: Mapping) -> dict:
             for lang in languages
         }
         _optional_text(question, "feedback_wrong", _per_language(form, "feedback_wrong", languages))
+    elif form.kind == "essay":
+        limit = _whole(form.max_chars.data)
+        if limit is not None:
+            question["max_chars"] = limit
+        else:
+            question.pop("max_chars", None)
+        _optional_text(question, "rubric", _per_language(form, "rubric", languages))
     return question
 
 

@@ -182,7 +182,7 @@ def drawn_quiz():
     parsed, problems = parse_quiz(
         "quizzes/kam-pay/designing-a-kam-bonus-plan-quiz.yml", DRAW_FILE.read_text("utf-8"), "kam-pay", ("de", "en")
     )
-    assert parsed is not None and parsed.draw == 6 and len(parsed.questions) == 8, problems
+    assert parsed is not None and parsed.draw == 7 and len(parsed.questions) == 9, problems
     return parsed
 
 
@@ -252,7 +252,7 @@ def stored_attempts(draw: st.DrawFn, quiz, drawn: int | None = None) -> list[dic
 
 @given(data=st.data())
 def test_the_counted_report_equals_the_report_from_stored_answers(quiz, drawn_quiz, data: st.DataObject) -> None:
-    for each, drawn in ((quiz, None), (drawn_quiz, 6)):
+    for each, drawn in ((quiz, None), (drawn_quiz, 7)):
         attempts = data.draw(stored_attempts(each, drawn))
         counts = counted(each, attempts)
         assert counts is not None
@@ -263,11 +263,11 @@ def test_the_counted_report_equals_the_report_from_stored_answers(quiz, drawn_qu
 
 def test_a_drawn_quiz_needs_the_marks_per_position(drawn_quiz) -> None:
     attempts = [
-        {q.id: {"response": None, "mark": float(i % 2), "max_mark": float(q.points)} for q in drawn_quiz.questions[:6]}
+        {q.id: {"response": None, "mark": float(i % 2), "max_mark": float(q.points)} for q in drawn_quiz.questions[:7]}
         for i in range(3)
     ]
     counts = counted(drawn_quiz, attempts)
-    assert positions_needed(drawn_quiz, counts.attempts) == 6 and len(counts.positions) == 6
+    assert positions_needed(drawn_quiz, counts.attempts) == 7 and len(counts.positions) == 7
     with pytest.raises(ValueError, match="positions"):
         report_from_counts(drawn_quiz, replace(counts, positions=()), "en")
 

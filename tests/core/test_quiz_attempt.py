@@ -112,6 +112,37 @@ def test_different_seeds_can_draw_different_questions() -> None:
     assert len({tuple(slot.question_id for slot in make_layout(quiz, seed)) for seed in range(20)}) > 1
 
 
+@given(
+    seed=st.integers(min_value=0, max_value=2**64),
+    draw=st.integers(2, 6),
+    fixed=st.sets(st.sampled_from(POOL), max_size=2),
+)
+@settings(max_examples=150)
+def test_questions_marked_always_are_in_every_draw_beside_a_random_rest(seed: int, draw: int, fixed: set[str]) -> None:
+    questions = tuple(dataclasses.replace(q, always=q.id in fixed) for q in QUIZ.questions)
+    quiz = dataclasses.replace(QUIZ, draw=draw, questions=questions)
+    drawn = [slot.question_id for slot in make_layout(quiz, seed)]
+    assert fixed <= set(drawn) and len(drawn) == len(set(drawn)) == draw
+    assert drawn == [question_id for question_id in POOL if question_id in drawn]
+
+
+def test_a_quiz_without_always_questions_draws_as_it_always_did() -> None:
+    # Stored attempts keep their layout, but a seed must still give what it gave before `always` existed.
+    quiz = dataclasses.replace(QUIZ, draw=3)
+    assert [[slot.question_id for slot in make_layout(quiz, seed)] for seed in (1, 2, 3)] == [
+        ["one", "two", "five"],
+        ["one", "six", "seven"],
+        ["two", "five", "six"],
+    ]
+
+
+def test_always_questions_can_differ_from_draw_to_draw_only_in_the_rest() -> None:
+    questions = tuple(dataclasses.replace(q, always=q.id == "seven") for q in QUIZ.questions)
+    quiz = dataclasses.replace(QUIZ, draw=2, questions=questions)
+    draws = {tuple(slot.question_id for slot in make_layout(quiz, seed)) for seed in range(30)}
+    assert len(draws) > 1 and all(draw[-1] == "seven" for draw in draws)
+
+
 def test_ordering_is_shuffled_even_when_the_quiz_does_not_shuffle() -> None:
     quiz = dataclasses.replace(QUIZ, shuffle=False)
     orders = {next(s.order for s in make_layout(quiz, seed) if s.question_id == "five") for seed in range(20)}

@@ -934,6 +934,7 @@ def test_export_notes_what_gift_cannot_hold() -> None:
         {
             "id": "many",
             "type": "multiple",
+            "always": True,
             "lesson": LESSON,
             "text": en("Which?"),
             "explanation": en("E."),
@@ -953,6 +954,7 @@ def test_export_notes_what_gift_cannot_hold() -> None:
             "weight 9.09091% is not one of Moodle's grade steps: import it in Moodle with 'nearest grade' "
             "matching (it then rounds)",
         ),
+        ("many", "always: true has no GIFT form; add the question to the Moodle quiz itself, not as a random one"),
     ]
     assert "\t~%-9.09091%Option 11\n" in exported.text
 

@@ -83,9 +83,9 @@ def parse(text: str, path: str = PATH) -> tuple[object, list]:
     return parse_quiz(path, text, "demo", LANGS, ANCHORS)
 
 
-def broken(line: int, new: str) -> str:
-    """VALID with its `line` (1-based) replaced by `new`."""
-    lines = VALID.split("\n")
+def broken(line: int, new: str, text: str = VALID) -> str:
+    """`text` (VALID) with its `line` (1-based) replaced by `new`."""
+    lines = text.split("\n")
     lines[line - 1] = new
     return "\n".join(lines)
 
@@ -175,6 +175,7 @@ def test_optional_settings_take_their_documented_defaults() -> None:
         (3, "pass_percent: 0", 3, "pass_percent must be a whole number from 1 to 100 (got 0)"),
         (33, "    tolerance: -5", 33, "tolerance must be at least 0 (got -5)"),
         (14, '      - {id: right, text: {de: "Ja", en: "Yes"}, correct: "yes"}', 14, "correct must be true or false"),
+        (9, "    always: 1", 9, "always must be true or false (got 1)"),
     ],
     ids=[
         "missing-title-translation",
@@ -199,12 +200,21 @@ def test_optional_settings_take_their_documented_defaults() -> None:
         "pass-percent-zero",
         "negative-tolerance",
         "correct-not-boolean",
+        "always-not-boolean",
     ],
 )
 def test_broken_quiz_is_refused_naming_the_line(line: int, new: str, expected_line: int, message: str) -> None:
     quiz, problems = parse(broken(line, new))
     assert quiz is None
     assert {(p.path, p.line) for p in problems if message in p.message} == {(PATH, expected_line)}
+
+
+def test_a_draw_smaller_than_the_questions_always_asked_is_refused() -> None:
+    text = broken(9, "    always: true").replace("  - id: match-up\n", "  - id: match-up\n    always: true\n", 1)
+    _, problems = parse(broken(3, "draw: 1", text))
+    assert [(p.line, p.message) for p in problems] == [(3, "draw (1) is less than the 2 questions marked always: true")]
+    quiz, problems = parse(broken(3, "draw: 2", text))
+    assert problems == [] and [q.id for q in quiz.questions if q.always] == ["pick-one", "match-up"]
 
 
 def test_each_broken_variant_differs_from_the_valid_quiz_in_one_line() -> None:

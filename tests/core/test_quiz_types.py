@@ -582,8 +582,7 @@ def all_keys(value: object) -> set[str]:
 
 
 def test_bundled_quizzes_use_every_question_type() -> None:
-    # The essay joins the bundled course with its trainer's grading in the course's own flows (issue #20).
-    assert {question.type for _, question in BUNDLED_QUESTIONS} == set(SAMPLES) - {"essay"}
+    assert {question.type for _, question in BUNDLED_QUESTIONS} == set(SAMPLES)
 
 
 @pytest.mark.parametrize("seed", [0, 1])

@@ -145,6 +145,20 @@ def same_team(app: Flask, trainer: Learner, learner: Learner) -> None:
         db.session.commit()
 
 
+def make_trainer(app: Flask, learner: Learner | None = None) -> Learner:
+    """A trainer account; with `learner`, one who looks after that learner: other journeys on this server make
+    groups, and on a site with groups a trainer sees only the learners of their own."""
+    from course.auth.operations import create_user
+
+    trainer = new_learner("Tanja Trainerin")
+    with app.app_context():
+        create_user(trainer.email, PASSWORD, trainer.name, role="trainer")
+        db.session.commit()
+    if learner is not None:
+        same_team(app, trainer, learner)
+    return trainer
+
+
 def log_in(page: Page, learner: Learner) -> None:
     response = page.goto("/auth/login")
     assert response is not None and response.ok
@@ -397,8 +411,8 @@ def _blanks(question: dict, order: list[str], name: str, lang: str) -> tuple[tup
 
 
 def _essay(question: dict, order: list[str], name: str, lang: str) -> tuple[tuple[FieldAction, ...], ...]:
-    # A trainer grades it; these journeys write an answer and leave it blank for the wrong one.
-    return (FieldAction("fill", name, "Retention pays: the mandate's objectives decide the bonus."),), ()
+    # A trainer grades it: the right answer is the model answer (the explanation), the wrong one is left empty.
+    return (FieldAction("fill", name, question["explanation"][lang]),), ()
 
 
 _ANSWERS = {
@@ -449,6 +463,53 @@ def start_quiz(page: Page, quiz_id: str, lang: str) -> int:
 
 def submit_answers(page: Page, lang: str) -> None:
     page.get_by_role("button", name=QUIZ_TEXT[lang]["submit"], exact=True).click()
+
+
+def has_essay(keys: list[QuestionKey]) -> bool:
+    """Whether the attempt asks a question a trainer grades (answered, its submission waits for them)."""
+    return any(key.type == "essay" for key in keys)
+
+
+def grade_essays(page: Page, app: Flask, lang: str, learner: Learner, comment: str) -> None:
+    """A trainer, in their own browser, opens "Answers to grade" and gives every essay of the learner's waiting
+    attempts full marks and a comment."""
+    points = {q["id"]: float(q.get("points", 1)) for quiz_id in quiz_ids() for q in quiz_file(quiz_id)["questions"]}
+    page.goto("/grading")
+    expect(page.get_by_role("heading", level=1)).to_have_text(say(app, lang, "Answers to grade"))
+    rows = page.locator("tbody tr").filter(has=page.get_by_role("rowheader", name=learner.name, exact=True))
+    expect(rows).not_to_have_count(0)
+    for _ in range(rows.count()):
+        rows.first.get_by_role("link", name=re.compile(re.escape(say(app, lang, "Grade")))).click()
+        marks = page.locator('input[name^="mark-"]')
+        expect(marks).not_to_have_count(0)
+        for field in marks.all():
+            question_id = (field.get_attribute("name") or "").removeprefix("mark-")
+            field.fill(f"{points[question_id]:g}")
+            page.locator(f'textarea[name="comment-{question_id}"]').fill(comment)
+        page.get_by_role("button", name=say(app, lang, "Save the grade"), exact=True).click()
+        expect(page.get_by_role("status")).to_contain_text(say(app, lang, "Graded: the learner's result counts now."))
+    expect(rows).to_have_count(0)
+
+
+def expect_waiting_for_a_trainer(page: Page, app: Flask, lang: str) -> None:
+    """The review of a submitted attempt whose essay is not graded yet: no verdict, no score."""
+    expect(page).to_have_url(re.compile(r"/attempts/\d+/review$"))
+    expect(page.locator("#result-title")).to_have_text(say(app, lang, "Waiting for a trainer"))
+    expect(page.locator(".essay__answer")).to_have_count(1)
+    waits = (
+        "A trainer grades your written answer. Your result, and your progress in the course, count once it is "
+        "graded; you get a notification then."
+    )
+    expect(score_line(page)).to_have_text(say(app, lang, waits))
+
+
+def open_graded_review(page: Page, app: Flask, lang: str, quiz_id: str) -> None:
+    """The learner follows the notification that a trainer graded their written answer to the review."""
+    page.goto("/notifications")
+    title = quiz_title(quiz_id, lang)
+    text = say(app, lang, "A trainer graded your written answer in the quiz “%(quiz)s”.", quiz=title)
+    page.get_by_role("button", name=text).first.click()  # opening it marks it read
+    expect(page).to_have_url(re.compile(r"/attempts/\d+/review$"))
 
 
 def score_line(page: Page) -> Locator:

@@ -21,30 +21,30 @@ import zxingcpp
 from flask import Flask
 from playwright.sync_api import Page, expect
 
-from course.auth.operations import create_user
 from course.core.certificates.credential import recipient_matches, verify_credential
 from course.core.certificates.signing import public_key_from_multibase
-from course.extensions import db
 
 from .conftest import LiveServer
 from .helpers import (
     COURSE_ID,
     DESKTOP,
-    PASSWORD,
     PHONE,
     QUIZ_TEXT,
     Learner,
     PageFactory,
     answer_all,
     attempt_key,
+    expect_waiting_for_a_trainer,
+    grade_essays,
+    has_essay,
     lesson_ids,
     lesson_path,
     log_in,
-    new_learner,
+    make_trainer,
+    open_graded_review,
     quiz_ids,
     quiz_path,
     register,
-    same_team,
     say,
     start_quiz,
     submit_answers,
@@ -55,6 +55,8 @@ from .test_sandbox_assignment import adapt_the_plan_in_two_kinds_of_account, try
 CERTIFICATE_PAGE = f"/courses/{COURSE_ID}/certificate"
 # The name confirmed at issue differs from the account's name, in a script beyond ASCII, per language.
 CONFIRMED_NAME = {"de": "Zoë Ångström-Łukasiewicz", "en": "Γιώργος Παπαδόπουλος"}
+ESSAY_QUIZ = "designing-a-kam-bonus-plan-quiz"  # asks its essay in every attempt
+ESSAY_COMMENT = {"de": "Gut begründet.", "en": "Well argued."}
 
 
 def complete_every_lesson(page: Page, app: Flask, lang: str) -> None:
@@ -66,14 +68,32 @@ def complete_every_lesson(page: Page, app: Flask, lang: str) -> None:
         expect(page).not_to_have_url(re.compile(re.escape(lesson_path(lesson_id)) + "$"))
 
 
-def pass_every_quiz(page: Page, app: Flask, lang: str) -> None:
+def pass_every_quiz(page: Page, app: Flask, lang: str) -> list[str]:
+    """Every quiz answered right; the quizzes whose attempt waits for a trainer to grade an essay are returned."""
+    waiting = []
     for quiz_id in quiz_ids():
         response = page.goto(quiz_path(quiz_id))
         assert response is not None and response.ok
         attempt_id = start_quiz(page, quiz_id, lang)
-        answer_all(page, attempt_key(app, attempt_id, lang))
+        keys = attempt_key(app, attempt_id, lang)
+        answer_all(page, keys)
         submit_answers(page, lang)
-        expect(page.locator("#result-title")).to_have_text(QUIZ_TEXT[lang]["passed"])
+        if has_essay(keys):
+            expect_waiting_for_a_trainer(page, app, lang)
+            waiting.append(quiz_id)
+        else:
+            expect(page.locator("#result-title")).to_have_text(QUIZ_TEXT[lang]["passed"])
+    return waiting
+
+
+def have_the_essays_graded(page: Page, trainer_page: Page, app: Flask, lang: str, learner: Learner) -> None:
+    """A trainer who looks after the learner grades their essays in another browser; the learner follows the
+    notification to the graded review."""
+    log_in(trainer_page, make_trainer(app, learner))
+    grade_essays(trainer_page, app, lang, learner, ESSAY_COMMENT[lang])
+    open_graded_review(page, app, lang, ESSAY_QUIZ)
+    expect(page.locator("#result-title")).to_have_text(QUIZ_TEXT[lang]["passed"])
+    expect(page.locator(".essay__answer").last).to_have_text(ESSAY_COMMENT[lang])
 
 
 def pass_the_sandbox(page: Page, app: Flask, lang: str, learner: Learner) -> None:
@@ -97,17 +117,6 @@ def qr_payloads(document: Path) -> list[str]:
 
 def squeezed(text: str) -> str:
     return re.sub(r"\s+", "", text)
-
-
-def make_trainer(app: Flask, learner: Learner) -> Learner:
-    """A trainer who looks after the learner: other journeys on this server make groups, and on a site with groups
-    a trainer sees only the learners of their own."""
-    trainer = new_learner("Tanja Trainer")
-    with app.app_context():
-        create_user(trainer.email, PASSWORD, trainer.name, role="trainer")
-        db.session.commit()
-    same_team(app, trainer, learner)
-    return trainer
 
 
 @pytest.mark.parametrize(
@@ -141,8 +150,11 @@ def test_a_learner_earns_downloads_and_verifies_the_certificate_and_a_trainer_re
     findings["the certificate page with the checklist"] = blocking_violations(page)
 
     complete_every_lesson(page, app, lang)
-    pass_every_quiz(page, app, lang)
-    expect(page.locator("#result-title")).to_be_visible()
+    assert pass_every_quiz(page, app, lang) == [ESSAY_QUIZ]
+    page.goto(CERTIFICATE_PAGE)
+    expect(open_steps).to_have_count(3)  # the quiz whose essay waits for a trainer, and the sandbox's two passes
+    trainer_page = new_page(locale=locale, color_scheme=color_scheme)
+    have_the_essays_graded(page, trainer_page, app, lang, learner)
     page.goto(CERTIFICATE_PAGE)
     expect(open_steps).to_have_count(2)  # only the sandbox is left: the assigned account, another kind
     pass_the_sandbox(page, app, lang, learner)
@@ -217,9 +229,7 @@ def test_a_learner_earns_downloads_and_verifies_the_certificate_and_a_trainer_re
     expect(facts).to_contain_text(public_id)
     findings["the verification page (valid)"] = blocking_violations(visitor)
 
-    # A trainer finds it, revokes it with a reason; the same page now says "revoked", with the reason.
-    trainer_page = new_page(locale=locale, color_scheme=color_scheme)
-    log_in(trainer_page, make_trainer(app, learner))
+    # The trainer finds it, revokes it with a reason; the same page now says "revoked", with the reason.
     trainer_page.goto(f"/courses/{COURSE_ID}/certificates")
     trainer_page.get_by_label(say(app, lang, "Name or email contains"), exact=True).fill(learner.email)
     trainer_page.get_by_role("button", name=say(app, lang, "Filter"), exact=True).click()

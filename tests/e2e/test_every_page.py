@@ -30,6 +30,7 @@ from course.auth import operations as accounts
 from course.certificates import documents
 from course.certificates import operations as certificates
 from course.certificates.keys import signing_key
+from course.core.quiz import pick
 from course.core.scorm import parse_target
 from course.extensions import db
 from course.groups import operations as groups
@@ -59,6 +60,7 @@ class Seed:
     learner_id: int = 0
     open_attempt: int = 0
     submitted_attempt: int = 0
+    essay_attempt: int = 0
     design_id: int = 0
     versions: tuple[int, int] = (1, 2)
     certificate: str = ""
@@ -156,6 +158,7 @@ PAGES: dict[str, tuple[Visit, ...]] = {
     ),
     "authoring.try_quiz": (visit("trainer", f"/studio/files/{QUIZ_FILE}/try"),),
     "quiz.queue": (visit("trainer", "/grading"),),
+    "quiz.grade": (visit("trainer", lambda s: f"/grading/{s.essay_attempt}"),),
     "authoring.gift_upload": (visit("trainer", f"{STUDIO}/gift"),),
     "authoring.media": (visit("trainer", "/studio/media"),),
     "analytics.learners": (visit("trainer", f"{STUDIO}/learners"),),
@@ -217,9 +220,6 @@ EXCLUDED: dict[str, str] = {
     "jobs.status": "JSON status for the job page's JavaScript",
     "jobs.download": "the file a background job made (ZIP, CSV)",
     "authoring.gift_download": "GIFT text download",
-    # A page, but only for an attempt with an essay, and the bundled quizzes have none yet (issue #20 adds one):
-    # tests/web/test_quiz_essay.py opens it for a quiz with an essay.
-    "quiz.grade": "the grading page of an attempt with an essay",
     "certificates.pdf": "PDF download",
     "certificates.credential": "signed credential (JSON) download",
     "certificates.issuer": "issuer profile (JSON) for credential verifiers",
@@ -333,6 +333,11 @@ def seed_everything(app: Flask) -> Seed:
         quizzes.submit_attempt(done, first, {})
         seed.submitted_attempt = done.id
         seed.open_attempt = quizzes.start_attempt(learner, course, second)[0].id
+        with_essay = next(quiz for quiz in course.quizzes if any(q.type == "essay" for q in quiz.questions))
+        waiting, _new = quizzes.start_attempt(learner, course, with_essay)
+        essay = next(q for q in with_essay.questions if q.type == "essay")
+        quizzes.submit_attempt(waiting, with_essay, {essay.id: pick(essay.explanation, "de")})
+        seed.essay_attempt = waiting.id
         for quiz in course.quizzes[1:]:  # the first one stays failed (submitted empty): both kinds of result
             db.session.add(
                 QuizResult(

@@ -19,8 +19,7 @@ from course.extensions import db
 from course.publishing import operations as publishing
 
 from .conftest import LiveServer
-from .helpers import PageFactory, answer_all, file_order_keys, log_in
-from .test_studio_journey import make_trainer
+from .helpers import PageFactory, answer_all, file_order_keys, log_in, make_trainer
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "moodle-syntax.gift"
 QUIZ = "moodle-syntax"

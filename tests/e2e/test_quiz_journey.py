@@ -20,10 +20,16 @@ from .helpers import (
     answer_all,
     attempt_id_of,
     attempt_key,
+    expect_waiting_for_a_trainer,
     fill_answer,
     format_number,
+    grade_essays,
+    has_essay,
     lesson_path,
     lesson_title,
+    log_in,
+    make_trainer,
+    open_graded_review,
     question_fieldset,
     quiz_file,
     quiz_ids,
@@ -210,35 +216,60 @@ def test_without_javascript_a_learner_checks_by_form_post_fails_retakes_and_pass
 
 
 # One quiz per language is failed first and then retaken; the others are passed at the first attempt.
-FAIL_FIRST = {"de": -1, "en": 3}  # an index into quiz_ids(): the drawn-questions quiz in German
+FAIL_FIRST = {"de": -1, "en": 3}  # an index into quiz_ids(): the drawn-questions quiz (with its essay) in German
+ESSAY_COMMENT = {
+    "de": "Überzeugend begründet: fest, ohne Provision, an die Bindung geknüpft.",
+    "en": "Well argued: mostly fixed, no commission, tied to retention.",
+}
 
 
 @pytest.mark.parametrize("locale", ["de-DE", "en-GB"])
 def test_every_quiz_can_be_passed_and_reviewed(new_page: PageFactory, live_server: LiveServer, locale: str) -> None:
-    lang = locale[:2]
+    """Every quiz passed in the browser; the one with an essay waits for a trainer, who grades it in their own
+    browser, and the learner follows the notification to the mark and the comment, and the course counts it."""
+    app, lang = live_server.app, locale[:2]
     texts = QUIZ_TEXT[lang]
     page = new_page(locale=locale)
-    register(page)
+    learner = register(page)
     quizzes = quiz_ids()
     fail_first = quizzes[FAIL_FIRST[lang]]
+    waiting = []
 
     for quiz_id in quizzes:
         response = page.goto(quiz_path(quiz_id))
         assert response is not None and response.ok
         attempt_id = start_quiz(page, quiz_id, lang)
-        keys = attempt_key(live_server.app, attempt_id, lang)
+        keys = attempt_key(app, attempt_id, lang)
         if quiz_id == fail_first:
             answer_all(page, keys, wrong=True)
             submit_answers(page, lang)
+            if has_essay(keys):  # an essay left empty is unanswered: it scores 0 and waits for nobody
+                page.get_by_role("button", name=texts["submit_anyway"], exact=True).click()
             expect_review(page, keys, lang, passed=False, percent=0)
             page.get_by_role("button", name=texts["try_again"], exact=True).click()
             expect(page).to_have_url(re.compile(r"/attempts/\d+$"))
             assert attempt_id_of(page) != attempt_id
-            keys = attempt_key(live_server.app, attempt_id_of(page), lang)
+            keys = attempt_key(app, attempt_id_of(page), lang)
         answer_all(page, keys)
         submit_answers(page, lang)
+        if has_essay(keys):
+            expect_waiting_for_a_trainer(page, app, lang)
+            waiting.append((quiz_id, keys))
+            continue
         expect_review(page, keys, lang, passed=True, percent=100)
         expect(page.get_by_role("heading", level=1)).to_contain_text(quiz_title(quiz_id, lang))
+
+    assert [quiz_id for quiz_id, _keys in waiting] == ["designing-a-kam-bonus-plan-quiz"]
+    page.goto(f"/courses/{COURSE_ID}")
+    expect(page.locator(".path-list__item--quiz .badge--done")).to_have_count(len(quizzes) - 1)
+
+    trainer_page = new_page(locale=locale)
+    log_in(trainer_page, make_trainer(app, learner))
+    grade_essays(trainer_page, app, lang, learner, ESSAY_COMMENT[lang])
+    for quiz_id, keys in waiting:
+        open_graded_review(page, app, lang, quiz_id)
+        expect_review(page, keys, lang, passed=True, percent=100)
+        expect(page.locator(".essay__answer").last).to_have_text(ESSAY_COMMENT[lang])
 
     page.goto(f"/courses/{COURSE_ID}")
     expect(page.locator(".path-list__item--quiz .badge--done")).to_have_count(len(quizzes))

@@ -28,7 +28,13 @@ from .helpers import (
     say,
     start_quiz,
 )
-from .test_certificate_journey import CERTIFICATE_PAGE, complete_every_lesson, pass_every_quiz, pass_the_sandbox
+from .test_certificate_journey import (
+    CERTIFICATE_PAGE,
+    complete_every_lesson,
+    have_the_essays_graded,
+    pass_every_quiz,
+    pass_the_sandbox,
+)
 
 TARGET = os.environ.get("SCREENSHOTS", "")
 VIEWPORTS = {"desktop": (1280, 900), "phone": (390, 844)}
@@ -57,7 +63,8 @@ def test_screenshots(new_page: PageFactory, live_server: LiveServer) -> None:
     learner = register(page)
     complete_every_lesson(page, app, lang)
     pass_every_quiz(page, app, lang)
-    review = page.url
+    have_the_essays_graded(page, new_page(locale="de-DE"), app, lang, learner)
+    review = page.url  # the graded review of the quiz with the essay
     pass_the_sandbox(page, app, lang, learner)
     page.goto(f"/courses/{COURSE_ID}/sandbox")
     result = page.locator('a[href*="/versions/"]').first.get_attribute("href")

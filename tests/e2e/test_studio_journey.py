@@ -14,24 +14,15 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from course.auth.operations import create_user
 from course.extensions import db
 from course.models import ContentRevision
 from course.publishing import operations as publishing
 
 from .conftest import LiveServer
-from .helpers import PASSWORD, Learner, PageFactory, lesson_path, log_in, new_learner, register, say
+from .helpers import PageFactory, lesson_path, log_in, make_trainer, register, say
 from .test_accessibility import blocking_violations, fail_on
 
 LESSON_ID = "kam-mandate"
-
-
-def make_trainer(app: Flask) -> Learner:
-    trainer = new_learner("Tanja Trainerin")
-    with app.app_context():
-        create_user(trainer.email, PASSWORD, trainer.name, role="trainer")
-        db.session.commit()
-    return trainer
 
 
 def published(app: Flask, path: str) -> str:

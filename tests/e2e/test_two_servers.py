@@ -41,6 +41,7 @@ from .helpers import (
     attempt_key,
     lesson_path,
     log_in,
+    make_trainer,
     quiz_path,
     register,
     say,
@@ -48,7 +49,7 @@ from .helpers import (
     start_quiz,
     submit_answers,
 )
-from .test_studio_journey import editor_text, make_trainer, published_message
+from .test_studio_journey import editor_text, published_message
 
 CATALOG_CHECK_SECONDS = 1
 FORGOT_LIMIT = 3  # "forgot password" requests per client address and hour, counted in Redis for all servers

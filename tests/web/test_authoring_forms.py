@@ -112,6 +112,17 @@ def test_content_problems_are_translated_with_their_values(app: Flask) -> None:
         assert translated("duplicate key 'title' (first on line 3)") == "Schlüssel 'title' doppelt (zuerst in Zeile 3)"
         assert translated("question 'q1': points must be above 0").startswith("Frage 'q1': ")
         assert translated("a message the studio does not know") == "a message the studio does not know"
+        # a literal "%" in the message ("%%" in its template), and the checks of partial credit, blanks and draws
+        assert translated("option 'half': percent must be from -100 to 100 (got 120)") == (
+            "Option 'half': percent muss von -100 bis 100 reichen (steht dort: 120)"
+        )
+        assert translated(
+            "the positive weights add up to 90 %; they must add up to 100 %, so that ticking every right option "
+            "earns all the points"
+        ).startswith("die positiven Gewichte ergeben zusammen 90 %; sie müssen 100 % ergeben")
+        assert translated("draw (1) is less than the 2 questions marked always: true") == (
+            "draw (1) ist kleiner als die 2 Fragen mit always: true"
+        )
 
 
 def test_every_problem_a_broken_course_reports_has_a_translatable_shape(app: Flask) -> None:
@@ -120,10 +131,16 @@ def test_every_problem_a_broken_course_reports_has_a_translatable_shape(app: Fla
     lesson = files[LESSON]
     files[LESSON] = lesson.replace("minutes: 7", "minutes: lots").replace("## ", "# ", 1) + "\n[x](lesson:nowhere)\n"
     files[QUIZ] = files[QUIZ].replace("type: single", "type: riddle", 1).replace("pass_percent: 75", "pass_percent: 0")
+    # a blank's answer with credit over 100 %, a draw below the questions always asked
+    retention = "quizzes/kam-pay/year-end-retention-bonus-quiz.yml"
+    files[retention] = files[retention].replace("            percent: 0\n", "            percent: 120\n", 1)
+    plan = "quizzes/kam-pay/designing-a-kam-bonus-plan-quiz.yml"
+    files[plan] = files[plan].replace("draw: 7", "draw: 1").replace("type: single", "type: single\n    always: true", 1)
     files["kam-pay/other.de.md"] = "no front matter"
     files["kam-pay/broken.de.md"] = "---\ntitle: [\n---\n"
     problems = build_catalog(files).problems
-    assert len(problems) >= 4
+    assert len(problems) >= 6
+    assert any("(got 120)" in p.message for p in problems) and any("always: true" in p.message for p in problems)
     unknown = [p.message for p in problems if shape(re.sub(r"^question '[^']*': ", "", p.message)) is None]
     assert unknown == []
     assert len(set(TEMPLATES)) == len(TEMPLATES)

@@ -4,6 +4,8 @@ refused at the field with nothing typed lost."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import yaml
 from flask import Flask
@@ -268,3 +270,55 @@ def test_a_short_text_question_with_answers_of_their_own_credit_is_edited_as_yam
     response = trainer_client.get(SHORTTEXT)
     assert response.status_code == 302 and "view=text" in response.headers["Location"]
     assert "This question is edited as YAML." in page_text(trainer_client.get(response.headers["Location"]))
+
+
+# --- Essays, and questions asked in every attempt ---------------------------------------------------------------
+
+PLAN_QUIZ = "quizzes/kam-pay/designing-a-kam-bonus-plan-quiz.yml"
+ESSAY = f"/studio/files/{PLAN_QUIZ}/questions/justify-a-better-plan"
+
+
+def plan_question(app: Flask, question_id: str) -> dict:
+    return next(q for q in yaml.safe_load(newest(app, PLAN_QUIZ)[2])["questions"] if q["id"] == question_id)
+
+
+def test_an_essay_round_trips_through_its_form_with_its_rubric_limit_and_always(app: Flask, trainer_client) -> None:
+    before = plan_question(app, "justify-a-better-plan")
+    page = page_text(trainer_client.get(ESSAY))
+    assert "Only trainers see it" in page and 'name="rubric_de"' in page and 'name="max_chars" ' in page
+    assert re.search(r'<input checked[^>]*name="always"|<input[^>]*name="always"[^>]*checked', page)
+    response = trainer_client.post(ESSAY, data={**form_of(page), "action": "save"})
+    assert response.status_code == 302, page_text(response)[:3000]
+    assert plan_question(app, "justify-a-better-plan") == before
+
+
+def test_an_essays_limit_takes_separators_and_an_empty_rubric_and_always_are_left_out(
+    app: Flask, trainer_client
+) -> None:
+    data = form_of(page_text(trainer_client.get(ESSAY))) | {"max_chars": "2.000", "rubric_de": "", "rubric_en": ""}
+    data.pop("always")
+    response = trainer_client.post(ESSAY, data={**data, "action": "save"})
+    assert response.status_code == 302, page_text(response)[:3000]
+    saved = plan_question(app, "justify-a-better-plan")
+    assert saved["max_chars"] == 2000 and "rubric" not in saved and "always" not in saved
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"max_chars": "20"}, "Enter a whole number from 50 to 20000."),
+        ({"max_chars": "viel"}, "Enter a whole number from 50 to 20000."),
+        ({"rubric_en": ""}, "Give this text in every language, or leave it empty in all."),
+    ],
+)
+def test_bad_essay_settings_are_refused_at_the_field(app: Flask, trainer_client, changes, message) -> None:
+    data = form_of(page_text(trainer_client.get(ESSAY))) | changes | {"text_en": "Typed, not lost"}
+    response = trainer_client.post(ESSAY, data={**data, "action": "save"})
+    assert response.status_code == 400 and message in page_text(response) and "Typed, not lost" in page_text(response)
+    assert newest(app, PLAN_QUIZ)[0] == 1
+
+
+def test_a_new_essay_question_opens_in_its_form(app: Flask, trainer_client) -> None:
+    response = trainer_client.post(f"/studio/files/{PLAN_QUIZ}/questions/add", data={"type": "essay", "base": "1"})
+    assert response.status_code == 302 and "/questions/question-" in response.headers["Location"]
+    assert 'name="rubric_en"' in page_text(trainer_client.get(response.headers["Location"]))

@@ -150,16 +150,17 @@ def test_reloading_or_resuming_keeps_the_same_attempt_and_option_order(app, clie
     assert "Continue your attempt" in client.get(quiz_url()).get_data(as_text=True)
 
 
-def test_draw_quiz_asks_exactly_six_of_its_eight_questions(app, client, login_as, make_user) -> None:
+def test_draw_quiz_asks_its_fixed_essay_and_six_of_its_other_eight_questions(app, client, login_as, make_user) -> None:
     login_as(make_user(locale="en"))
     attempt_id = start_attempt(client, DRAW_QUIZ)
     page = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
     key = attempt_key(app, attempt_id)
     pool = [question.id for question in catalog_quiz(app, DRAW_QUIZ).questions]
-    assert len(pool) == 8 and len(key.question_ids) == len(set(key.question_ids)) == 6
+    assert len(pool) == 9 and len(key.question_ids) == len(set(key.question_ids)) == 7
     assert [qid for qid in pool if qid in key.question_ids] == key.question_ids  # drawn, in the author's order
-    assert len(fieldsets(page)) == 6
-    assert "Question 6 of 6" in page and "Question 7" not in page
+    assert key.question_ids[-1] == "justify-a-better-plan"  # `always: true`: in every attempt
+    assert len(fieldsets(page)) == 7
+    assert "Question 7 of 7" in page and "Question 8" not in page
 
 
 # --- Submitting ------------------------------------------------------------------------------------------------

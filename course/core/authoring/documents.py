@@ -19,7 +19,7 @@ from course.core.text.yamldoc import YamlProblem, load_with_lines, parse_mapping
 #: the front-matter keys the lesson form edits; everything else in the front matter is kept untouched
 LESSON_FORM_KEYS = ("title", "minutes", "objectives", "summary", "quiz")
 #: question types the studio edits with a form (every type the quiz loader knows); others are edited as YAML
-FORM_TYPES = ("single", "multiple", "truefalse", "numeric", "shorttext", "ordering", "matching")
+FORM_TYPES = ("single", "multiple", "truefalse", "numeric", "shorttext", "ordering", "matching", "essay")
 
 
 def dump_yaml(data: object) -> str:

@@ -30,7 +30,9 @@ def make_layout(quiz: Quiz, seed: int) -> tuple[Slot, ...]:
     rng = random.Random(seed)  # noqa: S311 - a reproducible shuffle from a stored seed, not a secret
     questions = list(quiz.questions)
     if quiz.draw and quiz.draw < len(questions):
-        questions = rng.sample(questions, quiz.draw)
+        fixed = [question for question in questions if question.always]
+        pool = [question for question in questions if not question.always]
+        questions = fixed + rng.sample(pool, quiz.draw - len(fixed))
         questions.sort(key=quiz.questions.index)  # a drawn subset keeps the author's question order
     slots = []
     for question in questions:

@@ -27,7 +27,7 @@ _QUIZ_KEYS = {
     "category",
     "questions",
 }
-_QUESTION_KEYS = {"id", "type", "points", "lesson", "text", "explanation", "title", "tags", "category"}
+_QUESTION_KEYS = {"id", "type", "points", "lesson", "text", "explanation", "title", "tags", "category", "always"}
 MAX_LABEL = 255  # a title, tag or category, as long as Moodle allows
 MAX_QUESTIONS = 200
 
@@ -66,6 +66,9 @@ def parse_quiz(
     questions = _questions(fields, data, anchors, category[0] if category else None)
     if draw and draw > len(questions) and "questions" in data:
         fields.add(data.key_line("draw"), f"draw ({draw}) asks for more questions than the pool has ({len(questions)})")
+    always = sum(question.always for question in questions)
+    if draw and always > draw:
+        fields.add(data.key_line("draw"), f"draw ({draw}) is less than the {always} questions marked always: true")
     if fields.problems or quiz_id is None or titles is None:
         return None, fields.problems
     quiz = Quiz(
@@ -136,6 +139,7 @@ def _question(fields: Fields, data: LineDict, anchors: Anchors | None, category:
     title = fields.text(data, "title", required=False)
     tags = _labels(fields, data, "tags")
     own_category = _labels(fields, data, "category")
+    always = fields.boolean(data, "always", False)
     spec = kind.parse(fields, data)
     if len(fields.problems) > before or None in (question_id, text, explanation, lesson, spec, points):
         return None
@@ -151,6 +155,7 @@ def _question(fields: Fields, data: LineDict, anchors: Anchors | None, category:
         title=title,
         tags=tuple(tags),
         category=own_category[0] if own_category else category,
+        always=always,
     )
 
 

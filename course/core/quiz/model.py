@@ -36,6 +36,7 @@ class Question:
     title: Text | None = None
     tags: tuple[str, ...] = ()
     category: str | None = None
+    always: bool = False  # asked in every attempt of a quiz that draws from its pool (Moodle's fixed question)
 
 
 @dataclass(frozen=True)

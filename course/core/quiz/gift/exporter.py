@@ -120,6 +120,8 @@ def _write_question(question: Mapping[str, Any], lang: str, result: GiftExport) 
         return f"// {kind} question '{question_id}' skipped: {skip.reason}"
     if question.get("points", 1) != 1:
         notes.append(f"points: {question['points']} has no GIFT form; set the question's default mark in Moodle")
+    if question.get("always"):
+        notes.append("always: true has no GIFT form; add the question to the Moodle quiz itself, not as a random one")
     result.notes.extend(ExportNote(question_id, message) for message in notes)
     texts = [_text(question["text"], lang), _text(question["explanation"], lang), *_all_texts(question, lang)]
     prefix = "[markdown]" if any(_MARKDOWN.search(text) for text in texts) else ""

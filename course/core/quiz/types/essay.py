@@ -19,6 +19,7 @@ from course.core.quiz.types._common import is_blank
 from course.core.text.yamldoc import LineDict
 
 DEFAULT_MAX_CHARS = 3000
+MIN_CHARS = 50
 MAX_CHARS = 20_000  # a few pages: an answer to read and grade, not an upload
 # Control characters other than tab and line breaks have no place in a text (and some break JSON or XML).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -39,8 +40,8 @@ class Essay(QuestionType):
     def parse(self, fields: Fields, data: LineDict) -> EssaySpec | None:
         rubric = fields.text(data, "rubric", required=False)
         limit = data.get("max_chars", DEFAULT_MAX_CHARS)
-        if isinstance(limit, bool) or not isinstance(limit, int) or not 50 <= limit <= MAX_CHARS:
-            fields.add(data.key_line("max_chars"), f"max_chars must be a whole number from 50 to {MAX_CHARS}")
+        if isinstance(limit, bool) or not isinstance(limit, int) or not MIN_CHARS <= limit <= MAX_CHARS:
+            fields.add(data.key_line("max_chars"), f"max_chars must be a whole number from {MIN_CHARS} to {MAX_CHARS}")
             return None
         return EssaySpec(limit, rubric)
 
