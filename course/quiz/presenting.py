@@ -7,15 +7,17 @@ Before a question is checked or the attempt submitted, a view holds only the typ
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from flask import url_for
 from flask_babel import gettext
 from markupsafe import Markup
 
+from course.core.caching import cache
 from course.core.catalog import Course
 from course.core.errors import CourseError, NotFound
 from course.core.quiz import Grade, Question, Quiz, Slot, grade_answer, pick, question_type
+from course.fast.shells import frozen
 from course.models import QuizAttempt
 from course.pages import render_fragment
 from course.quiz.operations import layout_of, saved_answers
@@ -50,6 +52,52 @@ def translated(error: CourseError) -> str:
     return gettext(error.message, **error.params)
 
 
+class FrozenDict(dict):
+    """A read-only dict, hashable from its contents and hashed once. A question's fragment on the attempt page is
+    keyed on its view; with the view's dicts (its public data, value and review) frozen like this, and the public
+    data built once per question, order and language, the key is one hash instead of taking every option apart on
+    every request."""
+
+    __slots__ = ("_hash",)
+
+    def __init__(self, data: Mapping) -> None:
+        super().__init__(data)
+        self._hash = hash(frozen(dict(data)))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def _read_only(self, *args: object, **kwargs: object) -> None:
+        raise TypeError("this data is shared by the pages that show it: it is read-only")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _read_only
+
+
+def _hashable(value: object) -> object:
+    """Lists as tuples and dicts as FrozenDicts, all the way down (a view's value, feedback and review)."""
+    if isinstance(value, list | tuple):
+        return tuple(_hashable(item) for item in value)
+    if isinstance(value, dict) and not isinstance(value, FrozenDict):
+        return FrozenDict({key: _hashable(item) for key, item in value.items()})
+    return value
+
+
+# (question, option order, language) → (the question, its public data); the question is kept to tell a reused id
+# apart
+_PUBLIC = cache("quiz.public", 4096)
+
+
+def public_data(question: Question, order: tuple[str, ...], lang: str) -> FrozenDict:
+    """What a learner sees of a question before answering, in this option order and language."""
+    key = (id(question), order, lang)
+    found = _PUBLIC.get(key)
+    if found is not None and found[0] is question:
+        return found[1]
+    public = _hashable(question_type(question.type).public(question.spec, order, lang))
+    _PUBLIC.put(key, (question, public))
+    return public
+
+
 @dataclass(frozen=True)
 class QuestionView:
     number: int
@@ -66,7 +114,7 @@ class QuestionView:
     revealed: bool = False
     verdict: str | None = None
     mark: float | None = None
-    feedback: list[str] = field(default_factory=list)
+    feedback: tuple[str, ...] = ()
     explanation: str | None = None
     review: dict | None = None
     lesson_url: str | None = None
@@ -97,8 +145,8 @@ def question_view(
         type=question.type,
         points=question.points,
         text=pick(question.text, lang),
-        public=kind.public(question.spec, slot.order, lang),
-        value=value,
+        public=public_data(question, tuple(slot.order), lang),
+        value=_hashable(value),
         answered=answered,
         checked=checked,
         error=error,
@@ -121,9 +169,9 @@ def question_view(
         revealed=True,
         verdict=verdict,
         mark=mark,
-        feedback=[pick(text, lang) for text in grade.feedback],
+        feedback=tuple(pick(text, lang) for text in grade.feedback),
         explanation=pick(question.explanation, lang),
-        review=review,
+        review=_hashable(review),
         lesson_url=lesson_url,
         lesson_title=lesson_title,
     )
