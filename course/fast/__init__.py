@@ -8,13 +8,15 @@
 - `sessions.py`: the cookie signer built once per key set, and a cookie checked once opened from what was kept
   (plain: Flask's `SecureCookieSessionInterface`);
 - `attempts.py`: a quiz attempt closed by an UPDATE built once (plain: the ORM UPDATE in quiz/operations.py);
+- `attempt_page.py`: the attempt page reads its attempt as a snapshot, in one query on the bare driver (plain: the
+  ORM `QuizAttempt` through the session);
 - `login.py`: no address-and-browser hash when session protection is off (plain: Flask-Login as shipped);
 - `integrations.py`: whether an LMS or a webhook wants a submission's events, read on the bare driver (plain:
   the same reads through the session);
 - `sandbox.py`: the rubric weights and the benchmark reveal an API evaluation reads, in one statement on the
   bare driver (plain: two reads through the session);
-- `reads.py`: the attempt page and the certificate download read outside a transaction on PostgreSQL (plain: the
-  session's BEGIN and ROLLBACK around their reads);
+- `reads.py`: the certificate download reads outside a transaction on PostgreSQL (plain: the session's BEGIN and
+  ROLLBACK around its reads);
 - `translations.py`: a template's translations looked up once per locale and request (plain: Flask-Babel's
   lookup per translated string).
 

@@ -1,9 +1,9 @@
 """Pages that only read, read outside a transaction on PostgreSQL.
 
 Through the session, a page's first query opens a transaction (BEGIN) and the end of the request rolls it back: two
-round trips on PostgreSQL around reads that need neither, since each page below reads its rows in one statement.
-The quiz attempt page (the attempt) and the certificate download (the certificate, its key and the kept PDF) put the
-session's connection in autocommit first: in-process on PostgreSQL the attempt page went from 2.09 to 1.79 ms.
+round trips on PostgreSQL around reads that need neither. The certificate download (the certificate, its key and
+the kept PDF) puts the session's connection in autocommit first. (The quiz attempt page did too, at 2.09 → 1.79 ms
+in-process on PostgreSQL; it now reads its attempt on the bare driver, course/fast/attempt_page.py.)
 
 Only for views whose reads are one statement, or whose later statements do not depend on seeing the same snapshot;
 a view that writes commits each statement alone, so it must write at most one (the download keeps an old

@@ -35,7 +35,9 @@ from course.core.quiz import (
     ready_at,
 )
 from course.extensions import db, lock_for_writing
+from course.fast import attempt_page
 from course.fast import attempts as fast_attempts
+from course.fast.attempt_page import AttemptSnapshot
 from course.models import ContentRevision, CurrentUser, QuizAnswer, QuizAttempt, QuizResult, utcnow
 
 
@@ -47,7 +49,10 @@ class AnswerLocked(CourseError):
     """The question was already checked; its answer can no longer change."""
 
 
-def layout_of(attempt: QuizAttempt) -> tuple[Slot, ...]:
+ShownAttempt = QuizAttempt | AttemptSnapshot  # an attempt a page only reads: the row, or its snapshot
+
+
+def layout_of(attempt: ShownAttempt) -> tuple[Slot, ...]:
     return tuple(Slot(question_id, tuple(order)) for question_id, order in attempt.layout)
 
 
@@ -87,6 +92,17 @@ def own_attempt(attempt_id: int, user: CurrentUser, *, for_update: bool = False)
     if attempt is None:
         raise NotFound(N_("There is no such attempt."))
     return attempt
+
+
+def attempt_to_show(attempt_id: int, user: CurrentUser) -> ShownAttempt:
+    """The user's own attempt for a page that only shows it; with the fast paths a read-only snapshot read in one
+    statement on the bare driver (course/fast/attempt_page.py), else the ORM row."""
+    if not fast.enabled():
+        return own_attempt(attempt_id, user)
+    snapshot = attempt_page.own_attempt(attempt_id, user.id) if 0 < attempt_id <= MAX_ID else None
+    if snapshot is None:
+        raise NotFound(N_("There is no such attempt."))
+    return snapshot
 
 
 def start_attempt(user: CurrentUser, course: Course, quiz: Quiz) -> tuple[QuizAttempt, bool]:
@@ -145,7 +161,7 @@ def _revision_quiz(revision_id: int, course: Course) -> Quiz:
     return _revisions.put(revision_id, quiz)
 
 
-def quiz_of(attempt: QuizAttempt, course: Course) -> Quiz:
+def quiz_of(attempt: ShownAttempt, course: Course) -> Quiz:
     """The quiz exactly as the attempt started it: the published one if unchanged, else its old revision."""
     try:
         current = course.quiz(attempt.quiz_id)
@@ -199,7 +215,7 @@ class SavedAnswer:
         return stored
 
 
-def saved_answers(attempt: QuizAttempt) -> dict[str, SavedAnswer]:
+def saved_answers(attempt: ShownAttempt) -> dict[str, SavedAnswer]:
     return {question_id: SavedAnswer(**entry) for question_id, entry in (attempt.answers or {}).items()}
 
 

@@ -18,9 +18,8 @@ from course.core.catalog import Course
 from course.core.errors import CourseError, NotFound
 from course.core.quiz import Grade, Question, Quiz, Slot, grade_answer, pick, question_type
 from course.fast.shells import frozen
-from course.models import QuizAttempt
 from course.pages import render_fragment
-from course.quiz.operations import layout_of, saved_answers
+from course.quiz.operations import ShownAttempt, layout_of, saved_answers
 
 
 def question_html(view: QuestionView, total: int, lang: str) -> Markup:
@@ -178,7 +177,7 @@ def question_view(
 
 
 def question_views(
-    attempt: QuizAttempt,
+    attempt: ShownAttempt,
     course: Course,
     quiz: Quiz,
     lang: str,

@@ -13,7 +13,6 @@ from course.core.catalog import Course
 from course.core.errors import CourseError
 from course.core.quiz import AnswerError, AttemptRefused, Quiz, Slot, read_answers, whole_percent
 from course.extensions import db
-from course.fast import reads
 from course.forms import whole_number
 from course.i18n import current_language
 from course.learn.guide import course_sidebar
@@ -82,15 +81,16 @@ def _attempt_context(attempt_id: int, *, for_update: bool = False) -> tuple[Quiz
 @bp.get("/attempts/<int:attempt_id>")
 @login_required
 def take(attempt_id: int):
-    reads.outside_transaction()  # it reads the attempt, in one statement
-    attempt, course, quiz = _attempt_context(attempt_id)
+    attempt = operations.attempt_to_show(attempt_id, current_user)
+    course = visible_course(attempt.course_id)
+    quiz = operations.quiz_of(attempt, course)
     if attempt.status != "open":
         return redirect(url_for("quiz.review", attempt_id=attempt.id))
     return _take_page(attempt, course, quiz)
 
 
 def _take_page(
-    attempt: QuizAttempt,
+    attempt: operations.ShownAttempt,
     course: Course,
     quiz: Quiz,
     raw: dict[str, object] | None = None,

@@ -13,9 +13,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from jinja2 import ChoiceLoader, DictLoader
+from sqlalchemy import event
 
 from course.certificates import operations as certificates
 from course.extensions import db
+from course.fast import attempt_page
 from course.fast import attempts as fast_attempts
 from course.fast.shells import ShellLeak
 from course.models import Certificate, LessonProgress, QuizAttempt, QuizResult, SandboxResult, utcnow
@@ -394,32 +396,74 @@ def test_what_an_api_evaluation_reads_is_answered_the_same_both_ways(app: Flask,
     assert answers[True, "other"][("growth", None)] == (None, True)
 
 
-def test_the_attempt_page_reads_outside_a_transaction_on_postgresql(app: Flask, make_user, backend: str) -> None:
-    """`fast/reads.py`: no BEGIN and ROLLBACK around the attempt page's read; the plain path keeps its transaction.
+def test_the_attempt_page_reads_its_attempt_on_the_bare_driver(app: Flask, make_user) -> None:
+    """`fast/attempt_page.py`: the attempt is read in one statement on the bare driver (FastQuery, outside a
+    transaction on PostgreSQL), never through the session; the plain path reads it through the session."""
+    client = client_for(app, make_user())
+    attempt_id = start_attempt(client)
+    statements: list[str] = []
+
+    def seen(_connection, _cursor, statement: str, *_args: object) -> None:  # noqa: ANN001 - SQLAlchemy's objects
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "after_cursor_execute", seen)
+    try:
+        found = {}
+        for fast in (True, False):
+            app.config["FAST_PATHS"] = fast
+            statements.clear()
+            assert client.get(f"/attempts/{attempt_id}").status_code == 200
+            found[fast] = [statement for statement in statements if "FROM quiz_attempts" in statement]
+    finally:
+        event.remove(engine, "after_cursor_execute", seen)
+    assert found == {True: [], False: found[False]} and len(found[False]) == 1
+
+
+def test_the_certificate_download_reads_outside_a_transaction_on_postgresql(
+    app: Flask, make_user, backend: str
+) -> None:
+    """`fast/reads.py`: no BEGIN and ROLLBACK around the download's reads; the plain path keeps its transaction.
     psycopg tells after each statement whether the connection is inside a transaction."""
     if backend != "postgresql":
         pytest.skip("SQLite has no round trips to save: its pages keep their transactions")
     from psycopg import pq
-    from sqlalchemy import event
 
-    client = client_for(app, make_user())
-    attempt_id = start_attempt(client)
+    user = make_user(display_name="Carla Certified", locale="en")
+    course = catalog_of(app)
+    record_progress(app, user.id, len(course.lesson_ids), len(course.quizzes), 90.0)
+    client = client_for(app, user)
+    assert client.post(f"/courses/{COURSE}/certificate", data={"name": "Carla"}).status_code == 302
+    with app.app_context():
+        public_id = db.session.query(Certificate.public_id).filter_by(user_id=user.id).scalar()
+        engine = db.engine
     seen: list[pq.TransactionStatus] = []
 
     def status(connection, *_args: object) -> None:  # noqa: ANN001 - SQLAlchemy's Connection
         seen.append(connection.connection.driver_connection.info.transaction_status)
 
-    with app.app_context():
-        engine = db.engine
     event.listen(engine, "after_cursor_execute", status)
     try:
         statuses = {}
         for fast in (True, False):
             app.config["FAST_PATHS"] = fast
             seen.clear()
-            assert client.get(f"/attempts/{attempt_id}").status_code == 200
+            assert client.get(f"/certificates/{public_id}/certificate.pdf").status_code == 200
             statuses[fast] = set(seen)
     finally:
         event.remove(engine, "after_cursor_execute", status)
     assert statuses[True] == {pq.TransactionStatus.IDLE}
     assert statuses[False] == {pq.TransactionStatus.INTRANS}
+
+
+def test_the_bare_attempt_read_takes_only_the_users_own_attempt(app: Flask, make_user) -> None:
+    owner, other = make_user(), make_user()
+    attempt_id = start_attempt(client_for(app, owner))
+    with app.app_context():
+        mine = attempt_page.own_attempt(attempt_id, owner.id)
+        row = db.session.get(QuizAttempt, attempt_id)
+        assert mine is not None and (mine.layout, mine.answers, mine.status) == (row.layout, row.answers, "open")
+        assert attempt_page.own_attempt(attempt_id, other.id) is None
+    response = client_for(app, other).get(f"/attempts/{attempt_id}")
+    assert response.status_code == 404
