@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from babel import numbers
+from babel import Locale, numbers
 from flask import url_for
 from flask_babel import format_decimal, format_percent, get_locale, ngettext
 from flask_babel import gettext as _
 
+from course.core import caching
 from course.core.sandbox import FieldProblem, Plan, Scenario, ScenarioParameters, lesson_plan, salesperson_plan
 from course.core.sandbox.evaluation import Evaluation, plan_data
 from course.core.sandbox.preview import pay_preview
@@ -27,15 +28,24 @@ def example_name(value: str | None) -> str:
     return value if value in EXAMPLES else "blank"
 
 
+# (type, number, locale) → the number as that locale writes it. An evaluation's feedback has dozens of numbers,
+# mostly the same few (weights, steps, percentages), and Babel's formatting was a tenth of a new plan's evaluation.
+_NUMBERS: caching.Cache[str] = caching.cache("sandbox.numbers", 4096)
+
+
+def _number(value: float, locale: Locale) -> str:
+    return _NUMBERS.get_or_compute(
+        (type(value), value, str(locale)), lambda: numbers.format_decimal(value, locale=locale)
+    )
+
+
 def _localised(params: Mapping[str, object]) -> dict[str, object]:
     """Numbers in a core message written as the learner's language writes them (12,5 in German). The locale is
     looked up once per message: Flask-Babel's `format_decimal` looks it up per number, and an evaluation's
     feedback has dozens."""
     locale = get_locale()
     return {
-        key: numbers.format_decimal(value, locale=locale)
-        if isinstance(value, int | float) and not isinstance(value, bool)
-        else value
+        key: _number(value, locale) if isinstance(value, int | float) and not isinstance(value, bool) else value
         for key, value in params.items()
     }
 

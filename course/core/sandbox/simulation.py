@@ -326,15 +326,18 @@ def _pay_certainty_equivalent(renewed: np.ndarray, churned: np.ndarray, p: np.nd
     exponent = -rho * renewed
     if churned is renewed:
         shift = exponent.max(axis=1)  # log-sum-exp, for stability
-        return -(shift + np.log(np.exp(exponent - shift[:, None]).mean(axis=1))) / rho
+        exponent -= shift[:, None]  # in place: the same values, one (efforts, draws) array fewer
+        return -(shift + np.log(np.exp(exponent, out=exponent).mean(axis=1))) / rho
     if not churned.any():  # everything is gated: nothing is paid after a churn
         shift = np.maximum(exponent.max(axis=1), 0.0)
         lost = np.exp(-shift)
     else:
         churn_exponent = -rho * churned
         shift = np.maximum(exponent.max(axis=1), churn_exponent.max(axis=1))
-        lost = np.exp(churn_exponent - shift[:, None]).mean(axis=1)
-    expected = p * np.exp(exponent - shift[:, None]).mean(axis=1) + (1 - p) * lost
+        churn_exponent -= shift[:, None]
+        lost = np.exp(churn_exponent, out=churn_exponent).mean(axis=1)
+    exponent -= shift[:, None]
+    expected = p * np.exp(exponent, out=exponent).mean(axis=1) + (1 - p) * lost
     return -(shift + np.log(expected)) / rho
 
 
