@@ -66,10 +66,14 @@ def _parse(text: str) -> float | None:
     return None
 
 
+_WHOLE = re.compile(r"\d+|\d{1,3}(?:([.,\s])\d{3})(?:\1\d{3})*")
+
+
 def _whole(text: str | None) -> int | None:
-    """A whole number as the trainer types it, with or without thousands separators (3000, 3.000, 3,000)."""
-    digits = re.sub(r"[.,\s]", "", text or "")
-    return int(digits) if digits.isdigit() else None
+    """A whole number as the trainer types it, with or without thousands separators (3000, 3.000, 3,000); a
+    decimal (1500,5) is none."""
+    text = (text or "").strip()
+    return int(re.sub(r"\D", "", text)) if _WHOLE.fullmatch(text) else None
 
 
 def _answer_length(form: Form, field: StringField) -> None:

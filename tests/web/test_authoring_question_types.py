@@ -308,6 +308,7 @@ def test_an_essays_limit_takes_separators_and_an_empty_rubric_and_always_are_lef
     [
         ({"max_chars": "20"}, "Enter a whole number from 50 to 20000."),
         ({"max_chars": "viel"}, "Enter a whole number from 50 to 20000."),
+        ({"max_chars": "1.500,5"}, "Enter a whole number from 50 to 20000."),
         ({"rubric_en": ""}, "Give this text in every language, or leave it empty in all."),
     ],
 )
