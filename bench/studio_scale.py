@@ -48,7 +48,7 @@ sys.path.insert(0, str(ROOT))
 
 COURSE_ID = "kam-pay"
 STATISTICS_QUIZ = "kam-mandate-quiz"  # seven questions, one of each type
-DRAWN_QUIZ = "designing-a-kam-bonus-plan-quiz"  # six of eight questions per attempt: the CIC needs one more query
+DRAWN_QUIZ = "designing-a-kam-bonus-plan-quiz"  # seven of nine questions per attempt: the CIC needs one more query
 GROUP_SIZE = 500  # learners in the group the group-filtered reports are restricted to
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/course_bench_studio"
