@@ -12,7 +12,7 @@ under its lock.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from sqlalchemy import bindparam, select
@@ -37,7 +37,7 @@ class AttemptSnapshot:
     answers: dict
 
 
-_FIELDS = ("id", "user_id", "course_id", "quiz_id", "number", "revision_id", "status", "layout", "answers")
+_FIELDS = tuple(field.name for field in fields(AttemptSnapshot))  # the columns, in the snapshot's order
 _OWN_ATTEMPT = FastQuery(
     select(*(getattr(QuizAttempt, name) for name in _FIELDS)).where(
         QuizAttempt.id == bindparam("attempt_id"), QuizAttempt.user_id == bindparam("user_id")

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cache
+from typing import TypeVar
 
 from sqlalchemy import bindparam, case, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -50,6 +51,7 @@ class AnswerLocked(CourseError):
 
 
 ShownAttempt = QuizAttempt | AttemptSnapshot  # an attempt a page only reads: the row, or its snapshot
+A = TypeVar("A", QuizAttempt, AttemptSnapshot)
 
 
 def layout_of(attempt: ShownAttempt) -> tuple[Slot, ...]:
@@ -84,14 +86,11 @@ def own_attempt(attempt_id: int, user: CurrentUser, *, for_update: bool = False)
     and then sees what the first stored, e.g. a checked answer or the closed attempt.
     """
     if not 0 < attempt_id <= MAX_ID:
-        raise NotFound(N_("There is no such attempt."))
+        return _found(None)
     if for_update:
         lock_for_writing()
     query = _OWN_ATTEMPT_FOR_UPDATE if for_update else _OWN_ATTEMPT
-    attempt = db.session.scalar(query, {"attempt_id": attempt_id, "user_id": user.id})
-    if attempt is None:
-        raise NotFound(N_("There is no such attempt."))
-    return attempt
+    return _found(db.session.scalar(query, {"attempt_id": attempt_id, "user_id": user.id}))
 
 
 def attempt_to_show(attempt_id: int, user: CurrentUser) -> ShownAttempt:
@@ -99,10 +98,14 @@ def attempt_to_show(attempt_id: int, user: CurrentUser) -> ShownAttempt:
     statement on the bare driver (course/fast/attempt_page.py), else the ORM row."""
     if not fast.enabled():
         return own_attempt(attempt_id, user)
-    snapshot = attempt_page.own_attempt(attempt_id, user.id) if 0 < attempt_id <= MAX_ID else None
-    if snapshot is None:
+    return _found(attempt_page.own_attempt(attempt_id, user.id) if 0 < attempt_id <= MAX_ID else None)
+
+
+def _found(attempt: A | None) -> A:
+    """The attempt; a missing one, someone else's and an impossible id are all "no such attempt"."""
+    if attempt is None:
         raise NotFound(N_("There is no such attempt."))
-    return snapshot
+    return attempt
 
 
 def start_attempt(user: CurrentUser, course: Course, quiz: Quiz) -> tuple[QuizAttempt, bool]:

@@ -61,7 +61,7 @@ class FrozenDict(dict):
 
     def __init__(self, data: Mapping) -> None:
         super().__init__(data)
-        self._hash = hash(frozen(dict(data)))
+        self._hash = hash(frozen(data))  # `data`, not self: a plain mapping, taken apart once
 
     def __hash__(self) -> int:
         return self._hash

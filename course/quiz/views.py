@@ -73,7 +73,11 @@ def start(course_id: str, quiz_id: str):
 
 
 def _attempt_context(attempt_id: int, *, for_update: bool = False) -> tuple[QuizAttempt, Course, Quiz]:
-    attempt = operations.own_attempt(attempt_id, current_user, for_update=for_update)
+    return _with_quiz(operations.own_attempt(attempt_id, current_user, for_update=for_update))
+
+
+def _with_quiz(attempt: operations.A) -> tuple[operations.A, Course, Quiz]:
+    """The attempt with its course and the quiz revision it started on."""
     course = visible_course(attempt.course_id)
     return attempt, course, operations.quiz_of(attempt, course)
 
@@ -81,9 +85,7 @@ def _attempt_context(attempt_id: int, *, for_update: bool = False) -> tuple[Quiz
 @bp.get("/attempts/<int:attempt_id>")
 @login_required
 def take(attempt_id: int):
-    attempt = operations.attempt_to_show(attempt_id, current_user)
-    course = visible_course(attempt.course_id)
-    quiz = operations.quiz_of(attempt, course)
+    attempt, course, quiz = _with_quiz(operations.attempt_to_show(attempt_id, current_user))
     if attempt.status != "open":
         return redirect(url_for("quiz.review", attempt_id=attempt.id))
     return _take_page(attempt, course, quiz)

@@ -503,6 +503,18 @@ def expect_waiting_for_a_trainer(page: Page, app: Flask, lang: str) -> None:
     expect(score_line(page)).to_have_text(say(app, lang, waits))
 
 
+def have_the_essays_graded(
+    page: Page, trainer_page: Page, app: Flask, lang: str, learner: Learner, quiz_id: str, comment: str
+) -> None:
+    """A trainer who looks after the learner grades their essays in another browser (`trainer_page`); the learner
+    follows the notification to the graded review of `quiz_id`, which shows the trainer's comment."""
+    log_in(trainer_page, make_trainer(app, learner))
+    grade_essays(trainer_page, app, lang, learner, comment)
+    open_graded_review(page, app, lang, quiz_id)
+    expect(page.locator("#result-title")).to_have_text(QUIZ_TEXT[lang]["passed"])
+    expect(page.locator(".essay__answer").last).to_have_text(comment)
+
+
 def open_graded_review(page: Page, app: Flask, lang: str, quiz_id: str) -> None:
     """The learner follows the notification that a trainer graded their written answer to the review."""
     page.goto("/notifications")

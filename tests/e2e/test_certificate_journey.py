@@ -24,6 +24,7 @@ from playwright.sync_api import Page, expect
 from course.core.certificates.credential import recipient_matches, verify_credential
 from course.core.certificates.signing import public_key_from_multibase
 
+from . import helpers
 from .conftest import LiveServer
 from .helpers import (
     COURSE_ID,
@@ -35,13 +36,9 @@ from .helpers import (
     answer_all,
     attempt_key,
     expect_waiting_for_a_trainer,
-    grade_essays,
     has_essay,
     lesson_ids,
     lesson_path,
-    log_in,
-    make_trainer,
-    open_graded_review,
     quiz_ids,
     quiz_path,
     register,
@@ -87,13 +84,8 @@ def pass_every_quiz(page: Page, app: Flask, lang: str) -> list[str]:
 
 
 def have_the_essays_graded(page: Page, trainer_page: Page, app: Flask, lang: str, learner: Learner) -> None:
-    """A trainer who looks after the learner grades their essays in another browser; the learner follows the
-    notification to the graded review."""
-    log_in(trainer_page, make_trainer(app, learner))
-    grade_essays(trainer_page, app, lang, learner, ESSAY_COMMENT[lang])
-    open_graded_review(page, app, lang, ESSAY_QUIZ)
-    expect(page.locator("#result-title")).to_have_text(QUIZ_TEXT[lang]["passed"])
-    expect(page.locator(".essay__answer").last).to_have_text(ESSAY_COMMENT[lang])
+    """The course's essay graded by a trainer in another browser; the learner sees the graded review."""
+    helpers.have_the_essays_graded(page, trainer_page, app, lang, learner, ESSAY_QUIZ, ESSAY_COMMENT[lang])
 
 
 def pass_the_sandbox(page: Page, app: Flask, lang: str, learner: Learner) -> None:
