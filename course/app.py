@@ -13,6 +13,7 @@ from course import assets, branding, compression, errors, forms, i18n, mail, pag
 from course.config import default_instance_path, load_config
 from course.extensions import babel, csrf, db, login_manager
 from course.fast import translations
+from course.fast.lane import PageLane
 from course.fast.sessions import CookieSessions
 from course.i18n import select_locale
 from course.publishing.cache import CatalogCache
@@ -37,6 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     mail.init_app(app)
     _tune_sqlite(app)
     _check_idle_connections(app)
+    app.wsgi_app = PageLane(app, app.wsgi_app)  # type: ignore[method-assign]  # inside ProxyFix: sees what Flask sees
     if app.config["PROXY_FIX_X_FOR"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXY_FIX_X_FOR"]), x_proto=1)  # type: ignore[method-assign]
 

@@ -28,6 +28,8 @@ from collections.abc import Callable, Iterable
 
 import brotli
 from flask import Flask, Response, request
+from werkzeug.datastructures import Accept
+from werkzeug.http import parse_accept_header
 
 try:
     from compression import zstd  # Python 3.14
@@ -86,14 +88,23 @@ def encoded_etag(response: Response, encoding: str) -> None:
         response.set_etag(f"{etag}:{encoding}", weak)
 
 
+def page_encoding(environ: dict) -> tuple[bool, str | None]:
+    """For a complete text response of MIN_BYTES or more to this request: whether it varies on Accept-Encoding, and
+    the encoding to send it in (None: the bytes as they are). The page lane (course/fast/lane.py) asks it too."""
+    accepted = environ.get("HTTP_ACCEPT_ENCODING")
+    # No Accept-Encoding (a benchmark, a health check): nothing to choose, and nothing to pay per request. Such a
+    # response goes without `Vary`; a cache that keeps it serves the plain bytes, which every client takes.
+    if not accepted:
+        return False, None
+    if environ.get("HTTP_SEC_FETCH_SITE", "same-origin") not in OWN_REQUESTS:
+        return True, None
+    return True, parse_accept_header(accepted, Accept).best_match(list(PAGE_ENCODERS))
+
+
 def compress_response(response: Response) -> Response:
     """after_request: compress a complete text response for a client that accepts it (see the module docstring)."""
-    environ = request.environ
     if (
-        # No Accept-Encoding (a benchmark, a health check): nothing to choose, and nothing to pay per request. Such a
-        # response goes without `Vary`; a cache that keeps it serves the plain bytes, which every client takes.
-        not environ.get("HTTP_ACCEPT_ENCODING")
-        or request.endpoint == "static"  # course/assets.py sends them compressed already (in debug mode, from disk)
+        request.endpoint == "static"  # course/assets.py sends them compressed already (in debug mode, from disk)
         or not 200 <= response.status_code < 300
         or response.is_streamed
         or "Content-Encoding" in response.headers
@@ -101,10 +112,9 @@ def compress_response(response: Response) -> Response:
         or not compressible(response.mimetype or "")
     ):
         return response
-    response.vary.add("Accept-Encoding")
-    if environ.get("HTTP_SEC_FETCH_SITE", "same-origin") not in OWN_REQUESTS:
-        return response
-    encoding = negotiated(PAGE_ENCODERS)
+    varies, encoding = page_encoding(request.environ)
+    if varies:
+        response.vary.add("Accept-Encoding")
     if encoding is None:
         return response
     response.set_data(PAGE_ENCODERS[encoding](response.get_data()))

@@ -27,14 +27,27 @@ def user_holes() -> dict[str, Callable[[], str]]:
     """The holes of every page: the CSRF token, the user's name, the studio link (only for staff), the link to the
     notifications with the unread count, pending messages, and the page's own address for the language switch to
     come back to."""
-    user = current_user._get_current_object()
+    return holes_for(
+        current_user._get_current_object(),
+        current_language(),
+        csrf=csrf_token,
+        flashes=get_template_attribute("macros.html", "flashes") if "_flashes" in session else str,
+        here=lambda: escape(request.full_path if request.query_string else request.path),
+    )
+
+
+def holes_for(
+    user: object, lang: str, *, csrf: Callable[[], str], flashes: Callable[[], str], here: Callable[[], str]
+) -> dict[str, Callable[[], str]]:
+    """`user_holes` for a given user and language; the page lane (course/fast/lane.py), which has no request, gives
+    the request's parts itself."""
     return {
-        "csrf_token": csrf_token,
+        "csrf_token": csrf,
         "user_name": lambda: escape(user.display_name) if user.is_authenticated else "",
         "studio_link": _staff_links(user),
-        "notifications": _notifications_link(user),
-        "flashes": get_template_attribute("macros.html", "flashes") if "_flashes" in session else str,
-        "here": lambda: escape(request.full_path if request.query_string else request.path),
+        "notifications": _notifications_link(user, lang),
+        "flashes": flashes,
+        "here": here,
     }
 
 
@@ -48,14 +61,14 @@ def _staff_links(user: object) -> Callable[[], str]:
     return lambda: links(admin=user.role == "admin", manager=manager)
 
 
-def _notifications_link(user: object) -> Callable[[], str]:
+def _notifications_link(user: object, lang: str) -> Callable[[], str]:
     """The header link "Notifications (3 unread)" for a logged-in user; the count comes with the user (one query,
     course/fast/request_user.py). Drawn once per count and language: it was the one translated string left on a
     cached page's way, and the first translation of a request sets up its translations."""
     if not user.is_authenticated:
         return str
     return lambda: render_fragment(
-        "notifications_link.html", shells="sidebars", unread=user.unread_notifications, lang=current_language()
+        "notifications_link.html", shells="sidebars", unread=user.unread_notifications, lang=lang
     )
 
 
@@ -73,7 +86,7 @@ def render_page(
     every = {**user_holes(), **(holes or {})}
     if fast.enabled():
         shell = current_app.extensions["course_shells"][shells]
-        return shell.render(template, catalog().version, every, context, per_path=per_path)
+        return shell.render(template, catalog().version, every, context, path=request.path if per_path else None)
     return render_template(template, **context, hole=_filled(every))
 
 

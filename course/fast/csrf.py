@@ -19,9 +19,14 @@ def signed_token() -> str:
     if current_app.config["WTF_CSRF_TIME_LIMIT"] is not None:
         return generate_csrf()
     raw = session.get("csrf_token")
-    signed = _SIGNED.get((current_app.secret_key, raw)) if raw else None
+    signed = kept_token(current_app.secret_key, raw) if raw else None
     if signed is None:
         signed = generate_csrf()
         _SIGNED.put((current_app.secret_key, session["csrf_token"]), signed)
     g.csrf_token = signed  # what Flask-WTF's own generate_csrf returns for the rest of the request
     return signed
+
+
+def kept_token(secret_key: str | bytes, raw: str) -> str | None:
+    """The signed token kept for the session's raw token under this key, if a page has signed it already."""
+    return _SIGNED.get((secret_key, raw))

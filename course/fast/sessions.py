@@ -47,24 +47,27 @@ class CookieSessions(SecureCookieSessionInterface):
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         if not app.config["FAST_PATHS"]:
             return super().open_session(app, request)
-        serializer = self.get_signing_serializer(app)
-        if serializer is None:
+        if self.get_signing_serializer(app) is None:
             return None
         value = request.cookies.get(self.get_cookie_name(app))
-        if not value:
-            return self.session_class()
+        data = self.read(app, value) if value else None
+        return self.session_class(data) if data is not None else self.session_class()
+
+    def read(self, app: Flask, value: str) -> dict | None:
+        """The data of a session cookie, or None for one whose signature fails or has expired (an empty session).
+        The caller gets the kept dict itself and must copy it before changing it. Needs a secret key."""
         max_age = int(app.permanent_session_lifetime.total_seconds())
         key = (self._key_set(app), value)
         opened = _OPENED.get(key)
         if opened is None:
             try:
-                data, signed = serializer.loads(value, max_age=max_age, return_timestamp=True)
+                data, signed = self.get_signing_serializer(app).loads(value, max_age=max_age, return_timestamp=True)
             except BadSignature:  # also an expired cookie (SignatureExpired), as in Flask
-                return self.session_class()
+                return None
             opened = (data, int(signed.timestamp()))
             if all(type(item) in _KEPT_TYPES for item in data.values()):
                 _OPENED.put(key, opened)
         data, signed_at = opened
         if int(time.time()) - signed_at > max_age:  # what itsdangerous would say now: expired, an empty session
-            return self.session_class()
-        return self.session_class(data)
+            return None
+        return data

@@ -11,6 +11,9 @@ Two rules keep a shell from showing one user's data to another:
 - While a shell renders, the per-request state a template could reach (`current_user`, `session`, `g`,
   `request` beyond its path, `csrf_token()`, flashed messages) raises `ShellLeak`. Per-user values reach a
   shell only through its holes, or as context values, which are part of the key.
+
+Inside `cached_only()` (the page lane, course/fast/lane.py, which has no request to render with) a page or
+fragment that is not kept yet is not rendered: `NotCached` is raised, and the request goes the usual way.
 """
 
 from __future__ import annotations
@@ -18,10 +21,12 @@ from __future__ import annotations
 import dataclasses
 import re
 import secrets
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
-from flask import render_template, request
+from flask import render_template
 from markupsafe import Markup
 
 from course.core.caching import cache
@@ -41,6 +46,23 @@ _CATALOG_KEYS: dict[type, Callable[[Any], Hashable]] = {
 
 class ShellLeak(RuntimeError):
     """A shell template read per-request state outside a hole: the page would show one user's data to all."""
+
+
+class NotCached(LookupError):
+    """Inside `cached_only()`: the page or fragment asked for is not kept, and rendering it needs a request."""
+
+
+_CACHED_ONLY: ContextVar[bool] = ContextVar("shells_cached_only", default=False)
+
+
+@contextmanager
+def cached_only() -> Iterator[None]:
+    """Pages and fragments are only looked up, never rendered: a miss raises NotCached."""
+    token = _CACHED_ONLY.set(True)
+    try:
+        yield
+    finally:
+        _CACHED_ONLY.reset(token)
 
 
 class _Forbidden:
@@ -126,6 +148,32 @@ def shell_key(template: str, version: int, path: str, context: Mapping[str, obje
     return ShellKey((template, version, path, *[(name, frozen(value)) for name, value in context.items()]))
 
 
+class _Shell:
+    """A rendered page split at its holes: even indexes are text, odd ones hole names (what `re.split` gives)."""
+
+    __slots__ = ("_encoded", "parts")
+
+    def __init__(self, parts: list[str]) -> None:
+        self.parts = parts
+        self._encoded: list[bytes | str] | None = None
+
+    def encoded(self) -> list[bytes | str]:
+        """The text parts as UTF-8 (hole names stay as they are), encoded on first use: only pages sent as bytes
+        keep a second copy."""
+        if self._encoded is None:
+            self._encoded = [part.encode() if index % 2 == 0 else part for index, part in enumerate(self.parts)]
+        return self._encoded
+
+
+def _filled(parts: list[str], holes: Mapping[str, Callable[[], str]]) -> dict[str, str]:
+    """Each hole's HTML, computed once even where the hole appears twice (the CSRF token)."""
+    filled: dict[str, str] = {}
+    for name in parts[1::2]:
+        if name not in filled:
+            filled[name] = str(holes[name]())
+    return filled
+
+
 class ShellCache:
     """Rendered pages split at their holes; a bounded cache of its own per kind of page and app."""
 
@@ -144,26 +192,40 @@ class ShellCache:
         holes: Mapping[str, Callable[[], str]],
         context: Mapping[str, object],
         *,
-        per_path: bool = True,
+        path: str | None,
     ) -> str:
-        """Render `template` once per key; then fill each hole with its callable's (already safe) HTML. Without
-        `per_path` the shell is shared by every path (each attempt of a quiz has its own) and may not read the
-        request at all."""
-        path = request.path if per_path else ""
-        key = shell_key(template, version, path, context)
-        parts = self._pages.get(key)
-        if parts is None:
-            seen = _ShellRequest(path) if per_path else _NOT_IN_FRAGMENTS["request"]
+        """Render `template` once per key; then fill each hole with its callable's (already safe) HTML. `path` is
+        the request's path, part of the key; None shares one shell between paths (each attempt of a quiz has its
+        own), and the template may then not read the request at all."""
+        shell = self._shell(template, version, context, path)
+        filled = _filled(shell.parts, holes)
+        return "".join(part if index % 2 == 0 else filled[part] for index, part in enumerate(shell.parts))
+
+    def render_bytes(
+        self,
+        template: str,
+        version: int,
+        holes: Mapping[str, Callable[[], str]],
+        context: Mapping[str, object],
+        *,
+        path: str | None,
+    ) -> bytes:
+        """`render` as UTF-8, from the shell's text encoded once: encoding a whole lesson page with its umlauts
+        cost about as much as filling it (the page lane sends bytes)."""
+        shell = self._shell(template, version, context, path)
+        filled = {name: html.encode() for name, html in _filled(shell.parts, holes).items()}
+        return b"".join(part if index % 2 == 0 else filled[part] for index, part in enumerate(shell.encoded()))
+
+    def _shell(self, template: str, version: int, context: Mapping[str, object], path: str | None) -> _Shell:
+        key = shell_key(template, version, path or "", context)
+        shell = self._pages.get(key)
+        if shell is None:
+            if _CACHED_ONLY.get():
+                raise NotCached(template)
+            seen = _ShellRequest(path) if path is not None else _NOT_IN_FRAGMENTS["request"]
             guarded = {**_UNLESS_GIVEN, **context, **_GUARDS, "request": seen, "hole": self.hole}
-            html = render_template(template, **guarded)
-            parts = self._pages.put(key, self._marker.split(html))
-        # split() alternates literal text and hole names: even indexes are text, odd ones holes; a hole that
-        # appears twice (the CSRF token) is computed once.
-        filled: dict[str, str] = {}
-        for name in parts[1::2]:
-            if name not in filled:
-                filled[name] = str(holes[name]())
-        return "".join(part if index % 2 == 0 else filled[part] for index, part in enumerate(parts))
+            shell = self._pages.put(key, _Shell(self._marker.split(render_template(template, **guarded))))
+        return shell
 
     def fragment(self, template: str, version: int, context: Mapping[str, object]) -> Markup:
         """A piece of a page (the course sidebar) rendered once per context: no holes, and not keyed on the
@@ -171,6 +233,8 @@ class ShellCache:
         key = shell_key(template, version, "", context)
         html = self._pages.get(key)
         if html is None:
+            if _CACHED_ONLY.get():
+                raise NotCached(template)
             guarded = {**_UNLESS_GIVEN, **context, **_GUARDS, **_NOT_IN_FRAGMENTS}
             rendered = Markup(render_template(template, **guarded))  # noqa: S704 - rendered by an autoescaping template
             html = self._pages.put(key, rendered)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from flask import g, get_template_attribute, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import AnonymousUserMixin, current_user
 from markupsafe import Markup
 
 from course.core import completion
@@ -20,14 +20,18 @@ from course.core.catalog import Course
 from course.core.path import DONE, LESSON, QUIZ, SANDBOX, Path, Step, course_path
 from course.i18n import current_language
 from course.learn import operations
+from course.models import CurrentUser
 from course.pages import render_fragment
 
 
-def learner_state(course: Course, learner: completion.Progress | None = None) -> tuple[completion.Progress, bool]:
-    """What the path of whoever is logged in depends on: their progress in the course and whether they hold its
-    certificate; visitors have done nothing. Without `learner`, the progress is read once per request and course:
-    a page with the sidebar and a Continue button asks for it twice."""
-    user = current_user._get_current_object()
+def learner_state(
+    course: Course, learner: completion.Progress | None = None, user: CurrentUser | AnonymousUserMixin | None = None
+) -> tuple[completion.Progress, bool]:
+    """What the path of whoever is logged in (or `user`) depends on: their progress in the course and whether they
+    hold its certificate; visitors have done nothing. Without `learner`, the progress is read once per request and
+    course: a page with the sidebar and a Continue button asks for it twice."""
+    if user is None:
+        user = current_user._get_current_object()
     if not user.is_authenticated:
         return completion.Progress(), False
     if learner is None:
@@ -55,11 +59,12 @@ def sidebar_html(
     here: tuple[str, str] | None,
     authenticated: bool,
     learner: completion.Progress | None = None,
+    user: CurrentUser | AnonymousUserMixin | None = None,
 ) -> Markup:
     """Drawn once per course, language, page and state of the learner (course/pages.py, `render_fragment`): keyed on
     what the path is made of, the progress and the certificate, so the path is built only when the sidebar is drawn.
     (Learners with the same path but different sandbox scores get a drawing each.)"""
-    progress, certified = learner_state(course, learner)
+    progress, certified = learner_state(course, learner, user)
     return render_fragment(
         "learn/sidebar.html",
         shells="sidebars",

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import AnonymousUserMixin, current_user, login_required
@@ -80,30 +82,38 @@ def overview(course_id: str):
 def lesson(course_id: str, lesson_id: str):
     user = current_user._get_current_object()  # one proxy lookup for the whole view
     course = assignments.visible(catalog().course(course_id), user)  # an open course asks the database nothing
-    current = course.lesson(lesson_id)
     lang = current_language()
-    rule = course.requirements
-    learner = _progress(user, rule)
-    done = learner.lessons
+    holes, context = lesson_page(course, lesson_id, user, lang)
+    if user.is_authenticated:
+        operations.viewed(user, course, lesson_id, lang)
+    return render_page(LESSON_TEMPLATE, holes, **context)
+
+
+LESSON_TEMPLATE = "learn/lesson.html"
+
+
+def lesson_page(
+    course: Course, lesson_id: str, user: CurrentUser | AnonymousUserMixin, lang: str
+) -> tuple[dict[str, Callable[[], str]], dict[str, object]]:
+    """A lesson page's own holes (the course sidebar) and its context, for the view and for the page lane
+    (course/fast/lane.py), which serves a learner's lesson page without Flask's request handling."""
+    current = course.lesson(lesson_id)
+    learner = _progress(user, course.requirements)
     before, after = course.neighbours(lesson_id)
     authenticated = user.is_authenticated
-    if authenticated:
-        operations.viewed(user, course, lesson_id, lang)
     here = (LESSON, lesson_id)
-    return render_page(
-        "learn/lesson.html",
-        {
-            "course_path": lambda: guide.sidebar_html(course, lang, here, authenticated, learner),
-        },
-        course=course,
-        lesson=current,
-        text=current.text(lang, (course.source_language,)),
-        lang=lang,
-        before=before,
-        after=after,
-        authenticated=authenticated,
-        done=lesson_id in done,
-    )
+    holes = {"course_path": lambda: guide.sidebar_html(course, lang, here, authenticated, learner, user)}
+    context = {
+        "course": course,
+        "lesson": current,
+        "text": current.text(lang, (course.source_language,)),
+        "lang": lang,
+        "before": before,
+        "after": after,
+        "authenticated": authenticated,
+        "done": lesson_id in learner.lessons,
+    }
+    return holes, context
 
 
 @bp.post("/courses/<course_id>/lessons/<lesson_id>/complete")

@@ -26,6 +26,7 @@ from tests.admin_helpers import EN, entries
 from tests.paths import CONTENT_DIR, QUIZ_DIR
 from tests.quiz_helpers import faster_apps
 from tests.sessions import sign_in
+from tests.web.test_page_lane import both_ways, counting_flask, same, warm
 
 
 @pytest.fixture
@@ -442,3 +443,16 @@ def test_open_courses_ask_the_database_nothing_about_assignments(
     with app.test_request_context():  # visitors' home page asks nothing either
         open_courses = [course for course in catalog().courses if course.access == "open"]
         assert assignment_operations.home_courses(AnonymousUserMixin(), open_courses) == (open_courses, {})
+
+
+def test_the_page_lane_serves_an_assigned_courses_lesson_to_its_members_alone(app: Flask, people) -> None:
+    assign(app, people)
+    flask_calls = counting_flask(app)
+    member, outsider = as_user(app, people["member"]), as_user(app, people["outsider"])
+    warm(member, LESSON)
+    by_flask, by_lane, by_the_lane = both_ways(app, member, flask_calls, LESSON)
+    assert by_the_lane and by_lane.status_code == 200
+    same(by_flask, by_lane)
+    warm(outsider, "/")  # signs the session's CSRF token, which the lane needs
+    before = flask_calls.calls
+    assert outsider.get(LESSON).status_code == 404 and flask_calls.calls == before + 1

@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 
 import course.fast.shells as shells_module
-from course.fast.shells import ShellCache, ShellLeak, frozen, shell_key
+from course.fast.shells import NotCached, ShellCache, ShellLeak, cached_only, frozen, shell_key
 
 _counter = iter(range(10**6))
 
@@ -33,10 +33,34 @@ def renders(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
 def test_page_is_rendered_once_and_holes_are_filled_each_time(renders: list[dict]) -> None:
     cache, app = new_cache(), Flask(__name__)
     with app.test_request_context("/lesson"):
-        first = cache.render("page.html", 1, {"name": lambda: "Ana"}, {"text": "Lesson"})
-        second = cache.render("page.html", 1, {"name": lambda: "Ben &amp; Co"}, {"text": "Lesson"})
+        first = cache.render("page.html", 1, {"name": lambda: "Ana"}, {"text": "Lesson"}, path="/lesson")
+        second = cache.render("page.html", 1, {"name": lambda: "Ben &amp; Co"}, {"text": "Lesson"}, path="/lesson")
     assert first == "<p>Lesson</p><b>Ana</b><i>Ana</i>"
     assert second == "<p>Lesson</p><b>Ben &amp; Co</b><i>Ben &amp; Co</i>"
+    assert len(renders) == 1
+
+
+def test_a_page_as_bytes_is_its_text_in_utf8_from_the_same_shell(renders: list[dict]) -> None:
+    cache, app = new_cache(), Flask(__name__)
+    holes = {"name": lambda: "Jürgen &amp; Sœur"}
+    with app.test_request_context("/lesson"):
+        text = cache.render("page.html", 1, holes, {"text": "Größe"}, path="/lesson")
+        assert cache.render_bytes("page.html", 1, holes, {"text": "Größe"}, path="/lesson") == text.encode()
+    assert len(renders) == 1
+
+
+def test_cached_only_serves_kept_pages_and_fragments_and_renders_nothing(renders: list[dict]) -> None:
+    cache, app = new_cache(), Flask(__name__)
+    with app.app_context():
+        with cached_only(), pytest.raises(NotCached):
+            cache.render("page.html", 1, {"name": str}, {"text": "x"}, path="/a")
+        kept = cache.render("page.html", 1, {"name": lambda: "Ana"}, {"text": "x"}, path="/a")
+        with cached_only():
+            assert cache.render("page.html", 1, {"name": lambda: "Ana"}, {"text": "x"}, path="/a") == kept
+            with pytest.raises(NotCached):
+                cache.render("page.html", 1, {"name": str}, {"text": "x"}, path="/b")
+            with pytest.raises(NotCached):
+                cache.fragment("page.html", 1, {"text": "y"})
     assert len(renders) == 1
 
 
@@ -44,12 +68,12 @@ def test_any_change_of_context_version_template_or_path_renders_again(renders: l
     cache, app = new_cache(), Flask(__name__)
     holes = {"name": lambda: ""}
     with app.test_request_context("/a"):
-        cache.render("page.html", 1, holes, {"text": "v1"})
-        assert cache.render("page.html", 2, holes, {"text": "v1"}).startswith("<p>v1</p>")
-        assert cache.render("page.html", 2, holes, {"text": "v2"}).startswith("<p>v2</p>")
-        cache.render("other.html", 2, holes, {"text": "v2"})
+        cache.render("page.html", 1, holes, {"text": "v1"}, path="/a")
+        assert cache.render("page.html", 2, holes, {"text": "v1"}, path="/a").startswith("<p>v1</p>")
+        assert cache.render("page.html", 2, holes, {"text": "v2"}, path="/a").startswith("<p>v2</p>")
+        cache.render("other.html", 2, holes, {"text": "v2"}, path="/a")
     with app.test_request_context("/b"):
-        cache.render("page.html", 2, holes, {"text": "v2"})
+        cache.render("page.html", 2, holes, {"text": "v2"}, path="/b")
     assert len(renders) == 5
 
 
@@ -57,21 +81,23 @@ def test_cache_is_bounded(renders: list[dict]) -> None:
     cache, app = new_cache(limit=2), Flask(__name__)
     with app.test_request_context("/"):
         for text in ("a", "b", "c", "a"):
-            cache.render("page.html", 1, {"name": str}, {"text": text})
+            cache.render("page.html", 1, {"name": str}, {"text": text}, path="/")
     assert len(renders) == 4  # "a" was dropped when "c" arrived
 
 
 def test_content_cannot_forge_a_hole(renders: list[dict]) -> None:
     cache, app = new_cache(), Flask(__name__)
     with app.test_request_context("/"):
-        page = cache.render("page.html", 1, {"name": lambda: "\ue000guess:name\ue001"}, {"text": "\ue000x:name\ue001"})
+        page = cache.render(
+            "page.html", 1, {"name": lambda: "\ue000guess:name\ue001"}, {"text": "\ue000x:name\ue001"}, path="/"
+        )
     assert page.count("\ue000") == 3  # the fake markers are passed through as text, never filled
 
 
 def test_a_shell_render_gets_guards_for_per_request_state(renders: list[dict]) -> None:
     cache, app = new_cache(), Flask(__name__)
     with app.test_request_context("/path?secret=1"):
-        cache.render("page.html", 1, {"name": str}, {"text": "x"})
+        cache.render("page.html", 1, {"name": str}, {"text": "x"}, path="/path")
     context = renders[0]
     for name in ("current_user", "session", "g", "csrf_token", "get_flashed_messages", "lang", "authenticated"):
         with pytest.raises(ShellLeak):
@@ -107,7 +133,7 @@ def test_a_fragment_is_drawn_once_per_context_whatever_the_page(monkeypatch: pyt
 def test_context_values_given_by_the_view_are_not_guarded(renders: list[dict]) -> None:
     cache, app = new_cache(), Flask(__name__)
     with app.test_request_context("/"):
-        cache.render("page.html", 1, {"name": str}, {"text": "x", "lang": "de", "authenticated": True})
+        cache.render("page.html", 1, {"name": str}, {"text": "x", "lang": "de", "authenticated": True}, path="/")
     assert renders[0]["lang"] == "de" and renders[0]["authenticated"] is True
 
 

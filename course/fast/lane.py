@@ -1,0 +1,236 @@
+"""The page lane: a logged-in learner's lesson page served without Flask's request handling.
+
+Under gunicorn, a learner's lesson page spent about half of its time in Flask's request machinery (the request
+object and its context, URL matching, the session, Flask-Login, the hooks, the response object) around work that
+is only a cookie check, one query for the user and a kept page shell filled in. A bare WSGI app that sends the same
+23 KB page is served faster than Flask's hello world. So this WSGI middleware, in front of Flask, answers that one
+page (the one a learner loads most) with the app's own functions and caches, and hands every request it cannot
+answer exactly as Flask would to Flask, unchanged:
+
+- anything but a GET of `/courses/<id>/lessons/<id>` without a query string; a host outside TRUSTED_HOSTS;
+- no valid session cookie or no live login in it (a remember-me cookie is Flask-Login's to read); a session with
+  messages to show, a remember-me cookie to set or clear, a permanent session (its cookie is sent again), or a CSRF
+  token no page has signed yet;
+- staff and managers (their header carries the studio links); a course the learner may not see; an LRS that wants
+  to hear of the visit (Flask's view writes it);
+- a page, course sidebar or header link not kept yet (`NotCached`: Flask renders and keeps it);
+- any error: Flask serves the request again and handles the error as the app always does.
+
+Its answer equals Flask's byte for byte, headers included: tests/web/test_page_lane.py serves each case both ways.
+It sits inside the security headers middleware and ProxyFix, so both add to and see the same as for Flask.
+
+It relies on knowing every hook Flask would run for this page. On its first request after Flask has served one
+(from then on Flask refuses new hooks) it checks the app's request hooks, signal receivers, the lesson's view
+function and the URL rules; anything it does not know turns it off for the process, with a warning in the log.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from flask import Flask, request_finished, request_started, request_tearing_down
+from flask_login.signals import user_accessed, user_loaded_from_cookie
+from markupsafe import escape
+from werkzeug.http import parse_cookie
+from werkzeug.wsgi import get_host
+
+from course import events, pages
+from course.assignments.operations import visible
+from course.auth.views import load_user
+from course.compression import MIN_BYTES, PAGE_ENCODERS, page_encoding
+from course.core.caching import Cache, cache
+from course.fast.csrf import kept_token
+from course.fast.sessions import CookieSessions
+from course.fast.shells import cached_only
+from course.i18n import choose_language
+from course.learn.views import LESSON_TEMPLATE, lesson, lesson_page
+from course.models import utcnow
+from course.publishing.cache import catalog
+
+log = logging.getLogger(__name__)
+
+_ID = r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}"
+_LESSON = re.compile(rf"/courses/({_ID})/lessons/({_ID})")
+LESSON_ENDPOINT = "learn.lesson"
+
+# Session keys that make Flask answer differently: messages to show, Flask-Login's remember-me cookie to set or
+# clear, a permanent session's cookie sent again with every response.
+_FLASK_SESSION_KEYS = ("_flashes", "_remember", "_permanent")
+
+# The hooks Flask runs for the lesson page, and why the lane may leave each out. Any other makes it step aside.
+_BEFORE = {
+    "CSRFProtect.init_app.<locals>.csrf_protect": "checks only POST, PUT, PATCH and DELETE",
+    "refuse_unstorable_text": "reads the query string and form, which a lane request has none of",
+    "EmbeddedRunner.start": "run by the lane too",
+}
+_AFTER = {
+    "compress_response": "done by the lane with the same function",
+    "LoginManager._update_remember_cookie": "does nothing without `_remember` in the session",
+}
+# (Cookie header, session cookie name) → the session cookie's value: a browser sends the same header on every
+# page until a cookie changes, and werkzeug's parsing cost more than this lookup.
+_COOKIES: Cache[str] = cache("lane.session-cookies", 2_048)
+_KEPT_HEADER_CHARS = 4_096
+_HOSTS_KEPT = 64  # Host headers that passed TRUSTED_HOSTS; a site has a few names
+_SIGNALS = (request_started, request_finished, request_tearing_down, user_accessed, user_loaded_from_cookie)
+
+Answer = tuple[str, list[tuple[str, str]], bytes]
+
+
+class _StepAside(Exception):  # noqa: N818 - not an error: the request goes to Flask
+    """The lane cannot answer this request exactly as Flask would."""
+
+
+class PageLane:
+    """WSGI middleware answering a learner's lesson page itself, and every other request with Flask."""
+
+    def __init__(self, app: Flask, wsgi_app: Callable) -> None:
+        self.app = app
+        self.wsgi_app = wsgi_app
+        self._open: bool | None = None  # decided once, on the first request after Flask has served one
+        self._hooks: list[Callable[[], object]] = []
+        self._compress = False
+        self._hosts: set[tuple] = set()
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if environ["REQUEST_METHOD"] == "GET" and not environ.get("QUERY_STRING"):
+            match = _LESSON.fullmatch(environ.get("PATH_INFO", ""))
+            if match is not None and self.app.config["FAST_PATHS"] and self._ready():
+                answer = self._answer(environ, *match.groups())
+                if answer is not None:
+                    status, headers, body = answer
+                    start_response(status, headers)
+                    return [body]
+        return self.wsgi_app(environ, start_response)
+
+    def _ready(self) -> bool:
+        if self._open is None:
+            if not getattr(self.app, "_got_first_request", False):
+                return False  # hooks may still be added
+            self._open = self._check()
+        return self._open
+
+    def _check(self) -> bool:
+        """Whether Flask would run nothing for the lesson page that the lane leaves out."""
+        app = self.app
+        problems = []
+        scopes = (None, LESSON_ENDPOINT.partition(".")[0])
+        before = [hook for scope in scopes for hook in app.before_request_funcs.get(scope, ())]
+        after = [hook for scope in scopes for hook in app.after_request_funcs.get(scope, ())]
+        problems += [f"before_request {hook.__qualname__}" for hook in before if hook.__qualname__ not in _BEFORE]
+        problems += [f"after_request {hook.__qualname__}" for hook in after if hook.__qualname__ not in _AFTER]
+        for hooks, kind in ((app.teardown_request_funcs, "teardown_request"), (app.url_value_preprocessors, "url")):
+            problems += [f"{kind} {hook.__qualname__}" for scope in scopes for hook in hooks.get(scope, ())]
+        problems += [f"receivers of {signal.name}" for signal in _SIGNALS if signal.receivers]
+        if app.view_functions.get(LESSON_ENDPOINT) is not lesson:
+            problems.append(f"the view of {LESSON_ENDPOINT} is not learn.views.lesson")
+        problems += [f"the URL rule {rule.rule} ({rule.endpoint})" for rule in _rivals(app)]
+        if app.login_manager.session_protection:
+            problems.append("Flask-Login's session protection")
+        if not isinstance(app.session_interface, CookieSessions):
+            problems.append(f"the session interface {type(app.session_interface).__name__}")
+        if problems:
+            log.warning("The page lane is off in this process; Flask runs what it would leave out: %s", problems)
+            return False
+        self._hooks = [hook for hook in before if hook.__qualname__ == "EmbeddedRunner.start"]
+        self._compress = any(hook.__qualname__ == "compress_response" for hook in after)
+        return True
+
+    def _answer(self, environ: dict, course_id: str, lesson_id: str) -> Answer | None:
+        try:
+            with self.app.app_context(), cached_only():
+                return self._lesson(environ, course_id, lesson_id)
+        except Exception:  # noqa: BLE001 - _StepAside, NotCached, NotFound, a database error: Flask's to answer
+            return None
+
+    def _lesson(self, environ: dict, course_id: str, lesson_id: str) -> Answer:
+        app = self.app
+        config = app.config
+        if config["WTF_CSRF_TIME_LIMIT"] is not None or config.get("REMEMBER_COOKIE_REFRESH_EACH_REQUEST"):
+            raise _StepAside  # a token signed per request; a remember-me cookie sent with every response
+        self._check_host(environ)
+        cookie = _session_cookie(environ.get("HTTP_COOKIE"), app.session_interface.get_cookie_name(app))
+        data = app.session_interface.read(app, cookie) if cookie and app.secret_key else None
+        if not data or "_user_id" not in data or any(key in data for key in _FLASK_SESSION_KEYS):
+            raise _StepAside
+        token = kept_token(app.secret_key, data["csrf_token"]) if data.get("csrf_token") else None
+        user = load_user(data["_user_id"])
+        if token is None or user is None or user.is_staff or user.role == "manager":
+            raise _StepAside
+        for hook in self._hooks:
+            hook()
+        lang = choose_language(
+            user.locale,
+            data.get("lang"),
+            environ.get("HTTP_ACCEPT_LANGUAGE"),
+            config["DEFAULT_LANGUAGE"],
+        )
+        published = catalog()
+        course = visible(published.course(course_id), user)
+        if events.wanted(events.LessonViewed(user.id, course.id, lesson_id, lang, utcnow())):
+            raise _StepAside
+        holes, context = lesson_page(course, lesson_id, user, lang)
+        path = environ["PATH_INFO"]
+        every = {
+            **pages.holes_for(user, lang, csrf=lambda: token, flashes=str, here=lambda: escape(path)),
+            **holes,
+        }
+        shells = app.extensions["course_shells"]["pages"]
+        return self._page(environ, shells.render_bytes(LESSON_TEMPLATE, published.version, every, context, path=path))
+
+    def _check_host(self, environ: dict) -> None:
+        """What Flask checks before it matches the URL: a host outside TRUSTED_HOSTS raises SecurityError (Flask's
+        400). Hosts that passed are remembered (per scheme and trusted list): checking one costs an IDNA encoding
+        of every trusted name."""
+        trusted = self.app.config["TRUSTED_HOSTS"]
+        if not environ.get("HTTP_HOST"):
+            raise _StepAside  # the server's name stands in for the host: Flask's to judge
+        key = (environ["wsgi.url_scheme"], environ["HTTP_HOST"], tuple(trusted or ()))
+        if key not in self._hosts:
+            get_host(environ, trusted)
+            if len(self._hosts) >= _HOSTS_KEPT:
+                self._hosts.clear()
+            self._hosts.add(key)
+
+    def _page(self, environ: dict, body: bytes) -> Answer:
+        """The headers and bytes Flask would send: its response, the compression hook, the session's `Vary`."""
+        varies, encoding = page_encoding(environ) if self._compress and len(body) >= MIN_BYTES else (False, None)
+        if encoding is not None:
+            body = PAGE_ENCODERS[encoding](body)
+        headers = [
+            ("Content-Type", "text/html; charset=utf-8"),
+            ("Content-Length", str(len(body))),
+            ("Vary", "Accept-Encoding, Cookie" if varies else "Cookie"),
+        ]
+        if encoding is not None:
+            headers.append(("Content-Encoding", encoding))
+        return "200 OK", headers, body
+
+
+def _rivals(app: Flask) -> list[Any]:
+    """URL rules other than the lesson's that could take a path the lane answers."""
+
+    def could_match(part: str, literal: str) -> bool:
+        return part == literal or part.startswith("<")
+
+    return [
+        rule
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != LESSON_ENDPOINT
+        and "GET" in (rule.methods or ())
+        and len(parts := rule.rule.split("/")) == 5
+        and could_match(parts[1], "courses")
+        and could_match(parts[3], "lessons")
+    ]
+
+
+def _session_cookie(header: str | None, name: str) -> str:
+    """The session cookie's value in a Cookie header, as Flask reads it ("" for none)."""
+    if not header:
+        return ""
+    if len(header) > _KEPT_HEADER_CHARS:
+        return parse_cookie(header).get(name, "")
+    return _COOKIES.get_or_compute((header, name), lambda: parse_cookie(header).get(name, ""))
