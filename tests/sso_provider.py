@@ -17,6 +17,7 @@ import base64
 import hashlib
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -174,7 +175,9 @@ class CraftedProvider:
 
         @app.get("/authorize")
         def authorize():
-            code = f"code-{len(self._codes)}"
+            # Unique for the server's life: a token request of an earlier test that is still waiting out `delay`
+            # must not take this test's code when it wakes up.
+            code = f"code-{secrets.token_hex(8)}"
             self._codes[code] = request.args.to_dict()
             query = urlencode({"code": code, "state": request.args["state"]})
             return redirect(f"{request.args['redirect_uri']}?{query}")
