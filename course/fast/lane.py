@@ -62,7 +62,7 @@ _FLASK_SESSION_KEYS = ("_flashes", "_remember", "_permanent")
 
 # The hooks Flask runs for the lesson page, and why the lane may leave each out. Any other makes it step aside.
 _BEFORE = {
-    "CSRFProtect.init_app.<locals>.csrf_protect": "checks only POST, PUT, PATCH and DELETE",
+    "CSRFProtect.init_app.<locals>.csrf_protect": "checks only WTF_CSRF_METHODS, without GET (checked)",
     "refuse_unstorable_text": "reads the query string and form, which a lane request has none of",
     "EmbeddedRunner.start": "run by the lane too",
 }
@@ -128,6 +128,8 @@ class PageLane:
         if app.view_functions.get(LESSON_ENDPOINT) is not lesson:
             problems.append(f"the view of {LESSON_ENDPOINT} is not learn.views.lesson")
         problems += [f"the URL rule {rule.rule} ({rule.endpoint})" for rule in _rivals(app)]
+        if "GET" in app.config["WTF_CSRF_METHODS"]:
+            problems.append("CSRF checks on GET")
         if app.login_manager.session_protection:
             problems.append("Flask-Login's session protection")
         if not isinstance(app.session_interface, CookieSessions):

@@ -262,6 +262,16 @@ def test_an_unknown_hook_turns_the_lane_off(make_app, make_user, caplog: pytest.
     assert "The page lane is off" in caplog.text and "before_request" in caplog.text
 
 
+def test_csrf_checks_on_get_turn_the_lane_off(make_app, make_user, caplog: pytest.LogCaptureFixture) -> None:
+    app = make_app(WTF_CSRF_METHODS=["GET", "POST"])
+    counted = counting_flask(app)
+    client = client_for(app, make_user())
+    with caplog.at_level(logging.WARNING, logger="course.fast.lane"):
+        for _ in range(3):
+            client.get(URL)
+    assert counted.calls == 3 and "CSRF checks on GET" in caplog.text
+
+
 def test_the_plain_path_never_takes_the_lane(app: Flask, make_user, flask_calls: Counted) -> None:
     client = client_for(app, make_user())
     warm(client)
