@@ -138,7 +138,9 @@ def test_members_are_added_and_removed_with_users_write(app: Flask, api, site) -
     assert api(f"{url}/{site['idle'].id}", "DELETE").status_code == 204
     assert api(f"{url}/{site['idle'].id}", "DELETE").status_code == 404
     with app.app_context():
-        entries = db.session.scalars(select(AuditEntry).where(AuditEntry.target_user_id == site["idle"].id)).all()
+        entries = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.target_user_id == site["idle"].id).order_by(AuditEntry.id)
+        ).all()
     assert [(e.action, e.detail["source"][:4]) for e in entries] == [
         ("group_member_added", "api:"),
         ("group_member_removed", "api:"),
