@@ -1,7 +1,8 @@
 """The deliberate fast paths: every place the app leaves the plain Flask way for speed lives in this package.
 
-- `lane.py`: a logged-in learner's lesson page answered by a WSGI middleware in front of Flask, from the same
-  shell, with the same functions, whenever it can answer exactly as Flask would (plain: Flask's request handling);
+- `lane.py`: a logged-in learner's lesson page and open attempt page answered by a WSGI middleware in front of
+  Flask, from the same shells, with the same functions, whenever it can answer exactly as Flask would (plain:
+  Flask's request handling);
 - `shells.py`: the lesson, overview and verification pages rendered once per context, then only filled
   (plain: `render_template` with the holes filled as it renders);
 - `request_user.py` with `query.py`: the logged-in user as a snapshot from one precompiled query

@@ -1,27 +1,29 @@
-"""The page lane: a logged-in learner's lesson page served without Flask's request handling.
+"""The page lane: a logged-in learner's lesson and quiz attempt pages served without Flask's request handling.
 
 Under gunicorn, a learner's lesson page spent about half of its time in Flask's request machinery (the request
 object and its context, URL matching, the session, Flask-Login, the hooks, the response object) around work that
 is only a cookie check, one query for the user and a kept page shell filled in. A bare WSGI app that sends the same
-23 KB page is served faster than Flask's hello world. So this WSGI middleware, in front of Flask, answers that one
-page (the one a learner loads most) with the app's own functions and caches, and hands every request it cannot
-answer exactly as Flask would to Flask, unchanged:
+23 KB page is served faster than Flask's hello world. So this WSGI middleware, in front of Flask, answers the two
+pages a learner loads most (a lesson, and an open quiz attempt while answering it) with the app's own functions and
+caches, and hands every request it cannot answer exactly as Flask would to Flask, unchanged:
 
-- anything but a GET of `/courses/<id>/lessons/<id>` without a query string; a host outside TRUSTED_HOSTS;
+- anything but a GET of `/courses/<id>/lessons/<id>` or `/attempts/<id>` without a query string; a host outside
+  TRUSTED_HOSTS; an app mounted under a path prefix (SCRIPT_NAME);
 - no valid session cookie or no live login in it (a remember-me cookie is Flask-Login's to read); a session with
   messages to show, a remember-me cookie to set or clear, a permanent session (its cookie is sent again), or a CSRF
   token no page has signed yet;
 - staff and managers (their header carries the studio links); a course the learner may not see; an LRS that wants
-  to hear of the visit (Flask's view writes it);
-- a page, course sidebar or header link not kept yet (`NotCached`: Flask renders and keeps it);
+  to hear of the lesson visit (Flask's view writes it); an attempt that is not the learner's or no longer open
+  (Flask answers 404 or sends the review);
+- a page, course sidebar, question or header link not kept yet (`NotCached`: Flask renders and keeps it);
 - any error: Flask serves the request again and handles the error as the app always does.
 
 Its answer equals Flask's byte for byte, headers included: tests/web/test_page_lane.py serves each case both ways.
 It sits inside the security headers middleware and ProxyFix, so both add to and see the same as for Flask.
 
 It relies on knowing every hook Flask would run for this page. On its first request after Flask has served one
-(from then on Flask refuses new hooks) it checks the app's request hooks, signal receivers, the lesson's view
-function and the URL rules; anything it does not know turns it off for the process, with a warning in the log.
+(from then on Flask refuses new hooks) it checks the app's request hooks, signal receivers, the pages' view
+functions and the URL rules; anything it does not know turns it off for the process, with a warning in the log.
 """
 
 from __future__ import annotations
@@ -29,12 +31,14 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, request_finished, request_started, request_tearing_down
 from flask_login.signals import user_accessed, user_loaded_from_cookie
 from markupsafe import escape
 from werkzeug.http import parse_cookie
+from werkzeug.routing import MapAdapter
 from werkzeug.wsgi import get_host
 
 from course import events, pages
@@ -47,20 +51,38 @@ from course.fast.sessions import CookieSessions
 from course.fast.shells import cached_only
 from course.i18n import choose_language
 from course.learn.views import LESSON_TEMPLATE, lesson, lesson_page
-from course.models import utcnow
+from course.models import CurrentUser, utcnow
 from course.publishing.cache import catalog
+from course.quiz.operations import attempt_to_show, quiz_of
+from course.quiz.views import TAKE_TEMPLATE, take, take_page
 
 log = logging.getLogger(__name__)
 
 _ID = r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}"
-_LESSON = re.compile(rf"/courses/({_ID})/lessons/({_ID})")
-LESSON_ENDPOINT = "learn.lesson"
+
+
+@dataclass(frozen=True)
+class _Route:
+    """A page the lane answers: its path (the URL rule's converters, narrowed to what the rule would build back:
+    no leading zeros, ASCII digits), the view it stands in for, and the path's shape for rival rules."""
+
+    path: re.Pattern[str]
+    endpoint: str
+    view: Callable
+    shape: tuple[str | None, ...]  # the rule's parts after the first "/": a literal, or None for a converter
+
+
+_LESSON = _Route(
+    re.compile(rf"/courses/({_ID})/lessons/({_ID})"), "learn.lesson", lesson, ("courses", None, "lessons", None)
+)
+_ATTEMPT = _Route(re.compile(r"/attempts/([1-9][0-9]{0,9})"), "quiz.take", take, ("attempts", None))
+_ROUTES = (_LESSON, _ATTEMPT)
 
 # Session keys that make Flask answer differently: messages to show, Flask-Login's remember-me cookie to set or
 # clear, a permanent session's cookie sent again with every response.
 _FLASK_SESSION_KEYS = ("_flashes", "_remember", "_permanent")
 
-# The hooks Flask runs for the lesson page, and why the lane may leave each out. Any other makes it step aside.
+# The hooks Flask runs for these pages, and why the lane may leave each out. Any other makes it step aside.
 _BEFORE = {
     "CSRFProtect.init_app.<locals>.csrf_protect": "checks only WTF_CSRF_METHODS, without GET (checked)",
     "refuse_unstorable_text": "reads the query string and form, which a lane request has none of",
@@ -73,11 +95,15 @@ _AFTER = {
 # (Cookie header, session cookie name) → the session cookie's value: a browser sends the same header on every
 # page until a cookie changes, and werkzeug's parsing cost more than this lookup.
 _COOKIES: Cache[str] = cache("lane.session-cookies", 2_048)
+# (scheme, Host header, trusted hosts) → True for a host Flask accepts: checking one costs an IDNA encoding of every
+# trusted name; a site has a few names.
+_HOSTS: Cache[bool] = cache("lane.trusted-hosts", 64)
 _KEPT_HEADER_CHARS = 4_096
-_HOSTS_KEPT = 64  # Host headers that passed TRUSTED_HOSTS; a site has a few names
 _SIGNALS = (request_started, request_finished, request_tearing_down, user_accessed, user_loaded_from_cookie)
 
 Answer = tuple[str, list[tuple[str, str]], bytes]
+# A page's template, shell context and holes, and whether its shell is kept per path (else one for every path).
+Page = tuple[str, dict[str, object], dict[str, Callable[[], str]], bool]
 
 
 class _StepAside(Exception):  # noqa: N818 - not an error: the request goes to Flask
@@ -85,7 +111,7 @@ class _StepAside(Exception):  # noqa: N818 - not an error: the request goes to F
 
 
 class PageLane:
-    """WSGI middleware answering a learner's lesson page itself, and every other request with Flask."""
+    """WSGI middleware answering a learner's lesson and attempt pages itself, and every other request with Flask."""
 
     def __init__(self, app: Flask, wsgi_app: Callable) -> None:
         self.app = app
@@ -93,17 +119,21 @@ class PageLane:
         self._open: bool | None = None  # decided once, on the first request after Flask has served one
         self._hooks: list[Callable[[], object]] = []
         self._compress = False
-        self._hosts: set[tuple] = set()
+        self._urls: MapAdapter | None = None  # builds relative URLs as in a request at the site's root
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        if environ["REQUEST_METHOD"] == "GET" and not environ.get("QUERY_STRING"):
-            match = _LESSON.fullmatch(environ.get("PATH_INFO", ""))
-            if match is not None and self.app.config["FAST_PATHS"] and self._ready():
-                answer = self._answer(environ, *match.groups())
-                if answer is not None:
-                    status, headers, body = answer
-                    start_response(status, headers)
-                    return [body]
+        if environ["REQUEST_METHOD"] == "GET" and not environ.get("QUERY_STRING") and not environ.get("SCRIPT_NAME"):
+            path = environ.get("PATH_INFO", "")
+            for route in _ROUTES:
+                match = route.path.fullmatch(path)
+                if match is not None:
+                    if self.app.config["FAST_PATHS"] and self._ready():
+                        answer = self._answer(environ, route, match.groups())
+                        if answer is not None:
+                            status, headers, body = answer
+                            start_response(status, headers)
+                            return [body]
+                    break
         return self.wsgi_app(environ, start_response)
 
     def _ready(self) -> bool:
@@ -114,10 +144,10 @@ class PageLane:
         return self._open
 
     def _check(self) -> bool:
-        """Whether Flask would run nothing for the lesson page that the lane leaves out."""
+        """Whether Flask would run nothing for the lane's pages that the lane leaves out."""
         app = self.app
         problems = []
-        scopes = (None, LESSON_ENDPOINT.partition(".")[0])
+        scopes = (None, *(route.endpoint.partition(".")[0] for route in _ROUTES))
         before = [hook for scope in scopes for hook in app.before_request_funcs.get(scope, ())]
         after = [hook for scope in scopes for hook in app.after_request_funcs.get(scope, ())]
         problems += [f"before_request {hook.__qualname__}" for hook in before if hook.__qualname__ not in _BEFORE]
@@ -125,35 +155,57 @@ class PageLane:
         for hooks, kind in ((app.teardown_request_funcs, "teardown_request"), (app.url_value_preprocessors, "url")):
             problems += [f"{kind} {hook.__qualname__}" for scope in scopes for hook in hooks.get(scope, ())]
         problems += [f"receivers of {signal.name}" for signal in _SIGNALS if signal.receivers]
-        if app.view_functions.get(LESSON_ENDPOINT) is not lesson:
-            problems.append(f"the view of {LESSON_ENDPOINT} is not learn.views.lesson")
-        problems += [f"the URL rule {rule.rule} ({rule.endpoint})" for rule in _rivals(app)]
+        for route in _ROUTES:
+            if app.view_functions.get(route.endpoint) is not route.view:
+                problems.append(f"the view of {route.endpoint} is not {route.view.__module__}.{route.view.__name__}")
+            problems += [f"the URL rule {rule.rule} ({rule.endpoint})" for rule in _rivals(app, route)]
         if "GET" in app.config["WTF_CSRF_METHODS"]:
             problems.append("CSRF checks on GET")
         if app.login_manager.session_protection:
             problems.append("Flask-Login's session protection")
         if not isinstance(app.session_interface, CookieSessions):
             problems.append(f"the session interface {type(app.session_interface).__name__}")
+        if app.url_map.host_matching or app.subdomain_matching:
+            problems.append("URLs matched by host or subdomain")
         if problems:
             log.warning("The page lane is off in this process; Flask runs what it would leave out: %s", problems)
             return False
         self._hooks = [hook for hook in before if hook.__qualname__ == "EmbeddedRunner.start"]
         self._compress = any(hook.__qualname__ == "compress_response" for hook in after)
+        # As Flask binds the map to a request at the root without subdomain matching; only relative URLs are built.
+        self._urls = app.url_map.bind("localhost", script_name="/", subdomain=app.url_map.default_subdomain or "")
         return True
 
-    def _answer(self, environ: dict, course_id: str, lesson_id: str) -> Answer | None:
+    def _answer(self, environ: dict, route: _Route, values: tuple[str, ...]) -> Answer | None:
         try:
-            with self.app.app_context(), cached_only():
-                return self._lesson(environ, course_id, lesson_id)
+            with self.app.app_context() as context, cached_only():
+                context.url_adapter = self._urls  # `url_for(..., _external=False)` in the pages' own code
+                user, lang, token = self._learner(environ)
+                if route is _LESSON:
+                    template, shell_context, holes, per_path = self._lesson(user, lang, *values)
+                else:
+                    template, shell_context, holes, per_path = self._attempt(user, lang, int(values[0]))
+                path = environ["PATH_INFO"]
+                every = {
+                    **pages.holes_for(user, lang, csrf=lambda: token, flashes=str, here=lambda: escape(path)),
+                    **holes,
+                }
+                shells = self.app.extensions["course_shells"]["pages"]
+                version = catalog().version
+                return self._page(
+                    environ,
+                    shells.render_bytes(template, version, every, shell_context, path=path if per_path else None),
+                )
         except Exception:  # noqa: BLE001 - _StepAside, NotCached, NotFound, a database error: Flask's to answer
             return None
 
-    def _lesson(self, environ: dict, course_id: str, lesson_id: str) -> Answer:
+    def _learner(self, environ: dict) -> tuple[CurrentUser, str, str]:
+        """The logged-in learner of a session the lane can answer for, the page's language and the CSRF token."""
         app = self.app
         config = app.config
         if config["WTF_CSRF_TIME_LIMIT"] is not None or config.get("REMEMBER_COOKIE_REFRESH_EACH_REQUEST"):
             raise _StepAside  # a token signed per request; a remember-me cookie sent with every response
-        self._check_host(environ)
+        _check_host(environ, config["TRUSTED_HOSTS"])
         cookie = _session_cookie(environ.get("HTTP_COOKIE"), app.session_interface.get_cookie_name(app))
         data = app.session_interface.read(app, cookie) if cookie and app.secret_key else None
         if not data or "_user_id" not in data or any(key in data for key in _FLASK_SESSION_KEYS):
@@ -170,32 +222,22 @@ class PageLane:
             environ.get("HTTP_ACCEPT_LANGUAGE"),
             config["DEFAULT_LANGUAGE"],
         )
-        published = catalog()
-        course = visible(published.course(course_id), user)
+        return user, lang, token
+
+    def _lesson(self, user: CurrentUser, lang: str, course_id: str, lesson_id: str) -> Page:
+        course = visible(catalog().course(course_id), user)
         if events.wanted(events.LessonViewed(user.id, course.id, lesson_id, lang, utcnow())):
             raise _StepAside
         holes, context = lesson_page(course, lesson_id, user, lang)
-        path = environ["PATH_INFO"]
-        every = {
-            **pages.holes_for(user, lang, csrf=lambda: token, flashes=str, here=lambda: escape(path)),
-            **holes,
-        }
-        shells = app.extensions["course_shells"]["pages"]
-        return self._page(environ, shells.render_bytes(LESSON_TEMPLATE, published.version, every, context, path=path))
+        return LESSON_TEMPLATE, context, holes, True
 
-    def _check_host(self, environ: dict) -> None:
-        """What Flask checks before it matches the URL: a host outside TRUSTED_HOSTS raises SecurityError (Flask's
-        400). Hosts that passed are remembered (per scheme and trusted list): checking one costs an IDNA encoding
-        of every trusted name."""
-        trusted = self.app.config["TRUSTED_HOSTS"]
-        if not environ.get("HTTP_HOST"):
-            raise _StepAside  # the server's name stands in for the host: Flask's to judge
-        key = (environ["wsgi.url_scheme"], environ["HTTP_HOST"], tuple(trusted or ()))
-        if key not in self._hosts:
-            get_host(environ, trusted)
-            if len(self._hosts) >= _HOSTS_KEPT:
-                self._hosts.clear()
-            self._hosts.add(key)
+    def _attempt(self, user: CurrentUser, lang: str, attempt_id: int) -> Page:
+        attempt = attempt_to_show(attempt_id, user)
+        if attempt.status != "open":
+            raise _StepAside  # Flask sends the review
+        course = visible(catalog().course(attempt.course_id), user)
+        holes, context = take_page(attempt, course, quiz_of(attempt, course), user, lang)
+        return TAKE_TEMPLATE, context, holes, False
 
     def _page(self, environ: dict, body: bytes) -> Answer:
         """The headers and bytes Flask would send: its response, the compression hook, the session's `Vary`."""
@@ -212,20 +254,26 @@ class PageLane:
         return "200 OK", headers, body
 
 
-def _rivals(app: Flask) -> list[Any]:
-    """URL rules other than the lesson's that could take a path the lane answers."""
+def _check_host(environ: dict, trusted: list[str] | None) -> None:
+    """What Flask checks before it matches the URL: a host outside TRUSTED_HOSTS raises SecurityError (Flask's 400)."""
+    if not environ.get("HTTP_HOST"):
+        raise _StepAside  # the server's name stands in for the host: Flask's to judge
+    key = (environ["wsgi.url_scheme"], environ["HTTP_HOST"], tuple(trusted or ()))
+    _HOSTS.get_or_compute(key, lambda: bool(get_host(environ, trusted)))
 
-    def could_match(part: str, literal: str) -> bool:
-        return part == literal or part.startswith("<")
 
+def _rivals(app: Flask, route: _Route) -> list[Any]:
+    """URL rules other than the route's own that could take a path the lane answers for it."""
     return [
         rule
         for rule in app.url_map.iter_rules()
-        if rule.endpoint != LESSON_ENDPOINT
+        if rule.endpoint != route.endpoint
         and "GET" in (rule.methods or ())
-        and len(parts := rule.rule.split("/")) == 5
-        and could_match(parts[1], "courses")
-        and could_match(parts[3], "lessons")
+        and len(parts := rule.rule.split("/")[1:]) == len(route.shape)
+        and all(
+            literal is None or part == literal or part.startswith("<")
+            for part, literal in zip(parts, route.shape, strict=True)
+        )
     ]
 
 

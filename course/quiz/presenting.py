@@ -254,7 +254,7 @@ def _lesson_link(course: Course | None, link, lang: str) -> tuple[str | None, st
         lesson = course.lesson(link.lesson_id)
     except NotFound:  # the lesson was removed since this quiz revision
         return None, None
-    return (
-        url_for("learn.lesson", course_id=course.id, lesson_id=lesson.id, _anchor=link.anchor),
+    return (  # relative in the page lane too (course/fast/lane.py), which builds URLs without a request
+        url_for("learn.lesson", course_id=course.id, lesson_id=lesson.id, _anchor=link.anchor, _external=False),
         lesson.text(lang, (course.source_language,)).title,
     )

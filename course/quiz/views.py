@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
@@ -15,8 +17,8 @@ from course.core.quiz import AnswerError, AttemptRefused, Quiz, Slot, read_answe
 from course.extensions import db
 from course.forms import whole_number
 from course.i18n import current_language
-from course.learn.guide import course_sidebar
-from course.models import QuizAttempt
+from course.learn.guide import sidebar_html
+from course.models import CurrentUser, QuizAttempt
 from course.pages import render_page
 from course.quiz import operations
 from course.quiz.fields import read_form_value
@@ -91,6 +93,9 @@ def take(attempt_id: int):
     return _take_page(attempt, course, quiz)
 
 
+TAKE_TEMPLATE = "quiz/take.html"
+
+
 def _take_page(
     attempt: operations.ShownAttempt,
     course: Course,
@@ -99,32 +104,56 @@ def _take_page(
     errors: dict[str, str] | None = None,
     status: int = 200,
 ):
-    lang = current_language()
+    holes, context = take_page(
+        attempt,
+        course,
+        quiz,
+        current_user._get_current_object(),
+        current_language(),
+        raw=raw,
+        errors=errors,
+        confirm=request.args.get("confirm") == "1",
+    )
+    return render_page(TAKE_TEMPLATE, holes, per_path=False, **context), status
+
+
+def take_page(
+    attempt: operations.ShownAttempt,
+    course: Course,
+    quiz: Quiz,
+    user: CurrentUser,
+    lang: str,
+    *,
+    raw: dict[str, object] | None = None,
+    errors: dict[str, str] | None = None,
+    confirm: bool = False,
+) -> tuple[dict[str, Callable[[], str]], dict[str, object]]:
+    """An attempt page's own holes and its context, for the view and for the page lane (course/fast/lane.py), which
+    serves a learner's open attempt without Flask's request handling. `confirm`: the learner is asked to submit
+    with questions unanswered."""
     views = question_views(attempt, course, quiz, lang, raw=raw, errors=errors)
     unanswered = tuple(view.number for view in views if not view.answered)
-    confirm = request.args.get("confirm") == "1" and bool(unanswered)
+    confirm = confirm and bool(unanswered)
     # One shell for every attempt on this quiz revision with the same number and notices; what is the attempt's
     # own (its questions in their order with the answers, the navigator, where the form posts) fills holes.
+    # `_external=False`: relative in the lane too, which builds URLs without a request.
     holes = {
-        "course_path": lambda: course_sidebar(course, "quiz", quiz.id),
+        "course_path": lambda: sidebar_html(course, lang, ("quiz", quiz.id), True, user=user),
         "navigator": lambda: navigator_html(views, lang),
         "questions": lambda: Markup("").join(question_html(view, len(views), lang) for view in views),
-        "action": lambda: escape(url_for("quiz.answer", attempt_id=attempt.id)),
+        "action": lambda: escape(url_for("quiz.answer", attempt_id=attempt.id, _external=False)),
     }
-    page = render_page(
-        "quiz/take.html",
-        holes,
-        per_path=False,
-        course=course,
-        quiz=quiz,
-        number=attempt.number,
-        error_count=len(errors or {}),
-        confirm=confirm,
-        unanswered=unanswered if confirm else (),
-        lang=lang,
-        authenticated=True,
-    )
-    return page, status
+    context = {
+        "course": course,
+        "quiz": quiz,
+        "number": attempt.number,
+        "error_count": len(errors or {}),
+        "confirm": confirm,
+        "unanswered": unanswered if confirm else (),
+        "lang": lang,
+        "authenticated": True,
+    }
+    return holes, context
 
 
 @bp.post("/attempts/<int:attempt_id>")

@@ -1,5 +1,5 @@
-"""The page lane (course/fast/lane.py) answers a learner's lesson page exactly as Flask would, and leaves every
-request it cannot answer so to Flask.
+"""The page lane (course/fast/lane.py) answers a learner's lesson and open attempt pages exactly as Flask would, and
+leaves every request it cannot answer so to Flask.
 
 Each page is fetched twice with the same browser state: once with the lane closed (Flask's fast paths) and once
 through the lane; status, headers and bytes must be equal, and a counter around Flask tells which way it went.
@@ -21,7 +21,7 @@ from course.extensions import db
 from course.fast.lane import PageLane
 from course.models import OutboxMessage, User, UserSession
 from course.notifications import operations as notifications
-from tests.quiz_helpers import client_for, faster_apps
+from tests.quiz_helpers import attempt_key, client_for, faster_apps, start_attempt
 from tests.sessions import sign_in
 from tests.web.test_fast_paths import COURSE, record_progress
 
@@ -278,3 +278,63 @@ def test_the_plain_path_never_takes_the_lane(app: Flask, make_user, flask_calls:
     app.config["FAST_PATHS"] = False
     before = flask_calls.calls
     assert client.get(URL).status_code == 200 and flask_calls.calls == before + 1
+
+
+# --- the attempt page ---------------------------------------------------------------------------------------------
+
+
+def answered_attempt(app: Flask, client: FlaskClient) -> str:
+    """The learner's open attempt with question 1 answered right and saved, question 2 answered wrong and checked
+    (its outcome links to the lesson that teaches it); the page's URL."""
+    attempt_id = start_attempt(client)
+    key = attempt_key(app, attempt_id)
+    first, second = key.question_ids[:2]
+    url = f"/attempts/{attempt_id}"
+    form = key.form_data({first: key.right(first), second: key.wrong(second)})
+    assert client.post(url, data={**form, "check": "2"}).status_code == 302
+    return url
+
+
+def test_a_learners_open_attempt_from_the_lane_is_flasks_page_byte_for_byte(
+    app: Flask, make_user, flask_calls: Counted
+) -> None:
+    served = []
+    for user in (make_user(display_name="Ana <Ölmez>", locale="de"), make_user(display_name="Ben", locale="en")):
+        client = client_for(app, user)
+        url = answered_attempt(app, client)
+        warm(client, url)
+        for headers in ({}, BROWSER):
+            by_flask, by_lane, by_the_lane = both_ways(app, client, flask_calls, url, **headers)
+            assert by_flask.status_code == 200 and by_the_lane, (user.display_name, headers)
+            same(by_flask, by_lane)
+            served.append((url, by_lane))
+    url, plain = served[0]
+    page = plain.get_data(as_text=True)
+    assert f'action="{url}"' in page and "Ana &lt;Ölmez&gt;" in page and 'lang="de"' in page
+    assert f'href="/courses/{COURSE}/lessons/' in page  # the checked question's lesson link, relative
+    assert served[1][1].headers["Content-Encoding"] == "zstd"
+    assert 'lang="en"' in served[2][1].get_data(as_text=True)
+
+
+def test_the_lane_leaves_other_attempt_pages_to_flask(app: Flask, make_user, flask_calls: Counted) -> None:
+    client = client_for(app, make_user())
+    url = answered_attempt(app, client)
+    warm(client, url)
+    attempt_id = int(url.rsplit("/", 1)[1])
+
+    def by_flask(url: str, client: FlaskClient = client) -> TestResponse:
+        before = flask_calls.calls
+        response = client.get(url)
+        assert flask_calls.calls == before + 1, url
+        return response
+
+    assert by_flask(f"{url}?confirm=1").status_code == 200  # a query string: Flask asks about the unanswered ones
+    assert by_flask(f"/attempts/0{attempt_id}").status_code == 200  # the rule reads it; the lane does not
+    assert by_flask("/attempts/2147483648").status_code == 404  # beyond the column's range
+    assert by_flask("/attempts/99999999999").status_code == 404
+    stranger = client_for(app, make_user())
+    warm(stranger)
+    assert by_flask(url, client=stranger).status_code == 404  # someone else's attempt
+    key = attempt_key(app, attempt_id)
+    assert client.post(url, data={**key.form_data(key.right_answers()), "submit": "1"}).status_code == 302
+    assert by_flask(url).headers["Location"].endswith(f"{url}/review")  # submitted: the review
