@@ -15,7 +15,8 @@ from types import ModuleType
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.exc import OperationalError
 
 from course.core.sandbox import draw_parameters, recommended_plan, salesperson_plan, scenario
 from course.core.sandbox.evaluation import plan_data
@@ -132,6 +133,48 @@ def test_on_sqlite_the_write_lock_is_held_from_before_the_read_to_the_commit(app
             other.rollback()
         finally:
             other.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_on_sqlite_a_request_waits_for_the_write_lock_and_takes_it_when_released(app: Flask, make_user) -> None:
+    """While another process writes, the request waits for the lock and takes it once that one commits."""
+    make_user()
+    with app.app_context():
+        holder = sqlite3.connect(db.engine.url.database, timeout=0)
+    holder.execute("BEGIN IMMEDIATE")
+    taken = threading.Event()
+
+    def take() -> None:
+        with app.app_context():
+            lock_for_writing()
+            taken.set()
+            db.session.execute(text("UPDATE users SET display_name = 'Second'"))
+            db.session.commit()
+
+    worker = threading.Thread(target=take)
+    try:
+        worker.start()
+        assert not taken.wait(RENDEZVOUS_SECONDS)  # held back while the other connection writes
+        holder.execute("UPDATE users SET display_name = 'First'")
+        holder.commit()
+        worker.join(HANG_GUARD_SECONDS)
+        assert taken.is_set() and holder.execute("SELECT display_name FROM users").fetchone() == ("Second",)
+    finally:
+        holder.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_on_sqlite_a_write_lock_never_released_fails_after_the_busy_timeout(make_app, make_user) -> None:
+    app = make_app(SQLITE_BUSY_TIMEOUT_MS=50)
+    make_user()
+    with app.app_context():
+        holder = sqlite3.connect(db.engine.url.database, timeout=0)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            with pytest.raises(OperationalError, match="locked"):
+                lock_for_writing()
+        finally:
+            holder.close()
 
 
 def api_start(client) -> int:
