@@ -7,7 +7,6 @@ an unreachable PostgreSQL fails the run instead of skipping.
 from __future__ import annotations
 
 import os
-from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -48,34 +47,6 @@ def _own_databases_per_worker() -> None:
 
 
 _own_databases_per_worker()
-
-
-# The files that take longest: each starts a browser, Ralph, two servers, or fuzzes every route. pytest-xdist gives a
-# process whole files (`--dist loadfile`) in the order they are collected (`--no-loadscope-reorder`; its own
-# reordering puts files with many tests first, which left these few-test, long files for the end while the other
-# process idled). Started first, they run beside the many short files instead. A file missing here only runs later.
-LONG_FILES = frozenset(
-    {
-        "tests/web/test_api_schemathesis.py",
-        "tests/web/test_api_hr_schemathesis.py",
-        "tests/web/test_form_fuzz.py",
-        "tests/web/test_xapi.py",
-        "tests/web/test_certificates_routes.py",
-        "tests/web/test_account_profile.py",
-    }
-)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Long files first (the browser journeys, then LONG_FILES), then files with more tests before files with fewer;
-    the order inside a file stays as written."""
-    sizes = Counter(item.nodeid.partition("::")[0] for item in items)
-
-    def rank(item: pytest.Item) -> tuple[int, int]:
-        path = item.nodeid.partition("::")[0]
-        return (0 if path.startswith("tests/e2e/") else 1 if path in LONG_FILES else 2, -sizes[path])
-
-    items.sort(key=rank)  # stable: a file's tests keep their order and stay together
 
 
 def require(reason: str) -> None:
