@@ -14,6 +14,8 @@
 - `attempt_page.py`: the attempt page reads its attempt as a snapshot, in one query on the bare driver (plain: the
   ORM `QuizAttempt` through the session);
 - `login.py`: no address-and-browser hash when session protection is off (plain: Flask-Login as shipped);
+- `assignments.py`: a learner's assignments for the home page, read on the bare driver (plain: the same SELECT
+  through the session);
 - `integrations.py`: whether an LMS or a webhook wants a submission's events, read on the bare driver (plain:
   the same reads through the session);
 - `sandbox.py`: the rubric weights and the benchmark reveal an API evaluation reads, in one statement on the

@@ -38,8 +38,8 @@ def _progress(user: CurrentUser | AnonymousUserMixin, rule: completion.Requireme
 def index():
     user = current_user._get_current_object()
     courses, dues = assignments.home_courses(user, catalog().courses)
-    if len(courses) == 1:
-        return overview(courses[0].id)
+    if len(courses) == 1:  # the course's overview, with the due date just read
+        return _overview_page(user, courses[0], dues.get(courses[0].id))
     due_views = {
         course.id: due_view(dues[course.id], _completed(user, course)) for course in courses if course.id in dues
     }
@@ -54,10 +54,13 @@ def _completed(user: CurrentUser, course: Course) -> bool:
 def overview(course_id: str):
     user = current_user._get_current_object()
     course = assignments.visible(catalog().course(course_id), user)
+    return _overview_page(user, course, assignments.due_of(user, course))
+
+
+def _overview_page(user: CurrentUser | AnonymousUserMixin, course: Course, due: assignments.Due | None) -> str:
     lang = current_language()
     rule = course.requirements
     learner = _progress(user, rule)
-    due = assignments.due_of(user, course)  # only an assigned course asks the database
     percent = completion.percent(rule, learner)
     done, passed, sandbox_score = learner.lessons, learner.passed, learner.sandbox
     certificate_id = user.certificates.get(course.id) if user.is_authenticated else None

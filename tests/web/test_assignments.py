@@ -415,16 +415,39 @@ def test_an_overdue_assignment_says_so_in_words(app: Flask, people) -> None:
 
 
 def test_with_one_visible_course_the_home_page_is_its_overview_with_the_due_date(
-    app: Flask, people, tmp_path: Path, make_app: Callable[..., Flask]
+    app: Flask, people, tmp_path: Path, make_app: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     insert_assignment(app, "Team A", due_at=datetime.now(UTC) - timedelta(days=2))
     shutil.rmtree(tmp_path / "content" / "kam-pay")
     shutil.rmtree(tmp_path / "quizzes" / "kam-pay")
     only_team = make_app(CONTENT_DIR=str(tmp_path / "content"), QUIZ_DIR=str(tmp_path / "quizzes"))
+    reads = []
+    monkeypatch.setattr(
+        assignment_operations, "reach", lambda user, read=assignment_operations.reach: reads.append(1) or read(user)
+    )
     page = sign_in(only_team.test_client(), people["member"].id).get("/", headers=EN).get_data(as_text=True)
     assert "Paying KAMs: team edition" in page and ">overdue<" in page and "Start the course" in page
+    assert len(reads) == 1  # the courses and the due date in one read, the overview's as the list's
     visitor = only_team.test_client().get("/", headers=EN).get_data(as_text=True)
     assert "No course has been published yet." in visitor
+
+
+def test_the_home_pages_read_of_assignments_gives_the_stored_moments_and_roles(app: Flask, people) -> None:
+    """On the bare driver (course/fast/assignments.py) as through the session, the dates come as the model gives
+    them: aware, in UTC."""
+    due = datetime(2031, 3, 4, 17, 30, tzinfo=UTC)
+    insert_assignment(app, "Team A", due_at=due, starts_at=datetime(2020, 1, 2, 8, 0, tzinfo=UTC))
+    for fast_paths in (True, False):
+        app.config["FAST_PATHS"] = fast_paths
+        with app.app_context():
+            member, watcher, outsider = (
+                assignment_operations.reach(db.session.get(User, people[name].id))
+                for name in ("member", "manager", "outsider")
+            )
+        assert member.visible == {TEAM} and member.dues[TEAM].due_at == due, fast_paths
+        assert member.dues[TEAM].due_at.tzinfo is not None and member.dues[TEAM].time_zone == "Europe/Berlin"
+        assert watcher.visible == {TEAM} and watcher.dues == {}  # the group's manager sees the course, owes nothing
+        assert outsider.visible == frozenset() and outsider.dues == {}
 
 
 def test_open_courses_ask_the_database_nothing_about_assignments(
