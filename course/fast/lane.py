@@ -46,6 +46,7 @@ from course.assignments.operations import visible
 from course.auth.views import load_user
 from course.compression import MIN_BYTES, PAGE_ENCODERS, page_encoding
 from course.core.caching import Cache, cache
+from course.core.catalog import Catalog
 from course.fast.csrf import kept_token
 from course.fast.sessions import CookieSessions
 from course.fast.shells import cached_only
@@ -122,18 +123,13 @@ class PageLane:
         self._urls: MapAdapter | None = None  # builds relative URLs as in a request at the site's root
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        if environ["REQUEST_METHOD"] == "GET" and not environ.get("QUERY_STRING") and not environ.get("SCRIPT_NAME"):
-            path = environ.get("PATH_INFO", "")
-            for route in _ROUTES:
-                match = route.path.fullmatch(path)
-                if match is not None:
-                    if self.app.config["FAST_PATHS"] and self._ready():
-                        answer = self._answer(environ, route, match.groups())
-                        if answer is not None:
-                            status, headers, body = answer
-                            start_response(status, headers)
-                            return [body]
-                    break
+        found = _route(environ)
+        if found is not None and self.app.config["FAST_PATHS"] and self._ready():
+            answer = self._answer(environ, *found)
+            if answer is not None:
+                status, headers, body = answer
+                start_response(status, headers)
+                return [body]
         return self.wsgi_app(environ, start_response)
 
     def _ready(self) -> bool:
@@ -181,20 +177,18 @@ class PageLane:
             with self.app.app_context() as context, cached_only():
                 context.url_adapter = self._urls  # `url_for(..., _external=False)` in the pages' own code
                 user, lang, token = self._learner(environ)
-                if route is _LESSON:
-                    template, shell_context, holes, per_path = self._lesson(user, lang, *values)
-                else:
-                    template, shell_context, holes, per_path = self._attempt(user, lang, int(values[0]))
+                published = catalog()  # once: the page and its shell's key from the same version
+                page = self._lesson if route is _LESSON else self._attempt
+                template, shell_context, holes, per_path = page(published, user, lang, *values)
                 path = environ["PATH_INFO"]
                 every = {
                     **pages.holes_for(user, lang, csrf=lambda: token, flashes=str, here=lambda: escape(path)),
                     **holes,
                 }
                 shells = self.app.extensions["course_shells"]["pages"]
-                version = catalog().version
+                shell_path = path if per_path else None
                 return self._page(
-                    environ,
-                    shells.render_bytes(template, version, every, shell_context, path=path if per_path else None),
+                    environ, shells.render_bytes(template, published.version, every, shell_context, path=shell_path)
                 )
         except Exception:  # noqa: BLE001 - _StepAside, NotCached, NotFound, a database error: Flask's to answer
             return None
@@ -224,18 +218,18 @@ class PageLane:
         )
         return user, lang, token
 
-    def _lesson(self, user: CurrentUser, lang: str, course_id: str, lesson_id: str) -> Page:
-        course = visible(catalog().course(course_id), user)
+    def _lesson(self, published: Catalog, user: CurrentUser, lang: str, course_id: str, lesson_id: str) -> Page:
+        course = visible(published.course(course_id), user)
         if events.wanted(events.LessonViewed(user.id, course.id, lesson_id, lang, utcnow())):
             raise _StepAside
         holes, context = lesson_page(course, lesson_id, user, lang)
         return LESSON_TEMPLATE, context, holes, True
 
-    def _attempt(self, user: CurrentUser, lang: str, attempt_id: int) -> Page:
-        attempt = attempt_to_show(attempt_id, user)
+    def _attempt(self, published: Catalog, user: CurrentUser, lang: str, attempt_id: str) -> Page:
+        attempt = attempt_to_show(int(attempt_id), user)
         if attempt.status != "open":
             raise _StepAside  # Flask sends the review
-        course = visible(catalog().course(attempt.course_id), user)
+        course = visible(published.course(attempt.course_id), user)
         holes, context = take_page(attempt, course, quiz_of(attempt, course), user, lang)
         return TAKE_TEMPLATE, context, holes, False
 
@@ -252,6 +246,18 @@ class PageLane:
         if encoding is not None:
             headers.append(("Content-Encoding", encoding))
         return "200 OK", headers, body
+
+
+def _route(environ: dict) -> tuple[_Route, tuple[str, ...]] | None:
+    """The lane's page a request asks for, with the values in its path; None for any other request."""
+    if environ["REQUEST_METHOD"] != "GET" or environ.get("QUERY_STRING") or environ.get("SCRIPT_NAME"):
+        return None
+    path = environ.get("PATH_INFO", "")
+    for route in _ROUTES:
+        match = route.path.fullmatch(path)
+        if match is not None:
+            return route, match.groups()
+    return None
 
 
 def _check_host(environ: dict, trusted: list[str] | None) -> None:
