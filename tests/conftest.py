@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from course import embedding
 from course.app import create_app
 from course.auth import operations as accounts
 from course.core import caching
@@ -61,6 +62,13 @@ def _empty_process_caches() -> None:
     """Every test starts from empty process caches: keys such as a revision id mean another row in each test's
     database, and no test may pass only because an earlier one filled a cache."""
     caching.clear_all()
+
+
+@pytest.fixture
+def steady_frame_origins(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For tests that compare the statements of two requests: the frame origins are read once a minute
+    (course/embedding.py), which adds a statement to whichever request first sees a new minute."""
+    monkeypatch.setattr(embedding, "REFRESH_SECONDS", 10**9)
 
 
 @pytest.fixture(scope="session")

@@ -166,6 +166,7 @@ def test_pages_of_fifty_keep_the_filter_in_their_links(app, admin) -> None:
     assert rows(third)[-1] == "Person 119" and len(rows(third)) == 20
 
 
+@pytest.mark.usefixtures("steady_frame_origins")
 def test_the_list_costs_the_same_queries_and_stays_fast_with_ten_thousand_accounts(app, admin) -> None:
     client, _admin = admin
     url = "/admin/users?q=example&status=active&sign_in=password&sort=last_login&dir=desc"

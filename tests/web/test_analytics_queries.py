@@ -86,6 +86,7 @@ def queries_for_the_csv(app: Flask, name: str) -> int:
     return len(statements)
 
 
+@pytest.mark.usefixtures("steady_frame_origins")
 def test_query_count_does_not_grow_with_the_number_of_learners(app: Flask) -> None:
     few = queries_per_page(app, add_learners(app, 0, 3))
     few_csv = queries_for_the_csv(app, "Coach CSV 1")
