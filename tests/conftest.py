@@ -7,6 +7,7 @@ an unreachable PostgreSQL fails the run instead of skipping.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from course.auth import operations as accounts
 from course.core import caching
 from course.extensions import db
 from course.models import User
+from tests.compiled import share_across_apps
 from tests.jobs import run_jobs
 from tests.mailbox import Mailbox, mail_config, start_smtp_server
 from tests.paths import CONTENT_DIR, PROJECT_ROOT, QUIZ_DIR  # noqa: F401 - re-exported for the tests
@@ -31,6 +33,8 @@ DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/course_test"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 PASSWORD = "correct horse battery"
+
+share_across_apps()
 
 
 def _own_databases_per_worker() -> None:
@@ -137,6 +141,17 @@ def mailbox(smtp_server: tuple[dict[str, object], Mailbox]) -> Mailbox:
     return smtp_server[1]
 
 
+@pytest.fixture(scope="session")
+def sqlite_schema(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty SQLite database with the models' schema, made once per test process: each SQLite test starts from
+    a copy (about 1 ms) instead of creating the schema again (about 25 ms)."""
+    path = tmp_path_factory.mktemp("schema") / "empty.sqlite3"
+    engine = create_engine(f"sqlite:///{path}")
+    db.metadata.create_all(engine)
+    engine.dispose()
+    return path
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def backend(request: pytest.FixtureRequest) -> str:
     return request.param
@@ -151,15 +166,18 @@ def make_app(
     smtp_server: tuple[dict[str, object], Mailbox],
 ) -> Iterator[Callable[..., Flask]]:
     """Build apps on the test's database, sending mail to the test SMTP server; the schema is created from the
-    models."""
+    models (on SQLite: copied from `sqlite_schema`)."""
     smtp_settings, mailbox = smtp_server
     mailbox.clear()
     monkeypatch.setenv("COURSE_INSTANCE_PATH", str(tmp_path / "instance"))
     for name in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL"):
         monkeypatch.delenv(name, raising=False)
-    url = (
-        request.getfixturevalue("postgres_url") if backend == "postgresql" else f"sqlite:///{tmp_path / 'test.sqlite3'}"
-    )
+    if backend == "postgresql":
+        url = request.getfixturevalue("postgres_url")
+    else:
+        path = tmp_path / "test.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_schema"), path)
+        url = f"sqlite:///{path}"
     apps: list[Flask] = []
 
     def build(**overrides: object) -> Flask:

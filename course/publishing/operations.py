@@ -98,6 +98,13 @@ def import_files(
     report = ImportReport(problems=sorted([*read_problems, *build.problems]))
     refused = set(report.refused)
     current = {revision.path: revision for revision in published_revisions()}
+    last_numbers = dict(  # one statement for all files, not one per file
+        db.session.execute(
+            select(ContentRevision.path, func.max(ContentRevision.number))
+            .where(ContentRevision.path.in_(list(files)))
+            .group_by(ContentRevision.path)
+        ).all()
+    )
     for path, text in sorted(files.items()):
         if progress:
             progress(path)
@@ -108,9 +115,7 @@ def import_files(
         if previous is not None and previous.checksum == checksum:
             report.unchanged.append(path)
             continue
-        number = (
-            db.session.scalar(select(func.max(ContentRevision.number)).where(ContentRevision.path == path)) or 0
-        ) + 1
+        number = last_numbers.get(path, 0) + 1
         if previous is not None:
             previous.status = "archived"
         db.session.add(
