@@ -260,3 +260,10 @@ def login_as(client: FlaskClient) -> Callable[[User], FlaskClient]:
         return sign_in(client, user.id)
 
     return login
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """One process per core and one more: the browser tests, the two-server set-up and the LRS wait on other
+    processes (Chromium, gunicorn, Ralph, PostgreSQL) for about a third of their time, which the extra process
+    fills with work."""
+    return (os.cpu_count() or 1) + 1
