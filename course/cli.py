@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import click
-import yaml
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from yaml import YAMLError
 
 from course.admin.cli import audit_cli, users_cli
 from course.backup.cli import backup_cli
@@ -18,6 +18,7 @@ from course.certificates.cli import certificates_cli
 from course.core.catalog import Problem, build_catalog
 from course.core.errors import NotFound
 from course.core.quiz import QUIZ_FILE, QUIZ_FOLDER, gift, parse_quiz
+from course.core.text.yamldoc import safe_load
 from course.extensions import MigrationsGroup, db
 from course.jobs.cli import jobs_cli
 from course.lti.cli import lti_cli
@@ -245,8 +246,8 @@ def export_gift_command(quiz_id: str, lang: str, course_id: str | None, out: str
 
 def _course_languages(source: str) -> tuple[str, ...]:
     try:
-        data = yaml.safe_load(source)
-    except yaml.YAMLError:
+        data = safe_load(source)
+    except (YAMLError, ValueError):  # ValueError: a value Python cannot hold (a 5,000-digit integer)
         return ()
     languages = data.get("languages") if isinstance(data, dict) else None
     return tuple(str(lang) for lang in languages) if isinstance(languages, list) else ()

@@ -31,6 +31,7 @@ from course.core.quiz import (
     read_answers,
 )
 from course.core.quiz import question_type as type_of
+from course.core.text.yamldoc import safe_load
 from course.forms import whole_number
 from course.i18n import LANGUAGE_NAMES, current_language
 from course.models import ContentRevision
@@ -62,7 +63,7 @@ def course_context(course_id: str) -> CourseContext:
         return CourseContext(course.id, course.languages, course.source_language, course)
     saved = publishing.newest_revision(f"{course_id}/course.yml")
     try:
-        data = yaml.safe_load(saved.source) if saved is not None else None
+        data = safe_load(saved.source) if saved is not None else None
     except (yaml.YAMLError, ValueError):  # ValueError: a value Python cannot hold (a 5,000-digit integer)
         data = None
     languages = data.get("languages") if isinstance(data, dict) else None
@@ -206,7 +207,7 @@ def parse_for_trying(
 def _written_languages(source: str, languages: tuple[str, ...]) -> tuple[str, ...]:
     """The course languages the quiz title is written in (the same guess `gift.export_gift` makes)."""
     try:
-        data = yaml.safe_load(source)
+        data = safe_load(source)
     except (yaml.YAMLError, ValueError):  # ValueError: a value Python cannot hold (a 5,000-digit integer)
         return ()
     title = data.get("title") if isinstance(data, dict) else None

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import yaml
 
 from course.core.catalog.loader import split_front_matter
-from course.core.text.yamldoc import YamlProblem, load_with_lines, parse_mapping
+from course.core.text.yamldoc import YamlProblem, load_with_lines, parse_mapping, safe_load
 
 #: the front-matter keys the lesson form edits; everything else in the front matter is kept untouched
 LESSON_FORM_KEYS = ("title", "minutes", "objectives", "summary", "quiz")
@@ -133,8 +133,7 @@ def insert_lesson(course_text: str, lesson_id: str, position: int) -> str:
 def read_quiz(text: str) -> dict:
     """The quiz file as plain data; YamlProblem (with its line) if it is not a YAML mapping."""
     load_with_lines(text.removeprefix("\ufeff"))  # the line-aware reader reports problems with their line
-    data = yaml.safe_load(text.removeprefix("\ufeff"))
-    return data
+    return safe_load(text.removeprefix("\ufeff"))
 
 
 def questions_of(data: Mapping) -> list[dict]:

@@ -1,10 +1,35 @@
-"""YAML parsing that keeps line numbers, so every content problem can name its line."""
+"""YAML parsing that keeps line numbers, so every content problem can name its line.
+
+Documents are read with LibYAML (PyYAML's C loader, about ten times faster: a quiz file in 5 ms instead of 50,
+which the studio's quiz pages and every catalog build pay); a document it refuses is read again by PyYAML's own
+loader, whose messages and lines are the ones authors are shown. Both build the same Python values (the same
+constructors and resolvers run on the nodes). LibYAML reads a few corners of the syntax that PyYAML refuses (a
+comment right after a block scalar's `|`, a tab between tokens); text with a tab is left to PyYAML, so a pasted
+tab gets the message it always got.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 import yaml
+
+_C_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # a PyYAML built without LibYAML has only the latter
+
+
+def _read(text: str, read: str, fast: type, plain: type) -> object:
+    """`yaml.<read>(text)` with the fast loader; text with a tab, or that it refuses, with the plain one."""
+    if "\t" in text:
+        return getattr(yaml, read)(text, Loader=plain)  # noqa: S506
+    try:
+        return getattr(yaml, read)(text, Loader=fast)  # noqa: S506 - SafeLoader and its subclasses only
+    except (yaml.YAMLError, UnicodeError):  # UnicodeError: LibYAML takes the text as UTF-8 (a lone surrogate)
+        return getattr(yaml, read)(text, Loader=plain)  # noqa: S506
+
+
+def safe_load(text: str) -> object:
+    """`yaml.safe_load`, faster (see the module's docstring)."""
+    return _read(text, "load", _C_SAFE_LOADER, yaml.SafeLoader)
 
 
 class YamlProblem(Exception):
@@ -35,8 +60,8 @@ def parse_mapping(text: str, first_line: int = 1) -> YamlMapping:
     """Parse `text` as a YAML mapping; `first_line` is the file line the text starts on."""
     offset = first_line - 1
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = _read(text, "compose", _C_SAFE_LOADER, yaml.SafeLoader)
+        data = safe_load(text)
     except yaml.MarkedYAMLError as error:
         mark = error.context_mark or error.problem_mark  # where the construct began
         line = mark.line + 1 + offset if mark else first_line
@@ -85,6 +110,10 @@ class _LineLoader(yaml.SafeLoader):
     """SafeLoader whose mappings and sequences carry 1-based line numbers for error messages."""
 
 
+class _CLineLoader(_C_SAFE_LOADER):
+    """The same on LibYAML."""
+
+
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode):  # noqa: ANN202 - PyYAML generator protocol
     data = LineDict()
     data.line, data.lines = node.start_mark.line + 1, {}
@@ -108,14 +137,15 @@ def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode):  # noqa: 
     data.extend(loader.construct_object(item, deep=True) for item in node.value)
 
 
-_LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
-_LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
+for _loader in (_LineLoader, _CLineLoader):
+    _loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+    _loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
 
 
 def load_with_lines(text: str) -> LineDict:
     """Parse a whole YAML document whose top level is a mapping, keeping lines at every depth."""
     try:
-        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        data = _read(text, "load", _CLineLoader, _LineLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.context_mark or error.problem_mark
         raise YamlProblem(mark.line + 1 if mark else 1, f"invalid YAML: {error.problem or error.context}") from None
