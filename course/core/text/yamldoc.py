@@ -19,12 +19,12 @@ _C_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # a PyYAML built
 
 def _read(text: str, read: str, fast: type, plain: type) -> object:
     """`yaml.<read>(text)` with the fast loader; text with a tab, or that it refuses, with the plain one."""
-    if "\t" in text:
-        return getattr(yaml, read)(text, Loader=plain)  # noqa: S506
-    try:
-        return getattr(yaml, read)(text, Loader=fast)  # noqa: S506 - SafeLoader and its subclasses only
-    except (yaml.YAMLError, UnicodeError):  # UnicodeError: LibYAML takes the text as UTF-8 (a lone surrogate)
-        return getattr(yaml, read)(text, Loader=plain)  # noqa: S506
+    if "\t" not in text:
+        try:
+            return getattr(yaml, read)(text, Loader=fast)  # noqa: S506 - SafeLoader and its subclasses only
+        except (yaml.YAMLError, UnicodeError):  # UnicodeError: LibYAML takes the text as UTF-8 (a lone surrogate)
+            pass
+    return getattr(yaml, read)(text, Loader=plain)  # noqa: S506 - SafeLoader and its subclasses only
 
 
 def safe_load(text: str) -> object:
