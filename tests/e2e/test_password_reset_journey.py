@@ -24,10 +24,10 @@ def mail_to(mailbox: Mailbox, address: str, *, after: int = 0, timeout: float = 
     """The mail to `address` that follows the first `after` ones: the live server's job runner sends it a moment
     after the page answered, so it waits for it rather than take an earlier one."""
     deadline = time.monotonic() + timeout
-    while len(mailbox.to(address)) <= after and time.monotonic() < deadline:
+    while len(mails := mailbox.to(address)) <= after and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert len(mailbox.to(address)) > after, f"no mail to {address} after the first {after}"
-    return mailbox.last_to(address)
+    assert len(mails) > after, f"no mail to {address} after the first {after}"
+    return mails[-1]
 
 
 def try_login(page: Page, email: str, password: str) -> None:

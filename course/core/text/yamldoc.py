@@ -10,26 +10,29 @@ tab gets the message it always got.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import yaml
 
 _C_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # a PyYAML built without LibYAML has only the latter
 
 
-def _read(text: str, read: str, fast: type, plain: type) -> object:
-    """`yaml.<read>(text)` with the fast loader; text with a tab, or that it refuses, with the plain one."""
+def _read(read: Callable[..., Any], text: str, fast: type, plain: type) -> Any:  # noqa: ANN401 - YAML's values
+    """`read(text)` (`yaml.load` or `yaml.compose`) with the fast loader; text with a tab, or that the fast loader
+    refuses, with the plain one."""
     if "\t" not in text:
         try:
-            return getattr(yaml, read)(text, Loader=fast)  # noqa: S506 - SafeLoader and its subclasses only
+            return read(text, Loader=fast)
         except (yaml.YAMLError, UnicodeError):  # UnicodeError: LibYAML takes the text as UTF-8 (a lone surrogate)
             pass
-    return getattr(yaml, read)(text, Loader=plain)  # noqa: S506 - SafeLoader and its subclasses only
+    return read(text, Loader=plain)
 
 
-def safe_load(text: str) -> object:
+def safe_load(text: str) -> Any:  # noqa: ANN401 - YAML's values
     """`yaml.safe_load`, faster (see the module's docstring)."""
-    return _read(text, "load", _C_SAFE_LOADER, yaml.SafeLoader)
+    return _read(yaml.load, text, _C_SAFE_LOADER, yaml.SafeLoader)
 
 
 class YamlProblem(Exception):
@@ -60,7 +63,7 @@ def parse_mapping(text: str, first_line: int = 1) -> YamlMapping:
     """Parse `text` as a YAML mapping; `first_line` is the file line the text starts on."""
     offset = first_line - 1
     try:
-        node = _read(text, "compose", _C_SAFE_LOADER, yaml.SafeLoader)
+        node = _read(yaml.compose, text, _C_SAFE_LOADER, yaml.SafeLoader)
         data = safe_load(text)
     except yaml.MarkedYAMLError as error:
         mark = error.context_mark or error.problem_mark  # where the construct began
@@ -145,7 +148,7 @@ for _loader in (_LineLoader, _CLineLoader):
 def load_with_lines(text: str) -> LineDict:
     """Parse a whole YAML document whose top level is a mapping, keeping lines at every depth."""
     try:
-        data = _read(text, "load", _CLineLoader, _LineLoader)
+        data = _read(yaml.load, text, _CLineLoader, _LineLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.context_mark or error.problem_mark
         raise YamlProblem(mark.line + 1 if mark else 1, f"invalid YAML: {error.problem or error.context}") from None
