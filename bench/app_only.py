@@ -4,12 +4,14 @@ The test client builds a request, a cookie jar and a response wrapper for every 
 in-process request of a cached page, enough to hide the app's own profile. Here the WSGI environ of one
 request (path, session cookie, language) is built once with werkzeug's EnvironBuilder, and each call runs the
 app on a copy of it, as gunicorn would hand it over. A learner with some progress is signed in on a fresh
-SQLite database with the bundled course (as in bench/fast_paths.py).
+SQLite database with the bundled course (as in bench/fast_paths.py), or on the empty database `--database` names
+(PostgreSQL: `postgresql+psycopg://…`; its tables are made).
 
 Prints the median of 5 rounds of `--requests` calls in ms per request; with `--profile N`, cProfile's top N
 functions of another round (sorted by `--sort`, cumulative by default).
 
 Usage: .venv/bin/python bench/app_only.py [--page lesson|attempt|overview|PATH] [--requests N] [--profile N]
+                                         [--database URL]
 """
 
 from __future__ import annotations
@@ -74,9 +76,10 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="print cProfile's top N functions")
     parser.add_argument("--sort", default="cumulative")
+    parser.add_argument("--database", metavar="URL", help="an empty database instead of a new SQLite file")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        app, user_id = make_app(Path(folder))
+        app, user_id = make_app(Path(folder), args.database)
         path = page_path(app, user_id, args.page)
         call = caller(app, user_id, path)
         status, body = call()

@@ -52,11 +52,13 @@ from course.quiz import operations as quiz_operations  # noqa: E402
 LESSON = "/courses/kam-pay/lessons/kams-are-not-salespeople"
 
 
-def make_app(folder: Path) -> tuple[Flask, int]:
+def make_app(folder: Path, database_url: str | None = None) -> tuple[Flask, int]:
+    """The app on `database_url` (an empty database), by default a new SQLite file in `folder`."""
     os.environ["COURSE_INSTANCE_PATH"] = str(folder / "instance")
     from course.app import create_app
 
-    app = create_app({"DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}", "SECRET_KEY": "bench", "TESTING": True})
+    url = database_url or f"sqlite:///{folder / 'bench.sqlite3'}"
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "TESTING": True})
     with app.test_request_context():
         db.create_all()
         course = catalog().course("kam-pay")

@@ -5,16 +5,22 @@ one wants the course's, and whether a webhook wants "course.completed"; a design
 too. Through the session these three reads were about a quarter of a submission in-process on SQLite (4.1 → 3.0 ms
 with them left out). They read rows the request never writes (launches, links, webhooks), so a read on a
 connection of its own, outside the request's transaction, sees what the session would.
+
+Most learners never came from an LMS, and the request's user snapshot (course/fast/request_user.py) already says
+so: for them the LMS questions need no read at all.
 """
 
 from __future__ import annotations
 
 import json
 
+from flask import has_request_context
+from flask_login import current_user
 from sqlalchemy import bindparam, or_, select, true
 
 from course.extensions import db
 from course.fast.query import FastQuery
+from course.fast.request_user import RequestUser
 from course.models import LtiLaunch, LtiResourceLink, Webhook
 
 _LAUNCHED = FastQuery(
@@ -35,7 +41,21 @@ _ACTIVE_WEBHOOK_EVENTS = FastQuery(select(Webhook.events).where(Webhook.active.i
 
 def launched(user_id: int, exact: str, pattern: str | None) -> bool:
     """Whether the learner launched a link whose target is `exact` or matches the LIKE `pattern`."""
+    if _never_launched(user_id):
+        return False
     return bool(_LAUNCHED.all(db.engine, user_id=user_id, exact=exact, pattern=pattern))
+
+
+def _never_launched(user_id: int) -> bool:
+    """The request's own user is this learner, and their snapshot, read as the request began, shows no launch.
+
+    A launch only starts in its own request (which logs the learner in, so its user is the `User` row, not a
+    snapshot); one in another tab at the same moment as a submission could be missed as with a read a little later.
+    """
+    if not has_request_context():  # a job or a command: no snapshot to go by
+        return False
+    user = current_user._get_current_object()
+    return isinstance(user, RequestUser) and user.id == user_id and not user.launched_from_lms
 
 
 def active_webhook_events() -> list[list[str]]:

@@ -8,10 +8,13 @@ session as usual.
 
 from __future__ import annotations
 
+import os
+import threading
+import weakref
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.sql import Select
 
 Processor = Callable[[Any], Any] | None
@@ -58,35 +61,97 @@ class FastQuery:
     def _rows(self, engine: Engine, compiled: Any, params: dict[str, object]) -> list[tuple]:  # noqa: ANN401 - Compiled
         values = compiled.construct_params(params)
         args = tuple(values[name] for name in compiled.positiontup) if compiled.positional else values
-        dialect = engine.dialect
-        for attempt in (1, 2):
-            connection = engine.raw_connection()
-            try:
-                if dialect.name == "postgresql":
-                    return _read_outside_transaction(connection.driver_connection, compiled.string, args)
-                cursor = connection.cursor()
-                cursor.execute(compiled.string, args)
-                rows = cursor.fetchall()
-                cursor.close()
-                return rows
-            except dialect.loaded_dbapi.Error as error:
-                if attempt == 2 or not dialect.is_disconnect(error, connection.driver_connection, None):
-                    raise
-                # As SQLAlchemy does on a lost connection: the pool's other connections date from before the
-                # restart too, so the pool starts afresh (its idle ones closed; the ones in use close when given back).
-                connection.invalidate(error)
-                engine.dispose()
-            finally:
-                connection.close()  # back to the pool (a no-op for an invalidated one)
-        raise AssertionError("unreachable")
+        if engine.dialect.name == "postgresql":
+            return _read_on_own_connection(engine, compiled.string, args)
+        connection = engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute(compiled.string, args)
+            rows = cursor.fetchall()
+            cursor.close()
+            return rows
+        finally:
+            connection.close()  # back to the pool
 
 
-def _read_outside_transaction(connection: Any, sql: str, args: Any) -> list[tuple]:  # noqa: ANN401 - psycopg's
-    connection.autocommit = True
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, args)
-            return cursor.fetchall()
-    finally:
-        if not connection.broken:  # a lost connection is thrown away, and refuses any change
-            connection.autocommit = False  # as SQLAlchemy expects the connections of its pool
+def _read_on_own_connection(engine: Engine, sql: str, args: Any) -> list[tuple]:  # noqa: ANN401 - psycopg's
+    """A read on the thread's own connection in autocommit, outside any transaction.
+
+    A connection from the pool would be taken and given back around every read (SQLAlchemy's checkout and
+    checkin, the idle check, the reset), and switched to autocommit and back: with the reads of the attempt page
+    (the learner, the attempt) about an eighth of its time on PostgreSQL (bench/app_only.py --database: 1.33 →
+    1.18 ms). A connection the server dropped (a restart) is thrown away and the read tried once more on a new
+    one: it changes nothing, so that is safe. Each thread holds one such connection per engine besides the pool's
+    (docs/operations.md counts them).
+    """
+    dialect = engine.dialect
+    for attempt in (1, 2):
+        connection = _reader(engine)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, args)
+                return cursor.fetchall()
+        except dialect.loaded_dbapi.Error as error:
+            if attempt == 2 or not dialect.is_disconnect(error, connection, None):
+                raise
+            # As SQLAlchemy does on a lost connection: the pool's other connections date from before the restart
+            # too, so the pool starts afresh (its idle ones closed; the ones in use close when given back), and
+            # with it every thread's own reading connection (`_disposed`).
+            engine.dispose()
+    raise AssertionError("unreachable")
+
+
+class _Reader:
+    """A thread's own reading connection on one engine, never closed in a process it was not made in (that would
+    end the parent's)."""
+
+    __slots__ = ("connection", "generation", "pid")
+
+    def __init__(self, engine: Engine) -> None:
+        pooled = engine.raw_connection()
+        self.connection = pooled.driver_connection
+        self.pid = os.getpid()
+        self.generation = _generations.get(engine, 0)
+        pooled.detach()  # the pool forgets it: it neither counts it nor gives it to a request
+        self.connection.autocommit = True
+
+    def usable(self, engine: Engine) -> bool:
+        return (
+            self.pid == os.getpid()
+            and self.generation == _generations.get(engine, 0)
+            and not (self.connection.closed or self.connection.broken)
+        )
+
+    def __del__(self) -> None:
+        """Closes the connection: a reader is dropped when its thread ends, its engine is disposed or it is replaced."""
+        if not hasattr(self, "pid"):
+            return  # no connection was taken
+        if self.pid == os.getpid():
+            self.connection.close()
+        else:
+            _INHERITED.append(self.connection)  # left open: the parent process still uses it
+
+
+_local = threading.local()
+_generations: weakref.WeakKeyDictionary[Engine, int] = weakref.WeakKeyDictionary()  # raised by each dispose
+_INHERITED: list[Any] = []
+
+
+def _reader(engine: Engine) -> Any:  # noqa: ANN401 - psycopg's connection
+    readers: weakref.WeakKeyDictionary[Engine, _Reader] | None = getattr(_local, "readers", None)
+    if readers is None:
+        readers = _local.readers = weakref.WeakKeyDictionary()
+    reader = readers.get(engine)
+    if reader is None or not reader.usable(engine):
+        if engine not in _generations:
+            event.listen(engine, "engine_disposed", _disposed)
+            _generations[engine] = 0
+        reader = readers[engine] = _Reader(engine)  # the one it replaces is closed as it is dropped
+    return reader.connection
+
+
+def _disposed(engine: Engine) -> None:
+    """Every thread's reading connection on this engine is replaced at its next read; this thread's (the only one
+    of a test, a command) is closed now, so no connection outlives the engine's pool."""
+    _generations[engine] = _generations.get(engine, 0) + 1
+    getattr(_local, "readers", {}).pop(engine, None)

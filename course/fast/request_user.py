@@ -23,6 +23,7 @@ from course.models import (
     STAFF_ROLES,
     Certificate,
     LessonProgress,
+    LtiLaunch,
     Notification,
     QuizResult,
     SandboxResult,
@@ -49,6 +50,8 @@ class RequestUser(UserMixin):
     certificates: Mapping[str, str] = field(default_factory=dict)  # course id → current certificate's public id
     session_id: str = ""  # what Flask-Login keeps: "<user id>:<session token>"
     unread_notifications: int = 0  # for the header's "Notifications (3 unread)"
+    # Whether they ever launched a link from an LMS: if not, no score of theirs goes to one (course/lti/grades.py)
+    launched_from_lms: bool = False
 
     @property
     def is_staff(self) -> bool:
@@ -60,7 +63,8 @@ class RequestUser(UserMixin):
 
 def _progress_items():  # noqa: ANN202 - a SQLAlchemy subquery
     """Completed lessons, passed quizzes, sandbox standings and current certificates of one user, as
-    (course, item, kind) rows, and one row with the number of unread notifications."""
+    (course, item, kind) rows, one row with the number of unread notifications, and one if they ever launched a
+    link from an LMS."""
     lessons = select(
         LessonProgress.course_id, LessonProgress.lesson_id.label("item"), literal("lesson").label("kind")
     ).where(LessonProgress.user_id == bindparam("user_id"))
@@ -80,7 +84,10 @@ def _progress_items():  # noqa: ANN202 - a SQLAlchemy subquery
     unread = select(literal(""), cast(func.count(), String), literal("unread")).where(
         Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None)
     )
-    return union_all(lessons, quizzes, sandbox, certificates, unread).subquery()
+    lms = select(literal(""), literal(""), literal("lms")).where(
+        exists().where(LtiLaunch.user_id == bindparam("user_id"))
+    )
+    return union_all(lessons, quizzes, sandbox, certificates, unread, lms).subquery()
 
 
 _ITEMS = _progress_items()
@@ -125,4 +132,5 @@ def load_request_user(user_id: int, token_hash: str, session_id: str) -> Request
         certificates=certificates,
         session_id=session_id,
         unread_notifications=unread,
+        launched_from_lms=any(kind == "lms" for *_, kind in rows),
     )

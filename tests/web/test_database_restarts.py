@@ -2,11 +2,14 @@
 
 A pooled connection idle for longer than DATABASE_PING_IDLE_SECONDS is pinged before use and replaced if dead; the
 fast path's read (who is this learner) tries once more on a new connection; and a busy request costs one round trip,
-not three (no ping, no ROLLBACK after the read).
+not three (no ping, no ROLLBACK after the read). The fast reads run on a connection each thread keeps outside the
+pool, which ends with the thread and with the pool.
 """
 
 from __future__ import annotations
 
+import gc
+import threading
 import time
 
 import psycopg
@@ -53,6 +56,39 @@ def drop_connections(app: Flask) -> int:
             " WHERE datname = current_database() AND pid <> pg_backend_pid()"
         ).fetchone()
     return int(ended[0]) if ended else 0
+
+
+def server_processes(app: Flask) -> set[int]:
+    """The server processes of the app's database connections (the asking one left out)."""
+    with app.app_context():
+        url = db.engine.url
+    with psycopg.connect(url.set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True) as c:
+        rows = c.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return {pid for (pid,) in rows}
+
+
+def gone(app: Flask, pid: int) -> bool:
+    """Whether the server process has ended (it ends a moment after its client closes the connection)."""
+    for _ in range(50):
+        if pid not in server_processes(app):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def fast_reads(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, bool]]:
+    """(server process, autocommit) of every statement psycopg sends from now on."""
+    seen: list[tuple[int, bool]] = []
+    execute = psycopg.Cursor.execute
+
+    def recorded(self, query, *args, **kwargs):  # noqa: ANN001, ANN202 - psycopg's signature
+        seen.append((self.connection.info.backend_pid, self.connection.autocommit))
+        return execute(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Cursor, "execute", recorded)
+    return seen
 
 
 def round_trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -102,6 +138,44 @@ def test_the_fast_read_survives_a_restart_of_the_database(app, client, make_user
     page = client.get(LESSON)
     assert page.status_code == 200
     assert 'action="/auth/logout"' in page.get_data(as_text=True), "still logged in: the read was tried again"
+
+
+def test_the_fast_reads_keep_one_connection_of_their_own_until_the_pool_ends(
+    app, client, make_user, login_as, monkeypatch
+) -> None:
+    login_as(make_user())
+    assert client.get(LESSON).status_code == 200
+    reads = fast_reads(monkeypatch)
+    for _ in range(3):
+        assert client.get(LESSON).status_code == 200
+    assert len(reads) == 3
+    assert len(set(reads)) == 1, "one connection for every read, already in autocommit"
+    ((pid, autocommit),) = set(reads)
+    assert autocommit
+    with app.app_context():
+        assert db.engine.pool.checkedout() == 0
+        db.engine.dispose()
+    assert gone(app, pid), "closed with the pool"
+    assert client.get(LESSON).status_code == 200
+    assert reads[-1][0] != pid, "a new one after the pool was replaced"
+
+
+def test_a_threads_reading_connection_ends_with_the_thread(app, make_user, monkeypatch) -> None:
+    from course.fast.request_user import load_request_user
+
+    user = make_user()
+    reads = fast_reads(monkeypatch)
+
+    def read() -> None:
+        with app.app_context():
+            load_request_user(user.id, "no such session", f"{user.id}:x")
+
+    thread = threading.Thread(target=read)
+    thread.start()
+    thread.join()
+    gc.collect()
+    ((pid, _autocommit),) = reads
+    assert gone(app, pid)
 
 
 def test_an_idle_connection_is_checked_and_replaced_before_use(make_app, make_user, monkeypatch) -> None:

@@ -268,17 +268,10 @@ def test_a_mail_in_another_language_inside_a_request_is_translated_in_that_langu
     assert (before, forced, after) == ("Antworten speichern", "Save answers", "Antworten speichern")
 
 
-def test_whether_an_lms_or_a_webhook_wants_an_event_is_answered_the_same_both_ways(app: Flask, make_user) -> None:
-    """The integrations' questions of a submission (course/fast/integrations.py) against the session's reads: exact
-    targets, sandbox links under a prefix, LIKE's own characters in an id, other learners' launches, and webhooks
-    that are inactive or chose other events."""
-    from types import SimpleNamespace as Event
+def add_launches(app: Flask, launches: dict[str, object]) -> None:
+    """One LMS with a resource link per target, each launched by its learner."""
+    from course.models import LtiLaunch, LtiPlatform, LtiResourceLink
 
-    from course.lti import grades
-    from course.models import LtiLaunch, LtiPlatform, LtiResourceLink, Webhook
-    from course.webhooks import operations as webhooks
-
-    learner, other, admin = make_user(), make_user(), make_user(role="admin")
     with app.app_context():
         platform = LtiPlatform(
             name="LMS",
@@ -291,12 +284,6 @@ def test_whether_an_lms_or_a_webhook_wants_an_event_is_answered_the_same_both_wa
         )
         db.session.add(platform)
         db.session.flush()
-        launches = {
-            "quiz:kam-pay/q_1": learner,
-            "sandbox:kam-pay/defend": learner,
-            "sandbox:kam_pay": other,  # "_" would match any character in an unescaped LIKE
-            "course:kam-pay": other,
-        }
         for number, (target, person) in enumerate(launches.items()):
             link = LtiResourceLink(
                 platform_id=platform.id, resource_link_id=f"r{number}", deployment_id="d", target=target
@@ -304,6 +291,30 @@ def test_whether_an_lms_or_a_webhook_wants_an_event_is_answered_the_same_both_wa
             db.session.add(link)
             db.session.flush()
             db.session.add(LtiLaunch(link_id=link.id, user_id=person.id, subject=f"lms-{number}"))
+        db.session.commit()
+
+
+def test_whether_an_lms_or_a_webhook_wants_an_event_is_answered_the_same_both_ways(app: Flask, make_user) -> None:
+    """The integrations' questions of a submission (course/fast/integrations.py) against the session's reads: exact
+    targets, sandbox links under a prefix, LIKE's own characters in an id, other learners' launches, and webhooks
+    that are inactive or chose other events."""
+    from types import SimpleNamespace as Event
+
+    from course.lti import grades
+    from course.models import Webhook
+    from course.webhooks import operations as webhooks
+
+    learner, other, admin = make_user(), make_user(), make_user(role="admin")
+    add_launches(
+        app,
+        {
+            "quiz:kam-pay/q_1": learner,
+            "sandbox:kam-pay/defend": learner,
+            "sandbox:kam_pay": other,  # "_" would match any character in an unescaped LIKE
+            "course:kam-pay": other,
+        },
+    )
+    with app.app_context():
         db.session.add(
             Webhook(
                 name="off",
@@ -349,6 +360,37 @@ def test_whether_an_lms_or_a_webhook_wants_an_event_is_answered_the_same_both_wa
     assert answers[True][("course", "other")] and not answers[True][("course", "learner")]
     assert answers[True][("webhook certificate.issued", "learner")]
     assert not answers[True][("webhook course.completed", "learner")]
+
+
+def test_a_learner_who_never_came_from_an_lms_is_not_asked_about_it(
+    app: Flask, make_user, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whether an LMS wants a learner's score is asked for every submission and evaluation: the request's user
+    snapshot says whether the learner ever launched a link, so for one who did not nothing is read. One who did,
+    and any other learner (a trainer grading an essay), are asked as before."""
+    from flask_login import current_user
+
+    from course.fast import integrations
+    from course.lti import grades
+
+    never, launched, other = make_user(), make_user(), make_user()
+    add_launches(app, {"quiz:kam-pay/q_1": launched, "course:kam-pay": other})
+    reads: list[int] = []
+    read = integrations._LAUNCHED.all
+    monkeypatch.setattr(integrations._LAUNCHED, "all", lambda *args, **params: reads.append(1) or read(*args, **params))
+    targets = ("quiz:kam-pay/q_1", None)
+    answers: list[tuple[bool, bool, int]] = []
+
+    @app.get("/lms-question-test/<int:about>")
+    def ask(about: int) -> str:
+        reads.clear()
+        snapshot = current_user.launched_from_lms
+        answers.append((snapshot, grades._launched(about, targets), len(reads)))
+        return ""
+
+    for person, about in ((never, never), (launched, launched), (never, other)):
+        assert client_for(app, person).get(f"/lms-question-test/{about.id}").status_code == 200
+    assert answers == [(False, False, 0), (True, True, 1), (False, False, 1)]
 
 
 def test_what_an_api_evaluation_reads_is_answered_the_same_both_ways(app: Flask, make_user) -> None:
