@@ -102,39 +102,33 @@ def _read_on_own_connection(engine: Engine, sql: str, args: Any) -> list[tuple]:
 
 
 class _Reader:
-    """A thread's own reading connection on one engine, never closed in a process it was not made in (that would
-    end the parent's)."""
+    """A thread's own reading connection on one engine's current pool."""
 
-    __slots__ = ("connection", "generation", "pid")
+    __slots__ = ("connection", "pid", "pool")
 
     def __init__(self, engine: Engine) -> None:
         pooled = engine.raw_connection()
         self.connection = pooled.driver_connection
         self.pid = os.getpid()
-        self.generation = _generations.get(engine, 0)
+        self.pool = engine.pool  # a disposed engine has a new pool: its readers are replaced too
         pooled.detach()  # the pool forgets it: it neither counts it nor gives it to a request
         self.connection.autocommit = True
 
     def usable(self, engine: Engine) -> bool:
         return (
             self.pid == os.getpid()
-            and self.generation == _generations.get(engine, 0)
+            and self.pool is engine.pool
             and not (self.connection.closed or self.connection.broken)
         )
 
     def __del__(self) -> None:
-        """Closes the connection: a reader is dropped when its thread ends, its engine is disposed or it is replaced."""
-        if not hasattr(self, "pid"):
-            return  # no connection was taken
-        if self.pid == os.getpid():
+        """Closes the connection: a reader is dropped when its thread ends, its engine is disposed or it is replaced.
+        Not in a forked child, where closing would end the parent's connection (psycopg leaves it open too)."""
+        if getattr(self, "pid", None) == os.getpid():
             self.connection.close()
-        else:
-            _INHERITED.append(self.connection)  # left open: the parent process still uses it
 
 
 _local = threading.local()
-_generations: weakref.WeakKeyDictionary[Engine, int] = weakref.WeakKeyDictionary()  # raised by each dispose
-_INHERITED: list[Any] = []
 
 
 def _reader(engine: Engine) -> Any:  # noqa: ANN401 - psycopg's connection
@@ -143,15 +137,13 @@ def _reader(engine: Engine) -> Any:  # noqa: ANN401 - psycopg's connection
         readers = _local.readers = weakref.WeakKeyDictionary()
     reader = readers.get(engine)
     if reader is None or not reader.usable(engine):
-        if engine not in _generations:
+        if not event.contains(engine, "engine_disposed", _disposed):
             event.listen(engine, "engine_disposed", _disposed)
-            _generations[engine] = 0
-        reader = readers[engine] = _Reader(engine)  # the one it replaces is closed as it is dropped
+        readers[engine] = reader = _Reader(engine)  # the one it replaces is closed as it is dropped
     return reader.connection
 
 
 def _disposed(engine: Engine) -> None:
-    """Every thread's reading connection on this engine is replaced at its next read; this thread's (the only one
-    of a test, a command) is closed now, so no connection outlives the engine's pool."""
-    _generations[engine] = _generations.get(engine, 0) + 1
+    """This thread's reader (the only one of a test, a command) is closed at once, so no connection outlives the
+    engine's pool; other threads replace theirs at their next read."""
     getattr(_local, "readers", {}).pop(engine, None)
