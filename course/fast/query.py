@@ -9,7 +9,6 @@ session as usual.
 from __future__ import annotations
 
 import os
-import threading
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -75,34 +74,38 @@ class FastQuery:
 
 
 def _read_on_own_connection(engine: Engine, sql: str, args: Any) -> list[tuple]:  # noqa: ANN401 - psycopg's
-    """A read on the thread's own connection in autocommit, outside any transaction.
+    """A read on a connection kept for such reads, in autocommit: outside any transaction.
 
     A connection from the pool would be taken and given back around every read (SQLAlchemy's checkout and
     checkin, the idle check, the reset), and switched to autocommit and back: with the reads of the attempt page
     (the learner, the attempt) about an eighth of its time on PostgreSQL (bench/app_only.py --database: 1.33 →
-    1.18 ms). A connection the server dropped (a restart) is thrown away and the read tried once more on a new
-    one: it changes nothing, so that is safe. Each thread holds one such connection per engine besides the pool's
-    (docs/operations.md counts them).
+    1.18 ms). Taking one from `_idle` and putting it back is a list operation. There are as many as reads ever ran
+    at once: one per sync worker (docs/operations.md counts them). A connection the server dropped (a restart) is
+    thrown away and the read tried once more on a new one: it changes nothing, so that is safe.
     """
     dialect = engine.dialect
     for attempt in (1, 2):
-        connection = _reader(engine)
+        reader = _take(engine)
         try:
-            with connection.cursor() as cursor:
+            with reader.connection.cursor() as cursor:
                 cursor.execute(sql, args)
-                return cursor.fetchall()
+                rows = cursor.fetchall()
         except dialect.loaded_dbapi.Error as error:
-            if attempt == 2 or not dialect.is_disconnect(error, connection, None):
+            if attempt == 2 or not dialect.is_disconnect(error, reader.connection, None):
+                _give_back(engine, reader)
                 raise
             # As SQLAlchemy does on a lost connection: the pool's other connections date from before the restart
             # too, so the pool starts afresh (its idle ones closed; the ones in use close when given back), and
-            # with it every thread's own reading connection (`_disposed`).
+            # with it the reading connections (`_disposed`); this one is dropped, and so closed.
             engine.dispose()
+        else:
+            _give_back(engine, reader)
+            return rows
     raise AssertionError("unreachable")
 
 
 class _Reader:
-    """A thread's own reading connection on one engine's current pool."""
+    """A reading connection, taken from the engine's current pool and detached from it."""
 
     __slots__ = ("connection", "pid", "pool")
 
@@ -110,40 +113,42 @@ class _Reader:
         pooled = engine.raw_connection()
         self.connection = pooled.driver_connection
         self.pid = os.getpid()
-        self.pool = engine.pool  # a disposed engine has a new pool: its readers are replaced too
+        self.pool = engine.pool  # a disposed engine has a new pool: readers of the old one are not given back
         pooled.detach()  # the pool forgets it: it neither counts it nor gives it to a request
         self.connection.autocommit = True
 
-    def usable(self, engine: Engine) -> bool:
-        return (
-            self.pid == os.getpid()
-            and self.pool is engine.pool
-            and not (self.connection.closed or self.connection.broken)
-        )
-
     def __del__(self) -> None:
-        """Closes the connection: a reader is dropped when its thread ends, its engine is disposed or it is replaced.
-        Not in a forked child, where closing would end the parent's connection (psycopg leaves it open too)."""
+        """Closes the connection as the reader is dropped; not in a forked child, where closing would end the
+        parent's connection (psycopg leaves it open too)."""
         if getattr(self, "pid", None) == os.getpid():
             self.connection.close()
 
 
-_local = threading.local()
+# Engine → its idle reading connections. `list.pop` and `append` are atomic, so threads share it without a lock.
+_idle: weakref.WeakKeyDictionary[Engine, list[_Reader]] = weakref.WeakKeyDictionary()
 
 
-def _reader(engine: Engine) -> Any:  # noqa: ANN401 - psycopg's connection
-    readers: weakref.WeakKeyDictionary[Engine, _Reader] | None = getattr(_local, "readers", None)
-    if readers is None:
-        readers = _local.readers = weakref.WeakKeyDictionary()
-    reader = readers.get(engine)
-    if reader is None or not reader.usable(engine):
+def _take(engine: Engine) -> _Reader:
+    idle = _idle.get(engine)
+    if idle is None:
+        idle = _idle.setdefault(engine, [])
         if not event.contains(engine, "engine_disposed", _disposed):
             event.listen(engine, "engine_disposed", _disposed)
-        readers[engine] = reader = _Reader(engine)  # the one it replaces is closed as it is dropped
-    return reader.connection
+    while True:
+        try:
+            reader = idle.pop()
+        except IndexError:
+            return _Reader(engine)
+        if reader.pid == os.getpid() and reader.pool is engine.pool and not reader.connection.broken:
+            return reader
+        # else dropped: made before a fork, or before the pool was replaced, or lost
+
+
+def _give_back(engine: Engine, reader: _Reader) -> None:
+    if reader.pool is engine.pool and not (reader.connection.closed or reader.connection.broken):
+        _idle.setdefault(engine, []).append(reader)
 
 
 def _disposed(engine: Engine) -> None:
-    """This thread's reader (the only one of a test, a command) is closed at once, so no connection outlives the
-    engine's pool; other threads replace theirs at their next read."""
-    getattr(_local, "readers", {}).pop(engine, None)
+    """The idle reading connections close with the pool; those in use are dropped when their read ends."""
+    _idle.pop(engine, None)

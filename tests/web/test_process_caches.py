@@ -31,6 +31,7 @@ REGISTRIES = {
     "_subscriptions": "the integrations' event handlers, subscribed at import",
     "_channels": "the outbox channels, registered at import",
     "_kinds": "the background job kinds, registered at import",
+    "_idle": "the fast reads' idle database connections per engine (course/fast/query.py): connections, not a cache",
 }
 
 # A lock outside the utility is what every hand-written cache needed: each must say why it is not one.
