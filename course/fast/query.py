@@ -117,6 +117,14 @@ class _Reader:
         pooled.detach()  # the pool forgets it: it neither counts it nor gives it to a request
         self.connection.autocommit = True
 
+    def usable(self, engine: Engine) -> bool:
+        """Made in this process, on the engine's current pool, and not lost."""
+        return (
+            self.pid == os.getpid()
+            and self.pool is engine.pool
+            and not (self.connection.closed or self.connection.broken)
+        )
+
     def __del__(self) -> None:
         """Closes the connection as the reader is dropped; not in a forked child, where closing would end the
         parent's connection (psycopg leaves it open too)."""
@@ -131,7 +139,7 @@ _idle: weakref.WeakKeyDictionary[Engine, list[_Reader]] = weakref.WeakKeyDiction
 def _take(engine: Engine) -> _Reader:
     idle = _idle.get(engine)
     if idle is None:
-        idle = _idle.setdefault(engine, [])
+        idle = _idle[engine] = []
         if not event.contains(engine, "engine_disposed", _disposed):
             event.listen(engine, "engine_disposed", _disposed)
     while True:
@@ -139,13 +147,13 @@ def _take(engine: Engine) -> _Reader:
             reader = idle.pop()
         except IndexError:
             return _Reader(engine)
-        if reader.pid == os.getpid() and reader.pool is engine.pool and not reader.connection.broken:
+        if reader.usable(engine):
             return reader
         # else dropped: made before a fork, or before the pool was replaced, or lost
 
 
 def _give_back(engine: Engine, reader: _Reader) -> None:
-    if reader.pool is engine.pool and not (reader.connection.closed or reader.connection.broken):
+    if reader.usable(engine):
         _idle.setdefault(engine, []).append(reader)
 
 
