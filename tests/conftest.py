@@ -26,6 +26,11 @@ from course.models import User
 from tests.compiled import share_across_apps
 from tests.jobs import run_jobs
 from tests.mailbox import Mailbox, mail_config, start_smtp_server
+from tests.ordering import (  # noqa: F401 - pytest's hooks, kept in their own module
+    pytest_addoption,
+    pytest_collection_modifyitems,
+    pytest_configure,
+)
 from tests.paths import CONTENT_DIR, PROJECT_ROOT, QUIZ_DIR  # noqa: F401 - re-exported for the tests
 from tests.sessions import sign_in
 
