@@ -11,8 +11,8 @@
 - `sessions.py`: the cookie signer built once per key set, and a cookie checked once opened from what was kept
   (plain: Flask's `SecureCookieSessionInterface`);
 - `attempts.py`: a quiz attempt closed by an UPDATE built once (plain: the ORM UPDATE in quiz/operations.py);
-- `attempt_page.py`: the attempt page reads its attempt as a snapshot, in one query on the bare driver (plain: the
-  ORM `QuizAttempt` through the session);
+- `attempt_page.py`: the attempt page reads its attempt as a snapshot, in one query on the bare driver, and on the
+  lane in the same statement as the learner (plain: the ORM `QuizAttempt` through the session);
 - `login.py`: no address-and-browser hash when session protection is off (plain: Flask-Login as shipped);
 - `assignments.py`: a learner's assignments for the home page, read on the bare driver (plain: the same SELECT
   through the session);

@@ -43,10 +43,12 @@ from werkzeug.wsgi import get_host
 
 from course import events, pages
 from course.assignments.operations import visible
+from course.auth.operations import parse_session_id
 from course.auth.views import load_user
 from course.compression import MIN_BYTES, PAGE_ENCODERS, page_encoding
 from course.core.caching import Cache, cache
 from course.core.catalog import Catalog
+from course.fast.attempt_page import AttemptSnapshot, learner_and_attempt
 from course.fast.csrf import kept_token
 from course.fast.sessions import CookieSessions
 from course.fast.shells import cached_only
@@ -54,7 +56,7 @@ from course.i18n import choose_language
 from course.learn.views import LESSON_TEMPLATE, lesson, lesson_page
 from course.models import CurrentUser, utcnow
 from course.publishing.cache import catalog
-from course.quiz.operations import attempt_to_show, quiz_of
+from course.quiz.operations import MAX_ID, quiz_of
 from course.quiz.views import TAKE_TEMPLATE, take, take_page
 
 log = logging.getLogger(__name__)
@@ -176,10 +178,13 @@ class PageLane:
         try:
             with self.app.app_context() as context, cached_only():
                 context.url_adapter = self._urls  # `url_for(..., _external=False)` in the pages' own code
-                user, lang, token = self._learner(environ)
+                attempt_id = int(values[0]) if route is _ATTEMPT else None
+                user, attempt, lang, token = self._learner(environ, attempt_id)
                 published = catalog()  # once: the page and its shell's key from the same version
-                page = self._lesson if route is _LESSON else self._attempt
-                template, shell_context, holes, per_path = page(published, user, lang, *values)
+                if attempt is None:
+                    template, shell_context, holes, per_path = self._lesson(published, user, lang, *values)
+                else:
+                    template, shell_context, holes, per_path = self._attempt(published, user, lang, attempt)
                 path = environ["PATH_INFO"]
                 every = {
                     **pages.holes_for(user, lang, csrf=lambda: token, flashes=str, here=lambda: escape(path)),
@@ -193,8 +198,9 @@ class PageLane:
         except Exception:  # noqa: BLE001 - _StepAside, NotCached, NotFound, a database error: Flask's to answer
             return None
 
-    def _learner(self, environ: dict) -> tuple[CurrentUser, str, str]:
-        """The logged-in learner of a session the lane can answer for, the page's language and the CSRF token."""
+    def _learner(self, environ: dict, attempt_id: int | None) -> tuple[CurrentUser, AttemptSnapshot | None, str, str]:
+        """The logged-in learner of a session the lane can answer for, their attempt if the page is one (read in
+        the same statement), the page's language and the CSRF token."""
         app = self.app
         config = app.config
         if config["WTF_CSRF_TIME_LIMIT"] is not None or config.get("REMEMBER_COOKIE_REFRESH_EACH_REQUEST"):
@@ -205,8 +211,13 @@ class PageLane:
         if not data or "_user_id" not in data or any(key in data for key in _FLASK_SESSION_KEYS):
             raise _StepAside
         token = kept_token(app.secret_key, data["csrf_token"]) if data.get("csrf_token") else None
-        user = load_user(data["_user_id"])
-        if token is None or user is None or user.is_staff or user.role == "manager":
+        if token is None:
+            raise _StepAside
+        if attempt_id is None:
+            user, attempt = load_user(data["_user_id"]), None
+        else:
+            user, attempt = _learner_and_attempt(data["_user_id"], attempt_id)
+        if user is None or user.is_staff or user.role == "manager":
             raise _StepAside
         for hook in self._hooks:
             hook()
@@ -216,7 +227,7 @@ class PageLane:
             environ.get("HTTP_ACCEPT_LANGUAGE"),
             config["DEFAULT_LANGUAGE"],
         )
-        return user, lang, token
+        return user, attempt, lang, token
 
     def _lesson(self, published: Catalog, user: CurrentUser, lang: str, course_id: str, lesson_id: str) -> Page:
         course = visible(published.course(course_id), user)
@@ -225,8 +236,7 @@ class PageLane:
         holes, context = lesson_page(course, lesson_id, user, lang)
         return LESSON_TEMPLATE, context, holes, True
 
-    def _attempt(self, published: Catalog, user: CurrentUser, lang: str, attempt_id: str) -> Page:
-        attempt = attempt_to_show(int(attempt_id), user)
+    def _attempt(self, published: Catalog, user: CurrentUser, lang: str, attempt: AttemptSnapshot) -> Page:
         if attempt.status != "open":
             raise _StepAside  # Flask sends the review
         course = visible(published.course(attempt.course_id), user)
@@ -246,6 +256,18 @@ class PageLane:
         if encoding is not None:
             headers.append(("Content-Encoding", encoding))
         return "200 OK", headers, body
+
+
+def _learner_and_attempt(session_id: str, attempt_id: int) -> tuple[CurrentUser | None, AttemptSnapshot]:
+    """As `load_user` and `quiz.operations.attempt_to_show` would find them, in one read; an attempt that is not
+    the learner's own is Flask's to answer (404)."""
+    parsed = parse_session_id(session_id)
+    if parsed is None or not 0 < attempt_id <= MAX_ID:
+        raise _StepAside
+    user, attempt = learner_and_attempt(*parsed, session_id, attempt_id)
+    if attempt is None:
+        raise _StepAside
+    return user, attempt
 
 
 def _route(environ: dict) -> tuple[_Route, tuple[str, ...]] | None:

@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from flask_login import UserMixin
-from sqlalchemy import String, bindparam, cast, exists, func, literal, select, true, union_all
+from sqlalchemy import String, bindparam, cast, exists, func, literal, null, select, true, union_all
+from sqlalchemy.sql import Select
 
 from course.core.completion import SandboxStanding
 from course.extensions import db
@@ -61,7 +62,7 @@ class RequestUser(UserMixin):
         return self.session_id
 
 
-def _progress_items():  # noqa: ANN202 - a SQLAlchemy subquery
+def _progress_items() -> list[Select]:
     """Completed lessons, passed quizzes, sandbox standings and current certificates of one user, as
     (course, item, kind) rows, one row with the number of unread notifications, and one if they ever launched a
     link from an LMS."""
@@ -87,26 +88,38 @@ def _progress_items():  # noqa: ANN202 - a SQLAlchemy subquery
     lms = select(literal(""), literal(""), literal("lms")).where(
         exists().where(LtiLaunch.user_id == bindparam("user_id"))
     )
-    return union_all(lessons, quizzes, sandbox, certificates, unread, lms).subquery()
+    return [lessons, quizzes, sandbox, certificates, unread, lms]
 
 
-_ITEMS = _progress_items()
+def request_user_query(extra: Select | None = None) -> FastQuery:
+    """The user, if the session is live, with one row per progress item (`_progress_items`), as (id, email,
+    display name, role, locale, course, item, kind).
+
+    `extra`: one more branch of items, (course, item, kind) and columns of its own, which the other branches fill
+    with NULLs: another read of the same page in the same statement (course/fast/attempt_page.py).
+    """
+    branches = _progress_items()
+    if extra is not None:
+        nulls = [cast(null(), column.type).label(column.name) for column in list(extra.selected_columns)[3:]]
+        branches = [branch.add_columns(*nulls) for branch in branches] + [extra]
+    items = union_all(*branches).subquery()
+    return FastQuery(
+        select(User.id, User.email, User.display_name, User.role, User.locale, *items.c)
+        .outerjoin(items, true())
+        .where(
+            User.id == bindparam("user_id"),
+            User.active.is_(True),
+            exists().where(
+                UserSession.user_id == User.id,
+                UserSession.token_hash == bindparam("token_hash"),
+                UserSession.expires_epoch > bindparam("now"),
+            ),
+        )
+    )
+
+
 # Built once: constructing a SELECT costs more than running this one on SQLite.
-_REQUEST_USER_QUERY = FastQuery(
-    select(
-        User.id, User.email, User.display_name, User.role, User.locale, _ITEMS.c.course_id, _ITEMS.c.item, _ITEMS.c.kind
-    )
-    .outerjoin(_ITEMS, true())
-    .where(
-        User.id == bindparam("user_id"),
-        User.active.is_(True),
-        exists().where(
-            UserSession.user_id == User.id,
-            UserSession.token_hash == bindparam("token_hash"),
-            UserSession.expires_epoch > bindparam("now"),
-        ),
-    )
-)
+_REQUEST_USER_QUERY = request_user_query()
 
 
 def _standing(item: str) -> SandboxStanding:
@@ -116,21 +129,29 @@ def _standing(item: str) -> SandboxStanding:
 
 def load_request_user(user_id: int, token_hash: str, session_id: str) -> RequestUser | None:
     """The user with their progress and certificates, if the session is live: one query on the bare driver."""
-    rows = _REQUEST_USER_QUERY.all(db.engine, user_id=user_id, token_hash=token_hash, now=int(time.time()))
+    rows = _REQUEST_USER_QUERY.all(db.engine, **session_params(user_id, token_hash))
+    return request_user_of(rows, session_id)
+
+
+def session_params(user_id: int, token_hash: str) -> dict[str, object]:
+    """The parameters of `request_user_query` that decide whose session is live."""
+    return {"user_id": user_id, "token_hash": token_hash, "now": int(time.time())}
+
+
+def request_user_of(rows: list[tuple], session_id: str) -> RequestUser | None:
+    """The snapshot from the rows of `request_user_query` (None for none: no live session); rows of an extra
+    branch's kind are left out."""
     if not rows:
         return None
-    completed = frozenset((course_id, item) for *_, course_id, item, kind in rows if kind == "lesson")
-    passed = frozenset((course_id, item) for *_, course_id, item, kind in rows if kind == "quiz")
-    sandbox = {course_id: _standing(item) for *_, course_id, item, kind in rows if kind == "sandbox"}
-    certificates = {course_id: item for *_, course_id, item, kind in rows if kind == "certificate"}
-    unread = next((int(item) for *_, item, kind in rows if kind == "unread"), 0)
+    items = [row[5:8] for row in rows]  # (course, item, kind)
+    unread = next((int(item) for _, item, kind in items if kind == "unread"), 0)
     return RequestUser(
         *rows[0][:5],
-        completed=completed,
-        passed=passed,
-        sandbox=sandbox,
-        certificates=certificates,
+        completed=frozenset((course_id, item) for course_id, item, kind in items if kind == "lesson"),
+        passed=frozenset((course_id, item) for course_id, item, kind in items if kind == "quiz"),
+        sandbox={course_id: _standing(item) for course_id, item, kind in items if kind == "sandbox"},
+        certificates={course_id: item for course_id, item, kind in items if kind == "certificate"},
         session_id=session_id,
         unread_notifications=unread,
-        launched_from_lms=any(kind == "lms" for *_, kind in rows),
+        launched_from_lms=any(kind == "lms" for _, _, kind in items),
     )

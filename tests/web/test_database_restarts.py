@@ -17,6 +17,7 @@ from flask import Flask
 from sqlalchemy import text
 
 from course.extensions import db
+from tests.quiz_helpers import start_attempt
 
 LESSON = "/courses/kam-pay/lessons/kam-mandate"
 
@@ -128,6 +129,17 @@ def test_a_learners_lesson_page_costs_one_round_trip(app, client, make_user, log
     sent = round_trips(monkeypatch)
     assert client.get(LESSON).status_code == 200
     assert sent == ["SELECT"], "no ping before it and no ROLLBACK after it"
+
+
+def test_a_learners_attempt_page_costs_one_round_trip(app, client, make_user, login_as, monkeypatch) -> None:
+    """The learner and their attempt in one statement (course/fast/attempt_page.learner_and_attempt)."""
+    login_as(make_user())
+    url = f"/attempts/{start_attempt(client)}"
+    assert client.get(url).status_code == 200  # the page's shell and fragments are built
+    sent = round_trips(monkeypatch)
+    page = client.get(url)
+    assert page.status_code == 200 and f'action="{url}"' in page.get_data(as_text=True)
+    assert sent == ["SELECT"]
 
 
 def test_the_fast_read_survives_a_restart_of_the_database(app, client, make_user, login_as) -> None:

@@ -15,10 +15,12 @@ from flask.testing import FlaskClient
 from jinja2 import ChoiceLoader, DictLoader
 from sqlalchemy import event
 
+from course.auth.operations import parse_session_id
 from course.certificates import operations as certificates
 from course.extensions import db
 from course.fast import attempt_page
 from course.fast import attempts as fast_attempts
+from course.fast.request_user import load_request_user
 from course.fast.shells import ShellLeak
 from course.models import Certificate, LessonProgress, QuizAttempt, QuizResult, SandboxResult, utcnow
 from course.pages import render_page
@@ -509,3 +511,24 @@ def test_the_bare_attempt_read_takes_only_the_users_own_attempt(app: Flask, make
         assert attempt_page.own_attempt(attempt_id, other.id) is None
     response = client_for(app, other).get(f"/attempts/{attempt_id}")
     assert response.status_code == 404
+
+
+def test_the_learner_and_their_attempt_in_one_read_are_what_the_two_reads_find(app: Flask, make_user) -> None:
+    """`attempt_page.learner_and_attempt` (the lane's attempt page): the same learner snapshot as the page's own
+    read, the same attempt as `own_attempt`, nothing of someone else's attempt, nothing without a live session."""
+    owner, other = make_user(), make_user()
+    client = client_for(app, owner)
+    attempt_id = start_attempt(client)
+    with client.session_transaction() as session:
+        session_id = session["_user_id"]
+    user_id, token_hash = parse_session_id(session_id)
+    with app.app_context():
+        user, attempt = attempt_page.learner_and_attempt(user_id, token_hash, session_id, attempt_id)
+        assert vars(user) == vars(load_request_user(user_id, token_hash, session_id))  # every field, not only the id
+        assert attempt == attempt_page.own_attempt(attempt_id, owner.id)
+        stranger = client_for(app, other)
+        with stranger.session_transaction() as session:
+            theirs = session["_user_id"]
+        user, attempt = attempt_page.learner_and_attempt(*parse_session_id(theirs), theirs, attempt_id)
+        assert user is not None and user.id == other.id and attempt is None
+        assert attempt_page.learner_and_attempt(user_id, "0" * 64, session_id, attempt_id) == (None, None)
