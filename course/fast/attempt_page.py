@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import bindparam, literal, select
+from sqlalchemy import Text, bindparam, cast, literal, select
 
 from course.extensions import db
 from course.fast.query import FastQuery
@@ -40,9 +40,11 @@ class AttemptSnapshot:
     status: str
     layout: list
     answers: dict
+    # The answers as the database holds them, for a write that must find them unchanged (the page lane's read)
+    answers_text: str | None = None
 
 
-_FIELDS = tuple(field.name for field in fields(AttemptSnapshot))  # the columns, in the snapshot's order
+_FIELDS = tuple(field.name for field in fields(AttemptSnapshot))[:-1]  # the columns, in the snapshot's order
 _OWN_ATTEMPT = FastQuery(
     select(*(getattr(QuizAttempt, name) for name in _FIELDS)).where(
         QuizAttempt.id == bindparam("attempt_id"), QuizAttempt.user_id == bindparam("user_id")
@@ -71,7 +73,8 @@ _LEARNER_AND_ATTEMPT = request_user_query(
         QuizAttempt.course_id,
         QuizAttempt.quiz_id,
         literal("attempt"),
-        *(getattr(QuizAttempt, name).label(f"attempt_{name}") for name in _REST),
+        *(getattr(QuizAttempt, name).label(f"attempt_{name}") for name in _REST[:-1]),
+        cast(QuizAttempt.answers, Text).label("attempt_answers"),  # the stored text, which the submission compares
     ).where(QuizAttempt.id == bindparam("attempt_id"), QuizAttempt.user_id == bindparam("user_id"))
 )
 
@@ -88,5 +91,14 @@ def learner_and_attempt(
         return user, None
     course_id, quiz_id, _kind, number, revision_id, status, layout, answers = found
     return user, AttemptSnapshot(
-        attempt_id, user_id, course_id, quiz_id, number, revision_id, status, _json(layout), _json(answers) or {}
+        attempt_id,
+        user_id,
+        course_id,
+        quiz_id,
+        number,
+        revision_id,
+        status,
+        _json(layout),
+        json.loads(answers) or {},
+        answers_text=answers,
     )

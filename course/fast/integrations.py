@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 
-from flask import has_request_context
+from flask import g, has_request_context
 from flask_login import current_user
 from sqlalchemy import bindparam, or_, select, true
 
@@ -52,10 +52,13 @@ def _never_launched(user_id: int) -> bool:
     A launch only starts in its own request (which logs the learner in, so its user is the `User` row, not a
     snapshot); one in another tab at the same moment as a submission could be missed as with a read a little later.
     """
-    if not has_request_context():  # a job or a command: no snapshot to go by
-        return False
-    user = current_user._get_current_object()
+    # Without a request: the page lane's learner (course/fast/lane.py), or a job or a command (no snapshot)
+    user = current_user._get_current_object() if has_request_context() else g.get(LANE_USER)
     return isinstance(user, RequestUser) and user.id == user_id and not user.launched_from_lms
+
+
+# Where the page lane, which runs in an app context without a request, keeps its learner's snapshot in `g`.
+LANE_USER = "lane_user"
 
 
 def active_webhook_events() -> list[list[str]]:

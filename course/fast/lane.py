@@ -28,15 +28,21 @@ functions and the URL rules; anything it does not know turns it off for the proc
 
 from __future__ import annotations
 
+import hmac
+import io
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, request_finished, request_started, request_tearing_down
+from flask import Flask, g, redirect, request_finished, request_started, request_tearing_down, url_for
 from flask_login.signals import user_accessed, user_loaded_from_cookie
+from flask_wtf.csrf import same_origin
+from itsdangerous import BadData, URLSafeTimedSerializer
 from markupsafe import escape
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
+from werkzeug.formparser import parse_form_data
 from werkzeug.http import parse_cookie
 from werkzeug.routing import MapAdapter
 from werkzeug.wsgi import get_host
@@ -48,16 +54,19 @@ from course.auth.views import load_user
 from course.compression import MIN_BYTES, PAGE_ENCODERS, page_encoding
 from course.core.caching import Cache, cache
 from course.core.catalog import Catalog
+from course.fast import submission
 from course.fast.attempt_page import AttemptSnapshot, learner_and_attempt
 from course.fast.csrf import kept_token
+from course.fast.integrations import LANE_USER
 from course.fast.sessions import CookieSessions
 from course.fast.shells import cached_only
+from course.forms import unstorable_field
 from course.i18n import choose_language
 from course.learn.views import LESSON_TEMPLATE, lesson, lesson_page
 from course.models import CurrentUser, utcnow
 from course.publishing.cache import catalog
 from course.quiz.operations import MAX_ID, quiz_of
-from course.quiz.views import TAKE_TEMPLATE, take, take_page
+from course.quiz.views import TAKE_TEMPLATE, answer, take, take_page
 
 log = logging.getLogger(__name__)
 
@@ -73,13 +82,17 @@ class _Route:
     endpoint: str
     view: Callable
     shape: tuple[str | None, ...]  # the rule's parts after the first "/": a literal, or None for a converter
+    method: str = "GET"
 
 
 _LESSON = _Route(
     re.compile(rf"/courses/({_ID})/lessons/({_ID})"), "learn.lesson", lesson, ("courses", None, "lessons", None)
 )
 _ATTEMPT = _Route(re.compile(r"/attempts/([1-9][0-9]{0,9})"), "quiz.take", take, ("attempts", None))
-_ROUTES = (_LESSON, _ATTEMPT)
+_SUBMISSION = _Route(_ATTEMPT.path, "quiz.answer", answer, ("attempts", None), "POST")
+_ROUTES = (_LESSON, _ATTEMPT, _SUBMISSION)
+_FORM = "application/x-www-form-urlencoded"
+_MAX_FORM_BYTES = 64 * 1024  # a quiz's whole form is a few KB; a larger body is Flask's to read (and limit)
 
 # Session keys that make Flask answer differently: messages to show, Flask-Login's remember-me cookie to set or
 # clear, a permanent session's cookie sent again with every response.
@@ -87,8 +100,10 @@ _FLASK_SESSION_KEYS = ("_flashes", "_remember", "_permanent")
 
 # The hooks Flask runs for these pages, and why the lane may leave each out. Any other makes it step aside.
 _BEFORE = {
-    "CSRFProtect.init_app.<locals>.csrf_protect": "checks only WTF_CSRF_METHODS, without GET (checked)",
-    "refuse_unstorable_text": "reads the query string and form, which a lane request has none of",
+    "CSRFProtect.init_app.<locals>.csrf_protect": "checks only WTF_CSRF_METHODS, without GET (checked); on a "
+    "submission the lane takes only the page's own token, and checks the referrer over HTTPS as it does",
+    "refuse_unstorable_text": "reads the query string (a lane request has none) and the form (the lane checks a "
+    "submission's with the same function)",
     "EmbeddedRunner.start": "run by the lane too",
 }
 _AFTER = {
@@ -127,9 +142,10 @@ class PageLane:
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         found = _route(environ)
         if found is not None and self.app.config["FAST_PATHS"] and self._ready():
-            answer = self._answer(environ, *found)
-            if answer is not None:
-                status, headers, body = answer
+            route, values = found
+            answered = self._submission(environ, values) if route is _SUBMISSION else self._answer(environ, *found)
+            if answered is not None:
+                status, headers, body = answered
                 start_response(status, headers)
                 return [body]
         return self.wsgi_app(environ, start_response)
@@ -179,7 +195,10 @@ class PageLane:
             with self.app.app_context() as context, cached_only():
                 context.url_adapter = self._urls  # `url_for(..., _external=False)` in the pages' own code
                 attempt_id = int(values[0]) if route is _ATTEMPT else None
-                user, attempt, lang, token = self._learner(environ, attempt_id)
+                user, attempt, lang, data = self._learner(environ, attempt_id)
+                token = kept_token(self.app.secret_key, data["csrf_token"]) if data.get("csrf_token") else None
+                if token is None:
+                    raise _StepAside  # no page has signed the session's token yet: Flask signs it
                 published = catalog()  # once: the page and its shell's key from the same version
                 if attempt is None:
                     template, shell_context, holes, per_path = self._lesson(published, user, lang, *values)
@@ -198,9 +217,35 @@ class PageLane:
         except Exception:  # noqa: BLE001 - _StepAside, NotCached, NotFound, a database error: Flask's to answer
             return None
 
-    def _learner(self, environ: dict, attempt_id: int | None) -> tuple[CurrentUser, AttemptSnapshot | None, str, str]:
+    def _submission(self, environ: dict, values: tuple[str, ...]) -> Answer | None:
+        """A learner's plain, complete quiz submission (course/fast/submission.py): Flask's redirect to the
+        review once it is written; None, with nothing written, for Flask to answer."""
+        form = _read_form(environ)
+        if form is None:
+            return None
+        try:
+            with self.app.app_context() as context, cached_only():
+                context.url_adapter = self._urls
+                user, attempt, lang, data = self._learner(environ, int(values[0]))
+                if not _csrf_passes(self.app, environ, form, data) or unstorable_field(form) is not None:
+                    return None  # Flask answers 400
+                if attempt.status != "open":
+                    return None  # Flask sends the review, with a message
+                course = visible(catalog().course(attempt.course_id), user)
+                g.setdefault(LANE_USER, user)  # the integrations' questions go by its snapshot (fast/integrations)
+                if not submission.submit(attempt, quiz_of(attempt, course), form, lang):
+                    return None
+                response = redirect(url_for("quiz.review", attempt_id=attempt.id, _external=False))
+        except Exception:  # noqa: BLE001 - _StepAside, NotFound, a database error: Flask's to answer
+            return None
+        headers = [*response.headers.to_wsgi_list(), ("Vary", "Cookie")]  # the session was read: Flask's `Vary`
+        return response.status, headers, response.get_data()
+
+    def _learner(
+        self, environ: dict, attempt_id: int | None
+    ) -> tuple[CurrentUser, AttemptSnapshot | None, str, Mapping[str, Any]]:
         """The logged-in learner of a session the lane can answer for, their attempt if the page is one (read in
-        the same statement), the page's language and the CSRF token."""
+        the same statement), the page's language and the session."""
         app = self.app
         config = app.config
         if config["WTF_CSRF_TIME_LIMIT"] is not None or config.get("REMEMBER_COOKIE_REFRESH_EACH_REQUEST"):
@@ -209,9 +254,6 @@ class PageLane:
         cookie = _session_cookie(environ.get("HTTP_COOKIE"), app.session_interface.get_cookie_name(app))
         data = app.session_interface.read(app, cookie) if cookie and app.secret_key else None
         if not data or "_user_id" not in data or any(key in data for key in _FLASK_SESSION_KEYS):
-            raise _StepAside
-        token = kept_token(app.secret_key, data["csrf_token"]) if data.get("csrf_token") else None
-        if token is None:
             raise _StepAside
         if attempt_id is None:
             user, attempt = load_user(data["_user_id"]), None
@@ -227,7 +269,7 @@ class PageLane:
             environ.get("HTTP_ACCEPT_LANGUAGE"),
             config["DEFAULT_LANGUAGE"],
         )
-        return user, attempt, lang, token
+        return user, attempt, lang, data
 
     def _lesson(self, published: Catalog, user: CurrentUser, lang: str, course_id: str, lesson_id: str) -> Page:
         course = visible(published.course(course_id), user)
@@ -272,11 +314,12 @@ def _learner_and_attempt(session_id: str, attempt_id: int) -> tuple[CurrentUser 
 
 def _route(environ: dict) -> tuple[_Route, tuple[str, ...]] | None:
     """The lane's page a request asks for, with the values in its path; None for any other request."""
-    if environ["REQUEST_METHOD"] != "GET" or environ.get("QUERY_STRING") or environ.get("SCRIPT_NAME"):
+    method = environ["REQUEST_METHOD"]
+    if method not in ("GET", "POST") or environ.get("QUERY_STRING") or environ.get("SCRIPT_NAME"):
         return None
     path = environ.get("PATH_INFO", "")
     for route in _ROUTES:
-        match = route.path.fullmatch(path)
+        match = route.path.fullmatch(path) if route.method == method else None
         if match is not None:
             return route, match.groups()
     return None
@@ -296,7 +339,7 @@ def _rivals(app: Flask, route: _Route) -> list[Any]:
         rule
         for rule in app.url_map.iter_rules()
         if rule.endpoint != route.endpoint
-        and "GET" in (rule.methods or ())
+        and route.method in (rule.methods or ())
         and len(parts := rule.rule.split("/")[1:]) == len(route.shape)
         and all(
             literal is None or part == literal or part.startswith("<")
@@ -312,3 +355,47 @@ def _session_cookie(header: str | None, name: str) -> str:
     if len(header) > _KEPT_HEADER_CHARS:
         return parse_cookie(header).get(name, "")
     return _COOKIES.get_or_compute((header, name), lambda: parse_cookie(header).get(name, ""))
+
+
+def _read_form(environ: dict) -> MultiDict | None:
+    """A submission's form as Flask would read it; None for a body Flask must read (another type, no or too large
+    a length). The body is put back as a new stream, so Flask can read it again if the lane steps aside."""
+    if environ.get("CONTENT_TYPE", "").partition(";")[0].strip().lower() != _FORM:
+        return None
+    length = environ.get("CONTENT_LENGTH", "")
+    if not length.isdigit() or int(length) > _MAX_FORM_BYTES:
+        return None
+    body = environ["wsgi.input"].read(int(length))
+    environ["wsgi.input"] = io.BytesIO(body)
+    try:
+        _stream, form, _files = parse_form_data({**environ, "wsgi.input": io.BytesIO(body)}, cls=ImmutableMultiDict)
+    except Exception:  # noqa: BLE001 - a body Flask refuses in its own words
+        return None
+    return form
+
+
+def _csrf_passes(app: Flask, environ: dict, form: MultiDict, session: Mapping[str, Any]) -> bool:
+    """Whether Flask-WTF's check of the submission passes (`CSRFProtect.protect`), judged by its rules or
+    stricter ones: the token in the form's own field (Flask-WTF also looks in other fields and headers: then
+    Flask judges), signed for the session's token with no time limit (checked before), and over HTTPS a referrer
+    of this site (WTF_CSRF_SSL_STRICT)."""
+    config = app.config
+    if not config["WTF_CSRF_ENABLED"] or not config["WTF_CSRF_CHECK_DEFAULT"]:
+        return True  # Flask checks nothing either
+    field = config["WTF_CSRF_FIELD_NAME"]
+    sent, raw = form.get(field), session.get(field)
+    if not sent or not isinstance(raw, str):
+        return False
+    secret = config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
+    kept = kept_token(secret, raw)  # a page's token is known good; any other is checked as Flask-WTF does
+    if kept is None or not hmac.compare_digest(sent.encode(), kept.encode()):
+        try:
+            signed_for = URLSafeTimedSerializer(secret, salt="wtf-csrf-token").loads(sent)
+        except BadData:
+            return False
+        if not isinstance(signed_for, str) or not hmac.compare_digest(raw, signed_for):
+            return False
+    if environ["wsgi.url_scheme"] == "https" and config["WTF_CSRF_SSL_STRICT"]:
+        referrer = environ.get("HTTP_REFERER")
+        return bool(referrer) and same_origin(referrer, f"https://{get_host(environ, config['TRUSTED_HOSTS'])}/")
+    return True

@@ -282,18 +282,38 @@ def submit_attempt(attempt: QuizAttempt, quiz: Quiz, responses: Mapping[str, obj
     """Grade every question against the attempt's revision, close the attempt, update the best result and write
     the answers' rows for the item statistics."""
     require_open(attempt)
+    submission = graded_submission(attempt, quiz, responses)
+    if submission.pending:  # an essay waits for a trainer: no result, no progress, no statistics until then
+        if not close_attempt(attempt, submission.closed):
+            raise AttemptClosed(N_("This attempt was already submitted."))
+        return
+    closing = fast_attempts.close_attempt if fast.enabled() else close_attempt
+    if not closing(attempt, submission.closed):
+        raise AttemptClosed(N_("This attempt was already submitted."))
+    _record_best(attempt)
+    record_answers(attempt)
+    _tell_submitted(attempt, quiz, submission.layout, submission.answers)
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What submitting an open attempt writes, worked out before anything is written."""
+
+    closed: dict[str, object]  # the attempt's new values: all of fast.attempts.CLOSED_FIELDS, or (pending) some
+    answers: dict[str, SavedAnswer]  # each question's answer with its mark
+    layout: tuple[Slot, ...]
+    pending: bool  # an essay waits for a trainer
+
+
+def graded_submission(attempt: ShownAttempt, quiz: Quiz, responses: Mapping[str, object]) -> Submission:
+    """The attempt's answers with `responses` applied, graded, as the values that close it."""
     answers = _merge(attempt, quiz, responses)
     layout = layout_of(attempt)
     result = _graded(quiz, layout, answers)
-    if result.pending:  # an essay waits for a trainer: no result, no progress, no statistics until then
-        closed = {
-            "status": AWAITING_TRAINER,
-            "submitted_at": utcnow(),
-            "answers": {question_id: answer.stored() for question_id, answer in answers.items()},
-        }
-        if not close_attempt(attempt, closed):
-            raise AttemptClosed(N_("This attempt was already submitted."))
-        return
+    stored = {question_id: answer.stored() for question_id, answer in answers.items()}
+    if result.pending:
+        closed = {"status": AWAITING_TRAINER, "submitted_at": utcnow(), "answers": stored}
+        return Submission(closed, answers, layout, pending=True)
     closed = {
         "status": "submitted",
         "submitted_at": utcnow(),
@@ -301,14 +321,30 @@ def submit_attempt(attempt: QuizAttempt, quiz: Quiz, responses: Mapping[str, obj
         "max_score": result.max_score,
         "percent": result.percent,
         "passed": result.passed(quiz),
-        "answers": {question_id: answer.stored() for question_id, answer in answers.items()},
+        "answers": stored,
     }
-    closing = fast_attempts.close_attempt if fast.enabled() else close_attempt
-    if not closing(attempt, closed):
-        raise AttemptClosed(N_("This attempt was already submitted."))
-    _record_best(attempt)
-    record_answers(attempt)
-    _tell_submitted(attempt, quiz, layout, answers)
+    return Submission(closed, answers, layout, pending=False)
+
+
+@dataclass(frozen=True)
+class SubmittedAttempt:
+    """An attempt as its submission closed it, for the writes and events that follow (the ORM row serves as one
+    too): the page lane's submission has no row (course/fast/submission.py)."""
+
+    id: int
+    user_id: int
+    course_id: str
+    quiz_id: str
+    number: int
+    submitted_at: datetime
+    score: float
+    max_score: float
+    percent: float
+    passed: bool
+    answers: dict
+
+
+Submitted = QuizAttempt | SubmittedAttempt
 
 
 AWAITING_TRAINER = "grading"  # the status of a submitted attempt whose essays a trainer has not graded yet
@@ -331,6 +367,24 @@ def _tell_submitted(
     attempt: QuizAttempt, quiz: Quiz, layout: tuple[Slot, ...], answers: dict[str, SavedAnswer]
 ) -> None:
     """Tell other systems (course/events.py) of the submitted attempt, and of the course completed by it."""
+    event = submitted_event(attempt, quiz, layout, answers)
+    if events.wanted(event):
+        best = db.session.scalar(
+            select(QuizResult.best_percent).where(
+                QuizResult.user_id == attempt.user_id,
+                QuizResult.course_id == attempt.course_id,
+                QuizResult.quiz_id == attempt.quiz_id,
+            )
+        )
+        events.emit(replace(event, best_percent=max(best or 0.0, attempt.percent)))
+    if attempt.passed:
+        events.progress_changed(attempt.user_id, attempt.course_id, attempt.submitted_at)
+
+
+def submitted_event(
+    attempt: Submitted, quiz: Quiz, layout: tuple[Slot, ...], answers: dict[str, SavedAnswer]
+) -> events.QuizSubmitted:
+    """The event of a submitted attempt, its best percentage still the attempt's own."""
     questions = tuple(
         events.QuestionResult(
             slot.question_id,
@@ -341,7 +395,7 @@ def _tell_submitted(
         )
         for slot in layout
     )
-    event = events.QuizSubmitted(
+    return events.QuizSubmitted(
         attempt.user_id,
         attempt.course_id,
         attempt.quiz_id,
@@ -355,17 +409,6 @@ def _tell_submitted(
         attempt.submitted_at,
         questions,
     )
-    if events.wanted(event):
-        best = db.session.scalar(
-            select(QuizResult.best_percent).where(
-                QuizResult.user_id == attempt.user_id,
-                QuizResult.course_id == attempt.course_id,
-                QuizResult.quiz_id == attempt.quiz_id,
-            )
-        )
-        events.emit(replace(event, best_percent=max(best or 0.0, attempt.percent)))
-    if attempt.passed:
-        events.progress_changed(attempt.user_id, attempt.course_id, attempt.submitted_at)
 
 
 def close_attempt(attempt: QuizAttempt, values: Mapping[str, object]) -> bool:
@@ -380,12 +423,19 @@ def close_attempt(attempt: QuizAttempt, values: Mapping[str, object]) -> bool:
     return done.rowcount == 1
 
 
-_ANSWER_ROWS = insert(QuizAnswer.__table__)  # Core, built once: the ORM's unit of work would cost more than the rows
+ANSWER_ROWS = insert(QuizAnswer.__table__)  # Core, built once: the ORM's unit of work would cost more than the rows
 
 
 def record_answers(attempt: QuizAttempt) -> None:
     """The submitted attempt's answers as one row per question for the item statistics, in one INSERT."""
-    rows = [
+    rows = answer_row_values(attempt)
+    if rows:  # an empty parameter list would insert one row of defaults
+        db.session.execute(ANSWER_ROWS, rows)
+
+
+def answer_row_values(attempt: Submitted) -> list[dict[str, object]]:
+    """The parameters of ANSWER_ROWS for a submitted attempt: one row per question."""
+    return [
         {
             "attempt_id": attempt.id,
             "user_id": attempt.user_id,
@@ -396,8 +446,6 @@ def record_answers(attempt: QuizAttempt) -> None:
         }
         for row in answer_rows(attempt.answers)
     ]
-    if rows:  # an empty parameter list would insert one row of defaults
-        db.session.execute(_ANSWER_ROWS, rows)
 
 
 def _record_best(attempt: QuizAttempt) -> None:
@@ -405,22 +453,24 @@ def _record_best(attempt: QuizAttempt) -> None:
 
     A single statement, so two submissions at the same moment cannot lose each other's result.
     """
-    db.session.execute(
-        _best_result_upsert(db.session.get_bind().dialect.name),
-        {
-            "user_id": attempt.user_id,
-            "course_id": attempt.course_id,
-            "quiz_id": attempt.quiz_id,
-            "best_percent": attempt.percent,
-            "passed": bool(attempt.passed),
-            "attempts": 1,
-            "updated_at": utcnow(),
-        },
-    )
+    db.session.execute(best_result_upsert(db.session.get_bind().dialect.name), best_result_values(attempt))
+
+
+def best_result_values(attempt: Submitted) -> dict[str, object]:
+    """The parameters of `best_result_upsert` for a submitted attempt."""
+    return {
+        "user_id": attempt.user_id,
+        "course_id": attempt.course_id,
+        "quiz_id": attempt.quiz_id,
+        "best_percent": attempt.percent,
+        "passed": bool(attempt.passed),
+        "attempts": 1,
+        "updated_at": utcnow(),
+    }
 
 
 @cache
-def _best_result_upsert(dialect: str):  # noqa: ANN202 - a SQLAlchemy Insert
+def best_result_upsert(dialect: str):  # noqa: ANN202 - a SQLAlchemy Insert
     """Built once per dialect: constructing this statement costs more than running it."""
     table = QuizResult.__table__  # Core, not the ORM's bulk path: a fraction of the cost per call
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)

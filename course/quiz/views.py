@@ -9,6 +9,7 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
+from werkzeug.datastructures import MultiDict
 
 from course.assignments.operations import visible_course
 from course.core.catalog import Course
@@ -221,16 +222,24 @@ def _checked_slot(slots: tuple[Slot, ...]) -> Slot | None:
 
 
 def _read_form(quiz: Quiz, slots: tuple[Slot, ...], lang: str) -> tuple[dict, dict, dict]:
+    """Each question's form fields → (raw values to show again, stored responses, message per question)."""
+    raw, responses, errors = read_form(request.form, quiz, slots, lang)
+    return raw, responses, {question_id: translated(error) for question_id, error in errors.items()}
+
+
+def read_form(
+    form: MultiDict, quiz: Quiz, slots: tuple[Slot, ...], lang: str
+) -> tuple[dict[str, object], dict[str, object], dict[str, AnswerError]]:
     """Each question's form fields → (raw values to show again, stored responses, error per question)."""
     raw, form_errors = {}, {}
     for number, slot in enumerate(slots, start=1):
         try:
-            raw[slot.question_id] = read_form_value(request.form, quiz.question(slot.question_id).type, f"q{number}")
+            raw[slot.question_id] = read_form_value(form, quiz.question(slot.question_id).type, f"q{number}")
         except AnswerError as error:
             form_errors[slot.question_id] = error
     responses, errors = read_answers(quiz, slots, raw, lang)
     errors.update(form_errors)
-    return raw, responses, {question_id: translated(error) for question_id, error in errors.items()}
+    return raw, responses, errors
 
 
 def _from_script() -> bool:

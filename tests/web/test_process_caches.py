@@ -18,7 +18,7 @@ UTILITY = "course/core/caching.py"
 ONE_TIME_VALUES = {
     "_fonts": "one cut of the bundled fonts per character-range set, and the app uses two",
     "covered_codepoints": "the same range sets as _fonts",
-    "_best_result_upsert": "one prepared statement per database dialect",
+    "best_result_upsert": "one prepared statement per database dialect",
     "_asset": "the SCORM package's two static files",
 }
 
