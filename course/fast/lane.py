@@ -4,11 +4,15 @@ Under gunicorn, a learner's lesson page spent about half of its time in Flask's 
 object and its context, URL matching, the session, Flask-Login, the hooks, the response object) around work that
 is only a cookie check, one query for the user and a kept page shell filled in. A bare WSGI app that sends the same
 23 KB page is served faster than Flask's hello world. So this WSGI middleware, in front of Flask, answers the two
-pages a learner loads most (a lesson, and an open quiz attempt while answering it) with the app's own functions and
-caches, and hands every request it cannot answer exactly as Flask would to Flask, unchanged:
+pages a learner loads most (a lesson, and an open quiz attempt while answering it) and the quiz submission (a POST
+of the attempt's form with `submit`, course/fast/submission.py) with the app's own functions and caches, and hands
+every request it cannot answer exactly as Flask would to Flask, unchanged:
 
-- anything but a GET of `/courses/<id>/lessons/<id>` or `/attempts/<id>` without a query string; a host outside
-  TRUSTED_HOSTS; an app mounted under a path prefix (SCRIPT_NAME);
+- anything but a GET of `/courses/<id>/lessons/<id>` or `/attempts/<id>`, or a POST of `/attempts/<id>`, without a
+  query string; a host outside TRUSTED_HOSTS; an app mounted under a path prefix (SCRIPT_NAME);
+- a POST whose body is not a URL-encoded form of known length up to 64 KB (its body is put back for Flask), whose
+  CSRF token Flask-WTF would not take (or takes from elsewhere than the form's own field), that holds text no
+  database stores, or that is not a plain, complete submission (`submission.submit`: Flask writes nothing else);
 - no valid session cookie or no live login in it (a remember-me cookie is Flask-Login's to read); a session with
   messages to show, a remember-me cookie to set or clear, a permanent session (its cookie is sent again), or a CSRF
   token no page has signed yet;
@@ -18,7 +22,8 @@ caches, and hands every request it cannot answer exactly as Flask would to Flask
 - a page, course sidebar, question or header link not kept yet (`NotCached`: Flask renders and keeps it);
 - any error: Flask serves the request again and handles the error as the app always does.
 
-Its answer equals Flask's byte for byte, headers included: tests/web/test_page_lane.py serves each case both ways.
+Its answer equals Flask's byte for byte, headers included: tests/web/test_page_lane.py serves each case both ways;
+tests/web/test_submission_lane.py submits two equal attempts, one each way, and compares answers and writes.
 It sits inside the security headers middleware and ProxyFix, so both add to and see the same as for Flask.
 
 It relies on knowing every hook Flask would run for this page. On its first request after Flask has served one
