@@ -237,7 +237,7 @@ class PageLane:
                 if attempt.status != "open":
                     return None  # Flask sends the review, with a message
                 course = visible(catalog().course(attempt.course_id), user)
-                g.setdefault(LANE_USER, user)  # the integrations' questions go by its snapshot (fast/integrations)
+                setattr(g, LANE_USER, user)  # the integrations' questions go by its snapshot (fast/integrations)
                 if not submission.submit(attempt, quiz_of(attempt, course), form, lang):
                     return None
                 response = redirect(url_for("quiz.review", attempt_id=attempt.id, _external=False))
@@ -370,7 +370,10 @@ def _read_form(environ: dict) -> MultiDict | None:
     length = environ.get("CONTENT_LENGTH", "")
     if not length.isdigit() or int(length) > _MAX_FORM_BYTES:
         return None
-    body = environ["wsgi.input"].read(int(length))
+    try:
+        body = environ["wsgi.input"].read(int(length))
+    except Exception:  # noqa: BLE001 - the client went away mid-body: Flask meets the same stream
+        return None
     environ["wsgi.input"] = io.BytesIO(body)
     try:
         _stream, form, _files = parse_form_data({**environ, "wsgi.input": io.BytesIO(body)}, cls=ImmutableMultiDict)

@@ -131,6 +131,8 @@ def test_the_lane_leaves_every_other_post_on_an_attempt_to_flask(app: Flask, mak
         return response
 
     assert by_flask(taking.form()).status_code == 302  # saved, not submitted
+    saved = stored(app, taking.attempt_id)
+    assert saved["attempt"][0] == "open" and len(saved["answers"]) == 7, "Flask read the body the lane had read"
     assert by_flask(taking.form({first: key.right(first)}, check="1")).status_code == 302  # checked
     asked = by_flask(taking.form({second: key.wrong(second)}, submit="1"))  # unanswered: Flask asks first
     assert "confirm=1" in asked.headers["Location"]
