@@ -18,7 +18,7 @@ from course.models import QuizAttempt
 
 CLOSED_FIELDS = ("status", "submitted_at", "score", "max_score", "percent", "passed", "answers")
 _ATTEMPTS = QuizAttempt.__table__
-_CLOSE = (
+CLOSE = (  # a still open attempt, with the new values of CLOSED_FIELDS
     update(_ATTEMPTS)
     .where(_ATTEMPTS.c.id == bindparam("attempt_id"), _ATTEMPTS.c.status == "open")
     .values({name: bindparam(f"new_{name}") for name in CLOSED_FIELDS})
@@ -30,7 +30,7 @@ def close_attempt(attempt: QuizAttempt, values: Mapping[str, object]) -> bool:
     if values.keys() != set(CLOSED_FIELDS):
         # A field the statement does not write would be marked as stored below while the row never got it.
         raise ValueError(f"closing an attempt writes exactly {', '.join(CLOSED_FIELDS)}, not {', '.join(values)}")
-    done = db.session.execute(_CLOSE, {"attempt_id": attempt.id, **{f"new_{k}": v for k, v in values.items()}})
+    done = db.session.execute(CLOSE, {"attempt_id": attempt.id, **{f"new_{k}": v for k, v in values.items()}})
     if done.rowcount != 1:
         return False
     for key, value in values.items():

@@ -19,14 +19,14 @@ Flask's, with nothing written.
 
 from __future__ import annotations
 
-from sqlalchemy import Text, bindparam, cast, update
+from sqlalchemy import Text, bindparam, cast
 from werkzeug.datastructures import MultiDict
 
 from course import events
 from course.core.quiz import Quiz
 from course.extensions import db
 from course.fast.attempt_page import AttemptSnapshot
-from course.fast.attempts import CLOSED_FIELDS
+from course.fast.attempts import CLOSE
 from course.models import QuizAttempt
 from course.quiz.operations import (
     ANSWER_ROWS,
@@ -41,16 +41,8 @@ from course.quiz.operations import (
 )
 from course.quiz.views import read_form
 
-_ATTEMPTS = QuizAttempt.__table__
-_CLOSE_UNCHANGED = (
-    update(_ATTEMPTS)
-    .where(
-        _ATTEMPTS.c.id == bindparam("attempt_id"),
-        _ATTEMPTS.c.status == "open",
-        cast(_ATTEMPTS.c.answers, Text) == bindparam("answers_text", type_=Text),
-    )
-    .values({name: bindparam(f"new_{name}") for name in CLOSED_FIELDS})
-)
+# The attempt's UPDATE on submission, only while its answers are still the text the lane read.
+_CLOSE_UNCHANGED = CLOSE.where(cast(QuizAttempt.__table__.c.answers, Text) == bindparam("answers_text", type_=Text))
 
 
 class _Changed(Exception):  # noqa: N818 - not an error: Flask serves the request
