@@ -316,6 +316,12 @@ def test_the_header_links_to_the_reports_for_managers_trainers_and_admins_only(a
     assert link not in app.test_client().get("/courses/kam-pay").get_data(as_text=True)
 
 
+def own(statements: list[str]) -> list[str]:
+    """The report's own statements: the catalog's version check runs whenever its interval has passed, which
+    depends on how long the requests before took, not on the group."""
+    return [statement for statement in statements if "FROM content_state" not in statement]
+
+
 def test_a_report_costs_the_same_queries_for_a_bigger_group(app, client, world) -> None:
     from tests.web.test_analytics_queries import counted
 
@@ -327,11 +333,11 @@ def test_a_report_costs_the_same_queries_for_a_bigger_group(app, client, world) 
     for page in pages:
         with counted(app) as statements:
             assert client.get(page).status_code == 200
-        before[page] = len(statements)
+        before[page] = len(own(statements))
     ask(client, url(world["a"], ".csv"))
     with counted(app) as statements:
         assert run_jobs(app) == 1
-    before["csv"] = len(statements)
+    before["csv"] = len(own(statements))
     for number in range(12):
         user_id = member(app, world["a"], f"Extra {number:02d}", lessons=number % 4, quizzes={MANDATE: (50.0, True)})
         if number % 3 == 0:
@@ -339,8 +345,8 @@ def test_a_report_costs_the_same_queries_for_a_bigger_group(app, client, world) 
     for page in pages:
         with counted(app) as statements:
             assert client.get(page).status_code == 200
-        assert len(statements) == before[page], page
+        assert len(own(statements)) == before[page], page
     ask(client, url(world["a"], ".csv"))
     with counted(app) as statements:
         assert run_jobs(app) == 1
-    assert len(statements) == before["csv"]
+    assert len(own(statements)) == before["csv"]
