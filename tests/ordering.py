@@ -4,9 +4,8 @@ pytest-xdist (`--dist loadfile`) hands each worker one file at a time, in the or
 (`--no-loadscope-reorder`; by default it orders files by their number of tests, which put the few but long browser
 and two-server files last, each then running alone while the other workers sat idle). The order comes from
 tests/file_seconds.json: how long each file took in a whole run, written by `pytest --record-file-seconds` (a run
-of some files updates theirs). A file
-not recorded yet counts as the median, so a new file neither jumps the queue nor waits for the tail; within a file
-the tests keep their order.
+of some files updates theirs). A file not recorded yet counts as the median, so a new file neither jumps the queue
+nor waits for the tail; within a file the tests keep their order.
 """
 
 from __future__ import annotations

@@ -44,7 +44,8 @@ class AttemptSnapshot:
     answers_text: str | None = None
 
 
-_FIELDS = tuple(field.name for field in fields(AttemptSnapshot))[:-1]  # the columns, in the snapshot's order
+# The columns, in the snapshot's order (the stored text is only the lane's read)
+_FIELDS = tuple(field.name for field in fields(AttemptSnapshot) if field.name != "answers_text")
 _OWN_ATTEMPT = FastQuery(
     select(*(getattr(QuizAttempt, name) for name in _FIELDS)).where(
         QuizAttempt.id == bindparam("attempt_id"), QuizAttempt.user_id == bindparam("user_id")
@@ -67,13 +68,15 @@ def own_attempt(attempt_id: int, user_id: int) -> AttemptSnapshot | None:
 
 
 # The learner's snapshot query with the attempt as one more branch: (course, quiz, "attempt", then the rest).
-_REST = ("number", "revision_id", "status", "layout", "answers")
 _LEARNER_AND_ATTEMPT = request_user_query(
     select(
         QuizAttempt.course_id,
         QuizAttempt.quiz_id,
         literal("attempt"),
-        *(getattr(QuizAttempt, name).label(f"attempt_{name}") for name in _REST[:-1]),
+        *(
+            getattr(QuizAttempt, name).label(f"attempt_{name}")
+            for name in ("number", "revision_id", "status", "layout")
+        ),
         cast(QuizAttempt.answers, Text).label("attempt_answers"),  # the stored text, which the submission compares
     ).where(QuizAttempt.id == bindparam("attempt_id"), QuizAttempt.user_id == bindparam("user_id"))
 )

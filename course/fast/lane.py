@@ -105,8 +105,8 @@ _FLASK_SESSION_KEYS = ("_flashes", "_remember", "_permanent")
 
 # The hooks Flask runs for these pages, and why the lane may leave each out. Any other makes it step aside.
 _BEFORE = {
-    "CSRFProtect.init_app.<locals>.csrf_protect": "checks only WTF_CSRF_METHODS, without GET (checked); on a "
-    "submission the lane takes only the page's own token, and checks the referrer over HTTPS as it does",
+    "CSRFProtect.init_app.<locals>.csrf_protect": "checks only WTF_CSRF_METHODS, without GET (checked); a "
+    "submission's token and HTTPS referrer the lane checks by the same rules (`_csrf_passes`)",
     "refuse_unstorable_text": "reads the query string (a lane request has none) and the form (the lane checks a "
     "submission's with the same function)",
     "EmbeddedRunner.start": "run by the lane too",
@@ -205,7 +205,7 @@ class PageLane:
                 if token is None:
                     raise _StepAside  # no page has signed the session's token yet: Flask signs it
                 published = catalog()  # once: the page and its shell's key from the same version
-                if attempt is None:
+                if route is _LESSON:
                     template, shell_context, holes, per_path = self._lesson(published, user, lang, *values)
                 else:
                     template, shell_context, holes, per_path = self._attempt(published, user, lang, attempt)
