@@ -1,45 +1,66 @@
-"""A Core SELECT compiled once per engine and run straight on the DB-API cursor.
+"""A Core statement compiled once per engine and run straight on the DB-API cursor.
 
 SQLAlchemy's execution layer costs about 100 µs per call on top of a 30 µs SQLite query. The reads that the
 most frequent pages make (who is this and what have they completed, on every logged-in request; the attempt
-page's attempt; a learner's assignments on the home page) are worth running without it; all other code uses the
-session as usual.
+page's attempt; a learner's assignments on the home page) and the writes of a quiz submission on the page lane
+are worth running without it; all other code uses the session as usual.
 """
 
 from __future__ import annotations
 
 import os
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, event
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import Executable
 
 Processor = Callable[[Any], Any] | None
 
 
+@dataclass(frozen=True)
+class _Compiled:
+    statement: Any  # SQLAlchemy's Compiled
+    binders: dict[str, Processor]  # parameter name → its type's conversion, for the parameters that have one
+    processors: list[Processor]  # for a typed query with any conversions, one per column; else empty
+
+
 class FastQuery:
-    def __init__(self, statement: Select, *, typed: bool = False) -> None:
+    def __init__(self, statement: Executable, *, typed: bool = False, columns: Sequence[str] | None = None) -> None:
         """`typed`: each value converted by its column's type as SQLAlchemy would (a date from SQLite's text, say);
-        otherwise values come as the driver gives them."""
+        otherwise values come as the driver gives them. Parameters are always converted by their types (JSON
+        serialised, say), as SQLAlchemy would. `columns`: those an INSERT without values sets, by name (the
+        parameters' names, as SQLAlchemy compiles it for them)."""
         self.statement = statement
         self.typed = typed
-        self._compiled: dict[tuple[str, str, str], tuple[Any, list[Processor]]] = {}
+        self.columns = columns
+        self._compiled: dict[tuple[str, str, str], _Compiled] = {}
 
-    def _compile(self, engine: Engine) -> tuple[Any, list[Processor]]:
-        """The compiled statement and, for a typed query with any conversions, one converter per column."""
+    def _compile(self, engine: Engine) -> _Compiled:
         dialect = engine.dialect
         key = (dialect.name, str(dialect.driver), str(dialect.paramstyle))  # what the SQL text depends on
         found = self._compiled.get(key)
         if found is None:
+            compiled = self.statement.compile(dialect=dialect, column_keys=self.columns)
+            binders = {name: bind.type.dialect_impl(dialect).bind_processor(dialect) for name, bind in _binds(compiled)}
             processors = [
                 column.type.dialect_impl(dialect).result_processor(dialect, None)
                 for column in (self.statement.selected_columns if self.typed else ())
             ]
-            found = (self.statement.compile(dialect=dialect), processors if any(processors) else [])
+            found = _Compiled(
+                compiled,
+                {name: binder for name, binder in binders.items() if binder is not None},
+                processors if any(processors) else [],
+            )
             self._compiled[key] = found  # a race only compiles the same statement twice
         return found
+
+    def prepared(self, engine: Engine, **params: object) -> tuple[str, Any]:
+        """The SQL text and the driver's arguments for `params`, for a caller that runs it on a cursor of its own
+        (several writes in one transaction)."""
+        return _arguments(self._compile(engine), params)
 
     def all(self, engine: Engine, **params: object) -> list[tuple]:
         """Rows as plain tuples, columns in the order the statement selects them.
@@ -48,8 +69,9 @@ class FastQuery:
         needs no ROLLBACK: one round trip instead of three with the ping. A connection the server dropped (a
         restart) is thrown away and the read tried once more on a new one: it changes nothing, so that is safe.
         """
-        compiled, processors = self._compile(engine)
-        rows = self._rows(engine, compiled, params)
+        compiled = self._compile(engine)
+        rows = self._rows(engine, *_arguments(compiled, params))
+        processors = compiled.processors
         if not processors:
             return rows
         return [
@@ -57,20 +79,33 @@ class FastQuery:
             for row in rows
         ]
 
-    def _rows(self, engine: Engine, compiled: Any, params: dict[str, object]) -> list[tuple]:  # noqa: ANN401 - Compiled
-        values = compiled.construct_params(params)
-        args = tuple(values[name] for name in compiled.positiontup) if compiled.positional else values
+    def _rows(self, engine: Engine, sql: str, args: Any) -> list[tuple]:  # noqa: ANN401 - the driver's
         if engine.dialect.name == "postgresql":
-            return _read_on_own_connection(engine, compiled.string, args)
+            return _read_on_own_connection(engine, sql, args)
         connection = engine.raw_connection()
         try:
             cursor = connection.cursor()
-            cursor.execute(compiled.string, args)
+            cursor.execute(sql, args)
             rows = cursor.fetchall()
             cursor.close()
             return rows
         finally:
             connection.close()  # back to the pool
+
+
+def _binds(compiled: Any) -> list[tuple[str, Any]]:  # noqa: ANN401 - SQLAlchemy's Compiled and BindParameter
+    """Each parameter of the compiled statement by the name its SQL text uses."""
+    return [(compiled.bind_names[bind], bind) for bind in compiled.binds.values()]
+
+
+def _arguments(compiled: _Compiled, params: dict[str, object]) -> tuple[str, Any]:
+    statement = compiled.statement
+    values = statement.construct_params(params)
+    for name, binder in compiled.binders.items():
+        if name in values:
+            values[name] = binder(values[name])
+    args = tuple(values[name] for name in statement.positiontup) if statement.positional else values
+    return statement.string, args
 
 
 def _read_on_own_connection(engine: Engine, sql: str, args: Any) -> list[tuple]:  # noqa: ANN401 - psycopg's

@@ -473,8 +473,12 @@ def best_result_values(attempt: Submitted) -> dict[str, object]:
 def best_result_upsert(dialect: str):  # noqa: ANN202 - a SQLAlchemy Insert
     """Built once per dialect: constructing this statement costs more than running it."""
     table = QuizResult.__table__  # Core, not the ORM's bulk path: a fraction of the cost per call
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-    new, old = insert.excluded, table.c
+    return keeping_best((postgresql.insert if dialect == "postgresql" else sqlite.insert)(table))
+
+
+def keeping_best(insert: postgresql.Insert | sqlite.Insert):  # noqa: ANN201 - the same Insert
+    """The INSERT of a best result (the table's row, from values or a SELECT) merged into the stored one."""
+    new, old = insert.excluded, insert.table.c
     return insert.on_conflict_do_update(
         index_elements=[old.user_id, old.course_id, old.quiz_id],
         set_={

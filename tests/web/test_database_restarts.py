@@ -14,10 +14,11 @@ import time
 import psycopg
 import pytest
 from flask import Flask
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from course.extensions import db
-from tests.quiz_helpers import start_attempt
+from course.models import QuizAttempt, QuizResult
+from tests.quiz_helpers import attempt_key, start_attempt
 
 LESSON = "/courses/kam-pay/lessons/kam-mandate"
 
@@ -140,6 +141,37 @@ def test_a_learners_attempt_page_costs_one_round_trip(app, client, make_user, lo
     page = client.get(url)
     assert page.status_code == 200 and f'action="{url}"' in page.get_data(as_text=True)
     assert sent == ["SELECT"]
+
+
+def submission(app: Flask, client, make_user, login_as) -> tuple[str, dict[str, object]]:  # noqa: ANN001
+    """A learner's open attempt, its page loaded once, and a complete submission of it."""
+    login_as(make_user(locale="de"))
+    attempt_id = start_attempt(client)
+    url = f"/attempts/{attempt_id}"
+    assert client.get(url).status_code == 200
+    key = attempt_key(app, attempt_id)
+    return url, {**key.form_data(key.right_answers("de")), "submit": "1"}
+
+
+def test_a_learners_quiz_submission_writes_in_one_round_trip(app, client, make_user, login_as, monkeypatch) -> None:
+    """The page lane's submission (course/fast/submission.py): the learner and the attempt in one read, the
+    webhooks' events, and the attempt, its best result and statistics rows in one statement."""
+    url, form = submission(app, client, make_user, login_as)
+    sent = round_trips(monkeypatch)
+    response = client.post(url, data=form)
+    assert response.status_code == 302 and response.headers["Location"] == f"{url}/review"
+    assert sent == ["SELECT", "SELECT", "WITH"]
+
+
+def test_a_submission_survives_a_restart_of_the_database_and_is_written_once(app, client, make_user, login_as) -> None:
+    url, form = submission(app, client, make_user, login_as)
+    assert drop_connections(app) >= 1
+    response = client.post(url, data=form)
+    assert response.status_code == 302 and response.headers["Location"] == f"{url}/review"
+    with app.app_context():
+        attempt = db.session.get(QuizAttempt, int(url.rsplit("/", 1)[1]))
+        result = db.session.scalar(select(QuizResult).where(QuizResult.user_id == attempt.user_id))
+        assert (attempt.status, attempt.percent, result.attempts, result.best_percent) == ("submitted", 100.0, 1, 100.0)
 
 
 def test_the_fast_read_survives_a_restart_of_the_database(app, client, make_user, login_as) -> None:
