@@ -19,12 +19,12 @@ import json
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import Text, bindparam, cast, literal, select
+from sqlalchemy import Text, bindparam, cast, literal, select, true
 
 from course.extensions import db
 from course.fast.query import FastQuery
 from course.fast.request_user import RequestUser, request_user_of, request_user_query, session_params
-from course.models import QuizAttempt
+from course.models import QuizAttempt, Webhook
 
 
 @dataclass(frozen=True)
@@ -68,32 +68,38 @@ def own_attempt(attempt_id: int, user_id: int) -> AttemptSnapshot | None:
 
 
 # The learner's snapshot query with the attempt as one more branch: (course, quiz, "attempt", then the rest).
-_LEARNER_AND_ATTEMPT = request_user_query(
-    select(
-        QuizAttempt.course_id,
-        QuizAttempt.quiz_id,
-        literal("attempt"),
-        *(
-            getattr(QuizAttempt, name).label(f"attempt_{name}")
-            for name in ("number", "revision_id", "status", "layout")
-        ),
-        cast(QuizAttempt.answers, Text).label("attempt_answers"),  # the stored text, which the submission compares
-    ).where(QuizAttempt.id == bindparam("attempt_id"), QuizAttempt.user_id == bindparam("user_id"))
+_ATTEMPT_BRANCH = select(
+    QuizAttempt.course_id,
+    QuizAttempt.quiz_id,
+    literal("attempt"),
+    *(getattr(QuizAttempt, name).label(f"attempt_{name}") for name in ("number", "revision_id", "status", "layout")),
+    cast(QuizAttempt.answers, Text).label("attempt_answers"),  # the stored text, which the submission compares
+).where(QuizAttempt.id == bindparam("attempt_id"), QuizAttempt.user_id == bindparam("user_id"))
+_LEARNER_AND_ATTEMPT = request_user_query(_ATTEMPT_BRANCH)
+# For a submission, also each active webhook's events ("", the events' JSON, "webhook"): whether one wants to hear
+# of the course the submission may complete, asked without a round trip of its own (course/fast/integrations.py).
+_LEARNER_ATTEMPT_AND_WEBHOOKS = request_user_query(
+    _ATTEMPT_BRANCH,
+    select(literal(""), cast(Webhook.events, Text), literal("webhook")).where(Webhook.active.is_(true())),
 )
 
 
 def learner_and_attempt(
-    user_id: int, token_hash: str, session_id: str, attempt_id: int
-) -> tuple[RequestUser | None, AttemptSnapshot | None]:
+    user_id: int, token_hash: str, session_id: str, attempt_id: int, *, webhooks: bool = False
+) -> tuple[RequestUser | None, AttemptSnapshot | None, list[list[str]] | None]:
     """What `request_user.load_request_user` and `own_attempt` would read, in one statement: the learner if the
-    session is live, and their own attempt if there is one (None for someone else's, as in `own_attempt`)."""
-    rows = _LEARNER_AND_ATTEMPT.all(db.engine, attempt_id=attempt_id, **session_params(user_id, token_hash))
+    session is live, and their own attempt if there is one (None for someone else's, as in `own_attempt`); with
+    `webhooks`, the events each active webhook chose, as `integrations.active_webhook_events` reads them (None
+    without)."""
+    query = _LEARNER_ATTEMPT_AND_WEBHOOKS if webhooks else _LEARNER_AND_ATTEMPT
+    rows = query.all(db.engine, attempt_id=attempt_id, **session_params(user_id, token_hash))
     user = request_user_of(rows, session_id)
+    chosen = [json.loads(row[6]) or [] for row in rows if row[7] == "webhook"] if webhooks else None
     found = next((row[5:] for row in rows if row[7] == "attempt"), None)
     if found is None:
-        return user, None
+        return user, None, chosen
     course_id, quiz_id, _kind, number, revision_id, status, layout, answers = found
-    return user, AttemptSnapshot(
+    attempt = AttemptSnapshot(
         attempt_id,
         user_id,
         course_id,
@@ -105,3 +111,4 @@ def learner_and_attempt(
         json.loads(answers) or {},
         answers_text=answers,
     )
+    return user, attempt, chosen

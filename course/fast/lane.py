@@ -62,7 +62,7 @@ from course.core.catalog import Catalog
 from course.fast import submission
 from course.fast.attempt_page import AttemptSnapshot, learner_and_attempt
 from course.fast.csrf import kept_token
-from course.fast.integrations import LANE_USER
+from course.fast.integrations import LANE_USER, LANE_WEBHOOK_EVENTS
 from course.fast.sessions import CookieSessions
 from course.fast.shells import cached_only
 from course.forms import unstorable_field
@@ -231,7 +231,7 @@ class PageLane:
         try:
             with self.app.app_context() as context, cached_only():
                 context.url_adapter = self._urls
-                user, attempt, lang, data = self._learner(environ, int(values[0]))
+                user, attempt, lang, data = self._learner(environ, int(values[0]), webhooks=True)
                 if not _csrf_passes(self.app, environ, form, data) or unstorable_field(form) is not None:
                     return None  # Flask answers 400
                 if attempt.status != "open":
@@ -247,10 +247,11 @@ class PageLane:
         return response.status, headers, response.get_data()
 
     def _learner(
-        self, environ: dict, attempt_id: int | None
+        self, environ: dict, attempt_id: int | None, *, webhooks: bool = False
     ) -> tuple[CurrentUser, AttemptSnapshot | None, str, Mapping[str, Any]]:
         """The logged-in learner of a session the lane can answer for, their attempt if the page is one (read in
-        the same statement), the page's language and the session."""
+        the same statement, with the active webhooks' events for `webhooks`, kept in `g`), the page's language
+        and the session."""
         app = self.app
         config = app.config
         if config["WTF_CSRF_TIME_LIMIT"] is not None or config.get("REMEMBER_COOKIE_REFRESH_EACH_REQUEST"):
@@ -263,7 +264,7 @@ class PageLane:
         if attempt_id is None:
             user, attempt = load_user(data["_user_id"]), None
         else:
-            user, attempt = _learner_and_attempt(data["_user_id"], attempt_id)
+            user, attempt = _learner_and_attempt(data["_user_id"], attempt_id, webhooks)
         if user is None or user.is_staff or user.role == "manager":
             raise _StepAside
         for hook in self._hooks:
@@ -305,15 +306,20 @@ class PageLane:
         return "200 OK", headers, body
 
 
-def _learner_and_attempt(session_id: str, attempt_id: int) -> tuple[CurrentUser | None, AttemptSnapshot]:
+def _learner_and_attempt(
+    session_id: str, attempt_id: int, webhooks: bool
+) -> tuple[CurrentUser | None, AttemptSnapshot]:
     """As `load_user` and `quiz.operations.attempt_to_show` would find them, in one read; an attempt that is not
-    the learner's own is Flask's to answer (404)."""
+    the learner's own is Flask's to answer (404). With `webhooks`, the active webhooks' events go to `g` for
+    `fast.integrations.active_webhook_events`."""
     parsed = parse_session_id(session_id)
     if parsed is None or not 0 < attempt_id <= MAX_ID:
         raise _StepAside
-    user, attempt = learner_and_attempt(*parsed, session_id, attempt_id)
+    user, attempt, webhook_events = learner_and_attempt(*parsed, session_id, attempt_id, webhooks=webhooks)
     if attempt is None:
         raise _StepAside
+    if webhook_events is not None:
+        setattr(g, LANE_WEBHOOK_EVENTS, webhook_events)
     return user, attempt
 
 

@@ -91,17 +91,23 @@ def _progress_items() -> list[Select]:
     return [lessons, quizzes, sandbox, certificates, unread, lms]
 
 
-def request_user_query(extra: Select | None = None) -> FastQuery:
+def request_user_query(*extra: Select) -> FastQuery:
     """The user, if the session is live, with one row per progress item (`_progress_items`), as (id, email,
     display name, role, locale, course, item, kind).
 
-    `extra`: one more branch of items, (course, item, kind) and columns of its own, which the other branches fill
-    with NULLs: another read of the same page in the same statement (course/fast/attempt_page.py).
+    `extra`: more branches of items, other reads of the same page in the same statement
+    (course/fast/attempt_page.py). The first is (course, item, kind) and columns of its own, which the other
+    branches, the later extra ones included, fill with NULLs; the later ones are (course, item, kind).
     """
     branches = _progress_items()
-    if extra is not None:
-        nulls = [cast(null(), column.type).label(column.name) for column in list(extra.selected_columns)[3:]]
-        branches = [branch.add_columns(*nulls) for branch in branches] + [extra]
+    if extra:
+        first, *rest = extra
+        nulls = [cast(null(), column.type).label(column.name) for column in list(first.selected_columns)[3:]]
+        branches = [
+            *(branch.add_columns(*nulls) for branch in branches),
+            first,
+            *(branch.add_columns(*nulls) for branch in rest),
+        ]
     items = union_all(*branches).subquery()
     return FastQuery(
         select(User.id, User.email, User.display_name, User.role, User.locale, *items.c)

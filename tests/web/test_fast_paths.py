@@ -9,21 +9,23 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from jinja2 import ChoiceLoader, DictLoader
-from sqlalchemy import event
+from sqlalchemy import Boolean, bindparam, event, select
 
 from course.auth.operations import parse_session_id
 from course.certificates import operations as certificates
 from course.extensions import db
 from course.fast import attempt_page
 from course.fast import attempts as fast_attempts
+from course.fast.query import FastQuery
 from course.fast.request_user import load_request_user
 from course.fast.shells import ShellLeak
-from course.models import Certificate, LessonProgress, QuizAttempt, QuizResult, SandboxResult, utcnow
+from course.models import Certificate, LessonProgress, QuizAttempt, QuizResult, SandboxResult, Webhook, utcnow
 from course.pages import render_page
 from course.publishing.cache import catalog
 from course.quiz import operations as quiz_operations
@@ -304,7 +306,6 @@ def test_whether_an_lms_or_a_webhook_wants_an_event_is_answered_the_same_both_wa
     from types import SimpleNamespace as Event
 
     from course.lti import grades
-    from course.models import Webhook
     from course.webhooks import operations as webhooks
 
     learner, other, admin = make_user(), make_user(), make_user(role="admin")
@@ -466,6 +467,23 @@ def test_the_attempt_page_reads_its_attempt_on_the_bare_driver(app: Flask, make_
     assert found == {True: [], False: found[False]} and len(found[False]) == 1
 
 
+def test_a_fast_query_sends_its_parameters_as_sqlalchemy_would(app: Flask) -> None:
+    """Parameters are converted by their types (JSON serialised, a time in the model's form), as the submission
+    lane's writes need: what the bare driver gets back equals what SQLAlchemy's execution gets back."""
+    columns = QuizAttempt.__table__.c
+    statement = select(
+        bindparam("answers", type_=columns.answers.type),
+        bindparam("at", type_=columns.submitted_at.type),
+        bindparam("passed", type_=Boolean),
+    )
+    params = {"answers": {"q1": {"mark": 0.1, "response": "ä"}}, "at": datetime(2026, 12, 7, 16, 0, 1, 5, UTC)}
+    with app.app_context():
+        with db.engine.connect() as connection:
+            expected = tuple(connection.execute(statement, {**params, "passed": True}).one())
+        assert FastQuery(statement, typed=True).all(db.engine, **params, passed=True) == [expected]
+    assert expected[:2] == (params["answers"], params["at"])
+
+
 def test_the_certificate_download_reads_outside_a_transaction_on_postgresql(
     app: Flask, make_user, backend: str
 ) -> None:
@@ -524,12 +542,43 @@ def test_the_learner_and_their_attempt_in_one_read_are_what_the_two_reads_find(a
         session_id = session["_user_id"]
     user_id, token_hash = parse_session_id(session_id)
     with app.app_context():
-        user, attempt = attempt_page.learner_and_attempt(user_id, token_hash, session_id, attempt_id)
+        user, attempt, _webhooks = attempt_page.learner_and_attempt(user_id, token_hash, session_id, attempt_id)
         assert vars(user) == vars(load_request_user(user_id, token_hash, session_id))  # every field, not only the id
         assert attempt == replace(attempt_page.own_attempt(attempt_id, owner.id), answers_text="{}")
         stranger = client_for(app, other)
         with stranger.session_transaction() as session:
             theirs = session["_user_id"]
-        user, attempt = attempt_page.learner_and_attempt(*parse_session_id(theirs), theirs, attempt_id)
+        user, attempt, _webhooks = attempt_page.learner_and_attempt(*parse_session_id(theirs), theirs, attempt_id)
         assert user is not None and user.id == other.id and attempt is None
-        assert attempt_page.learner_and_attempt(user_id, "0" * 64, session_id, attempt_id) == (None, None)
+        assert attempt_page.learner_and_attempt(user_id, "0" * 64, session_id, attempt_id) == (None, None, None)
+
+
+def test_a_submissions_one_read_finds_the_active_webhooks_events(app: Flask, make_user) -> None:
+    """The lane's submission reads the active webhooks' events with the learner and the attempt: what
+    `integrations.active_webhook_events` reads on its own, and the same learner and attempt as without."""
+    from course.fast import integrations
+
+    owner, admin = make_user(), make_user(role="admin")
+    client = client_for(app, owner)
+    attempt_id = start_attempt(client)
+    with client.session_transaction() as session:
+        session_id = session["_user_id"]
+    read = (*parse_session_id(session_id), session_id, attempt_id)
+    with app.app_context():
+        assert attempt_page.learner_and_attempt(*read, webhooks=True)[2] == [] == integrations.active_webhook_events()
+        for name, active, events in (("off", False, ["course.completed"]), ("on", True, ["certificate.issued"])):
+            db.session.add(
+                Webhook(
+                    name=name,
+                    url=f"https://hr.example.org/{name}",
+                    secret="s" * 32,
+                    active=active,
+                    events=events,
+                    created_by_id=admin.id,
+                )
+            )
+        db.session.commit()
+        user, attempt, chosen = attempt_page.learner_and_attempt(*read, webhooks=True)
+        assert chosen == integrations.active_webhook_events() == [["certificate.issued"]]
+        alone, attempt_alone, _none = attempt_page.learner_and_attempt(*read)
+        assert vars(user) == vars(alone) and attempt == attempt_alone
