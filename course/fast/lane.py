@@ -41,7 +41,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, g, redirect, request_finished, request_started, request_tearing_down, url_for
+from flask import Flask, g, redirect, request_finished, request_started, request_tearing_down
 from flask_login.signals import user_accessed, user_loaded_from_cookie
 from flask_wtf.csrf import same_origin
 from itsdangerous import BadData, URLSafeTimedSerializer
@@ -240,7 +240,8 @@ class PageLane:
                 setattr(g, LANE_USER, user)  # the integrations' questions go by its snapshot (fast/integrations)
                 if not submission.submit(attempt, quiz_of(attempt, course), form, lang):
                     return None
-                response = redirect(url_for("quiz.review", attempt_id=attempt.id, _external=False))
+                # The map built as `url_for` would: the app adds defaults only to static URLs (course/assets.py)
+                response = redirect(self._urls.build("quiz.review", {"attempt_id": attempt.id}))
         except Exception:  # noqa: BLE001 - _StepAside, NotFound, a database error: Flask's to answer
             return None
         headers = [*response.headers.to_wsgi_list(), ("Vary", "Cookie")]  # the session was read: Flask's `Vary`

@@ -19,6 +19,16 @@ Flask's, with nothing written.
 
 from __future__ import annotations
 
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+try:
+    import fcntl
+except ImportError:  # Windows: SQLite's own wait only
+    fcntl = None
+
 from sqlalchemy import Engine, Select, Text, bindparam, cast, column, func, select, true
 from sqlalchemy.dialects import postgresql
 from werkzeug.datastructures import MultiDict
@@ -133,22 +143,65 @@ def _write_postgresql(engine: Engine, submitted: SubmittedAttempt, close: dict[s
 
 
 def _write_sqlite(engine: Engine, submitted: SubmittedAttempt, close: dict[str, object]) -> bool:
-    """The driver begins the transaction at the UPDATE, which waits for the write lock; it is held until COMMIT."""
+    """The statements' arguments are made first: from the UPDATE to COMMIT the transaction holds SQLite's one
+    write lock (the driver begins it at the UPDATE)."""
+    update = _CLOSE_SQLITE.prepared(engine, **close)
+    best = _BEST_SQLITE.prepared(engine, **best_result_values(submitted))
+    rows = [_ROW_SQLITE.prepared(engine, **row) for row in answer_row_values(submitted)]
     connection = engine.raw_connection()
     try:
-        cursor = connection.cursor()
-        cursor.execute(*_CLOSE_SQLITE.prepared(engine, **close))
-        if cursor.rowcount != 1:
-            connection.rollback()
-            return False
-        cursor.execute(*_BEST_SQLITE.prepared(engine, **best_result_values(submitted)))
-        rows = [_ROW_SQLITE.prepared(engine, **row) for row in answer_row_values(submitted)]
-        if rows:
-            cursor.executemany(rows[0][0], [args for _sql, args in rows])
-        connection.commit()
+        with _writers_turn(engine.url.database):
+            cursor = connection.cursor()
+            cursor.execute(*update)
+            if cursor.rowcount != 1:
+                connection.rollback()
+                return False
+            cursor.execute(*best)
+            if rows:
+                cursor.executemany(rows[0][0], [args for _sql, args in rows])
+            connection.commit()
     except BaseException:
         connection.rollback()
         raise
     finally:
         connection.close()  # back to the pool
     return True
+
+
+@contextmanager
+def _writers_turn(database: str | None) -> Iterator[None]:
+    """The lane's writers on one SQLite file take turns on a lock file beside it, which wakes the next the moment
+    the last one is done.
+
+    Waiting for SQLite's write lock itself sleeps 1 ms, then 2, 5, 10 …, and a submission holds it for a tenth
+    of that: two workers submitting at once lost about a fifth of their time asleep. Other writers (Flask's)
+    still wait for SQLite's lock as always. A database in memory has one process and no file: nothing to do.
+    """
+    if fcntl is None or not database or database == ":memory:" or database.startswith("file:"):
+        yield
+        return
+    turn = _turns.get(database)
+    if turn is None or turn.pid != os.getpid():  # made before a fork: the child needs its own open file
+        turn = _turns[database] = _Turn(database)
+    with turn.threads:  # a lock file's lock is per open file: the threads of one process queue here first
+        fcntl.flock(turn.descriptor, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(turn.descriptor, fcntl.LOCK_UN)
+
+
+class _Turn:
+    """One process's open lock file of a database, and its threads' lock."""
+
+    def __init__(self, database: str) -> None:
+        self.pid = os.getpid()
+        self.threads = threading.Lock()
+        self.descriptor = os.open(f"{database}-lane-lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+
+    def __del__(self) -> None:
+        if getattr(self, "pid", None) == os.getpid():
+            os.close(self.descriptor)
+
+
+_turns: dict[str, _Turn] = {}

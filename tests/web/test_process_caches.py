@@ -32,10 +32,12 @@ REGISTRIES = {
     "_channels": "the outbox channels, registered at import",
     "_kinds": "the background job kinds, registered at import",
     "_idle": "the fast reads' idle database connections per engine (course/fast/query.py): connections, not a cache",
+    "_turns": "the submission lane's open lock file per SQLite database (course/fast/submission.py): not a cache",
 }
 
 # A lock outside the utility is what every hand-written cache needed: each must say why it is not one.
 LOCKS = {
+    "course/fast/submission.py": "queues one process's threads for the lane's SQLite writer lock; guards no cache",
     "course/publishing/cache.py": "one catalog per app, replaced when the published version moves (a single value)",
     "course/authoring/operations.py": "the published course's problems per app, for one content version (a single "
     "value)",

@@ -4,7 +4,9 @@ submission whose attempt changed after the lane read it, is Flask's, with nothin
 
 from __future__ import annotations
 
+import os
 import re
+import threading
 
 import pytest
 from flask import Flask
@@ -234,3 +236,27 @@ def test_an_attempt_changed_after_the_lanes_read_is_submitted_by_flask_with_the_
     assert written["attempt"][0] == "submitted" and written["attempt"][3] < 100.0
     assert written["answers"][first]["checked_at"] is not None and written["answers"][first]["mark"] == 0.0
     assert written["result"][2] == 1 and len(written["rows"]) == 7, "written once, by Flask"
+
+
+@pytest.mark.skipif(submission.fcntl is None, reason="no lock files without fcntl")
+def test_the_lanes_sqlite_writers_take_turns_on_a_lock_file_beside_the_database(tmp_path) -> None:
+    """Another process's writer (here: the lock file opened anew) and another thread wait for the one writing."""
+    fcntl = submission.fcntl
+    database = str(tmp_path / "course.sqlite3")
+    entered = threading.Event()
+
+    def second_thread() -> None:
+        with submission._writers_turn(database):
+            entered.set()
+
+    with submission._writers_turn(database):
+        other = os.open(f"{database}-lane-lock", os.O_RDWR)  # the file is there, beside the database
+        with pytest.raises(BlockingIOError):
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        thread = threading.Thread(target=second_thread)
+        thread.start()
+        assert not entered.wait(0.2), "the second thread waits for the first"
+    thread.join(10)
+    assert entered.is_set()
+    fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)  # free again once both are done
+    os.close(other)
