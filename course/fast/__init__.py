@@ -3,9 +3,9 @@
 - `lane.py`: a logged-in learner's lesson page and open attempt page answered by a WSGI middleware in front of
   Flask, from the same shells, with the same functions, whenever it can answer exactly as Flask would (plain:
   Flask's request handling);
-- `submission.py`: on the lane, a plain, complete quiz submission graded with the view's functions and written in
-  one short transaction whose UPDATE requires the answers unchanged since an unlocked read (plain: Flask's view,
-  the attempt read under a lock through the ORM);
+- `submission.py`: on the lane, a plain, complete quiz submission graded with the view's functions and written
+  at once (one statement on PostgreSQL, one transaction on the bare driver on SQLite) whose UPDATE requires the
+  answers unchanged since an unlocked read (plain: Flask's view, the attempt read under a lock through the ORM);
 - `shells.py`: the lesson, overview and verification pages rendered once per context, then only filled
   (plain: `render_template` with the holes filled as it renders);
 - `request_user.py` with `query.py`: the logged-in user as a snapshot from one precompiled query

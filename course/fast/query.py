@@ -67,7 +67,9 @@ class FastQuery:
 
         On PostgreSQL the read runs outside a transaction (autocommit), so giving the connection back to the pool
         needs no ROLLBACK: one round trip instead of three with the ping. A connection the server dropped (a
-        restart) is thrown away and the read tried once more on a new one: it changes nothing, so that is safe.
+        restart) is thrown away and the read tried once more on a new one: it changes nothing, so that is safe. A
+        statement that writes (one statement is one transaction) may run here only if sending it twice is safe:
+        the lane's quiz submission is, as its UPDATE requires the attempt still open (course/fast/submission.py).
         """
         compiled = self._compile(engine)
         rows = self._rows(engine, *_arguments(compiled, params))
