@@ -19,11 +19,11 @@ import json
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import Text, bindparam, cast, literal, select, true
+from sqlalchemy import Text, bindparam, cast, select, true
 
 from course.extensions import db
 from course.fast.query import FastQuery
-from course.fast.request_user import RequestUser, request_user_of, request_user_query, session_params
+from course.fast.request_user import RequestUser, constant, request_user_of, request_user_query, session_params
 from course.models import QuizAttempt, Webhook
 
 
@@ -71,7 +71,7 @@ def own_attempt(attempt_id: int, user_id: int) -> AttemptSnapshot | None:
 _ATTEMPT_BRANCH = select(
     QuizAttempt.course_id,
     QuizAttempt.quiz_id,
-    literal("attempt"),
+    constant("attempt"),
     *(getattr(QuizAttempt, name).label(f"attempt_{name}") for name in ("number", "revision_id", "status", "layout")),
     cast(QuizAttempt.answers, Text).label("attempt_answers"),  # the stored text, which the submission compares
 ).where(QuizAttempt.id == bindparam("attempt_id"), QuizAttempt.user_id == bindparam("user_id"))
@@ -80,7 +80,7 @@ _LEARNER_AND_ATTEMPT = request_user_query(_ATTEMPT_BRANCH)
 # of the course the submission may complete, asked without a round trip of its own (course/fast/integrations.py).
 _LEARNER_ATTEMPT_AND_WEBHOOKS = request_user_query(
     _ATTEMPT_BRANCH,
-    select(literal(""), cast(Webhook.events, Text), literal("webhook")).where(Webhook.active.is_(true())),
+    select(constant(""), cast(Webhook.events, Text), constant("webhook")).where(Webhook.active.is_(true())),
 )
 
 

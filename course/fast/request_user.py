@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from flask_login import UserMixin
-from sqlalchemy import String, bindparam, cast, exists, func, literal, null, select, true, union_all
-from sqlalchemy.sql import Select
+from sqlalchemy import String, bindparam, cast, exists, func, literal_column, null, select, true, union_all
+from sqlalchemy.sql import ColumnElement, Select
 
 from course.core.completion import SandboxStanding
 from course.extensions import db
@@ -62,30 +62,39 @@ class RequestUser(UserMixin):
         return self.session_id
 
 
+def constant(text: str) -> ColumnElement[str]:
+    """A string constant (a branch's kind, a separator) written into the SQL rather than sent as a parameter: on
+    PostgreSQL each parameter is converted and sent with every read, and psycopg keeps its parsed form only of
+    statements up to 4 KB, which the attempt page's read with its branches would pass."""
+    if "'" in text:
+        raise ValueError("a constant without quotes")
+    return literal_column(f"'{text}'", String)
+
+
 def _progress_items() -> list[Select]:
     """Completed lessons, passed quizzes, sandbox standings and current certificates of one user, as
     (course, item, kind) rows, one row with the number of unread notifications, and one if they ever launched a
     link from an LMS."""
     lessons = select(
-        LessonProgress.course_id, LessonProgress.lesson_id.label("item"), literal("lesson").label("kind")
+        LessonProgress.course_id, LessonProgress.lesson_id.label("item"), constant("lesson").label("kind")
     ).where(LessonProgress.user_id == bindparam("user_id"))
-    quizzes = select(QuizResult.course_id, QuizResult.quiz_id, literal("quiz")).where(
+    quizzes = select(QuizResult.course_id, QuizResult.quiz_id, constant("quiz")).where(
         QuizResult.user_id == bindparam("user_id"), QuizResult.passed.is_(True)
     )
     scores = [
-        func.coalesce(cast(column, String), "")
+        func.coalesce(cast(column, String), constant(""))
         for column in (SandboxResult.best_score, SandboxResult.assigned_score, SandboxResult.other_score)
     ]
     sandbox = select(  # "best|assigned|other", an empty part for no score: see `_standing`
-        SandboxResult.course_id, scores[0] + "|" + scores[1] + "|" + scores[2], literal("sandbox")
+        SandboxResult.course_id, scores[0] + constant("|") + scores[1] + constant("|") + scores[2], constant("sandbox")
     ).where(SandboxResult.user_id == bindparam("user_id"))
-    certificates = select(Certificate.course_id, Certificate.public_id, literal("certificate")).where(
+    certificates = select(Certificate.course_id, Certificate.public_id, constant("certificate")).where(
         Certificate.user_id == bindparam("user_id"), Certificate.revoked_at.is_(None)
     )
-    unread = select(literal(""), cast(func.count(), String), literal("unread")).where(
+    unread = select(constant(""), cast(func.count(), String), constant("unread")).where(
         Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None)
     )
-    lms = select(literal(""), literal(""), literal("lms")).where(
+    lms = select(constant(""), constant(""), constant("lms")).where(
         exists().where(LtiLaunch.user_id == bindparam("user_id"))
     )
     return [lessons, quizzes, sandbox, certificates, unread, lms]

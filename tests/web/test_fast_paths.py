@@ -482,6 +482,8 @@ def test_a_fast_query_sends_its_parameters_as_sqlalchemy_would(app: Flask) -> No
             expected = tuple(connection.execute(statement, {**params, "passed": True}).one())
         assert FastQuery(statement, typed=True).all(db.engine, **params, passed=True) == [expected]
     assert expected[:2] == (params["answers"], params["at"])
+    with app.app_context(), pytest.raises(TypeError, match="no value for the parameters at, passed"):
+        FastQuery(statement).all(db.engine, answers={})
 
 
 def test_the_certificate_download_reads_outside_a_transaction_on_postgresql(
