@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import sqlite3
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -101,6 +102,26 @@ def test_two_runners_never_take_the_same_job(app: Flask) -> None:
     with app.app_context():
         taken = [operations.claim_next(), operations.claim_next(), operations.claim_next()]
     assert taken == [(first, 1), (second, 1), None]
+
+
+def test_a_runner_finding_nothing_due_leaves_sqlites_write_lock_alone(make_app, backend: str) -> None:
+    """While another writer holds SQLite's write lock, a runner with nothing to do answers at once: it does not
+    wait for the lock to find nothing (here waiting would fail at once: no busy timeout)."""
+    if backend != "sqlite":
+        pytest.skip("PostgreSQL locks rows, not the database")
+    app = make_app(SQLITE_BUSY_TIMEOUT_MS=0)
+    job_id = queue(app)
+    with app.app_context():
+        assert operations.claim_next() == (job_id, 1)
+        operations.run_claimed(job_id, 1)
+        writer = sqlite3.connect(db.engine.url.database, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        with app.app_context():
+            assert operations.claim_next() is None
+    finally:
+        writer.rollback()
+        writer.close()
 
 
 def test_a_failing_job_is_tried_again_later_and_then_given_up(app: Flask, caplog: pytest.LogCaptureFixture) -> None:
