@@ -179,9 +179,10 @@ def _writers_turn(database: str | None) -> Iterator[None]:
     """The lane's writers on one SQLite file take turns on a lock file beside it, which wakes the next the moment
     the last one is done.
 
-    Waiting for SQLite's write lock itself sleeps 1 ms, then 2, 5, 10 …, and a submission holds it for a tenth
-    of that: two workers submitting at once lost about a fifth of their time asleep. Other writers (Flask's)
-    still wait for SQLite's lock as always. A database in memory has one process and no file: nothing to do.
+    Waiting for SQLite's write lock itself sleeps 1 ms, then 2, 5, 10 …, and a submission holds it for about a
+    fifth of a millisecond. Two processes submitting fresh attempts in-process on one file, 2 cores: 1,270–1,500
+    submissions/s with a quarter of their time asleep, 1,570–1,775 with the lock file. Other writers (Flask's,
+    the job runner's) still wait for SQLite's lock as always. A database in memory has one process and no file.
     """
     if fcntl is None or not database or database == ":memory:" or database.startswith("file:"):
         yield
