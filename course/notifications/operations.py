@@ -22,8 +22,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from course import events, mail
 from course.core import notifications as rules
-from course.extensions import db, lock_for_writing
+from course.extensions import db
 from course.jobs import operations as jobs
+from course.jobs.claims import claim
 from course.models import (
     STAFF_ROLES,
     Certificate,
@@ -321,7 +322,6 @@ class SendReport:
 
 def _claim(now: datetime, limit: int) -> list[int]:
     """Take up to `limit` mails that are due and not held by another sender, and commit the claim."""
-    lock_for_writing()
     due = (
         select(NotificationMail.id)
         .where(
@@ -332,15 +332,7 @@ def _claim(now: datetime, limit: int) -> list[int]:
         .order_by(NotificationMail.next_attempt_at, NotificationMail.id)
         .limit(limit)
     )
-    if db.session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    ids = list(db.session.scalars(due))
-    if ids:
-        db.session.execute(
-            update(NotificationMail).where(NotificationMail.id.in_(ids)).values(claimed_until=now + CLAIM_FOR)
-        )
-    db.session.commit()
-    return ids
+    return claim(due, NotificationMail, {"claimed_until": now + CLAIM_FOR})
 
 
 def _deliver(row: NotificationMail, now: datetime, report: SendReport) -> None:
