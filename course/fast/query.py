@@ -107,8 +107,9 @@ class FastQuery:
 
 
 def _binds(compiled: Any) -> list[tuple[str, Any]]:  # noqa: ANN401 - SQLAlchemy's Compiled and BindParameter
-    """Each parameter of the compiled statement by the name its SQL text uses."""
-    return [(compiled.bind_names[bind], bind) for bind in compiled.binds.values()]
+    """Each parameter of the compiled statement, once, by the name its SQL text uses (as `construct_params`
+    goes through them)."""
+    return [(name, bind) for bind, name in compiled.bind_names.items()]
 
 
 def _arguments(compiled: _Compiled, params: dict[str, object]) -> tuple[str, Any]:
