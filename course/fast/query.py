@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,8 @@ class _Compiled:
     # the caller's values by name; None: SQLAlchemy's `construct_params` (about 1 µs per parameter) works them out
     fixed: dict[str, object] | None
     required: frozenset[str]  # the names a caller must give
+    # With `fixed`, for a driver that takes arguments by position: each one's name, conversion and literal value
+    positions: tuple[tuple[str, Processor, object], ...] | None
 
 
 class FastQuery:
@@ -58,12 +61,16 @@ class FastQuery:
                 column.type.dialect_impl(dialect).result_processor(dialect, None)
                 for column in (self.statement.selected_columns if self.typed else ())
             ]
+            fixed = {name: bind.value for name, bind in binds if not bind.required} if plain else None
             found = _Compiled(
                 compiled,
                 {name: binder for name, binder in binders.items() if binder is not None},
                 processors if any(processors) else [],
-                {name: bind.value for name, bind in binds if not bind.required} if plain else None,
+                fixed,
                 frozenset(name for name, bind in binds if bind.required),
+                tuple((name, binders.get(name), fixed.get(name)) for name in compiled.positiontup)
+                if fixed is not None and compiled.positional
+                else None,
             )
             self._compiled[key] = found  # a race only compiles the same statement twice
         return found
@@ -93,17 +100,13 @@ class FastQuery:
         ]
 
     def _rows(self, engine: Engine, sql: str, args: Any) -> list[tuple]:  # noqa: ANN401 - the driver's
-        if engine.dialect.name == "postgresql":
-            return _read_on_own_connection(engine, sql, args)
-        connection = engine.raw_connection()
-        try:
-            cursor = connection.cursor()
-            cursor.execute(sql, args)
-            rows = cursor.fetchall()
-            cursor.close()
-            return rows
-        finally:
-            connection.close()  # back to the pool
+        if not _keeps_connections(engine):
+            connection = engine.raw_connection()
+            try:
+                return _fetch(connection, sql, args)
+            finally:
+                connection.close()  # back to the pool
+        return _read_on_own_connection(engine, sql, args)
 
 
 def _binds(compiled: Any) -> list[tuple[str, Any]]:  # noqa: ANN401 - SQLAlchemy's Compiled and BindParameter
@@ -118,6 +121,12 @@ def _arguments(compiled: _Compiled, params: dict[str, object]) -> tuple[str, Any
         values = statement.construct_params(params)
     elif missing := compiled.required.difference(params):
         raise TypeError(f"no value for the parameters {', '.join(sorted(missing))}")
+    elif compiled.positions is not None:  # straight into the driver's tuple (a submission's rows make seven)
+        args = []
+        for name, binder, fixed in compiled.positions:
+            value = params.get(name, fixed)
+            args.append(value if binder is None else binder(value))
+        return statement.string, tuple(args)
     else:
         values = {**compiled.fixed, **params}
     for name, binder in compiled.binders.items():
@@ -127,23 +136,39 @@ def _arguments(compiled: _Compiled, params: dict[str, object]) -> tuple[str, Any
     return statement.string, args
 
 
-def _read_on_own_connection(engine: Engine, sql: str, args: Any) -> list[tuple]:  # noqa: ANN401 - psycopg's
-    """A read on a connection kept for such reads, in autocommit: outside any transaction.
+def _fetch(connection: Any, sql: str, args: Any) -> list[tuple]:  # noqa: ANN401 - the driver's
+    cursor = connection.cursor()
+    try:
+        cursor.execute(sql, args)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def _keeps_connections(engine: Engine) -> bool:
+    """PostgreSQL, and SQLite in a file: a database in memory lives in its pool's one connection."""
+    name, url = engine.dialect.name, engine.url
+    if name == "postgresql":
+        return True
+    return name == "sqlite" and url.database not in (None, "", ":memory:") and url.query.get("mode") != "memory"
+
+
+def _read_on_own_connection(engine: Engine, sql: str, args: Any) -> list[tuple]:  # noqa: ANN401 - the driver's
+    """A read on a connection kept for the fast path, outside any transaction (PostgreSQL: in autocommit).
 
     A connection from the pool would be taken and given back around every read (SQLAlchemy's checkout and
-    checkin, the idle check, the reset), and switched to autocommit and back: with the reads of the attempt page
-    (the learner, the attempt) about an eighth of its time on PostgreSQL (bench/app_only.py --database: 1.33 →
-    1.18 ms). Taking one from `_idle` and putting it back is a list operation. There are as many as reads ever ran
-    at once: one per sync worker (docs/operations.md counts them). A connection the server dropped (a restart) is
-    thrown away and the read tried once more on a new one: it changes nothing, so that is safe.
+    checkin, the idle check, the reset), and on PostgreSQL switched to autocommit and back: with the reads of the
+    attempt page (the learner, the attempt) about an eighth of its time on PostgreSQL (bench/app_only.py
+    --database: 1.33 → 1.18 ms). Taking one from `_idle` and putting it back is a list operation. There are as
+    many as reads ever ran at once: one per sync worker (docs/operations.md counts them). A connection the server
+    dropped (a restart) is thrown away and the read tried once more on a new one: it changes nothing, so that is
+    safe.
     """
     dialect = engine.dialect
     for attempt in (1, 2):
         reader = _take(engine)
         try:
-            with reader.connection.cursor() as cursor:
-                cursor.execute(sql, args)
-                rows = cursor.fetchall()
+            rows = _fetch(reader.connection, sql, args)
         except dialect.loaded_dbapi.Error as error:
             if attempt == 2 or not dialect.is_disconnect(error, reader.connection, None):
                 _give_back(engine, reader)
@@ -158,10 +183,31 @@ def _read_on_own_connection(engine: Engine, sql: str, args: Any) -> list[tuple]:
     raise AssertionError("unreachable")
 
 
-class _Reader:
-    """A reading connection, taken from the engine's current pool and detached from it."""
+@contextmanager
+def kept_connection(engine: Engine) -> Iterator[Any]:
+    """SQLite in a file: one of the fast path's kept connections for a transaction of the caller's own (the page
+    lane's submission), which must end it (commit or rollback) before the block ends. Elsewhere a pool's."""
+    if not _keeps_connections(engine) or engine.dialect.name != "sqlite":
+        connection = engine.raw_connection()
+        try:
+            yield connection
+        finally:
+            connection.close()  # back to the pool
+        return
+    reader = _take(engine)
+    try:
+        yield reader.connection
+    except BaseException:
+        reader.connection.rollback()
+        raise
+    finally:
+        _give_back(engine, reader)
 
-    __slots__ = ("connection", "pid", "pool")
+
+class _Reader:
+    """A connection kept for the fast path, taken from the engine's current pool and detached from it."""
+
+    __slots__ = ("connection", "known_lost", "pid", "pool")
 
     def __init__(self, engine: Engine) -> None:
         pooled = engine.raw_connection()
@@ -169,15 +215,17 @@ class _Reader:
         self.pid = os.getpid()
         self.pool = engine.pool  # a disposed engine has a new pool: readers of the old one are not given back
         pooled.detach()  # the pool forgets it: it neither counts it nor gives it to a request
-        self.connection.autocommit = True
+        # psycopg knows when its connection is lost; a SQLite file's is not. SQLite's driver begins a transaction
+        # only before a write, so its reads here run outside one as they do in PostgreSQL's autocommit.
+        self.known_lost = engine.dialect.name == "postgresql"
+        if self.known_lost:
+            self.connection.autocommit = True
 
     def usable(self, engine: Engine) -> bool:
         """Made in this process, on the engine's current pool, and not lost."""
-        return (
-            self.pid == os.getpid()
-            and self.pool is engine.pool
-            and not (self.connection.closed or self.connection.broken)
-        )
+        if self.pid != os.getpid() or self.pool is not engine.pool:
+            return False
+        return not (self.known_lost and (self.connection.closed or self.connection.broken))
 
     def __del__(self) -> None:
         """Closes the connection as the reader is dropped; not in a forked child, where closing would end the

@@ -44,7 +44,7 @@ from course.core.quiz import Quiz
 from course.extensions import db
 from course.fast.attempt_page import AttemptSnapshot
 from course.fast.attempts import CLOSE
-from course.fast.query import FastQuery
+from course.fast.query import FastQuery, kept_connection
 from course.models import QuizAnswer, QuizAttempt, QuizResult
 from course.quiz.operations import (
     ANSWER_ROWS,
@@ -55,8 +55,9 @@ from course.quiz.operations import (
     graded_submission,
     keeping_best,
     layout_of,
+    merged_answers,
     submitted_event,
-    unanswered,
+    unanswered_in,
 )
 from course.quiz.views import read_form
 
@@ -107,10 +108,14 @@ def submit(attempt: AttemptSnapshot, quiz: Quiz, form: MultiDict, lang: str) -> 
     written, for a request Flask must answer."""
     if attempt.answers_text is None or "submit" not in form or "check" in form:
         return False
-    _raw, responses, errors = read_form(form, quiz, layout_of(attempt), lang)
-    if errors or (unanswered(attempt, quiz, responses) and form.get("confirm") != "1"):
-        return False  # Flask shows the messages, or asks about the unanswered questions
-    submission = graded_submission(attempt, quiz, responses)
+    layout = layout_of(attempt)
+    _raw, responses, errors = read_form(form, quiz, layout, lang)
+    if errors:
+        return False  # Flask shows the messages
+    answers = merged_answers(attempt, quiz, responses)
+    if unanswered_in(layout, answers) and form.get("confirm") != "1":
+        return False  # Flask asks about the unanswered questions
+    submission = graded_submission(attempt, quiz, answers)
     if submission.pending:
         return False
     closed = submission.closed
@@ -154,23 +159,16 @@ def _write_sqlite(engine: Engine, submitted: SubmittedAttempt, close: dict[str, 
     update = _CLOSE_SQLITE.prepared(engine, **close)
     best = _BEST_SQLITE.prepared(engine, **best_result_values(submitted))
     rows = [_ROW_SQLITE.prepared(engine, **row) for row in answer_row_values(submitted)]
-    connection = engine.raw_connection()
-    try:
-        with _writers_turn(engine.url.database):
-            cursor = connection.cursor()
-            cursor.execute(*update)
-            if cursor.rowcount != 1:
-                connection.rollback()
-                return False
-            cursor.execute(*best)
-            if rows:
-                cursor.executemany(rows[0][0], [args for _sql, args in rows])
-            connection.commit()
-    except BaseException:
-        connection.rollback()
-        raise
-    finally:
-        connection.close()  # back to the pool
+    with kept_connection(engine) as connection, _writers_turn(engine.url.database):
+        cursor = connection.cursor()
+        cursor.execute(*update)
+        if cursor.rowcount != 1:
+            connection.rollback()
+            return False
+        cursor.execute(*best)
+        if rows:
+            cursor.executemany(rows[0][0], [args for _sql, args in rows])
+        connection.commit()
     return True
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cache
@@ -227,7 +227,7 @@ def _store(attempt: QuizAttempt, answers: Mapping[str, SavedAnswer]) -> None:
     attempt.answers = {question_id: answer.stored() for question_id, answer in answers.items()}
 
 
-def _merge(attempt: QuizAttempt, quiz: Quiz, responses: Mapping[str, object]) -> dict[str, SavedAnswer]:
+def merged_answers(attempt: ShownAttempt, quiz: Quiz, responses: Mapping[str, object]) -> dict[str, SavedAnswer]:
     """The saved answers with `responses` applied; a checked answer keeps what was checked."""
     answers = saved_answers(attempt)
     for question_id, response in responses.items():
@@ -246,15 +246,19 @@ def save_responses(attempt: QuizAttempt, quiz: Quiz, responses: Mapping[str, obj
     from `own_attempt(..., for_update=True)`, so no other request changes them before the commit.
     """
     require_open(attempt)
-    _store(attempt, _merge(attempt, quiz, responses))
+    _store(attempt, merged_answers(attempt, quiz, responses))
 
 
 def unanswered(attempt: QuizAttempt, quiz: Quiz, responses: Mapping[str, object]) -> list[int]:
     """Numbers of the questions that would have no answer if `responses` were saved now."""
-    answers = _merge(attempt, quiz, responses)
+    return unanswered_in(layout_of(attempt), merged_answers(attempt, quiz, responses))
+
+
+def unanswered_in(layout: Sequence[Slot], answers: Mapping[str, SavedAnswer]) -> list[int]:
+    """Numbers of the layout's questions that have no answer in `answers`."""
     return [
         number
-        for number, slot in enumerate(layout_of(attempt), start=1)
+        for number, slot in enumerate(layout, start=1)
         if slot.question_id not in answers or answers[slot.question_id].response is None
     ]
 
@@ -269,7 +273,7 @@ def check_question(attempt: QuizAttempt, quiz: Quiz, question_id: str, response:
         raise AnswerError(N_("Answer the question before you check it."))
     question = quiz.question(question_id)
     if question_type(question.type).graded_by_trainer:  # kept, not checked: there is nothing to check it against
-        _store(attempt, _merge(attempt, quiz, {question_id: response}))
+        _store(attempt, merged_answers(attempt, quiz, {question_id: response}))
         raise AnswerError(N_("A trainer grades this answer once you have submitted the attempt."))
     grade = grade_answer(question, response)
     mark = grade.fraction * question.points
@@ -282,7 +286,7 @@ def submit_attempt(attempt: QuizAttempt, quiz: Quiz, responses: Mapping[str, obj
     """Grade every question against the attempt's revision, close the attempt, update the best result and write
     the answers' rows for the item statistics."""
     require_open(attempt)
-    submission = graded_submission(attempt, quiz, responses)
+    submission = graded_submission(attempt, quiz, merged_answers(attempt, quiz, responses))
     if submission.pending:  # an essay waits for a trainer: no result, no progress, no statistics until then
         if not close_attempt(attempt, submission.closed):
             raise AttemptClosed(N_("This attempt was already submitted."))
@@ -305,9 +309,8 @@ class Submission:
     pending: bool  # an essay waits for a trainer
 
 
-def graded_submission(attempt: ShownAttempt, quiz: Quiz, responses: Mapping[str, object]) -> Submission:
-    """The attempt's answers with `responses` applied, graded, as the values that close it."""
-    answers = _merge(attempt, quiz, responses)
+def graded_submission(attempt: ShownAttempt, quiz: Quiz, answers: dict[str, SavedAnswer]) -> Submission:
+    """The attempt's answers (`merged_answers`, each given its mark here), graded, as the values that close it."""
     layout = layout_of(attempt)
     result = _graded(quiz, layout, answers)
     stored = {question_id: answer.stored() for question_id, answer in answers.items()}

@@ -30,14 +30,23 @@ def public_choices(choices: Sequence[Choice], order: Sequence[str], lang: str) -
 
 def choice_id(choices: Sequence[Choice], order: Sequence[str], token: object) -> str:
     """The id behind a position token; an AnswerError for anything that is not one of the shown tokens."""
+    return choice_ids(choices, order, [token])[0]
+
+
+def choice_ids(choices: Sequence[Choice], order: Sequence[str], tokens: Sequence[object]) -> list[str]:
+    """The ids behind several position tokens of one question, its order worked out once."""
     shown = in_order(choices, order)
-    if isinstance(token, bool) or not isinstance(token, str | int):
-        raise AnswerError(N_("That choice is not one of the options shown."))
-    text = str(token).strip()
-    # "²".isdigit() is True; the length test keeps int() clear of Python's 4,300-digit limit
-    if not (text.isascii() and text.isdigit()) or len(text) > len(str(len(shown))) or int(text) >= len(shown):
-        raise AnswerError(N_("That choice is not one of the options shown."))
-    return shown[int(text)].id
+    digits = len(str(len(shown)))
+    ids = []
+    for token in tokens:
+        if isinstance(token, bool) or not isinstance(token, str | int):
+            raise AnswerError(N_("That choice is not one of the options shown."))
+        text = str(token).strip()
+        # "²".isdigit() is True; the length test keeps int() clear of Python's 4,300-digit limit
+        if not (text.isascii() and text.isdigit()) or len(text) > digits or int(text) >= len(shown):
+            raise AnswerError(N_("That choice is not one of the options shown."))
+        ids.append(shown[int(text)].id)
+    return ids
 
 
 def token(choices: Sequence[Choice], order: Sequence[str], choice_id: str) -> str:

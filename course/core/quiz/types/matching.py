@@ -9,7 +9,7 @@ from course.core.errors import N_
 from course.core.quiz.model import AnswerError, Grade, pick
 from course.core.quiz.parsing import Choice, Fields
 from course.core.quiz.types import QuestionType, register
-from course.core.quiz.types._common import by_id, choice_id, in_order, is_blank, public_choices, token
+from course.core.quiz.types._common import by_id, choice_ids, in_order, is_blank, public_choices, token
 from course.core.text.yamldoc import LineDict
 
 
@@ -61,13 +61,10 @@ class Matching(QuestionType):
             return None
         if not isinstance(value, dict):
             raise AnswerError(N_("Choose a match for each prompt."))
-        response = {}
-        for prompt_token, chosen in value.items():
-            if is_blank(chosen):
-                continue
-            prompt_id = choice_id(spec.prompts, [p.id for p in spec.prompts], prompt_token)
-            response[prompt_id] = choice_id(spec.choices, order, chosen)
-        return response or None
+        given = [(prompt, chosen) for prompt, chosen in value.items() if not is_blank(chosen)]
+        prompt_ids = choice_ids(spec.prompts, [p.id for p in spec.prompts], [prompt for prompt, _chosen in given])
+        chosen_ids = choice_ids(spec.choices, order, [chosen for _prompt, chosen in given])
+        return dict(zip(prompt_ids, chosen_ids, strict=True)) or None
 
     def value(self, spec: MatchingSpec, order: Sequence[str], response: dict[str, str] | None) -> dict[str, str]:
         prompts = [prompt.id for prompt in spec.prompts]

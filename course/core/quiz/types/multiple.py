@@ -9,7 +9,7 @@ from course.core.errors import N_
 from course.core.quiz.model import AnswerError, Grade
 from course.core.quiz.parsing import Fields
 from course.core.quiz.types import register
-from course.core.quiz.types._common import by_id, choice_id, is_blank, token
+from course.core.quiz.types._common import by_id, choice_ids, is_blank, token
 from course.core.quiz.types.single import ChoiceSpec, ChoiceType, ParsedOption, parse_options, review_options
 from course.core.text.yamldoc import LineDict
 
@@ -53,7 +53,7 @@ class MultipleChoice(ChoiceType):
         if is_blank(value):
             return None
         tokens = value if isinstance(value, list) else [value]
-        ids = [choice_id(spec.options, order, token) for token in tokens]
+        ids = choice_ids(spec.options, order, tokens)
         if len(set(ids)) != len(ids):
             raise AnswerError(N_("An option was ticked twice."))
         return sorted(ids)

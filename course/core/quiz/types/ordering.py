@@ -10,7 +10,7 @@ from course.core.errors import N_
 from course.core.quiz.model import AnswerError, Grade, pick
 from course.core.quiz.parsing import Choice, Fields
 from course.core.quiz.types import QuestionType, register
-from course.core.quiz.types._common import by_id, choice_id, in_order, is_blank, public_choices, token
+from course.core.quiz.types._common import by_id, choice_ids, in_order, is_blank, public_choices, token
 from course.core.text.yamldoc import LineDict
 
 
@@ -50,7 +50,7 @@ class Ordering(QuestionType):
             return None
         if not isinstance(value, list):
             raise AnswerError(N_("Give every item a position."))
-        ids = [choice_id(spec.items, order, token) for token in value]
+        ids = choice_ids(spec.items, order, value)
         if sorted(ids) != sorted(item.id for item in spec.items):
             raise AnswerError(N_("Give every item a different position."))
         return ids
