@@ -80,6 +80,11 @@ class FastQuery:
         (several writes in one transaction)."""
         return _arguments(self._compile(engine), params)
 
+    def prepared_many(self, engine: Engine, rows: Sequence[dict[str, object]]) -> tuple[str, list[Any]]:
+        """The SQL text and each row's arguments, for the driver's `executemany`."""
+        compiled = self._compile(engine)
+        return compiled.statement.string, [_arguments(compiled, row)[1] for row in rows]
+
     def all(self, engine: Engine, **params: object) -> list[tuple]:
         """Rows as plain tuples, columns in the order the statement selects them.
 

@@ -158,7 +158,7 @@ def _write_sqlite(engine: Engine, submitted: SubmittedAttempt, close: dict[str, 
     write lock (the driver begins it at the UPDATE)."""
     update = _CLOSE_SQLITE.prepared(engine, **close)
     best = _BEST_SQLITE.prepared(engine, **best_result_values(submitted))
-    rows = [_ROW_SQLITE.prepared(engine, **row) for row in answer_row_values(submitted)]
+    row_sql, rows = _ROW_SQLITE.prepared_many(engine, answer_row_values(submitted))
     with kept_connection(engine) as connection, _writers_turn(engine.url.database):
         cursor = connection.cursor()
         cursor.execute(*update)
@@ -167,7 +167,7 @@ def _write_sqlite(engine: Engine, submitted: SubmittedAttempt, close: dict[str, 
             return False
         cursor.execute(*best)
         if rows:
-            cursor.executemany(rows[0][0], [args for _sql, args in rows])
+            cursor.executemany(row_sql, rows)
         connection.commit()
     return True
 

@@ -205,6 +205,18 @@ class SavedAnswer:
     def checked(self) -> bool:
         return self.checked_at is not None
 
+    # `dataclasses.replace(self, response=…)` and `(…, mark=…)` at a third of its cost (it walks the fields on every
+    # call): a submission makes two per question. Every field is passed on, in order.
+    def answered(self, response: object) -> SavedAnswer:
+        return SavedAnswer(
+            response, self.checked_at, self.mark, self.max_mark, self.comment, self.graded_by, self.graded_at
+        )
+
+    def marked(self, mark: float | None) -> SavedAnswer:
+        return SavedAnswer(
+            self.response, self.checked_at, mark, self.max_mark, self.comment, self.graded_by, self.graded_at
+        )
+
     def stored(self) -> dict:
         """As kept in the attempt's JSON column (a plain dict; `asdict` would deep-copy the response)."""
         stored = {
@@ -235,7 +247,7 @@ def merged_answers(attempt: ShownAttempt, quiz: Quiz, responses: Mapping[str, ob
         if saved is None:
             answers[question_id] = SavedAnswer(response, max_mark=quiz.question(question_id).points)
         elif not saved.checked:
-            answers[question_id] = replace(saved, response=response)
+            answers[question_id] = saved.answered(response)
     return answers
 
 
@@ -362,7 +374,7 @@ def _graded(quiz: Quiz, layout: tuple[Slot, ...], answers: dict[str, SavedAnswer
         question = quiz.question(slot.question_id)
         saved = answers.get(question.id, SavedAnswer(None, max_mark=question.points))
         mark = None if question.id in result.pending else result.grades[question.id].fraction * question.points
-        answers[question.id] = replace(saved, mark=mark)
+        answers[question.id] = saved.marked(mark)
     return result
 
 

@@ -1,6 +1,9 @@
-"""Every question type of the core can be drawn as a form field and reviewed (docs/architecture.md, "Registries")."""
+"""Every question type of the core can be drawn as a form field and reviewed (docs/architecture.md, "Registries"),
+and a saved answer keeps its fields as the form's response or its mark changes."""
 
 from __future__ import annotations
+
+import dataclasses
 
 import pytest
 from werkzeug.datastructures import MultiDict
@@ -8,6 +11,7 @@ from werkzeug.datastructures import MultiDict
 from course.core.quiz import AnswerError, QuestionType, register, type_names
 from course.core.quiz.types import unregister
 from course.quiz.fields import check_field_builders, read_form_value
+from course.quiz.operations import SavedAnswer
 
 
 def test_every_type_has_an_input_and_a_review_macro(app) -> None:
@@ -61,3 +65,11 @@ def test_unreadable_form_fields_name_the_problem(kind: str, form, message: str) 
     with pytest.raises(AnswerError) as caught:
         read_form_value(MultiDict(form), kind, "q1")
     assert caught.value.message == message
+
+
+def test_a_saved_answer_answered_or_marked_keeps_every_other_field() -> None:
+    """`answered` and `marked` stand in for `dataclasses.replace`: a field added later must be passed on too."""
+    every = {field.name: f"value of {field.name}" for field in dataclasses.fields(SavedAnswer)}
+    saved = SavedAnswer(**every)
+    assert saved.answered(["b"]) == dataclasses.replace(saved, response=["b"])
+    assert saved.marked(0.5) == dataclasses.replace(saved, mark=0.5)
