@@ -1016,12 +1016,17 @@ QUIZ_TOOL = "quiz-tool"
 POOL_MARGIN = 2.0
 POOL_FLOOR_SHARE = 0.4
 POOL_EXHAUSTED_PATH = "/bench-pool-exhausted"  # requested when a pool ran out: a 404, counted as unexpected
+# The quiz tool makes about 250 attempts/s (December 2026: 3–5 ms each, most of it the attempt's and the session's
+# inserts); a first pool for a long run can hold 100,000. Its time limit grows with what it makes, at 5× that cost.
+MAKE_SECONDS_EACH = 0.02
 
 
-def run_quiz_tool(env: dict[str, str], *args: str) -> dict:
+def run_quiz_tool(env: dict[str, str], *args: str, making: int = 0) -> dict:
+    """The app-side helper's report; `making`: how many attempts it makes, which its time limit allows for."""
     command = [sys.executable, "-m", "bench.run", QUIZ_TOOL, *args]
+    timeout = SETUP_TIMEOUT_S + making * MAKE_SECONDS_EACH
     try:
-        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=SETUP_TIMEOUT_S)
+        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired as error:
         raise BenchError(f"quiz tool timed out: {' '.join(args)}") from error
     if done.returncode != 0:
@@ -1078,7 +1083,9 @@ class AttemptPool:
         lines, self.spare = self.spare, []
         if len(lines) < size:
             fresh = self.work / f"attempts-{self.runs}-new.tsv"
-            self._tool("--make", str(size - len(lines)), "--out", str(fresh), "--lang", self.lang)
+            self._tool(
+                "--make", str(size - len(lines)), "--out", str(fresh), "--lang", self.lang, making=size - len(lines)
+            )
             lines += fresh.read_text().splitlines()
             fresh.unlink()
         pool.write_text("".join(f"{line}\n" for line in lines))
@@ -1114,9 +1121,9 @@ class AttemptPool:
         if self.pending:
             self._tool()
 
-    def _tool(self, *args: str) -> None:
+    def _tool(self, *args: str, making: int = 0) -> None:
         checks = [item for sent, _count, _slack in self.pending for item in ("--check", str(sent))]
-        report = run_quiz_tool(self.env, *checks, *args)
+        report = run_quiz_tool(self.env, *checks, *args, making=making)
         for (sent, count, slack), found in zip(self.pending, report.get("checked", []), strict=True):
             what = f"{sent.name}: {found['submitted']} of the {found['attempts']} attempts sent are submitted"
             if not count <= found["submitted"] <= count + slack:
@@ -2244,8 +2251,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         if any(target.attempt == "fresh" for target in select_targets(options.only)):
             print(
-                "Before each load of a submission target the app tops up a pool of open attempts (about 1.5 ms "
-                "each, most of them for the first round's measured run): add 20–40 s per database.",
+                "Before each load of a submission target the app tops up a pool of open attempts (about 4 ms "
+                "each, most of them for the first round's measured run): add 40–90 s per database.",
                 flush=True,
             )
         for database in options.databases:

@@ -93,9 +93,16 @@ def render_page(
 def render_fragment(template: str, *, shells: str, **context: object) -> Markup:
     """A piece of a page that depends on its context values alone (the course sidebar of a learner's progress):
     with the fast paths, rendered once per context; without, rendered now."""
+    return render_fragments(template, [context], shells=shells)[0]
+
+
+def render_fragments(template: str, contexts: list[dict[str, object]], *, shells: str) -> list[Markup]:
+    """`render_fragment` for each of several contexts of one template (an attempt's questions), with the app's
+    configuration, the cache and the catalog's version looked up once for all."""
     if fast.enabled():
-        return current_app.extensions["course_shells"][shells].fragment(template, catalog().version, context)
-    return Markup(render_template(template, **context))  # noqa: S704 - rendered by an autoescaping template
+        cache, version = current_app.extensions["course_shells"][shells], catalog().version
+        return [cache.fragment(template, version, context) for context in contexts]
+    return [Markup(render_template(template, **context)) for context in contexts]  # noqa: S704 - autoescaped
 
 
 def _page_context() -> dict[str, object]:

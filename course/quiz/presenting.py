@@ -18,7 +18,7 @@ from course.core.catalog import Course
 from course.core.errors import CourseError, NotFound
 from course.core.quiz import Grade, Question, Quiz, Slot, grade_answer, pick, question_type
 from course.fast.shells import frozen
-from course.pages import render_fragment
+from course.pages import render_fragment, render_fragments
 from course.quiz.operations import ShownAttempt, layout_of, saved_answers
 
 
@@ -26,7 +26,16 @@ def question_html(view: QuestionView, total: int, lang: str) -> Markup:
     """One question of the take page. With the fast paths it is drawn once per state (the view holds everything the
     macro shows: text, options in their order, the value, error and outcome), so a reload of an attempt and learners
     whose question is in the same state reuse the HTML; drawing the questions was most of the page."""
-    return render_fragment("quiz/fragment.html", shells="questions", view=view, total=total, lang=lang)
+    return render_fragment(_QUESTION, shells="questions", view=view, total=total, lang=lang)
+
+
+def questions_html(views: list[QuestionView], lang: str) -> Markup:
+    """Every question of the take page, as `question_html` draws each."""
+    contexts = [{"view": view, "total": len(views), "lang": lang} for view in views]
+    return Markup("").join(render_fragments(_QUESTION, contexts, shells="questions"))
+
+
+_QUESTION = "quiz/fragment.html"
 
 
 @dataclass(frozen=True)

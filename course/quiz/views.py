@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from markupsafe import Markup, escape
+from markupsafe import escape
 from werkzeug.datastructures import MultiDict
 
 from course.assignments.operations import visible_course
@@ -23,7 +23,7 @@ from course.models import CurrentUser, QuizAttempt
 from course.pages import render_page
 from course.quiz import operations
 from course.quiz.fields import read_form_value
-from course.quiz.presenting import navigator_html, question_html, question_views, translated
+from course.quiz.presenting import navigator_html, question_html, question_views, questions_html, translated
 
 bp = Blueprint("quiz", __name__)
 
@@ -141,7 +141,7 @@ def take_page(
     holes = {
         "course_path": lambda: sidebar_html(course, lang, ("quiz", quiz.id), True, user=user),
         "navigator": lambda: navigator_html(views, lang),
-        "questions": lambda: Markup("").join(question_html(view, len(views), lang) for view in views),
+        "questions": lambda: questions_html(views, lang),
         "action": lambda: escape(url_for("quiz.answer", attempt_id=attempt.id, _external=False)),
     }
     context = {
