@@ -1081,11 +1081,9 @@ class AttemptPool:
         self.runs += 1
         pool = self.work / f"attempts-{self.runs}.tsv"
         lines, self.spare = self.spare, []
-        if len(lines) < size:
+        if (missing := size - len(lines)) > 0:
             fresh = self.work / f"attempts-{self.runs}-new.tsv"
-            self._tool(
-                "--make", str(size - len(lines)), "--out", str(fresh), "--lang", self.lang, making=size - len(lines)
-            )
+            self._tool("--make", str(missing), "--out", str(fresh), "--lang", self.lang, making=missing)
             lines += fresh.read_text().splitlines()
             fresh.unlink()
         pool.write_text("".join(f"{line}\n" for line in lines))

@@ -192,7 +192,7 @@ def _read_on_own_connection(engine: Engine, sql: str, args: Any) -> list[tuple]:
 def kept_connection(engine: Engine) -> Iterator[Any]:
     """SQLite in a file: one of the fast path's kept connections for a transaction of the caller's own (the page
     lane's submission), which must end it (commit or rollback) before the block ends. Elsewhere a pool's."""
-    if not _keeps_connections(engine) or engine.dialect.name != "sqlite":
+    if engine.dialect.name != "sqlite" or not _keeps_connections(engine):
         connection = engine.raw_connection()
         try:
             yield connection

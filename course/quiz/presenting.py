@@ -21,6 +21,8 @@ from course.fast.shells import frozen
 from course.pages import render_fragment, render_fragments
 from course.quiz.operations import ShownAttempt, layout_of, saved_answers
 
+_QUESTION = "quiz/fragment.html"
+
 
 def question_html(view: QuestionView, total: int, lang: str) -> Markup:
     """One question of the take page. With the fast paths it is drawn once per state (the view holds everything the
@@ -33,9 +35,6 @@ def questions_html(views: list[QuestionView], lang: str) -> Markup:
     """Every question of the take page, as `question_html` draws each."""
     contexts = [{"view": view, "total": len(views), "lang": lang} for view in views]
     return Markup("").join(render_fragments(_QUESTION, contexts, shells="questions"))
-
-
-_QUESTION = "quiz/fragment.html"
 
 
 @dataclass(frozen=True)
