@@ -1,7 +1,7 @@
 """A server process carries only what its pages use: the integrations a site may never use (single sign-on, LTI,
-JSON-LD signing, migrations) and the certificate's PDF drawing load where they are first needed, so each worker
-stays within its memory budget (bench/run.py measures it). The check runs in a fresh interpreter: this test
-process has imported everything already."""
+JSON-LD signing, migrations, the command line, the Redis client when REDIS_URL is not set) and the certificate's PDF
+drawing load where they are first needed, so each worker stays within its memory budget (bench/run.py measures it).
+The check runs in a fresh interpreter: this test process has imported everything already."""
 
 from __future__ import annotations
 
@@ -28,6 +28,9 @@ HEAVY = (
     "alembic",
     "requests",
     "PIL",
+    "course.cli",
+    "tarfile",
+    "redis",
 )
 
 SERVE = """
