@@ -4,6 +4,7 @@ submission whose attempt changed after the lane read it, is Flask's, with nothin
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import threading
@@ -283,3 +284,40 @@ def test_the_lanes_sqlite_writers_take_turns_on_a_lock_file_beside_the_database(
     assert entered.is_set()
     fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)  # free again once both are done
     os.close(other)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"csrf_token=a.b.c&q1=2&q3=Wo+findet+der+Manager+Unterst%C3%BCtzung%3F&submit=1",
+        b"q1=1&q1=2&empty=&bare&=nameless&a%20b=c%2Bd",  # repeats, blanks, a key alone, escapes
+        b"q1=%zz&q2=%FF%FE&q3=%C3",  # escapes that are no UTF-8, or no escape at all
+        "q1=Fläche&q2=€".encode(),  # raw UTF-8 (browsers escape it; a script may not)
+        b"q1=\xff\xfe",  # raw bytes that are no UTF-8
+        b";&&q1=1;q2=2",
+    ],
+)
+def test_the_lane_reads_a_form_body_as_werkzeug_does(body: bytes) -> None:
+    """The lane parses the urlencoded body itself: the same fields as Flask's parser, or none (a body that is no
+    UTF-8): then Flask reads the body, which the lane put back."""
+    from werkzeug.datastructures import ImmutableMultiDict
+    from werkzeug.formparser import parse_form_data
+
+    from course.fast.lane import _read_form
+
+    def environ() -> dict:
+        return {
+            "REQUEST_METHOD": "POST",
+            "CONTENT_TYPE": "application/x-www-form-urlencoded",
+            "CONTENT_LENGTH": str(len(body)),
+            "wsgi.input": io.BytesIO(body),
+        }
+
+    expected = list(parse_form_data(environ(), cls=ImmutableMultiDict)[1].items(multi=True))
+    given = environ()
+    form = _read_form(given)
+    if b"\xff" in body:
+        assert form is None
+    else:
+        assert list(form.items(multi=True)) == expected
+    assert given["wsgi.input"].read() == body, "the body is there again for Flask"

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -30,25 +30,24 @@ class AnswerRow:
 
 
 def answer_rows(answers: Mapping[str, object]) -> list[AnswerRow]:
-    """One row per stored answer (question id → {"response", "mark", "max_mark", …}), in the stored order."""
-    stored = {question_id: saved if isinstance(saved, Mapping) else {} for question_id, saved in answers.items()}
-    graded = {
-        question_id: (float(saved["mark"]), _max_mark(saved))
-        for question_id, saved in stored.items()
-        if saved.get("mark") is not None
-    }
+    """One row per stored answer (question id → {"response", "mark", "max_mark", …}), in the stored order.
+
+    Every submission writes these rows, so they are made in one pass: each graded mark's rest is the `fsum` of a
+    list of the other marks (a slice, not a filter over pairs), and the first row is made with the attempt's sums.
+    """
+    stored = [(question_id, saved if isinstance(saved, Mapping) else {}) for question_id, saved in answers.items()]
+    marks = [float(saved["mark"]) for _, saved in stored if saved.get("mark") is not None]
+    maxima = [_max_mark(saved) for _, saved in stored if saved.get("mark") is not None]
     rows = []
-    for question_id, saved in stored.items():
-        mark = graded[question_id][0] if question_id in graded else None
-        rest = math.fsum(m for other, (m, _) in graded.items() if other != question_id) if mark is not None else None
-        rows.append(AnswerRow(question_id, mark, _max_mark(saved), rest, response_key(saved.get("response"))))
-    if rows:
-        rows[0] = replace(
-            rows[0],
-            attempt_mark=math.fsum(mark for mark, _ in graded.values()),
-            attempt_max_mark=math.fsum(maximum for _, maximum in graded.values()),
-            attempt_questions=len(graded),
-        )
+    graded = 0  # graded answers so far: the index of the next one in `marks`
+    for question_id, saved in stored:
+        if saved.get("mark") is None:
+            mark = rest = None
+        else:
+            mark, rest = marks[graded], math.fsum(marks[:graded] + marks[graded + 1 :])
+            graded += 1
+        first = () if rows else (math.fsum(marks), math.fsum(maxima), len(marks))
+        rows.append(AnswerRow(question_id, mark, _max_mark(saved), rest, response_key(saved.get("response")), *first))
     return rows
 
 
@@ -56,11 +55,15 @@ def _max_mark(saved: Mapping) -> float:
     return float(saved.get("max_mark", -1))
 
 
+# One encoder: `json.dumps` with options makes a new one per call, a few microseconds per answer of every submission.
+_canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
 def response_key(response: object) -> str | None:
     """A stored response as compact, canonical JSON (sorted keys), so equal responses group together in SQL."""
     if response is None:
         return None
-    return json.dumps(response, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _canonical(response)
 
 
 def response_of(key: str | None) -> object:
