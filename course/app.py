@@ -116,7 +116,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 class _CommandsOnDemand(AppGroup):
     """The app's `flask` commands, imported the first time the command line asks for one. A server process never
-    does, and the modules behind them (migrations, backups, GIFT conversion) took about 4 MB of every worker."""
+    does, and the modules behind them (backups, GIFT conversion, the areas' commands) took a few MB of every worker."""
 
     def __init__(self, name: str) -> None:
         super().__init__(name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -17,6 +18,7 @@ from playwright.sync_api import Locator, Page, expect
 from sqlalchemy import text
 
 from course.extensions import db
+from tests.mailbox import Mail, Mailbox
 from tests.quiz_helpers import accepted_text, earns_points
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -526,3 +528,12 @@ def open_graded_review(page: Page, app: Flask, lang: str, quiz_id: str) -> None:
 
 def score_line(page: Page) -> Locator:
     return page.locator(".result__score")
+
+
+def mails_to(mailbox: Mailbox, address: str, count: int, timeout: float = 15.0) -> list[Mail]:
+    """The mails to `address` once `count` of them have come, or all there are after `timeout` seconds: the live
+    server's job runner sends a mail a moment after the page (or the command) that queued it answered."""
+    deadline = time.monotonic() + timeout
+    while len(mails := mailbox.to(address)) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return mails

@@ -4,7 +4,6 @@ password → logged in; the old password is gone and the used link says so. axe 
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -14,7 +13,7 @@ from course.extensions import db
 from tests.mailbox import Mail, Mailbox
 
 from .conftest import LiveServer
-from .helpers import LOGIN_FORM, PASSWORD, PageFactory, new_learner, say
+from .helpers import LOGIN_FORM, PASSWORD, PageFactory, mails_to, new_learner, say
 from .test_accessibility import assert_accessible
 
 NEW_PASSWORD = "plover kiosk zebra lantern"
@@ -23,9 +22,7 @@ NEW_PASSWORD = "plover kiosk zebra lantern"
 def mail_to(mailbox: Mailbox, address: str, *, after: int = 0, timeout: float = 15.0) -> Mail:
     """The mail to `address` that follows the first `after` ones: the live server's job runner sends it a moment
     after the page answered, so it waits for it rather than take an earlier one."""
-    deadline = time.monotonic() + timeout
-    while len(mails := mailbox.to(address)) <= after and time.monotonic() < deadline:
-        time.sleep(0.05)
+    mails = mails_to(mailbox, address, after + 1, timeout)
     assert len(mails) > after, f"no mail to {address} after the first {after}"
     return mails[-1]
 
